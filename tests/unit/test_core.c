@@ -1,0 +1,197 @@
+/* test_core.c - unit tests for backend/core. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <locale.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kc_buf.h"
+#include "kc_json.h"
+#include "kc_log.h"
+#include "kc_props.h"
+#include "kc_text.h"
+#include "kc_util.h"
+
+static void
+test_buf(void **state)
+{
+	struct kc_buf b;
+	char *s;
+	int i;
+
+	(void)state;
+	kc_buf_init(&b);
+	assert_string_equal(kc_buf_str(&b), "");
+	for (i = 0; i < 1000; i++)
+		kc_buf_printf(&b, "%d,", i);
+	assert_true(b.len > 2000);
+	assert_int_equal(strncmp(b.data, "0,1,2,", 6), 0);
+	kc_buf_reset(&b);
+	kc_buf_puts(&b, "abc");
+	kc_buf_putc(&b, 'd');
+	s = kc_buf_steal(&b);
+	assert_string_equal(s, "abcd");
+	assert_null(b.data);
+	free(s);
+}
+
+static void
+test_sanitize(void **state)
+{
+	char *s;
+
+	(void)state;
+	s = kc_text_sanitize("ok\x1b[31mred\x07\n", 0);
+	assert_string_equal(s, "ok^[[31mred^G^J");
+	free(s);
+	s = kc_text_sanitize("line1\nline2\ttab", KC_TEXT_KEEP_NL);
+	assert_string_equal(s, "line1\nline2 tab");
+	free(s);
+	/* C1 control (U+009B, CSI) and invalid UTF-8 become '?' */
+	s = kc_text_sanitize("a\xc2\x9b" "b\xff" "c", 0);
+	assert_string_equal(s, "a?b?c");
+	free(s);
+	/* valid UTF-8 kept */
+	s = kc_text_sanitize("caf\xc3\xa9 \xe6\x97\xa5", 0);
+	assert_string_equal(s, "caf\xc3\xa9 \xe6\x97\xa5");
+	assert_int_equal(kc_text_width(s), 7);
+	free(s);
+	assert_true(kc_text_is_clean("plain text", 0));
+	assert_false(kc_text_is_clean("bad\x1b", 0));
+}
+
+static void
+test_url(void **state)
+{
+	char *e, buf[64];
+
+	(void)state;
+	e = kc_url_encode_segment("my conn/1?x#y%\xc3\xa9");
+	assert_string_equal(e, "my%20conn%2F1%3Fx%23y%25%C3%A9");
+	strcpy(buf, e);
+	assert_int_equal(kc_url_decode_inplace(buf), 0);
+	assert_string_equal(buf, "my conn/1?x#y%\xc3\xa9");
+	free(e);
+	strcpy(buf, "bad%zz");
+	assert_int_equal(kc_url_decode_inplace(buf), -1);
+}
+
+static void
+test_strings(void **state)
+{
+	const char *cands[] = { "bootstrap.servers", "group.id", "listeners" };
+	char t[] = "  hi there \n";
+
+	(void)state;
+	assert_int_equal(kc_str_distance("kitten", "sitting"), 3);
+	assert_string_equal(kc_str_closest("bootstrap.server", cands, 3), "bootstrap.servers");
+	assert_null(kc_str_closest("zzzzzz", cands, 3));
+	assert_string_equal(kc_str_trim(t), "hi there");
+	assert_int_equal(kc_parse_duration_ms("10s", 1000), 10000);
+	assert_int_equal(kc_parse_duration_ms("250ms", 1000), 250);
+	assert_int_equal(kc_parse_duration_ms("3", 1000), 3000);
+	assert_int_equal(kc_parse_duration_ms("x", 1000), -1);
+}
+
+static void
+test_props(void **state)
+{
+	const char *text =
+	    "# comment\n"
+	    "! another\n"
+	    "bootstrap.servers=localhost:9092\n"
+	    "group.id : connect-cluster\n"
+	    "listeners http://127.0.0.1:8083\n"
+	    "long.value = one \\\n"
+	    "    two\n"
+	    "unicode=caf\\u00e9\n"
+	    "empty=\n";
+	struct kc_err err;
+	json_t *p = kc_props_parse(text, strlen(text), "w.properties", &err);
+
+	(void)state;
+	assert_non_null(p);
+	assert_string_equal(kc_json_str(p, "bootstrap.servers"), "localhost:9092");
+	assert_string_equal(kc_json_str(p, "group.id"), "connect-cluster");
+	assert_string_equal(kc_json_str(p, "listeners"), "http://127.0.0.1:8083");
+	assert_string_equal(kc_json_str(p, "long.value"), "one two");
+	assert_string_equal(kc_json_str(p, "unicode"), "caf\xc3\xa9");
+	assert_string_equal(kc_json_str(p, "empty"), "");
+	json_decref(p);
+	p = kc_props_parse("a=\\u12\n", 7, "bad.properties", &err);
+	assert_null(p);
+	assert_string_equal(err.msg, "bad.properties: line 1: malformed \\u escape");
+}
+
+static void
+test_json(void **state)
+{
+	struct kc_err err;
+	json_t *v, *m;
+	char *p;
+
+	(void)state;
+	v = kc_json_parse("{\"a\": 1,\n \"b\": }", 16, 1, &err);
+	assert_null(v);
+	assert_non_null(strstr(err.msg, "line 2"));
+	v = kc_json_parse("{\"a\":1,\"a\":2}", 13, 1, &err);
+	assert_null(v);
+	v = kc_json_parse("{\"n\":3,\"t\":true,\"s\":\"x\",\"z\":null}", 33, 1, &err);
+	assert_non_null(v);
+	m = kc_json_string_map(v, &err);
+	assert_non_null(m);
+	assert_string_equal(kc_json_str(m, "n"), "3");
+	assert_string_equal(kc_json_str(m, "t"), "true");
+	assert_true(json_is_null(json_object_get(m, "z")));
+	json_decref(m);
+	json_decref(v);
+	v = json_pack("{s:{s:i}}", "obj", "x", 1);
+	assert_null(kc_json_string_map(v, &err));
+	assert_non_null(strstr(err.msg, "\"obj\""));
+	json_decref(v);
+	p = kc_json_ptr_escape("a/b~c");
+	assert_string_equal(p, "a~1b~0c");
+	free(p);
+}
+
+static void
+test_log_levels(void **state)
+{
+	json_t *names, *all;
+
+	(void)state;
+	assert_int_equal(kc_log_level_parse("warning"), KC_LOG_WARN);
+	assert_int_equal(kc_log_level_parse("nope"), -1);
+	assert_true(kc_log_enabled("kcops.worker.rest", KC_LOG_INFO));
+	names = kc_log_set_level("kcops.worker", KC_LOG_ERROR);
+	assert_true(json_array_size(names) >= 2);	/* kcops.worker and kcops.worker.rest */
+	json_decref(names);
+	assert_false(kc_log_enabled("kcops.worker.rest", KC_LOG_WARN));
+	assert_true(kc_log_enabled("kcops.other", KC_LOG_INFO));
+	assert_int_equal(kc_log_effective("kcops.worker.rest"), KC_LOG_ERROR);
+	all = kc_log_loggers_json();
+	assert_non_null(json_object_get(all, "root"));
+	assert_non_null(json_object_get(all, "kcops.worker"));
+	json_decref(all);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_buf),
+		cmocka_unit_test(test_sanitize),
+		cmocka_unit_test(test_url),
+		cmocka_unit_test(test_strings),
+		cmocka_unit_test(test_props),
+		cmocka_unit_test(test_json),
+		cmocka_unit_test(test_log_levels),
+	};
+
+	setlocale(LC_ALL, "C.UTF-8");
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
