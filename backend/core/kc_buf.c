@@ -40,6 +40,7 @@ kc_buf_reserve(struct kc_buf *b, size_t extra)
 	while (b->cap < need)
 		b->cap *= 2;
 	b->data = kc_xrealloc(b->data, b->cap);
+	b->data[b->len] = '\0';	/* an empty reserved buffer is still a valid string */
 }
 
 void

@@ -37,6 +37,12 @@ test_buf(void **state)
 	assert_string_equal(s, "abcd");
 	assert_null(b.data);
 	free(s);
+	/* a reserved but empty buffer is a valid empty string (found by fuzz-text) */
+	kc_buf_reserve(&b, 10);
+	assert_int_equal(b.data[0], '\0');
+	s = kc_buf_steal(&b);
+	assert_string_equal(s, "");
+	free(s);
 }
 
 static void
