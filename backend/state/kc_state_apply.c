@@ -1,0 +1,262 @@
+/* kc_state_apply.c - running a plan: requests, phases, per-step isolation, the report.
+ *
+ * DESIGN: a plan runs in five phases, each finished before the next starts: creates (in
+ * their initial state, so a connector wanted paused never runs), updates, state changes
+ * (pause/resume/stop), restarts, deletes. Inside a phase every step is submitted to the
+ * executor at once; the executor bounds how many are in flight and reuses connections. A
+ * step's failure is recorded in the report and nothing else is affected. Secret references
+ * are resolved when a request body is built and the body is wiped after it was handed over. */
+#include "kc_state_int.h"
+#include "kc_json.h"
+#include "kc_text.h"
+#include "kc_util.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const report_keys[KC_STATE_NACTIONS] = { "added", "updated", "paused",
+    "resumed", "stopped", "restarted", "removed" };
+
+struct kc_state_report {
+	json_t	*done[KC_STATE_NACTIONS];	/* names per action */
+	json_t	*failed;			/* [{name, step, error}] */
+	int	 dry_run;
+	int64_t	 elapsed_ms;
+};
+
+/* One in-flight step. */
+struct pending {
+	struct kc_state_report		*rep;
+	const struct kc_state_step	*step;
+	const struct kc_state_apply_opts *o;
+	size_t				*done;
+	size_t				 total;
+};
+
+int
+kc_state_step_request(const struct kc_state_step *s, char **method, char **path, char **body,
+    struct kc_err *err)
+{
+	char *enc = kc_url_encode_segment(s->name);
+	json_t *cfg = NULL, *doc;
+	const char *key;
+	json_t *v;
+
+	*body = NULL;
+	if (s->action == KC_STATE_CREATE || s->action == KC_STATE_UPDATE) {
+		cfg = json_object();
+		json_object_foreach(s->config, key, v) {
+			char *r = kc_state_resolve(json_string_value(v), err);
+			if (r == NULL) {
+				kc_err_prefix(err, "config %s", key);
+				json_decref(cfg);
+				free(enc);
+				return -1;
+			}
+			json_object_set_new(cfg, key, json_string(r));
+			memset(r, 0, strlen(r));
+			free(r);
+		}
+		if (json_object_get(cfg, "name") == NULL)
+			json_object_set_new(cfg, "name", json_string(s->name));
+	}
+	switch (s->action) {
+	case KC_STATE_CREATE:
+		doc = json_pack("{s:s, s:o}", "name", s->name, "config", cfg);
+		if (s->target == KC_STATE_PAUSED)
+			json_object_set_new(doc, "initial_state", json_string("PAUSED"));
+		else if (s->target == KC_STATE_STOPPED)
+			json_object_set_new(doc, "initial_state", json_string("STOPPED"));
+		*method = kc_xstrdup("POST");
+		*path = kc_xstrdup("/connectors");
+		*body = kc_json_dump(doc);
+		json_decref(doc);
+		break;
+	case KC_STATE_UPDATE:
+		*method = kc_xstrdup("PUT");
+		*path = kc_xasprintf("/connectors/%s/config", enc);
+		*body = kc_json_dump(cfg);
+		json_decref(cfg);
+		break;
+	case KC_STATE_PAUSE:
+	case KC_STATE_RESUME:
+	case KC_STATE_STOP:
+		*method = kc_xstrdup("PUT");
+		*path = kc_xasprintf("/connectors/%s/%s", enc, kc_state_action_name(s->action));
+		break;
+	case KC_STATE_RESTART:
+		*method = kc_xstrdup("POST");
+		*path = kc_xasprintf("/connectors/%s/restart?includeTasks=true&onlyFailed=true", enc);
+		break;
+	case KC_STATE_DELETE:
+		*method = kc_xstrdup("DELETE");
+		*path = kc_xasprintf("/connectors/%s", enc);
+		break;
+	default:
+		free(enc);
+		kc_err_set(err, KC_E_FAIL, "unknown step");
+		return -1;
+	}
+	free(enc);
+	return 0;
+}
+
+/* Record a step's outcome and tell the progress callback. */
+static void
+finish(struct pending *pd, const char *error)
+{
+	struct kc_state_report *r = pd->rep;
+
+	if (error == NULL)
+		json_array_append_new(r->done[pd->step->action], json_string(pd->step->name));
+	else
+		json_array_append_new(r->failed, json_pack("{s:s, s:s, s:s}", "name",
+		    pd->step->name, "step", kc_state_action_name(pd->step->action), "error", error));
+	(*pd->done)++;
+	if (pd->o != NULL && pd->o->progress != NULL)
+		pd->o->progress(pd->o->progress_arg, *pd->done, pd->total, pd->step, error);
+}
+
+/* Executor completion: turn an HTTP answer into success or an error text. */
+static void
+on_done(void *arg, int status, const char *body, const char *error)
+{
+	struct pending *pd = arg;
+	char *msg = NULL;
+
+	if (status >= 200 && status <= 299) {
+		finish(pd, NULL);
+		return;
+	}
+	if (status == 0)
+		msg = kc_xstrdup(error != NULL ? error : "request failed");
+	else {
+		json_t *o = body != NULL ? json_loads(body, 0, NULL) : NULL;
+		const char *m = kc_json_str(o, "message");
+		char *safe = kc_text_sanitize(m != NULL ? m : body != NULL ? body : "", 0);
+		if (strlen(safe) > 300)
+			strcpy(safe + 297, "...");
+		msg = kc_xasprintf("HTTP %d%s%s", status, safe[0] ? ": " : "", safe);
+		free(safe);
+		json_decref(o);
+	}
+	finish(pd, msg);
+	free(msg);
+}
+
+struct kc_state_report *
+kc_state_apply(const struct kc_state_plan *p, const struct kc_state_exec *ex,
+    const struct kc_state_apply_opts *o)
+{
+	static const int phases[][3] = {
+		{ KC_STATE_CREATE, -1, -1 },
+		{ KC_STATE_UPDATE, -1, -1 },
+		{ KC_STATE_PAUSE, KC_STATE_RESUME, KC_STATE_STOP },
+		{ KC_STATE_RESTART, -1, -1 },
+		{ KC_STATE_DELETE, -1, -1 },
+	};
+	struct kc_state_report *r = kc_xcalloc(1, sizeof *r);
+	size_t n = kc_state_plan_count(p), i, done = 0;
+	struct pending *pd = kc_xcalloc(n + 1, sizeof *pd);
+	int64_t t0 = kc_mono_ms();
+	int a, ph;
+
+	for (a = 0; a < KC_STATE_NACTIONS; a++)
+		r->done[a] = json_array();
+	r->failed = json_array();
+	r->dry_run = o != NULL && o->dry_run;
+	for (ph = 0; ph < (int)KC_NITEMS(phases); ph++) {
+		int submitted = 0;
+
+		for (i = 0; i < n; i++) {
+			const struct kc_state_step *s = kc_state_plan_step(p, i);
+			char *method, *path, *body;
+			struct kc_err err;
+
+			if ((int)s->action != phases[ph][0] && (int)s->action != phases[ph][1] &&
+			    (int)s->action != phases[ph][2])
+				continue;
+			pd[i] = (struct pending){ r, s, o, &done, n };
+			kc_err_clear(&err);
+			if (kc_state_step_request(s, &method, &path, &body, &err) < 0) {
+				finish(&pd[i], err.msg);
+				continue;
+			}
+			if (r->dry_run)
+				finish(&pd[i], NULL);
+			else if (ex == NULL || ex->submit(ex->arg, method, path, body, on_done,
+			    &pd[i]) < 0)
+				finish(&pd[i], "could not submit the request");
+			else
+				submitted++;
+			if (body != NULL) {
+				memset(body, 0, strlen(body));
+				free(body);
+			}
+			free(method);
+			free(path);
+		}
+		if (submitted > 0)
+			ex->run(ex->arg);
+	}
+	free(pd);
+	r->elapsed_ms = kc_mono_ms() - t0;
+	return r;
+}
+
+void
+kc_state_report_free(struct kc_state_report *r)
+{
+	int a;
+
+	if (r == NULL)
+		return;
+	for (a = 0; a < KC_STATE_NACTIONS; a++)
+		json_decref(r->done[a]);
+	json_decref(r->failed);
+	free(r);
+}
+
+size_t
+kc_state_report_nfailed(const struct kc_state_report *r)
+{
+	return json_array_size(r->failed);
+}
+
+json_t *
+kc_state_report_json(const struct kc_state_report *r)
+{
+	json_t *o = json_object();
+	int a;
+
+	for (a = 0; a < KC_STATE_NACTIONS; a++)
+		json_object_set(o, report_keys[a], r->done[a]);
+	json_object_set(o, "failed", r->failed);
+	json_object_set_new(o, "dry_run", json_boolean(r->dry_run));
+	json_object_set_new(o, "elapsed_ms", json_integer(r->elapsed_ms));
+	return o;
+}
+
+void
+kc_state_report_text(const struct kc_state_report *r, struct kc_buf *out)
+{
+	json_t *f;
+	size_t i;
+	int a, first = 1;
+
+	kc_buf_puts(out, r->dry_run ? "Dry run (nothing sent):" : "Apply:");
+	for (a = 0; a < KC_STATE_NACTIONS; a++) {
+		kc_buf_printf(out, "%s %zu %s", first ? "" : ",", json_array_size(r->done[a]),
+		    report_keys[a]);
+		first = 0;
+	}
+	kc_buf_printf(out, ", %zu failed (%.1f s).\n", json_array_size(r->failed),
+	    (double)r->elapsed_ms / 1000.0);
+	json_array_foreach(r->failed, i, f) {
+		char *name = kc_text_sanitize(kc_json_str(f, "name"), 0);
+		char *err = kc_text_sanitize(kc_json_str(f, "error"), 0);
+		kc_buf_printf(out, "  failed: %s %s: %s\n", kc_json_str(f, "step"), name, err);
+		free(err);
+		free(name);
+	}
+}

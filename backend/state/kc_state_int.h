@@ -1,0 +1,39 @@
+/* kc_state_int.h - internals shared by the files of backend/state (not a public header). */
+#ifndef KC_STATE_INT_H
+#define KC_STATE_INT_H
+
+#include <stdint.h>
+
+#include "kc_state.h"
+
+struct kc_state {
+	char				*name;
+	enum kc_state_format		 format;
+	int				 version;
+	int				 require_owner;
+	struct kc_state_connector	*conns;
+	size_t				 nconns;
+	json_t				**origins;	/* per connector: key -> pointer */
+	int				 prune;		/* prune rules present */
+	json_t				*prune_match;	/* array of globs */
+	json_t				*prune_except;
+	struct kc_state_diag		*diags;
+	size_t				 ndiags, diagcap;
+};
+
+/* SHA-256 of data as 64 lowercase hex digits into hex[65]. */
+void kc_state_sha256_hex(const void *data, size_t len, char hex[65]);
+
+/* Base64 decode (whitespace ignored). NULL on malformed input; caller frees. */
+char *kc_state_base64_decode(const char *in, size_t *len_out);
+
+/* The state of a live connector ("RUNNING", ...), or NULL when the snapshot has no status. */
+const char *kc_state_live_state(const json_t *entry);
+/* The live config (borrowed) or NULL. */
+const json_t *kc_state_live_config(const json_t *entry);
+/* 1 for config keys the server adds and a diff ignores (name, __internal.*). */
+int kc_state_key_is_server_added(const char *key);
+/* Display text of a value for key (masking sensitive values, keeping reference text). */
+char *kc_state_display_value(const char *key, const char *value);
+
+#endif
