@@ -1,0 +1,818 @@
+/* kw_herder.c - connector and task lifecycle, persistence, status views.
+ *
+ * DESIGN
+ * See kw_internal.h. REST handlers change desired state (target, restart and reconfigure
+ * flags) under w->lock and kick the herder thread; the herder thread is the only one that
+ * creates, joins and frees task threads. Connector configs and target states are written to
+ * STATE_DIR/connectors.json (write to a temporary file, fsync, rename) on every change;
+ * source offsets to STATE_DIR/offsets.json every offset.flush.interval.ms and at shutdown. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "kc_json.h"
+#include "kc_log.h"
+#include "kc_util.h"
+#include "kw_internal.h"
+#include "kw_rest.h"
+
+#define LOGGER "kcops.worker.herder"
+
+static const char *const target_names[] = { "STARTED", "PAUSED", "STOPPED" };
+static const char *const task_state_names[] = { "UNASSIGNED", "RUNNING", "PAUSED", "FAILED" };
+
+/* ---- persistence ---------------------------------------------------------------------- */
+
+/* Write text to path atomically. 0 or -1 (logged). */
+static int
+write_atomic(const char *path, const char *text)
+{
+	char *tmp = kc_xasprintf("%s.tmp", path);
+	size_t len = strlen(text), off = 0;
+	int fd, ret = -1;
+
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		kc_log(LOGGER, KC_LOG_ERROR, "cannot write %s: %s", tmp, strerror(errno));
+		free(tmp);
+		return -1;
+	}
+	while (off < len) {
+		ssize_t n = write(fd, text + off, len - off);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		off += (size_t)n;
+	}
+	if (off == len && fsync(fd) == 0 && close(fd) == 0) {
+		fd = -1;
+		if (rename(tmp, path) == 0)
+			ret = 0;
+	}
+	if (fd >= 0)
+		close(fd);
+	if (ret != 0) {
+		kc_log(LOGGER, KC_LOG_ERROR, "cannot write %s: %s", path, strerror(errno));
+		unlink(tmp);
+	}
+	free(tmp);
+	return ret;
+}
+
+/* Persist connectors.json. */
+void
+kw_herder_save_locked(struct kw_worker *w)
+{
+	json_t *arr = json_array(), *doc;
+	char *text, *path;
+	size_t i;
+
+	for (i = 0; i < w->nconns; i++) {
+		struct kw_connector *c = w->conns[i];
+
+		json_array_append_new(arr, json_pack("{s:s,s:O,s:s}", "name", c->name, "config",
+		    c->config, "target", target_names[c->target]));
+	}
+	doc = json_pack("{s:i,s:o}", "version", 1, "connectors", arr);
+	text = json_dumps(doc, JSON_INDENT(1));
+	path = kc_xasprintf("%s/connectors.json", w->state_dir);
+	write_atomic(path, text);
+	free(path);
+	free(text);
+	json_decref(doc);
+}
+
+/* Persist offsets.json when dirty. */
+static void
+save_offsets_locked(struct kw_worker *w)
+{
+	char *text, *path;
+
+	if (!w->offsets_dirty)
+		return;
+	text = json_dumps(w->offsets, JSON_COMPACT);
+	path = kc_xasprintf("%s/offsets.json", w->state_dir);
+	if (write_atomic(path, text) == 0)
+		w->offsets_dirty = false;
+	free(path);
+	free(text);
+}
+
+static int
+parse_target(const char *s)
+{
+	size_t i;
+
+	for (i = 0; s != NULL && i < KC_NITEMS(target_names); i++)
+		if (strcmp(s, target_names[i]) == 0)
+			return (int)i;
+	return -1;
+}
+
+/* Load state files. */
+int
+kw_herder_load(struct kw_worker *w, char *err, size_t errlen)
+{
+	struct kc_err e;
+	char *path, *text;
+	json_t *doc, *c;
+	size_t len, i;
+
+	path = kc_xasprintf("%s/offsets.json", w->state_dir);
+	text = kc_read_file(path, &len);
+	if (text != NULL) {
+		doc = kc_json_parse(text, len, 0, &e);
+		if (json_is_object(doc)) {
+			json_decref(w->offsets);
+			w->offsets = doc;
+		} else {
+			kc_log(LOGGER, KC_LOG_WARN, "%s: %s; source offsets start empty", path,
+			    doc == NULL ? e.msg : "not a JSON object");
+			json_decref(doc);
+		}
+		free(text);
+	}
+	free(path);
+
+	path = kc_xasprintf("%s/connectors.json", w->state_dir);
+	text = kc_read_file(path, &len);
+	if (text == NULL) {
+		int ret = errno == ENOENT ? 0 : -1;
+
+		if (ret != 0)
+			snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		free(path);
+		return ret;
+	}
+	doc = kc_json_parse(text, len, 0, &e);
+	free(text);
+	if (doc == NULL || !json_is_array(json_object_get(doc, "connectors"))) {
+		snprintf(err, errlen, "%s: %s", path, doc == NULL ? e.msg :
+		    "no \"connectors\" array");
+		json_decref(doc);
+		free(path);
+		return -1;
+	}
+	pthread_mutex_lock(&w->lock);
+	json_array_foreach(json_object_get(doc, "connectors"), i, c) {
+		const char *name = kc_json_str(c, "name");
+		json_t *config = json_object_get(c, "config");
+		int t = parse_target(kc_json_str(c, "target"));
+
+		if (name == NULL || !json_is_object(config) || t < 0) {
+			kc_log(LOGGER, KC_LOG_ERROR, "%s: connector entry %zu is malformed; skipped",
+			    path, i);
+			continue;
+		}
+		if (kw_conn_find_locked(w, name) != NULL)
+			continue;
+		kw_conn_add_locked(w, name, json_incref(config), (enum kw_ctarget)t);
+		kc_log(LOGGER, KC_LOG_INFO, "restored connector %s (%s)", name, target_names[t]);
+	}
+	pthread_mutex_unlock(&w->lock);
+	json_decref(doc);
+	free(path);
+	return 0;
+}
+
+/* ---- connectors ----------------------------------------------------------------------- */
+
+/* Connector by name. */
+struct kw_connector *
+kw_conn_find_locked(struct kw_worker *w, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < w->nconns; i++)
+		if (strcmp(w->conns[i]->name, name) == 0)
+			return w->conns[i];
+	return NULL;
+}
+
+/* Add a connector (steals config). */
+struct kw_connector *
+kw_conn_add_locked(struct kw_worker *w, const char *name, json_t *config, enum kw_ctarget target)
+{
+	struct kw_connector *c = kc_xcalloc(1, sizeof(*c));
+
+	c->name = kc_xstrdup(name);
+	c->config = config;
+	c->plugin = kw_plugin_find(kc_json_str(config, "connector.class"));
+	c->target = target;
+	c->topics = json_array();
+	c->ring_size = w->ring_size;
+	c->ring = kc_xcalloc(c->ring_size, sizeof(*c->ring));
+	c->next_seq = 1;
+	c->created_ms = kc_wall_ms();
+	if (w->nconns == w->capconns) {
+		w->capconns = w->capconns ? w->capconns * 2 : 16;
+		w->conns = kc_xrealloc(w->conns, w->capconns * sizeof(*w->conns));
+	}
+	w->conns[w->nconns++] = c;
+	kw_bump(w);
+	kw_herder_kick_locked(w);
+	return c;
+}
+
+static void
+task_free(struct kw_task *t)
+{
+	json_decref(t->config);
+	json_decref(t->metrics);
+	free(t->trace);
+	free(t->state_dir);
+	free(t);
+}
+
+static void
+conn_free(struct kw_connector *c)
+{
+	size_t i;
+	int k;
+
+	for (k = 0; k < c->ntasks; k++)
+		task_free(c->tasks[k]);
+	free(c->tasks);
+	for (i = 0; i < c->ring_size; i++)
+		json_decref(c->ring[i]);
+	free(c->ring);
+	json_decref(c->config);
+	json_decref(c->topics);
+	free(c->trace);
+	free(c->name);
+	free(c);
+}
+
+/* Remove from the list; the herder joins its tasks and frees it. */
+void
+kw_conn_delete_locked(struct kw_worker *w, struct kw_connector *c)
+{
+	size_t i;
+	int k;
+
+	for (i = 0; i < w->nconns; i++)
+		if (w->conns[i] == c) {
+			memmove(&w->conns[i], &w->conns[i + 1],
+			    (w->nconns - i - 1) * sizeof(*w->conns));
+			w->nconns--;
+			break;
+		}
+	c->deleted = true;
+	for (k = 0; k < c->ntasks; k++)
+		atomic_store(&c->tasks[k]->target, KW_TARGET_STOP);
+	if (w->ngrave == w->capgrave) {
+		w->capgrave = w->capgrave ? w->capgrave * 2 : 8;
+		w->graveyard = kc_xrealloc(w->graveyard, w->capgrave * sizeof(*w->graveyard));
+	}
+	w->graveyard[w->ngrave++] = c;
+	json_object_del(w->offsets, c->name);
+	w->offsets_dirty = true;
+	kw_bump(w);
+	kw_herder_kick_locked(w);
+}
+
+/* New config (stolen): tasks restart with it. */
+void
+kw_conn_set_config_locked(struct kw_worker *w, struct kw_connector *c, json_t *config)
+{
+	json_decref(c->config);
+	c->config = config;
+	c->plugin = kw_plugin_find(kc_json_str(config, "connector.class"));
+	c->failed = false;
+	free(c->trace);
+	c->trace = NULL;
+	c->reconfigure = true;
+	kw_bump(w);
+	kw_herder_kick_locked(w);
+}
+
+/* Change the target state. */
+void
+kw_conn_set_target_locked(struct kw_worker *w, struct kw_connector *c, enum kw_ctarget t)
+{
+	int k;
+
+	c->target = t;
+	for (k = 0; k < c->ntasks; k++)
+		atomic_store(&c->tasks[k]->target, t == KW_CT_STARTED ? KW_TARGET_RUN :
+		    t == KW_CT_PAUSED ? KW_TARGET_PAUSE : KW_TARGET_STOP);
+	kw_bump(w);
+	kw_herder_kick_locked(w);
+}
+
+/* Mark restarts. */
+void
+kw_conn_restart_locked(struct kw_worker *w, struct kw_connector *c, bool include_tasks,
+    bool only_failed)
+{
+	int k;
+
+	if (!only_failed || c->failed)
+		c->restarting = true;
+	if (include_tasks)
+		for (k = 0; k < c->ntasks; k++) {
+			struct kw_task *t = c->tasks[k];
+
+			if (only_failed && t->state != KW_TASK_FAILED)
+				continue;
+			t->restarting = true;
+			t->restart_req = true;
+			atomic_store(&t->target, KW_TARGET_STOP);
+		}
+	kw_bump(w);
+	kw_herder_kick_locked(w);
+}
+
+void
+kw_herder_kick_locked(struct kw_worker *w)
+{
+	pthread_cond_broadcast(&w->cond);
+}
+
+/* "source", "sink" or "unknown". */
+const char *
+kw_conn_type(const struct kw_connector *c)
+{
+	if (c->plugin == NULL)
+		return "unknown";
+	return c->plugin->type == KW_PLUGIN_SINK ? "sink" : "source";
+}
+
+/* {"id", "state", "worker_id", "trace"?} */
+json_t *
+kw_task_status_locked(struct kw_worker *w, struct kw_task *t)
+{
+	json_t *o = json_pack("{s:i,s:s,s:s}", "id", t->id, "state",
+	    t->restarting ? "RESTARTING" : task_state_names[t->state], "worker_id", w->worker_id);
+
+	if (t->trace != NULL)
+		json_object_set_new(o, "trace", json_string(t->trace));
+	return o;
+}
+
+/* ConnectorStateInfo. */
+json_t *
+kw_conn_status_locked(struct kw_worker *w, struct kw_connector *c)
+{
+	const char *state;
+	json_t *conn, *tasks;
+	int k;
+
+	if (c->restarting)
+		state = "RESTARTING";
+	else if (c->failed)
+		state = "FAILED";
+	else if (c->target == KW_CT_PAUSED)
+		state = "PAUSED";
+	else if (c->target == KW_CT_STOPPED)
+		state = "STOPPED";
+	else
+		state = "RUNNING";
+	conn = json_pack("{s:s,s:s}", "state", state, "worker_id", w->worker_id);
+	if (c->trace != NULL)
+		json_object_set_new(conn, "trace", json_string(c->trace));
+	tasks = json_array();
+	if (c->target != KW_CT_STOPPED)
+		for (k = 0; k < c->ntasks; k++)
+			json_array_append_new(tasks, kw_task_status_locked(w, c->tasks[k]));
+	return json_pack("{s:s,s:o,s:o,s:s}", "name", c->name, "connector", conn, "tasks", tasks,
+	    "type", kw_conn_type(c));
+}
+
+/* ConnectorInfo. */
+json_t *
+kw_conn_info_locked(struct kw_worker *w, struct kw_connector *c)
+{
+	json_t *tasks = json_array();
+	int k;
+
+	(void)w;
+	if (c->target != KW_CT_STOPPED)
+		for (k = 0; k < c->ntasks; k++)
+			json_array_append_new(tasks, json_pack("{s:s,s:i}", "connector", c->name,
+			    "task", c->tasks[k]->id));
+	return json_pack("{s:s,s:O,s:o,s:s}", "name", c->name, "config", c->config, "tasks",
+	    tasks, "type", kw_conn_type(c));
+}
+
+/* TaskInfo array. */
+json_t *
+kw_conn_tasks_locked(struct kw_worker *w, struct kw_connector *c)
+{
+	json_t *arr = json_array();
+	int k;
+
+	(void)w;
+	if (c->target != KW_CT_STOPPED)
+		for (k = 0; k < c->ntasks; k++) {
+			json_t *cfg = json_deep_copy(c->tasks[k]->config);
+
+			json_object_set_new(cfg, "task.id", json_sprintf("%d", c->tasks[k]->id));
+			json_array_append_new(arr, json_pack("{s:{s:s,s:i},s:o}", "id", "connector",
+			    c->name, "task", c->tasks[k]->id, "config", cfg));
+		}
+	return arr;
+}
+
+/* Exchanges after `since`. */
+json_t *
+kw_conn_exchanges_locked(struct kw_connector *c, uint64_t since, size_t max, uint64_t *next)
+{
+	json_t *arr = json_array();
+	uint64_t first = c->next_seq > c->ring_size ? c->next_seq - c->ring_size : 1, s;
+
+	if (since + 1 > first)
+		first = since + 1;
+	for (s = first; s < c->next_seq && json_array_size(arr) < max; s++) {
+		json_t *e = c->ring[s % c->ring_size];
+
+		if (e != NULL)
+			json_array_append(arr, e);
+	}
+	*next = s;
+	return arr;
+}
+
+/* Merged metrics {"tasks": {"0": {...}}, totals of numeric fields}. */
+json_t *
+kw_conn_metrics_locked(struct kw_connector *c)
+{
+	json_t *tasks = json_object(), *total = json_object();
+	int k;
+
+	for (k = 0; k < c->ntasks; k++) {
+		struct kw_task *t = c->tasks[k];
+		const char *key;
+		json_t *v;
+		char id[16];
+
+		if (t->metrics == NULL)
+			continue;
+		snprintf(id, sizeof(id), "%d", t->id);
+		json_object_set(tasks, id, t->metrics);
+		json_object_foreach(t->metrics, key, v) {
+			json_t *cur = json_object_get(total, key);
+
+			if (json_is_integer(v)) {
+				json_int_t base = json_is_integer(cur) ? json_integer_value(cur) : 0;
+
+				json_object_set_new(total, key, json_integer(base +
+				    json_integer_value(v)));
+			} else if (json_is_real(v)) {
+				double base = json_is_number(cur) ? json_number_value(cur) : 0;
+
+				json_object_set_new(total, key, json_real(base + json_real_value(v)));
+			}
+		}
+	}
+	return json_pack("{s:s,s:o,s:o}", "connector", c->name, "total", total, "tasks", tasks);
+}
+
+/* Source offsets of a connector. */
+json_t *
+kw_offsets_get_locked(struct kw_worker *w, const char *conn)
+{
+	json_t *a = json_object_get(w->offsets, conn);
+
+	return a != NULL ? json_deep_copy(a) : json_array();
+}
+
+/* Replace (steals; NULL = reset) a connector's source offsets. */
+void
+kw_offsets_set_locked(struct kw_worker *w, const char *conn, json_t *offsets)
+{
+	if (offsets == NULL)
+		json_object_del(w->offsets, conn);
+	else
+		json_object_set_new(w->offsets, conn, offsets);
+	w->offsets_dirty = true;
+	save_offsets_locked(w);
+}
+
+/* Track a topic. */
+void
+kw_conn_topic_used_locked(struct kw_worker *w, struct kw_connector *c, const char *topic)
+{
+	size_t i;
+	json_t *v;
+
+	if (strcmp(kw_config_get(w, "topic.tracking.enable", "true"), "false") == 0)
+		return;
+	json_array_foreach(c->topics, i, v)
+		if (strcmp(json_string_value(v), topic) == 0)
+			return;
+	json_array_append_new(c->topics, json_string(topic));
+	kw_bump(w);
+}
+
+/* ---- task threads --------------------------------------------------------------------- */
+
+static void *
+task_main(void *arg)
+{
+	struct kw_task *t = arg;
+	struct kw_worker *w = t->w;
+	char name[16];
+	int rc;
+
+	snprintf(name, sizeof(name), "task-%d", t->id);
+	pthread_setname_np(pthread_self(), name);
+	rc = t->conn->plugin->task_run(t);
+	pthread_mutex_lock(&w->lock);
+	if (t->state != KW_TASK_FAILED) {
+		if (rc != 0) {
+			t->state = KW_TASK_FAILED;
+			free(t->trace);
+			t->trace = kc_xasprintf("task %s-%d exited with status %d", t->conn->name,
+			    t->id, rc);
+		} else if (atomic_load(&t->target) != KW_TARGET_STOP) {
+			t->state = KW_TASK_FAILED;
+			free(t->trace);
+			t->trace = kc_xasprintf("task %s-%d ended before it was asked to stop",
+			    t->conn->name, t->id);
+		}
+	}
+	if (t->state == KW_TASK_FAILED)
+		kc_log(LOGGER, KC_LOG_ERROR, "task %s-%d failed: %s", t->conn->name, t->id,
+		    t->trace != NULL ? t->trace : "");
+	atomic_store(&t->done, true);
+	kw_bump(w);
+	pthread_mutex_unlock(&w->lock);
+	return NULL;
+}
+
+/* Start a task thread (lock held). */
+static void
+task_start_locked(struct kw_worker *w, struct kw_task *t)
+{
+	struct kw_connector *c = t->conn;
+	char err[512];
+
+	atomic_store(&t->done, false);
+	atomic_store(&t->target, c->target == KW_CT_PAUSED ? KW_TARGET_PAUSE : KW_TARGET_RUN);
+	t->state = KW_TASK_UNASSIGNED;
+	t->restarting = false;
+	t->restart_req = false;
+	free(t->trace);
+	t->trace = NULL;
+	if (kw_converter_setup(&t->kconv, t->config, w->conf, "key", err, sizeof(err)) != 0 ||
+	    kw_converter_setup(&t->vconv, t->config, w->conf, "value", err, sizeof(err)) != 0) {
+		t->state = KW_TASK_FAILED;
+		t->trace = kc_xstrdup(err);
+		atomic_store(&t->done, true);
+		return;
+	}
+	if (pthread_create(&t->thread, NULL, task_main, t) != 0) {
+		t->state = KW_TASK_FAILED;
+		t->trace = kc_xasprintf("cannot start task thread: %s", strerror(errno));
+		atomic_store(&t->done, true);
+		return;
+	}
+	t->started = true;
+}
+
+/* Join one task's thread, unlocking meanwhile. */
+static void
+task_join_unlocked(struct kw_worker *w, struct kw_task *t)
+{
+	if (!t->started)
+		return;
+	atomic_store(&t->target, KW_TARGET_STOP);
+	pthread_cond_broadcast(&w->cond);
+	pthread_mutex_unlock(&w->lock);
+	pthread_join(t->thread, NULL);
+	pthread_mutex_lock(&w->lock);
+	t->started = false;
+}
+
+/* Stop and free every task of c (lock held; unlocks while joining). */
+static void
+stop_tasks_locked(struct kw_worker *w, struct kw_connector *c)
+{
+	int k;
+
+	for (k = 0; k < c->ntasks; k++)
+		atomic_store(&c->tasks[k]->target, KW_TARGET_STOP);
+	pthread_cond_broadcast(&w->cond);
+	for (k = 0; k < c->ntasks; k++)
+		task_join_unlocked(w, c->tasks[k]);
+	for (k = 0; k < c->ntasks; k++)
+		task_free(c->tasks[k]);
+	free(c->tasks);
+	c->tasks = NULL;
+	c->ntasks = 0;
+	save_offsets_locked(w);
+	kw_bump(w);
+}
+
+/* Fail the connector instance. */
+static void
+conn_fail_locked(struct kw_worker *w, struct kw_connector *c, const char *trace)
+{
+	c->failed = true;
+	free(c->trace);
+	c->trace = kc_xstrdup(trace);
+	kc_log(LOGGER, KC_LOG_ERROR, "connector %s failed: %s", c->name, trace);
+	kw_bump(w);
+}
+
+/* Create and start the tasks of c (lock held). */
+static void
+start_tasks_locked(struct kw_worker *w, struct kw_connector *c)
+{
+	const struct kw_plugin *p = c->plugin;
+	json_t *eff, *infos;
+	int n, k, nerr, tmax;
+
+	if (p == NULL) {
+		char *t = kc_xasprintf("Failed to find any class that implements Connector and which "
+		    "name matches %s", kc_json_str_or(c->config, "connector.class", "(none)"));
+
+		conn_fail_locked(w, c, t);
+		free(t);
+		return;
+	}
+	infos = kw_config_validate(p, c->config, &nerr);
+	if (nerr > 0) {
+		char *lines = kw_config_error_text(infos), *t;
+
+		t = kc_xasprintf("Connector configuration is invalid and contains the following %d "
+		    "error(s):%s", nerr, lines);
+		conn_fail_locked(w, c, t);
+		free(t);
+		free(lines);
+		json_decref(infos);
+		return;
+	}
+	json_decref(infos);
+	eff = kw_config_effective(p, c->config);
+	tmax = (int)kc_json_int_or(eff, "tasks.max", 1);
+	if (tmax < 1)
+		tmax = 1;
+	if (p->task_count != NULL)
+		n = p->task_count(eff, tmax);
+	else
+		n = p->type == KW_PLUGIN_SINK ? tmax : 1;
+	if (n < 1)
+		n = 1;
+	if (n > tmax)
+		n = tmax;
+	c->tasks = kc_xcalloc((size_t)n, sizeof(*c->tasks));
+	c->ntasks = n;
+	for (k = 0; k < n; k++) {
+		struct kw_task *t = kc_xcalloc(1, sizeof(*t));
+
+		t->w = w;
+		t->conn = c;
+		t->id = k;
+		t->count = n;
+		t->config = json_deep_copy(eff);
+		c->tasks[k] = t;
+		task_start_locked(w, t);
+	}
+	json_decref(eff);
+	kc_log(LOGGER, KC_LOG_INFO, "connector %s: started %d task(s)", c->name, n);
+	kw_bump(w);
+}
+
+/* One reconcile pass; returns true if it unlocked (the caller restarts the scan). */
+static bool
+reconcile_one_locked(struct kw_worker *w, struct kw_connector *c)
+{
+	bool want;
+	int k;
+
+	if (c->restarting) {
+		c->restarting = false;
+		c->failed = false;
+		free(c->trace);
+		c->trace = NULL;
+		c->plugin = kw_plugin_find(kc_json_str(c->config, "connector.class"));
+		if (c->ntasks == 0)
+			c->reconfigure = false;
+		kw_bump(w);
+	}
+	want = c->target != KW_CT_STOPPED && !c->failed;
+	if (c->ntasks > 0 && (!want || c->reconfigure)) {
+		stop_tasks_locked(w, c);
+		return true;
+	}
+	c->reconfigure = false;
+	for (k = 0; k < c->ntasks; k++) {
+		struct kw_task *t = c->tasks[k];
+
+		if (t->restart_req) {
+			task_join_unlocked(w, t);
+			if (c->deleted || c->tasks == NULL || c->tasks[k] != t)
+				return true;
+			task_start_locked(w, t);
+			kw_bump(w);
+			return true;
+		}
+	}
+	if (want && c->ntasks == 0)
+		start_tasks_locked(w, c);
+	return false;
+}
+
+static void *
+herder_main(void *arg)
+{
+	struct kw_worker *w = arg;
+	int64_t flush_ms, last_flush = kc_mono_ms();
+	size_t i;
+
+	pthread_setname_np(pthread_self(), "herder");
+	flush_ms = kc_json_int_or(w->conf, "offset.flush.interval.ms", 5000);
+	if (flush_ms < 100)
+		flush_ms = 100;
+	pthread_mutex_lock(&w->lock);
+	while (!w->herder_stop) {
+		bool again = true;
+		struct timespec ts;
+
+		while (again && !w->herder_stop) {
+			again = false;
+			while (w->ngrave > 0) {
+				struct kw_connector *c = w->graveyard[0];
+
+				stop_tasks_locked(w, c);
+				/* stop_tasks unlocked: find it again */
+				for (i = 0; i < w->ngrave; i++)
+					if (w->graveyard[i] == c)
+						break;
+				memmove(&w->graveyard[i], &w->graveyard[i + 1],
+				    (w->ngrave - i - 1) * sizeof(*w->graveyard));
+				w->ngrave--;
+				conn_free(c);
+			}
+			for (i = 0; i < w->nconns && !again; i++)
+				again = reconcile_one_locked(w, w->conns[i]);
+		}
+		if (kc_mono_ms() - last_flush >= flush_ms) {
+			save_offsets_locked(w);
+			last_flush = kc_mono_ms();
+		}
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_nsec += 200 * 1000000L;
+		if (ts.tv_nsec >= 1000000000L) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000L;
+		}
+		pthread_cond_timedwait(&w->cond, &w->lock, &ts);
+	}
+	/* Shutdown: stop every task. */
+	for (i = 0; i < w->nconns; i++)
+		stop_tasks_locked(w, w->conns[i]);
+	while (w->ngrave > 0) {
+		struct kw_connector *c = w->graveyard[--w->ngrave];
+
+		stop_tasks_locked(w, c);
+		conn_free(c);
+	}
+	save_offsets_locked(w);
+	pthread_mutex_unlock(&w->lock);
+	return NULL;
+}
+
+/* Start the herder thread. */
+int
+kw_herder_start(struct kw_worker *w, char *err, size_t errlen)
+{
+	if (pthread_create(&w->herder, NULL, herder_main, w) != 0) {
+		snprintf(err, errlen, "cannot start herder thread: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* Stop everything and free the connectors. */
+void
+kw_herder_shutdown(struct kw_worker *w)
+{
+	size_t i;
+
+	pthread_mutex_lock(&w->lock);
+	w->herder_stop = true;
+	pthread_cond_broadcast(&w->cond);
+	pthread_mutex_unlock(&w->lock);
+	pthread_join(w->herder, NULL);
+	pthread_mutex_lock(&w->lock);
+	kw_herder_save_locked(w);
+	for (i = 0; i < w->nconns; i++)
+		conn_free(w->conns[i]);
+	free(w->conns);
+	w->conns = NULL;
+	w->nconns = 0;
+	free(w->graveyard);
+	w->graveyard = NULL;
+	pthread_mutex_unlock(&w->lock);
+}

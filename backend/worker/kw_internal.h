@@ -1,0 +1,173 @@
+/* kw_internal.h - structures shared by the worker runtime's own files (not for plugins).
+ *
+ * DESIGN
+ * One struct kw_worker per process. `lock` protects the connector list and every state field
+ * of connectors and tasks; `gen` is bumped under the lock on every change a REST reader can
+ * observe, so the REST layer can cache serialised answers and still never serve stale data.
+ * REST handlers only read and flip fields under the lock (they never join threads); the
+ * herder thread (kw_herder.c) reconciles: it starts task threads for connectors whose target
+ * is STARTED/PAUSED, stops and joins them on STOPPED, restart and config change, and frees
+ * deleted connectors once their tasks have ended. */
+#ifndef KW_INTERNAL_H
+#define KW_INTERNAL_H
+
+#include <jansson.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "kw_plugin.h"
+
+struct kc_kafka_mock;
+struct kw_rest;
+
+enum kw_ctarget { KW_CT_STARTED, KW_CT_PAUSED, KW_CT_STOPPED };
+
+#define KW_RING_DEFAULT	1024
+
+struct kw_converter {
+	enum { KW_CONV_STRING, KW_CONV_BYTES, KW_CONV_JSON } kind;
+	bool	schemas_enable;
+};
+
+struct kw_task {
+	struct kw_worker	*w;
+	struct kw_connector	*conn;
+	int			 id;
+	int			 count;
+	json_t			*config;	/* effective config, immutable */
+	struct kw_converter	 kconv, vconv;
+	pthread_t		 thread;
+	bool			 started;	/* thread created */
+	atomic_bool		 done;		/* task_run returned */
+	atomic_int		 target;	/* enum kw_target */
+	enum kw_task_state	 state;		/* lock */
+	char			*trace;		/* lock; FAILED trace */
+	bool			 restarting;	/* lock; shown as RESTARTING */
+	bool			 restart_req;	/* lock; herder restarts it */
+	json_t			*metrics;	/* lock */
+	char			*state_dir;	/* created on demand */
+};
+
+struct kw_waiter;
+
+struct kw_connector {
+	char			*name;
+	json_t			*config;	/* as stored: string -> string */
+	const struct kw_plugin	*plugin;	/* NULL: class unknown on this worker */
+	enum kw_ctarget		 target;
+	bool			 failed;	/* connector instance FAILED */
+	char			*trace;
+	bool			 restarting;
+	bool			 reconfigure;	/* herder: restart all tasks (new config) */
+	bool			 deleted;
+	struct kw_task		**tasks;
+	int			 ntasks;
+	json_t			*topics;	/* array of topic names in use */
+	json_t			**ring;		/* exchange ring */
+	size_t			 ring_size;
+	uint64_t		 next_seq;	/* seq of the next exchange (starts at 1) */
+	int64_t			 created_ms;
+};
+
+struct kw_worker {
+	json_t			*conf;		/* worker properties, string map (after --set) */
+	char			*state_dir;
+	char			*worker_id;	/* advertised host:port */
+	char			*bootstrap;
+	char			*cluster_id;
+	bool			 embedded;
+	struct kc_kafka_mock	*mock;
+	struct kw_rest		*rest;
+	size_t			 ring_size;
+
+	pthread_mutex_t		 lock;
+	pthread_cond_t		 cond;		/* herder wake-up and task target changes */
+	struct kw_connector	**conns;
+	size_t			 nconns, capconns;
+	struct kw_connector	**graveyard;	/* deleted, tasks still to join */
+	size_t			 ngrave, capgrave;
+	atomic_uint_fast64_t	 gen;
+	json_t			*offsets;	/* source offsets: {connector: [{partition, offset}]} */
+	bool			 offsets_dirty;
+	bool			 herder_stop;
+	bool			 started;	/* startup finished (GET /health) */
+	pthread_t		 herder;
+	int64_t			 start_ms;
+};
+
+/* ---- worker configuration (kw_config.c) ---- */
+
+/* Parse the worker configuration: properties file (may be NULL) then `sets` ("k=v").
+ * Unknown keys are an error naming the closest valid key; keys that do not apply are
+ * accepted with a warning logged. New string map, or NULL + err. */
+json_t *kw_config_load(const char *path, char *const *sets, int nsets, char *err, size_t errlen);
+/* Is this key acceptable in a worker config? 1 known, 2 known but ignored, 0 unknown
+ * (then *suggest is the closest valid key or NULL). */
+int kw_config_key_known(const char *key, const char **suggest);
+const char *kw_config_get(const struct kw_worker *w, const char *key, const char *def);
+
+/* Connector config validation against a plugin. Returns a new ConfigInfos JSON object (the
+ * validate endpoint's answer, passwords masked) and sets *nerrors. */
+json_t *kw_config_validate(const struct kw_plugin *p, const json_t *config, int *nerrors);
+/* The errors of a ConfigInfos, one per line for the 400 message. Caller frees. */
+char *kw_config_error_text(const json_t *infos);
+/* ConfigKeyInfo array for GET /connector-plugins/P/config. New reference. */
+json_t *kw_config_plugin_keys(const struct kw_plugin *p);
+/* Effective config: the stored config with every default filled in. New reference. */
+json_t *kw_config_effective(const struct kw_plugin *p, const json_t *config);
+/* Converter from connector config over worker config; "key" or "value". 0 or -1 + err. */
+int kw_converter_setup(struct kw_converter *c, const json_t *conn_config, const json_t *worker_conf,
+    const char *which, char *err, size_t errlen);
+/* Is the name one of the three supported converters? */
+bool kw_converter_class_known(const char *cls);
+
+/* ---- herder (kw_herder.c) ---- */
+
+int kw_herder_start(struct kw_worker *w, char *err, size_t errlen);
+/* Stop every task, flush state and offsets, join the herder thread. */
+void kw_herder_shutdown(struct kw_worker *w);
+/* Load connectors.json and offsets.json from state_dir. 0, or -1 + err. */
+int kw_herder_load(struct kw_worker *w, char *err, size_t errlen);
+/* Persist configs and target states (lock held). */
+void kw_herder_save_locked(struct kw_worker *w);
+/* Lock-held helpers for REST handlers. */
+struct kw_connector *kw_conn_find_locked(struct kw_worker *w, const char *name);
+struct kw_connector *kw_conn_add_locked(struct kw_worker *w, const char *name, json_t *config,
+    enum kw_ctarget target);
+void kw_conn_delete_locked(struct kw_worker *w, struct kw_connector *c);
+void kw_conn_set_config_locked(struct kw_worker *w, struct kw_connector *c, json_t *config);
+void kw_conn_set_target_locked(struct kw_worker *w, struct kw_connector *c, enum kw_ctarget t);
+/* Restart: the connector instance (always) and tasks (include_tasks), only FAILED ones when
+ * only_failed. Marks them RESTARTING; the herder does the rest. */
+void kw_conn_restart_locked(struct kw_worker *w, struct kw_connector *c, bool include_tasks,
+    bool only_failed);
+/* JSON views (lock held). New references. */
+json_t *kw_conn_status_locked(struct kw_worker *w, struct kw_connector *c);
+json_t *kw_task_status_locked(struct kw_worker *w, struct kw_task *t);
+json_t *kw_conn_info_locked(struct kw_worker *w, struct kw_connector *c);
+json_t *kw_conn_tasks_locked(struct kw_worker *w, struct kw_connector *c);
+const char *kw_conn_type(const struct kw_connector *c);
+/* Wake the herder. */
+void kw_herder_kick_locked(struct kw_worker *w);
+/* Exchanges since seq (exclusive), up to max. New array; *next is the next seq. */
+json_t *kw_conn_exchanges_locked(struct kw_connector *c, uint64_t since, size_t max,
+    uint64_t *next);
+json_t *kw_conn_metrics_locked(struct kw_connector *c);
+/* Source offsets of a connector (new array) and replacement (NULL = reset). */
+json_t *kw_offsets_get_locked(struct kw_worker *w, const char *conn);
+void kw_offsets_set_locked(struct kw_worker *w, const char *conn, json_t *offsets);
+/* Record a topic as used by the connector (lock held). */
+void kw_conn_topic_used_locked(struct kw_worker *w, struct kw_connector *c, const char *topic);
+/* A librdkafka conf with the worker's client settings and `<role>.` keys. NULL + err. */
+rd_kafka_conf_t *kw_worker_kafka_conf(struct kw_worker *w, const char *role, char *err,
+    size_t errlen);
+
+static inline void
+kw_bump(struct kw_worker *w)
+{
+	atomic_fetch_add(&w->gen, 1);
+}
+
+#endif

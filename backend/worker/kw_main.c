@@ -1,0 +1,335 @@
+/* kw_main.c - kcops-worker: the bundled Kafka Connect worker runtime.
+ *
+ *	kcops-worker [worker.properties] [--set key=value]... [--embedded-kafka] [--demo]
+ *
+ * Prints two stable lines on stdout that tests and scripts parse:
+ *	kcops-worker embedded kafka bootstrap.servers=HOST:PORT,...	(embedded Kafka only)
+ *	kcops-worker listening on http://HOST:PORT
+ * then runs until SIGTERM/SIGINT, when it stops every task, flushes offsets and state, and
+ * exits 0. */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "kc_json.h"
+#include "kc_kafka_mock.h"
+#include "kc_log.h"
+#include "kc_util.h"
+#include "kw_internal.h"
+#include "kw_rest.h"
+
+#define LOGGER "kcops.worker"
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+	    "usage: kcops-worker [worker.properties] [--set key=value]... [--embedded-kafka] [--demo]\n"
+	    "\n"
+	    "  worker.properties   Kafka Connect worker configuration (Connect key names)\n"
+	    "  --set key=value     override one configuration key (repeatable)\n"
+	    "  --embedded-kafka    run librdkafka's in-memory mock cluster in-process\n"
+	    "                      (the default when bootstrap.servers is not configured)\n"
+	    "  --demo              also create a demo HTTP cron source connector\n"
+	    "  --version           print the version\n"
+	    "\n"
+	    "Common keys: listeners (default http://127.0.0.1:8083; port 0 picks a free port),\n"
+	    "bootstrap.servers, state.dir, key.converter, value.converter, producer.*, consumer.*.\n"
+	    "See kcops-worker(1).\n");
+}
+
+/* mkdir -p. */
+static int
+mkdirs(const char *path)
+{
+	char *p = kc_xstrdup(path), *s;
+	int ret = 0;
+
+	for (s = p + 1; *s != '\0'; s++) {
+		if (*s != '/')
+			continue;
+		*s = '\0';
+		if (mkdir(p, 0700) != 0 && errno != EEXIST)
+			ret = -1;
+		*s = '/';
+	}
+	if (mkdir(p, 0700) != 0 && errno != EEXIST)
+		ret = -1;
+	free(p);
+	return ret;
+}
+
+static char *
+default_state_dir(void)
+{
+	const char *x = getenv("XDG_STATE_HOME"), *home = getenv("HOME");
+
+	if (x != NULL && *x == '/')
+		return kc_xasprintf("%s/kcops-worker", x);
+	if (home != NULL && *home != '\0')
+		return kc_xasprintf("%s/.local/state/kcops-worker", home);
+	return kc_xstrdup("./kcops-worker-state");
+}
+
+/* Kafka cluster id, or NULL. */
+static char *
+fetch_cluster_id(struct kw_worker *w)
+{
+	char err[512], e[256];
+	rd_kafka_conf_t *conf = kw_worker_kafka_conf(w, "admin", err, sizeof(err));
+	rd_kafka_t *rk;
+	char *id, *out = NULL;
+
+	if (conf == NULL)
+		return NULL;
+	rd_kafka_conf_set(conf, "log_level", "3", e, sizeof(e));
+	rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, e, sizeof(e));
+	if (rk == NULL) {
+		rd_kafka_conf_destroy(conf);
+		return NULL;
+	}
+	id = rd_kafka_clusterid(rk, 5000);
+	if (id != NULL) {
+		out = kc_xstrdup(id);
+		rd_kafka_mem_free(rk, id);
+	}
+	rd_kafka_destroy(rk);
+	return out;
+}
+
+/* The demo connector (created only when missing). */
+static void
+create_demo(struct kw_worker *w, const char *url)
+{
+	json_t *config, *infos;
+	int nerr;
+
+	config = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s}",
+	    "name", "demo-cron", "connector.class", "kcops.http.HttpCronSourceConnector",
+	    "tasks.max", "1", "topic", "demo.http.requests", "jobs", "health,orders",
+	    "job.health.url", url, "job.health.method", "GET", "job.health.cron", "0/5 * * * * ?",
+	    "job.orders.url", "http://127.0.0.1:8080/orders", "job.orders.method", "POST",
+	    "job.orders.rate", "5");
+	json_object_set_new(config, "job.orders.body", json_string("{\"item\":\"book\",\"qty\":1}"));
+	json_object_set_new(config, "job.orders.headers",
+	    json_string("Content-Type: application/json"));
+	infos = kw_config_validate(kw_plugin_find("kcops.http.HttpCronSourceConnector"), config,
+	    &nerr);
+	json_decref(infos);
+	pthread_mutex_lock(&w->lock);
+	if (nerr == 0 && kw_conn_find_locked(w, "demo-cron") == NULL) {
+		kw_conn_add_locked(w, "demo-cron", json_incref(config), KW_CT_STARTED);
+		kw_herder_save_locked(w);
+		kc_log(LOGGER, KC_LOG_INFO, "demo connector demo-cron created");
+	}
+	pthread_mutex_unlock(&w->lock);
+	json_decref(config);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct kw_worker w;
+	const char *props = NULL, *listener, *s;
+	char **sets = NULL, err[1024], *url = NULL, *lockpath;
+	int nsets = 0, i, embedded_flag = 0, demo = 0, lockfd, sig, threads;
+	sigset_t ss;
+	size_t max_body;
+
+	memset(&w, 0, sizeof(w));
+	w.start_ms = kc_mono_ms();
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--set") == 0 || strcmp(argv[i], "-s") == 0) {
+			if (i + 1 >= argc) {
+				fprintf(stderr, "kcops-worker: --set needs key=value\n");
+				return 2;
+			}
+			sets = kc_xrealloc(sets, (size_t)(nsets + 1) * sizeof(*sets));
+			sets[nsets++] = argv[++i];
+		} else if (strncmp(argv[i], "--set=", 6) == 0) {
+			sets = kc_xrealloc(sets, (size_t)(nsets + 1) * sizeof(*sets));
+			sets[nsets++] = argv[i] + 6;
+		} else if (strcmp(argv[i], "--embedded-kafka") == 0)
+			embedded_flag = 1;
+		else if (strcmp(argv[i], "--demo") == 0)
+			demo = 1;
+		else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+			usage(stdout);
+			return 0;
+		} else if (strcmp(argv[i], "--version") == 0) {
+			printf("kcops-worker %s (Kafka Connect REST API %s)\n", KCOPS_VERSION, "3.9.0");
+			return 0;
+		} else if (argv[i][0] == '-') {
+			fprintf(stderr, "kcops-worker: unknown option %s\n", argv[i]);
+			usage(stderr);
+			return 2;
+		} else if (props == NULL)
+			props = argv[i];
+		else {
+			fprintf(stderr, "kcops-worker: only one properties file may be given "
+			    "(got %s and %s)\n", props, argv[i]);
+			return 2;
+		}
+	}
+	w.conf = kw_config_load(props, sets, nsets, err, sizeof(err));
+	free(sets);
+	if (w.conf == NULL) {
+		fprintf(stderr, "kcops-worker: %s\n", err);
+		return 2;
+	}
+	if ((s = kc_json_str(w.conf, "log.level")) != NULL) {
+		int lv = kc_log_level_parse(s);
+
+		if (lv < 0) {
+			fprintf(stderr, "kcops-worker: log.level: unknown level %s\n", s);
+			json_decref(w.conf);
+			return 2;
+		}
+		json_decref(kc_log_set_level("root", (enum kc_log_level)lv));
+	}
+
+	/* Block the signals in every thread; main waits for them with sigwait. */
+	sigemptyset(&ss);
+	sigaddset(&ss, SIGINT);
+	sigaddset(&ss, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &ss, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	setvbuf(stdout, NULL, _IOLBF, 0);
+
+	pthread_mutex_init(&w.lock, NULL);
+	pthread_cond_init(&w.cond, NULL);
+	w.offsets = json_object();
+	w.ring_size = (size_t)kc_json_int_or(w.conf, "exchanges.ring.size", KW_RING_DEFAULT);
+	if (w.ring_size < 16)
+		w.ring_size = 16;
+
+	/* State directory, locked against a second worker. */
+	w.state_dir = kc_xstrdup(kc_json_str(w.conf, "state.dir"));
+	if (w.state_dir == NULL)
+		w.state_dir = default_state_dir();
+	if (mkdirs(w.state_dir) != 0) {
+		fprintf(stderr, "kcops-worker: state.dir %s: %s\n", w.state_dir, strerror(errno));
+		return 1;
+	}
+	lockpath = kc_xasprintf("%s/lock", w.state_dir);
+	lockfd = open(lockpath, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (lockfd < 0 || flock(lockfd, LOCK_EX | LOCK_NB) != 0) {
+		fprintf(stderr, "kcops-worker: state.dir %s is in use by another kcops-worker (%s)\n",
+		    w.state_dir, lockfd < 0 ? strerror(errno) : "locked");
+		free(lockpath);
+		return 1;
+	}
+	free(lockpath);
+
+	/* Kafka. */
+	s = kc_json_str(w.conf, "embedded.kafka");
+	w.embedded = embedded_flag || kc_json_str(w.conf, "bootstrap.servers") == NULL ||
+	    (s != NULL && strcasecmp(s, "true") == 0);
+	if (w.embedded) {
+		int brokers = (int)kc_json_int_or(w.conf, "embedded.kafka.brokers", 1);
+
+		w.mock = kc_kafka_mock_new(brokers, err, sizeof(err));
+		if (w.mock == NULL) {
+			fprintf(stderr, "kcops-worker: embedded kafka: %s\n", err);
+			return 1;
+		}
+		w.bootstrap = kc_xstrdup(kc_kafka_mock_bootstraps(w.mock));
+		printf("kcops-worker embedded kafka bootstrap.servers=%s\n", w.bootstrap);
+		kc_log(LOGGER, KC_LOG_INFO, "embedded Kafka (librdkafka mock cluster, %d broker(s), "
+		    "in memory only) at %s", brokers, w.bootstrap);
+	} else
+		w.bootstrap = kc_xstrdup(kc_json_str(w.conf, "bootstrap.servers"));
+	w.cluster_id = kc_xstrdup(kc_json_str(w.conf, "worker.cluster.id"));
+	if (w.cluster_id == NULL)
+		w.cluster_id = fetch_cluster_id(&w);
+	if (w.cluster_id == NULL) {
+		kc_log(LOGGER, KC_LOG_WARN, "cannot read the Kafka cluster id from %s", w.bootstrap);
+		w.cluster_id = kc_xstrdup("");
+	}
+
+	/* REST. */
+	listener = kc_json_str(w.conf, "listeners");
+	if (listener == NULL)
+		listener = "http://127.0.0.1:8083";
+	if (strchr(listener, ',') != NULL) {
+		fprintf(stderr, "kcops-worker: listeners=%s: only one listener is supported\n",
+		    listener);
+		return 2;
+	}
+	threads = (int)kc_json_int_or(w.conf, "rest.threads", 2);
+	max_body = (size_t)kc_json_int_or(w.conf, "rest.request.max.bytes", 1048576);
+	/* worker_id is needed by handlers: set it from the listener before serving; the real
+	 * port is known after binding, so bind first with a provisional id. */
+	w.worker_id = kc_xstrdup("starting");
+	w.rest = kw_rest_start(&w, listener, threads, max_body, &url, err, sizeof(err));
+	if (w.rest == NULL) {
+		fprintf(stderr, "kcops-worker: %s\n", err);
+		return 1;
+	}
+	{
+		const char *host = kc_json_str(w.conf, "rest.advertised.host.name");
+		const char *port = kc_json_str(w.conf, "rest.advertised.port");
+		const char *hp = url + strlen("http://");
+		char *id;
+
+		if (host != NULL || port != NULL) {
+			const char *colon = strrchr(hp, ':');
+			char *h = kc_xstrndup(hp, (size_t)(colon - hp));
+
+			id = kc_xasprintf("%s:%s", host != NULL ? host : h,
+			    port != NULL ? port : colon + 1);
+			free(h);
+		} else
+			id = kc_xstrdup(hp);
+		pthread_mutex_lock(&w.lock);
+		free(w.worker_id);
+		w.worker_id = id;
+		kw_bump(&w);
+		pthread_mutex_unlock(&w.lock);
+	}
+	if (kw_herder_load(&w, err, sizeof(err)) != 0) {
+		fprintf(stderr, "kcops-worker: %s\n", err);
+		kw_rest_stop(w.rest);
+		return 1;
+	}
+	if (demo)
+		create_demo(&w, url);
+	if (kw_herder_start(&w, err, sizeof(err)) != 0) {
+		fprintf(stderr, "kcops-worker: %s\n", err);
+		return 1;
+	}
+	pthread_mutex_lock(&w.lock);
+	w.started = true;
+	pthread_mutex_unlock(&w.lock);
+	kc_log(LOGGER, KC_LOG_INFO, "kcops-worker %s listening on %s (worker_id %s, state.dir %s)",
+	    KCOPS_VERSION, url, w.worker_id, w.state_dir);
+	printf("kcops-worker listening on %s\n", url);
+	fflush(stdout);
+
+	while (sigwait(&ss, &sig) != 0)
+		;
+	kc_log(LOGGER, KC_LOG_INFO, "signal %d: stopping tasks and flushing state", sig);
+	kw_rest_stop(w.rest);
+	w.rest = NULL;
+	kw_herder_shutdown(&w);
+	kc_kafka_mock_free(w.mock);
+	kc_log(LOGGER, KC_LOG_INFO, "stopped");
+	json_decref(w.conf);
+	json_decref(w.offsets);
+	free(w.state_dir);
+	free(w.worker_id);
+	free(w.bootstrap);
+	free(w.cluster_id);
+	free(url);
+	close(lockfd);
+	pthread_mutex_destroy(&w.lock);
+	pthread_cond_destroy(&w.cond);
+	return 0;
+}

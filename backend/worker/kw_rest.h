@@ -1,0 +1,96 @@
+/* kw_rest.h - the worker's REST server (libmicrohttpd) and its route table.
+ *
+ * DESIGN
+ * MHD runs its own threads (epoll, a small thread pool). Each request is answered on the
+ * access handler's final call (never on the first one, which keeps HTTP/1.1 connections
+ * alive). The raw path is split on '/' and every segment is percent-decoded separately, so
+ * connector names may contain any character but controls (even an encoded '/').
+ *
+ * Adding an endpoint: write a handler in your own file,
+ *
+ *	int kw_queue_rest_list(struct kw_req *req, struct kw_resp *resp);
+ *
+ * declare it in your header and add ONE line to the table in kw_routes.c:
+ *
+ *	{ "GET", "/kcops/v1/queues", kw_queue_rest_list },
+ *
+ * Patterns are literal segments and "{}" placeholders; req->params[i] holds the decoded
+ * value of the i-th placeholder. A path that matches a pattern with another method gives
+ * 405; no match gives 404. Handlers run on MHD threads: do not block for long (take the
+ * worker lock only briefly). Fill resp with kw_resp_json()/kw_resp_error()/kw_resp_empty().
+ *
+ * Long polls: a handler that has nothing to answer yet calls kw_rest_wait(req, key, ms) and
+ * returns; the connection is suspended (no thread is held) until kw_rest_wake(rest, key) is
+ * called or the time is up, then the handler runs again with req->resumed set and must
+ * answer. */
+#ifndef KW_REST_H
+#define KW_REST_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+struct kw_worker;
+struct kw_rest;
+
+#define KW_REST_MAX_PARAMS 4
+
+struct kw_req {
+	struct kw_worker	*w;
+	const char		*method;
+	const char		*path;		/* raw (encoded) path */
+	char			*params[KW_REST_MAX_PARAMS];	/* decoded {} segments */
+	int			 nparams;
+	const char		*body;		/* NUL-terminated; NULL when none */
+	size_t			 body_len;
+	bool			 resumed;	/* second run after kw_rest_wait */
+	void			*priv;		/* the REST layer's */
+};
+
+struct kw_resp {
+	int		 status;
+	char		*body;		/* malloc'd or NULL */
+	size_t		 body_len;
+	char		*location;	/* malloc'd Location header or NULL */
+	const char	*content_type;	/* default application/json */
+};
+
+typedef int (*kw_route_fn)(struct kw_req *req, struct kw_resp *resp);
+
+struct kw_route {
+	const char	*method;
+	const char	*pattern;
+	kw_route_fn	 fn;
+};
+
+/* The route table (kw_routes.c), terminated by a NULL method. */
+extern const struct kw_route kw_routes[];
+
+/* Query parameter (decoded; first occurrence) or NULL. */
+const char *kw_req_query(struct kw_req *req, const char *name);
+/* Every value of a repeated query parameter, as a new JSON array of strings. */
+json_t *kw_req_query_all(struct kw_req *req, const char *name);
+/* Request header or NULL. */
+const char *kw_req_header(struct kw_req *req, const char *name);
+
+/* Responses. kw_resp_json steals `body` (may be NULL for no body). Return 0 from the
+ * handler after filling resp. */
+void kw_resp_json(struct kw_resp *resp, int status, json_t *body);
+void kw_resp_raw(struct kw_resp *resp, int status, const char *body, size_t len);
+void kw_resp_empty(struct kw_resp *resp, int status);
+/* {"error_code": status, "message": ...} */
+void kw_resp_error(struct kw_resp *resp, int status, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Suspend this request until kw_rest_wake(key) or timeout_ms. */
+void kw_rest_wait(struct kw_req *req, const char *key, int timeout_ms);
+/* Resume every request waiting on key. Thread-safe. */
+void kw_rest_wake(struct kw_rest *rest, const char *key);
+
+/* Start listening on `listener` ("http://HOST:PORT", port 0 = free port). On success
+ * *url_out is the URL actually bound (malloc'd). NULL + err on failure. */
+struct kw_rest *kw_rest_start(struct kw_worker *w, const char *listener, int threads,
+    size_t max_body, char **url_out, char *err, size_t errlen);
+void kw_rest_stop(struct kw_rest *rest);
+
+#endif
