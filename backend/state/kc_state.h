@@ -264,6 +264,23 @@ void kc_state_report_text(const struct kc_state_report *r, struct kc_buf *out);
 int kc_state_step_request(const struct kc_state_step *s, char **method, char **path,
     char **body, struct kc_err *err);
 
+/* ---- over the Connect client (kc_state_client.c) ------------------------------------------ */
+
+struct kc_client;
+
+/* An executor running requests through `c`, at most `parallel` in flight (0: 16), over the
+ * client's reused connections. Free with kc_state_exec_client_free(). */
+struct kc_state_exec *kc_state_exec_client_new(struct kc_client *c, int parallel);
+void kc_state_exec_client_free(struct kc_state_exec *ex);
+/* The live snapshot for planning (GET /connectors?expand=status&expand=info, with the
+ * client's fallback). New reference, or NULL with err set. */
+json_t *kc_state_live(struct kc_client *c, struct kc_err *err);
+/* Run Connect's validate endpoint for every connector that has a class (concurrently) and
+ * add its errors to the state's diagnostics, mapped to the config key's pointer. Returns
+ * the number of errors added, or -1 with err set when the cluster can't be reached. */
+int kc_state_validate_remote(struct kc_state *st, struct kc_client *c, int parallel,
+    struct kc_err *err);
+
 /* ---- export ------------------------------------------------------------------------------ */
 
 enum kc_state_secrets {
