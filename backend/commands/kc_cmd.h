@@ -67,6 +67,7 @@ struct kc_cmd_env {
 	struct kc_ctx		*ctx;
 	struct kc_client	*client;
 	int			 borrowed;
+	int			 opt_done;	/* kc_cmd_getopt saw "--" */
 };
 
 struct kc_cmd;
@@ -142,6 +143,35 @@ const char *kc_cmd_color_reset(const struct kc_cmd_io *io);
  * (also when nothing matches a regex). */
 json_t *kc_cmd_select_names(struct kc_cmd_env *env, const char *const *names, size_t nnames,
     const char *const *regexes, size_t nregex);
+
+/* Option parsing for handlers: defs ends with id 0. Each call consumes the next argument:
+ * returns the option's id (val = its value when has_arg), KC_OPT_ARG for a positional
+ * (val = it), KC_OPT_END, or KC_OPT_ERROR after printing a usage error. Start with i = 0
+ * (argv[0] is the command name). Accepts -x V, -xV, --long V, --long=V, and "--". */
+struct kc_cmd_opt {
+	int		 id;	/* > 0 */
+	char		 shrt;	/* 0: none */
+	const char	*lng;	/* NULL: none */
+	int		 has_arg;
+};
+enum { KC_OPT_END = -1, KC_OPT_ERROR = -2, KC_OPT_ARG = -3 };
+int kc_cmd_getopt(struct kc_cmd_env *env, const struct kc_cmd *cmd, int argc, char **argv,
+    int *i, const struct kc_cmd_opt *defs, const char **val);
+
+/* Aligned tables: header cells first (kc_cmd_tab_new(3, "NAME", "TYPE", "STATE")), then
+ * cells row by row. Cells are sanitised; color is an ANSI prefix (static) or NULL, used only
+ * when io->color. */
+struct kc_cmd_tab;
+struct kc_cmd_tab *kc_cmd_tab_new(size_t ncols, ...);
+void kc_cmd_tab_cell(struct kc_cmd_tab *t, const char *text, const char *color);
+void kc_cmd_tab_cellf(struct kc_cmd_tab *t, const char *color, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+size_t kc_cmd_tab_rows(const struct kc_cmd_tab *t);
+void kc_cmd_tab_print(struct kc_cmd_tab *t, struct kc_cmd_io *io);
+void kc_cmd_tab_free(struct kc_cmd_tab *t);
+
+/* qsort comparator over const char * elements. */
+int kc_cmd_strcmp_p(const void *a, const void *b);
 
 /* ---- the one-shot connector-file functions other modules may call --------------------- */
 

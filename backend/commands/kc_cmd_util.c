@@ -1,0 +1,432 @@
+/* kc_cmd_util.c - helpers for command handlers: errors, option parsing, tables, JSON
+ * output, secret masking, colours and connector selection. */
+#include "kc_cmd.h"
+
+#include <ctype.h>
+#include <regex.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "kc_buf.h"
+#include "kc_json.h"
+#include "kc_text.h"
+#include "kc_util.h"
+
+/* "kcops: error: ..." */
+int
+kc_cmd_error(struct kc_cmd_env *env, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(env->io->err, "%s: error: ", env->prog);
+	va_start(ap, fmt);
+	vfprintf(env->io->err, fmt, ap);
+	va_end(ap);
+	fputc('\n', env->io->err);
+	return KC_EXIT_ERR;
+}
+
+/* Usage error with the command's usage line. */
+int
+kc_cmd_usage(struct kc_cmd_env *env, const struct kc_cmd *cmd, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(env->io->err, "%s: error: ", env->prog);
+	va_start(ap, fmt);
+	vfprintf(env->io->err, fmt, ap);
+	va_end(ap);
+	fputc('\n', env->io->err);
+	if (cmd != NULL)
+		fprintf(env->io->err, "usage: %s %s\n", env->prog, cmd->usage);
+	return KC_EXIT_USAGE;
+}
+
+/* Report a failed client call. */
+int
+kc_cmd_fail(struct kc_cmd_env *env, const char *what, const struct kc_err *err)
+{
+	char *w = kc_text_sanitize(what, 0);
+	char *m = kc_text_sanitize(err->msg, KC_TEXT_KEEP_NL);
+
+	if (err->code >= 100 && err->code <= 599)
+		fprintf(env->io->err, "%s: error: %s: %s (HTTP %d)%s\n", env->prog, w, m, err->code,
+		    kc_client_is_timeout(err) ? "; the worker may still complete it: check "
+		    "again before retrying" : "");
+	else
+		fprintf(env->io->err, "%s: error: %s: %s\n", env->prog, w, m);
+	free(w);
+	free(m);
+	return err->code == KC_E_USAGE ? KC_EXIT_USAGE : KC_EXIT_ERR;
+}
+
+/* Option parser for handlers. */
+int
+kc_cmd_getopt(struct kc_cmd_env *env, const struct kc_cmd *cmd, int argc, char **argv,
+    int *i, const struct kc_cmd_opt *defs, const char **val)
+{
+	const char *a;
+	const struct kc_cmd_opt *d;
+
+	*val = NULL;
+	(*i)++;
+	if (*i >= argc)
+		return KC_OPT_END;
+	a = argv[*i];
+	if (env->opt_done || a[0] != '-' || a[1] == '\0') {
+		*val = a;
+		return KC_OPT_ARG;
+	}
+	if (strcmp(a, "--") == 0) {
+		env->opt_done = 1;
+		return kc_cmd_getopt(env, cmd, argc, argv, i, defs, val);
+	}
+	for (d = defs; d != NULL && d->id != 0; d++) {
+		size_t l;
+		if (a[1] == '-' && d->lng != NULL) {
+			l = strlen(d->lng);
+			if (strncmp(a + 2, d->lng, l) != 0 || (a[2 + l] != '\0' && a[2 + l] != '='))
+				continue;
+			if (!d->has_arg) {
+				if (a[2 + l] == '=')
+					goto bad_value;
+				return d->id;
+			}
+			if (a[2 + l] == '=') {
+				*val = a + 3 + l;
+				return d->id;
+			}
+		} else if (a[1] != '-' && d->shrt != 0 && a[1] == d->shrt) {
+			if (!d->has_arg) {
+				if (a[2] != '\0')
+					continue;
+				return d->id;
+			}
+			if (a[2] != '\0') {
+				*val = a + 2;
+				return d->id;
+			}
+		} else {
+			continue;
+		}
+		if (*i + 1 >= argc) {
+			kc_cmd_usage(env, cmd, "%s needs a value", a);
+			return KC_OPT_ERROR;
+		}
+		(*i)++;
+		*val = argv[*i];
+		return d->id;
+	}
+	/* A negative number is an argument (tail --from -5 is taken above). */
+	if (isdigit((unsigned char)a[1])) {
+		*val = a;
+		return KC_OPT_ARG;
+	}
+	kc_cmd_usage(env, cmd, "unknown option '%s'", a);
+	return KC_OPT_ERROR;
+bad_value:
+	kc_cmd_usage(env, cmd, "option '%s' takes no value", a);
+	return KC_OPT_ERROR;
+}
+
+/* ---- JSON output and secrets ---------------------------------------------------------- */
+
+/* Secret-looking key names. */
+int
+kc_cmd_is_secret_key(const char *key)
+{
+	static const char *const words[] = { "password", "passwd", "secret", "token",
+	    "credential", "jaas.config", "api.key", "apikey", "api_key", "private.key",
+	    "access.key", "auth.key", "keystore.key", "sasl.jaas", "bearer" };
+	char low[256];
+	size_t i;
+
+	if (key == NULL)
+		return 0;
+	for (i = 0; key[i] != '\0' && i + 1 < sizeof low; i++)
+		low[i] = (char)tolower((unsigned char)key[i]);
+	low[i] = '\0';
+	for (i = 0; i < KC_NITEMS(words); i++)
+		if (strstr(low, words[i]) != NULL)
+			return 1;
+	/* "...key" alone (ssl.key, aws.key) but not key.converter & co. */
+	if (kc_str_has_suffix(low, ".key") && !kc_str_has_suffix(low, "message.key") &&
+	    !kc_str_has_suffix(low, "record.key") && !kc_str_has_suffix(low, "join.key"))
+		return 1;
+	return 0;
+}
+
+/* Masked copy of a config map. */
+json_t *
+kc_cmd_mask_config(const json_t *config)
+{
+	json_t *out = json_object(), *v;
+	const char *k;
+
+	json_object_foreach((json_t *)config, k, v) {
+		const char *s = json_string_value(v);
+		if (kc_cmd_is_secret_key(k) && s != NULL && *s != '\0' &&
+		    !(s[0] == '$' && s[1] == '{'))
+			json_object_set_new(out, k, json_string("********"));
+		else
+			json_object_set(out, k, v);
+	}
+	return out;
+}
+
+/* Recursively mask every "config" object in v (new reference). */
+static json_t *
+mask_deep(const json_t *v)
+{
+	json_t *out, *x;
+	const char *k;
+	size_t i;
+
+	if (json_is_object(v)) {
+		out = json_object();
+		json_object_foreach((json_t *)v, k, x) {
+			if (strcmp(k, "config") == 0 && json_is_object(x))
+				json_object_set_new(out, k, kc_cmd_mask_config(x));
+			else
+				json_object_set_new(out, k, mask_deep(x));
+		}
+		return out;
+	}
+	if (json_is_array(v)) {
+		out = json_array();
+		json_array_foreach(v, i, x)
+			json_array_append_new(out, mask_deep(x));
+		return out;
+	}
+	return json_incref((json_t *)v);
+}
+
+/* Pretty JSON + newline. */
+void
+kc_cmd_print_json(struct kc_cmd_env *env, const json_t *v, int mask_configs)
+{
+	json_t *m = NULL;
+
+	if (mask_configs && !env->io->show_secrets)
+		v = m = mask_deep(v);
+	json_dumpf(v, env->io->out, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_ENCODE_ANY);
+	fputc('\n', env->io->out);
+	json_decref(m);
+}
+
+/* ---- colours --------------------------------------------------------------------------- */
+
+const char *
+kc_cmd_state_color(const struct kc_cmd_io *io, const char *state)
+{
+	if (!io->color || state == NULL)
+		return "";
+	if (strcasecmp(state, "RUNNING") == 0)
+		return "\033[32m";
+	if (strcasecmp(state, "FAILED") == 0)
+		return "\033[31;1m";
+	if (strcasecmp(state, "PAUSED") == 0 || strcasecmp(state, "STOPPED") == 0 ||
+	    strcasecmp(state, "UNASSIGNED") == 0 || strcasecmp(state, "RESTARTING") == 0 ||
+	    strcasecmp(state, "UNKNOWN") == 0)
+		return "\033[33m";
+	return "";
+}
+
+const char *
+kc_cmd_color_reset(const struct kc_cmd_io *io)
+{
+	return io->color ? "\033[0m" : "";
+}
+
+/* ---- tables ---------------------------------------------------------------------------- */
+
+struct kc_cmd_tab {
+	size_t		 ncols;
+	size_t		 nrows;	/* including the header */
+	size_t		 cap;
+	char		**cells;	/* nrows * ncols, sanitised */
+	const char	**colors;
+	size_t		 fill;		/* cells filled in the current row */
+};
+
+struct kc_cmd_tab *
+kc_cmd_tab_new(size_t ncols, ...)
+{
+	struct kc_cmd_tab *t = kc_xcalloc(1, sizeof *t);
+	va_list ap;
+	size_t i;
+
+	t->ncols = ncols;
+	va_start(ap, ncols);
+	for (i = 0; i < ncols; i++)
+		kc_cmd_tab_cell(t, va_arg(ap, const char *), NULL);
+	va_end(ap);
+	return t;
+}
+
+void
+kc_cmd_tab_cell(struct kc_cmd_tab *t, const char *text, const char *color)
+{
+	size_t idx;
+
+	if (t->fill == 0) {
+		if (t->nrows == t->cap) {
+			t->cap = t->cap ? t->cap * 2 : 64;
+			t->cells = kc_xrealloc(t->cells, t->cap * t->ncols * sizeof *t->cells);
+			t->colors = kc_xrealloc(t->colors, t->cap * t->ncols * sizeof *t->colors);
+		}
+		t->nrows++;
+	}
+	idx = (t->nrows - 1) * t->ncols + t->fill;
+	t->cells[idx] = kc_text_is_clean(text != NULL ? text : "", 0) ?
+	    kc_xstrdup(text != NULL ? text : "") : kc_text_sanitize(text, 0);
+	t->colors[idx] = color;
+	if (++t->fill == t->ncols)
+		t->fill = 0;
+}
+
+void
+kc_cmd_tab_cellf(struct kc_cmd_tab *t, const char *color, const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+
+	va_start(ap, fmt);
+	if (vasprintf(&s, fmt, ap) < 0)
+		kc_fatal("out of memory");
+	va_end(ap);
+	kc_cmd_tab_cell(t, s, color);
+	free(s);
+}
+
+size_t
+kc_cmd_tab_rows(const struct kc_cmd_tab *t)
+{
+	return t->nrows > 0 ? t->nrows - 1 : 0;
+}
+
+void
+kc_cmd_tab_print(struct kc_cmd_tab *t, struct kc_cmd_io *io)
+{
+	size_t *w = kc_xcalloc(t->ncols, sizeof *w), r, c, i;
+	FILE *out = io->out;
+
+	for (r = 0; r < t->nrows; r++)
+		for (c = 0; c < t->ncols; c++) {
+			size_t x = kc_text_width(t->cells[r * t->ncols + c]);
+			if (x > w[c])
+				w[c] = x;
+		}
+	for (r = 0; r < t->nrows; r++) {
+		for (c = 0; c < t->ncols; c++) {
+			const char *s = t->cells[r * t->ncols + c];
+			const char *col = t->colors[r * t->ncols + c];
+			int colored = io->color && col != NULL && *col != '\0';
+			if (colored)
+				fputs(col, out);
+			fputs(s, out);
+			if (colored)
+				fputs("\033[0m", out);
+			if (c + 1 < t->ncols)
+				for (i = kc_text_width(s); i < w[c] + 2; i++)
+					fputc(' ', out);
+		}
+		fputc('\n', out);
+	}
+	free(w);
+}
+
+void
+kc_cmd_tab_free(struct kc_cmd_tab *t)
+{
+	size_t i;
+
+	if (t == NULL)
+		return;
+	for (i = 0; i < t->nrows * t->ncols; i++)
+		free(t->cells[i]);
+	free(t->cells);
+	free(t->colors);
+	free(t);
+}
+
+/* ---- connector selection --------------------------------------------------------------- */
+
+json_t *
+kc_cmd_select_names(struct kc_cmd_env *env, const char *const *names, size_t nnames,
+    const char *const *regexes, size_t nregex)
+{
+	json_t *out = json_array(), *all = NULL, *seen = json_object(), *n;
+	struct kc_client *c;
+	struct kc_err err;
+	size_t i, j;
+
+	for (i = 0; i < nnames; i++) {
+		if (json_object_get(seen, names[i]) != NULL)
+			continue;
+		json_object_set_new(seen, names[i], json_true());
+		json_array_append_new(out, json_string(names[i]));
+	}
+	if (nregex > 0) {
+		c = kc_cmd_client(env);
+		if (c == NULL)
+			goto fail;
+		kc_err_clear(&err);
+		all = kc_client_list_names(c, &err);
+		if (all == NULL) {
+			kc_cmd_fail(env, "listing connectors", &err);
+			goto fail;
+		}
+		for (j = 0; j < nregex; j++) {
+			regex_t re;
+			int rc = regcomp(&re, regexes[j], REG_EXTENDED | REG_NOSUB), matched = 0;
+			if (rc != 0) {
+				char msg[256];
+				regerror(rc, &re, msg, sizeof msg);
+				kc_cmd_usage(env, NULL, "-e '%s': %s", regexes[j], msg);
+				goto fail;
+			}
+			/* Sorted for a stable order. */
+			{
+				const char **v = kc_xcalloc(json_array_size(all) + 1, sizeof *v);
+				size_t nv = 0, k;
+				json_array_foreach(all, i, n)
+					if (json_is_string(n))
+						v[nv++] = json_string_value(n);
+				qsort(v, nv, sizeof *v, kc_cmd_strcmp_p);
+				for (k = 0; k < nv; k++) {
+					if (regexec(&re, v[k], 0, NULL, 0) != 0)
+						continue;
+					matched = 1;
+					if (json_object_get(seen, v[k]) != NULL)
+						continue;
+					json_object_set_new(seen, v[k], json_true());
+					json_array_append_new(out, json_string(v[k]));
+				}
+				free(v);
+			}
+			regfree(&re);
+			if (!matched) {
+				kc_cmd_error(env, "no connector matches -e '%s'", regexes[j]);
+				goto fail;
+			}
+		}
+	}
+	json_decref(all);
+	json_decref(seen);
+	return out;
+fail:
+	json_decref(all);
+	json_decref(seen);
+	json_decref(out);
+	return NULL;
+}
+
+/* qsort helper over const char *. */
+int
+kc_cmd_strcmp_p(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
