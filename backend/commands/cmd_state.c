@@ -550,7 +550,7 @@ cmd_export(struct kc_cmd_env *env, const struct kc_cmd *cmd, int argc, char **ar
 /* The entries. validate/apply share names with cmd_connect.c's -f forms, which come first. */
 const struct kc_cmd kc_cmd_state_table[] = {
 	{ "validate", NULL, "validate FILE [--offline] [SOURCE OPTIONS]",
-	  "check a state file (and, with a cluster, Connect's own validation)",
+	  "Check a state file (and, with a cluster, Connect's own validation)",
 	  "Reads a state file and reports every problem in one pass, one a line as\n"
 	  "FILE: /json/pointer: message (syntax errors as FILE:LINE:COLUMN: message).\n"
 	  "With a context or --url, each connector is also checked by Connect's validate\n"
@@ -562,7 +562,7 @@ const struct kc_cmd kc_cmd_state_table[] = {
 	  "Exit status 1 when there is any error. See kcops-state(5).",
 	  0, cmd_validate, NULL, NULL },
 	{ "plan", NULL, "plan FILE [--prune] [--out PLAN] [--exit-code] [-o json] [SOURCE OPTIONS]",
-	  "show what apply would change to make the cluster match a state file",
+	  "Show what apply would change to make the cluster match a state file",
 	  "Diffs the state file against the live cluster: + create, ~ update (key by key,\n"
 	  "secrets masked), ~ pause/resume/stop, ~ restart (failed connector or tasks),\n"
 	  "- delete (only connectors matched by the file's prune rules, or all unmanaged\n"
@@ -570,7 +570,7 @@ const struct kc_cmd kc_cmd_state_table[] = {
 	  "'apply PLAN' later runs exactly it. --exit-code exits 3 when there are changes.",
 	  0, cmd_plan, NULL, NULL },
 	{ "apply", NULL, "apply FILE|PLAN [--yes] [--dry-run] [--prune] [--parallel N] [-o json]",
-	  "make the cluster match a state file, or run a saved plan",
+	  "Make the cluster match a state file, or run a saved plan",
 	  "Plans, shows the plan, asks for confirmation (--yes skips it; required without a\n"
 	  "terminal) and runs it: creates (in their initial state), updates, pause/resume/\n"
 	  "stop, restarts, deletes; up to --parallel requests at once (default 16). One\n"
@@ -580,7 +580,7 @@ const struct kc_cmd kc_cmd_state_table[] = {
 	  "since the plan was made. 'apply -f FILE' applies one connector file instead.",
 	  KC_CMD_MUTATES, cmd_apply, NULL, NULL },
 	{ "export", NULL, "export [NAME...] [--secrets ref|mask|plain] [--out FILE]",
-	  "write the live cluster as a state file",
+	  "Write the live cluster as a state file",
 	  "Writes every connector (or the named ones) as a state file that plans to no change.\n"
 	  "Sensitive values become ${kcops:env:KCOPS_SECRET_<CONNECTOR>_<KEY>} references\n"
 	  "(listed on stderr; --secrets mask writes ******** and plain the values).",

@@ -26,9 +26,11 @@ extern const struct kc_cmd kc_cmd_context_table[];
 extern const struct kc_cmd kc_cmd_kafka_table[];
 extern const struct kc_cmd kc_cmd_misc_table[];
 extern const struct kc_cmd kc_cmd_complete_table[];
+extern const struct kc_cmd kc_cmd_state_table[];
 
 static const struct kc_cmd *const tables[] = {
 	kc_cmd_connect_table,
+	kc_cmd_state_table,
 	kc_cmd_kafka_table,
 	kc_cmd_context_table,
 	kc_cmd_misc_table,
