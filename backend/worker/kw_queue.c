@@ -30,6 +30,7 @@ struct kw_queue {
 	pthread_cond_t		 cv;
 	struct kw_queue_item	*head, *tail;
 	size_t			 depth, capacity, max_depth;
+	bool			 capacity_set;	/* by a producer's open */
 	uint64_t		 enqueued, dequeued, rejected;
 	char			*consumer;
 	pthread_mutex_t		 wmu;		/* guards wakers and their calls */
@@ -56,7 +57,8 @@ kw_queue_open(const char *name, size_t capacity)
 	if (q == NULL) {
 		q = kc_xcalloc(1, sizeof(*q));
 		q->name = kc_xstrdup(name);
-		q->capacity = capacity > 0 ? capacity : 1;
+		q->capacity = capacity > 0 ? capacity : KW_QUEUE_DEFAULT_CAPACITY;
+		q->capacity_set = capacity > 0;
 		pthread_mutex_init(&q->mu, NULL);
 		pthread_mutex_init(&q->wmu, NULL);
 		pthread_condattr_init(&ca);
@@ -65,6 +67,12 @@ kw_queue_open(const char *name, size_t capacity)
 		pthread_condattr_destroy(&ca);
 		q->rnext = registry;
 		registry = q;
+	}
+	else if (capacity > 0 && !q->capacity_set) {
+		pthread_mutex_lock(&q->mu);
+		q->capacity = capacity;
+		q->capacity_set = true;
+		pthread_mutex_unlock(&q->mu);
 	}
 	q->refs++;
 	pthread_mutex_unlock(&registry_mu);

@@ -32,9 +32,11 @@ struct kw_queue_item {
 
 struct kw_queue;
 
-/* Open (creating when absent) the queue `name`. `capacity` applies when this call creates
- * the queue; a later open with another capacity keeps the first one (see kw_queue_capacity).
- * Never NULL. Balance with kw_queue_close. */
+#define KW_QUEUE_DEFAULT_CAPACITY 10000
+
+/* Open (creating when absent) the queue `name`. The first open with a non-zero `capacity`
+ * sets it (producers pass theirs, consumers pass 0); later values are ignored (see
+ * kw_queue_capacity). Never NULL. Balance with kw_queue_close. */
 struct kw_queue *kw_queue_open(const char *name, size_t capacity);
 void kw_queue_close(struct kw_queue *q);	/* NULL is a no-op */
 

@@ -18,6 +18,7 @@
 #include "kc_util.h"
 #include "kw_internal.h"
 #include "kw_rest.h"
+#include "http_sink.h"	/* kw_http_rest_queues */
 
 #define KW_CONNECT_API_VERSION "3.9.0"
 
@@ -1319,5 +1320,6 @@ const struct kw_route kw_routes[] = {
 	{ "GET", "/kcops/v1/connectors/{}/exchanges", h_exchanges },
 	{ "GET", "/kcops/v1/connectors/{}/metrics", h_metrics },
 	/* ---- routes added by other modules (one line each) ---- */
+	{ "GET", "/kcops/v1/queues", kw_http_rest_queues },
 	{ NULL, NULL, NULL },
 };

@@ -992,3 +992,49 @@ kw_http_exec_stats(const struct kw_http_exec *x, struct kw_http_exec_stats *out)
 {
 	*out = x->st;
 }
+
+/* Blocking GET. */
+char *
+kw_http_fetch(const struct kw_http_exec_opts *o, const char *url, size_t *len, char *err,
+    size_t errlen)
+{
+	struct kw_http_call *c = kw_http_call_new();
+	char errbuf[CURL_ERROR_SIZE] = "";
+	CURLcode rc;
+	long status = 0;
+	char *body = NULL;
+	CURL *e;
+
+	c->body_limit = 1 << 20;
+	e = curl_easy_init();
+	curl_easy_setopt(e, CURLOPT_URL, url);
+	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, errbuf);
+	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, o->connect_timeout_ms > 0 ?
+	    o->connect_timeout_ms : 10000L);
+	curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, o->request_timeout_ms > 0 ?
+	    o->request_timeout_ms : 30000L);
+	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body_capped);
+	curl_easy_setopt(e, CURLOPT_WRITEDATA, c);
+	if (o->ca_file)
+		curl_easy_setopt(e, CURLOPT_CAINFO, o->ca_file);
+	if (o->insecure) {
+		curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 0L);
+		curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 0L);
+	}
+	curl_easy_setopt(e, CURLOPT_PROXY, o->proxy ? o->proxy : "");
+	rc = curl_easy_perform(e);
+	curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &status);
+	curl_easy_cleanup(e);
+	if (rc != CURLE_OK)
+		snprintf(err, errlen, "%s: %s", url, errbuf[0] ? errbuf : curl_easy_strerror(rc));
+	else if (status < 200 || status > 299)
+		snprintf(err, errlen, "%s: HTTP status %ld", url, status);
+	else {
+		*len = c->resp.body.len;
+		body = c->resp.body.len ? kc_buf_steal(&c->resp.body) : kc_xstrdup("");
+	}
+	kw_http_call_free(c);
+	return body;
+}

@@ -110,6 +110,11 @@ struct kw_http_exec_stats {
 };
 void kw_http_exec_stats(const struct kw_http_exec *x, struct kw_http_exec_stats *out);
 
+/* A blocking GET with the TLS/proxy/timeout options of `o` (for discovery documents).
+ * Returns the body (malloc'd, NUL-terminated) on a 2xx, else NULL with err. */
+char *kw_http_fetch(const struct kw_http_exec_opts *o, const char *url, size_t *len,
+    char *err, size_t errlen);
+
 /* ---- pure helpers (unit-tested) --------------------------------------------------------- */
 
 /* Retry-After value (delta seconds or HTTP date) as ms from `now_wall_ms`; -1 if invalid. */
