@@ -8,7 +8,7 @@ int
 main(int argc, char **argv)
 {
 	setlocale(LC_ALL, "");
-	if (kc_cli_wants_tui(argc, argv))
+	if (kc_cli_wants_tui(argc, argv) || tui_wants(argc, argv))
 		return tui_main(argc, argv);
 	return kc_cli_main(argc, argv);
 }

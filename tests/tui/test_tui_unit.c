@@ -1,0 +1,249 @@
+/* test_tui_unit.c - themes, key tables and the connectors model (no terminal needed). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <curses.h>
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kc_json.h"
+#include "kc_util.h"
+#include "tui_keys.h"
+#include "tui_model.h"
+#include "tui_theme.h"
+
+static void
+test_theme_builtin(void **state)
+{
+	struct tui_theme t;
+	char err[256];
+
+	(void)state;
+	assert_int_equal(tui_theme_parse(&t, tui_theme_default_text, "x", err, sizeof(err)), 0);
+	assert_int_equal(t.styles[TUI_ROLE_STATE_FAILED].fg, 1);
+	assert_true(t.styles[TUI_ROLE_STATE_FAILED].attrs & A_BOLD);
+	assert_int_equal(tui_theme_parse(&t, tui_theme_mono_text, "x", err, sizeof(err)), 0);
+	assert_int_equal(t.styles[TUI_ROLE_SELECTION].fg, -1);
+	assert_true(t.styles[TUI_ROLE_SELECTION].attrs & A_REVERSE);
+}
+
+static void
+test_theme_errors(void **state)
+{
+	struct tui_theme t;
+	char err[256];
+
+	(void)state;
+	assert_int_equal(tui_theme_parse(&t, "# c\nnormal = fg=red\nstate.faild = bold\n",
+	    "my.theme", err, sizeof(err)), -1);
+	assert_string_equal(err, "my.theme:3: unknown role 'state.faild' (did you mean "
+	    "'state.failed'?)");
+	assert_int_equal(tui_theme_parse(&t, "normal = fg=purple\n", "a", err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "a:1: normal: unknown colour"));
+	assert_int_equal(tui_theme_parse(&t, "normal = sparkly\n", "a", err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "unknown attribute"));
+	assert_int_equal(tui_theme_parse(&t, "normal\n", "a", err, sizeof(err)), -1);
+	assert_string_equal(err, "a:1: expected 'role = style'");
+	/* colour numbers and fallbacks to normal */
+	assert_int_equal(tui_theme_parse(&t, "normal = fg=colour200,bg=3,bold\n", "a", err,
+	    sizeof(err)), 0);
+	assert_int_equal(t.styles[TUI_ROLE_NORMAL].fg, 200);
+	assert_int_equal(t.styles[TUI_ROLE_NORMAL].bg, 3);
+	assert_int_equal(t.styles[TUI_ROLE_TRACE].fg, 200);
+	assert_int_equal(t.styles[TUI_ROLE_TRACE].set, 0);
+}
+
+/* Every shipped theme parses and names every role. */
+static void
+test_theme_files(void **state)
+{
+	DIR *d = opendir(THEME_DIR);
+	struct dirent *e;
+	int n = 0;
+
+	(void)state;
+	assert_non_null(d);
+	while ((e = readdir(d)) != NULL) {
+		struct tui_theme t;
+		char err[256], *path;
+		int i;
+
+		if (!kc_str_has_suffix(e->d_name, ".theme"))
+			continue;
+		path = kc_xasprintf("%s/%s", THEME_DIR, e->d_name);
+		if (tui_theme_load(&t, path, err, sizeof(err)) != 0)
+			fail_msg("%s", err);
+		for (i = 0; i < TUI_ROLE_COUNT; i++)
+			if (!t.styles[i].set)
+				fail_msg("%s: role %s not set", path, tui_role_name(i));
+		tui_theme_free(&t);
+		free(path);
+		n++;
+	}
+	closedir(d);
+	assert_true(n >= 5);
+}
+
+static void
+test_theme_not_found(void **state)
+{
+	struct tui_theme t;
+	char err[256];
+
+	(void)state;
+	assert_int_equal(tui_theme_load(&t, "no-such-theme", err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "theme 'no-such-theme' not found"));
+	assert_int_equal(tui_theme_load(&t, "/nonexistent/x.theme", err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "/nonexistent/x.theme"));
+}
+
+static void
+test_keys(void **state)
+{
+	char err[256], name[16];
+
+	(void)state;
+	tui_keys_init();
+	assert_int_equal(tui_keys_lookup(TUI_KM_CONNECTORS, 'p'), TUI_A_PAUSE);
+	assert_int_equal(tui_keys_lookup(TUI_KM_CONNECTORS, '?'), TUI_A_HELP);	/* generic */
+	assert_int_equal(tui_keys_lookup(TUI_KM_HELP, 'p'), TUI_A_NONE);
+	assert_int_equal(tui_keys_lookup(TUI_KM_CONNECTORS, '\r'), TUI_A_OPEN);
+	assert_int_equal(tui_keys_lookup(TUI_KM_CONNECTORS, 27), TUI_A_BACK);
+	/* user overrides: a plain key replaces it everywhere; MAP:KEY only there */
+	assert_int_equal(tui_keys_override("P", "pause", err, sizeof(err)), 0);
+	assert_int_equal(tui_keys_lookup(TUI_KM_DETAIL, 'P'), TUI_A_PAUSE);
+	assert_int_equal(tui_keys_override("p", "none", err, sizeof(err)), 0);
+	assert_int_equal(tui_keys_lookup(TUI_KM_CONNECTORS, 'p'), TUI_A_NONE);
+	assert_int_equal(tui_keys_override("connectors:C-x", "delete", err, sizeof(err)), 0);
+	assert_int_equal(tui_keys_lookup(TUI_KM_CONNECTORS, 24), TUI_A_DELETE);
+	assert_int_equal(tui_keys_lookup(TUI_KM_DETAIL, 24), TUI_A_NONE);
+	assert_int_equal(tui_keys_override("x", "paws", err, sizeof(err)), -1);
+	assert_string_equal(err, "keys: 'x': unknown action 'paws' (did you mean 'pause'?)");
+	assert_int_equal(tui_keys_override("Hyper-x", "pause", err, sizeof(err)), -1);
+	assert_int_equal(tui_keys_override("nope:x", "pause", err, sizeof(err)), -1);
+	assert_int_equal(tui_keys_parse("bind connectors z\n", "f", err, sizeof(err)), -1);
+	assert_string_equal(err, "f:1: usage: bind MAP KEY ACTION | unbind MAP KEY");
+	tui_key_name(KEY_UP, name, sizeof(name));
+	assert_string_equal(name, "Up");
+	tui_key_name(3, name, sizeof(name));
+	assert_string_equal(name, "C-c");
+	assert_int_equal(tui_key_parse("C-\\"), 28);
+	tui_keys_init();
+	assert_int_equal(tui_keys_lookup(TUI_KM_CONNECTORS, 'p'), TUI_A_PAUSE);
+	tui_keys_free();
+}
+
+static json_t *
+listing(void)
+{
+	const char *text =
+	    "{\"b-sink\": {\"status\": {\"name\": \"b-sink\", \"type\": \"sink\","
+	    "  \"connector\": {\"state\": \"RUNNING\", \"worker_id\": \"w1\"},"
+	    "  \"tasks\": [{\"id\": 0, \"state\": \"RUNNING\", \"worker_id\": \"w1\"},"
+	    "             {\"id\": 1, \"state\": \"FAILED\", \"worker_id\": \"w2\", \"trace\": \"x\"}]},"
+	    "  \"info\": {\"config\": {\"connector.class\": \"kcops.http.HttpSinkConnector\"}}},"
+	    " \"a-src\": {\"status\": {\"name\": \"a-src\", \"type\": \"source\","
+	    "  \"connector\": {\"state\": \"PAUSED\", \"worker_id\": \"w2\"},"
+	    "  \"tasks\": [{\"id\": 0, \"state\": \"PAUSED\", \"worker_id\": \"w2\"}]},"
+	    "  \"info\": {\"config\": {\"connector.class\": \"kcops.http.HttpCronSourceConnector\"}}},"
+	    " \"c\\u001b[31mevil\": {\"status\": {\"type\": \"sink\","
+	    "  \"connector\": {\"state\": \"FAILED\", \"worker_id\": \"w1\"}, \"tasks\": []}}}";
+	struct kc_err err;
+	json_t *j = kc_json_parse(text, strlen(text), 0, &err);
+
+	assert_non_null(j);
+	return j;
+}
+
+static void
+test_model(void **state)
+{
+	struct tui_model m;
+	struct kc_err err;
+	json_t *j = listing();
+
+	(void)state;
+	tui_model_init(&m);
+	assert_int_equal(tui_model_load(&m, j, &err), 0);
+	assert_int_equal(m.nrows, 3);
+	assert_int_equal(m.n_running, 1);
+	assert_int_equal(m.n_paused, 1);
+	assert_int_equal(m.n_failed, 1);
+	assert_int_equal(m.n_degraded, 1);
+	assert_int_equal(m.n_tasks, 3);
+	assert_int_equal(m.n_tasks_failed, 1);
+	assert_int_equal(m.n_workers, 2);
+	/* sorted by name; the escape sequence is drawn as text */
+	assert_string_equal(m.rows[m.order[0]].name, "a-src");
+	assert_string_equal(m.rows[m.order[2]].dname, "c^[[31mevil");
+	assert_null(strchr(m.rows[m.order[2]].dname, 0x1b));
+	/* failed-only keeps the failed connector and the one with a failed task */
+	tui_model_set_failed_only(&m, 1);
+	assert_int_equal(m.norder, 2);
+	assert_string_equal(m.rows[m.order[0]].name, "b-sink");
+	tui_model_set_failed_only(&m, 0);
+	/* regex filter on name or class, '!' inverts */
+	assert_int_equal(tui_model_set_filter(&m, "sink", &err), 0);
+	assert_int_equal(m.norder, 1);
+	assert_int_equal(tui_model_set_filter(&m, "!sink", &err), 0);
+	assert_int_equal(m.norder, 2);
+	assert_int_equal(tui_model_set_filter(&m, "CRON", &err), 0);
+	assert_int_equal(m.norder, 1);
+	assert_int_equal(tui_model_set_filter(&m, "(", &err), -1);
+	assert_non_null(strstr(err.msg, "filter '('"));
+	assert_int_equal(m.norder, 1);	/* old filter kept */
+	assert_int_equal(tui_model_set_filter(&m, NULL, &err), 0);
+	/* sort by state: failing first */
+	tui_model_set_sort(&m, TUI_COL_STATE, 0);
+	assert_true(tui_conn_failed(&m.rows[m.order[0]]));
+	assert_true(tui_conn_failed(&m.rows[m.order[1]]));
+	tui_model_set_sort(&m, TUI_COL_NAME, 1);
+	assert_string_equal(m.rows[m.order[2]].name, "a-src");
+	/* marks survive a reload */
+	m.rows[m.order[0]].marked = 1;
+	assert_int_equal(tui_model_load(&m, j, &err), 0);
+	assert_int_equal(m.rows[m.order[0]].marked, 1);
+	assert_int_equal(tui_model_find(&m, "a-src"), 2);
+	/* wrong shapes */
+	assert_int_equal(tui_model_load(&m, json_object_get(j, "a-src") ?
+	    json_string("x") : NULL, &err), -1);
+	tui_model_free(&m);
+	json_decref(j);
+}
+
+static void
+test_model_names(void **state)
+{
+	struct tui_model m;
+	struct kc_err err;
+	json_t *names = json_pack("[sss]", "x", "y", "z");
+
+	(void)state;
+	tui_model_init(&m);
+	assert_int_equal(tui_model_load(&m, names, &err), 0);
+	assert_int_equal(m.nrows, 3);
+	assert_string_equal(m.rows[0].state, "UNKNOWN");
+	tui_model_free(&m);
+	json_decref(names);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_theme_builtin),
+		cmocka_unit_test(test_theme_errors),
+		cmocka_unit_test(test_theme_files),
+		cmocka_unit_test(test_theme_not_found),
+		cmocka_unit_test(test_keys),
+		cmocka_unit_test(test_model),
+		cmocka_unit_test(test_model_names),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
