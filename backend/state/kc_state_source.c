@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -201,8 +202,9 @@ read_url(const char *url, const struct kc_state_source_opts *o, const char *auth
 		return NULL;
 	}
 	kc_buf_init(&body);
-	hdrs = curl_slist_append(hdrs, github ? "Accept: application/vnd.github+json" :
-	    "Accept: application/json, */*;q=0.5");
+	if (o == NULL || o->header == NULL || strncasecmp(o->header, "Accept:", 7) != 0)
+		hdrs = curl_slist_append(hdrs, github ? "Accept: application/vnd.github+json" :
+		    "Accept: application/json, */*;q=0.5");
 	if (auth_header != NULL)
 		hdrs = curl_slist_append(hdrs, auth_header);
 	if (o != NULL && o->header != NULL)
@@ -238,6 +240,11 @@ read_url(const char *url, const struct kc_state_source_opts *o, const char *auth
 		kc_err_set(err, (int)code, "%s: HTTP %ld%s", shown, code, code == 401 || code == 403 ?
 		    " (check the token)" : code == 404 ? " (not found; private repositories need a "
 		    "token)" : "");
+		goto fail;
+	}
+	if (github && body.len > 0 && body.data[strspn(body.data, " \t\r\n")] == '[') {
+		kc_err_set(err, KC_E_PARSE, "%s: this path is a directory in the repository, not a "
+		    "file", shown);
 		goto fail;
 	}
 	if (maybe_contents_api(&body, shown, err) < 0)
