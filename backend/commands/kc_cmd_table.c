@@ -27,6 +27,7 @@ extern const struct kc_cmd kc_cmd_kafka_table[];
 extern const struct kc_cmd kc_cmd_misc_table[];
 extern const struct kc_cmd kc_cmd_complete_table[];
 extern const struct kc_cmd kc_cmd_state_table[];
+extern const struct kc_cmd kc_cmd_watch_table[];
 
 static const struct kc_cmd *const tables[] = {
 	kc_cmd_connect_table,
@@ -35,6 +36,7 @@ static const struct kc_cmd *const tables[] = {
 	kc_cmd_context_table,
 	kc_cmd_misc_table,
 	kc_cmd_complete_table,
+	kc_cmd_watch_table,
 };
 
 /* Iterate over every entry. */

@@ -1,0 +1,454 @@
+/* cmd_watch.c - `kcops watch`: the long-running auto-restart / notification / drift command
+ * and its service mode. The work is done by backend/watch (kc_watch.h); this file turns the
+ * command line into kc_watch_opts, resolves the contexts, wires signals, and prints events.
+ *
+ * Events are NDJSON on stdout by default (--log FILE appends them to a file instead;
+ * --format text prints one human line per event). SIGINT/SIGTERM stop the watch cleanly
+ * (exit 0), so it runs as is under systemd. */
+#include "kc_cmd.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kc_buf.h"
+#include "kc_json.h"
+#include "kc_text.h"
+#include "kc_util.h"
+#include "kc_watch.h"
+
+enum {
+	O_STATE = 1, O_INTERVAL, O_CTX, O_ALL_CTX, O_BACKOFF, O_BACKOFF_MAX, O_MAX, O_HEALTHY,
+	O_NO_RESTART, O_MANAGED, O_APPLY, O_PRUNE, O_WEBHOOK, O_WH_HEADER, O_WH_TIMEOUT,
+	O_WH_RETRIES, O_EXEC, O_NOTIFY, O_DEDUP, O_RATE, O_BURST, O_LOG, O_FORMAT, O_LISTEN,
+	O_TOKEN_FILE, O_ONCE, O_STATE_TOKEN, O_STATE_HEADER,
+};
+
+static struct kc_watch *volatile running_watch;
+
+/* SIGINT/SIGTERM: stop the watch. */
+static void
+on_signal(int sig)
+{
+	struct kc_watch *w = running_watch;
+
+	(void)sig;
+	if (w != NULL)
+		kc_watch_stop(w);
+}
+
+/* A duration option ("500ms", "10s", "2m"; bare numbers are seconds). -1 after an error. */
+static int64_t
+duration_opt(struct kc_cmd_env *env, const struct kc_cmd *cmd, const char *opt,
+    const char *val, int allow_zero)
+{
+	int64_t ms = kc_parse_duration_ms(val, 1000);
+
+	if (ms < 0 || (!allow_zero && ms == 0)) {
+		kc_cmd_usage(env, cmd, "%s: bad duration '%s' (e.g. 500ms, 10s, 2m, 1h)", opt, val);
+		return -1;
+	}
+	return ms;
+}
+
+/* One human line per event (--format text). */
+static void
+print_text(void *arg, const json_t *ev)
+{
+	FILE *out = arg;
+	const char *kind = kc_json_str_or(ev, "event", "?");
+	const char *msg = kc_json_str(ev, "message");
+	const char *conn = kc_json_str(ev, "connector");
+	char *safe_msg = NULL, *safe_conn;
+	struct kc_buf b;
+
+	kc_buf_init(&b);
+	if (msg == NULL) {
+		if (strcmp(kind, "state") == 0)
+			kc_buf_printf(&b, "%s -> %s", kc_json_str_or(ev, "from", "?"),
+			    kc_json_str_or(ev, "to", "?"));
+		else if (kc_json_str(ev, "error") != NULL)
+			kc_buf_puts(&b, kc_json_str(ev, "error"));
+		else if (kc_json_str(ev, "url") != NULL)
+			kc_buf_puts(&b, kc_json_str(ev, "url"));
+		msg = kc_buf_str(&b);
+	}
+	safe_msg = kc_text_sanitize(msg, 0);
+	safe_conn = kc_text_sanitize(conn != NULL ? conn : "-", 0);
+	fprintf(out, "%.19s %-13s %-12s %s  %s\n", kc_json_str_or(ev, "time", ""), kind,
+	    kc_json_str_or(ev, "context", "-"), safe_conn, safe_msg);
+	fflush(out);
+	free(safe_msg);
+	free(safe_conn);
+	kc_buf_free(&b);
+}
+
+/* Contexts named with -c/--contexts: add each name of a comma list. */
+static void
+add_names(json_t *names, const char *list)
+{
+	char *copy = kc_xstrdup(list), *tok, *save = NULL;
+
+	for (tok = strtok_r(copy, ",", &save); tok != NULL; tok = strtok_r(NULL, ",", &save)) {
+		kc_str_trim(tok);
+		if (*tok != '\0')
+			json_array_append_new(names, json_string(tok));
+	}
+	free(copy);
+}
+
+/* kcops watch. */
+static int
+cmd_watch(struct kc_cmd_env *env, const struct kc_cmd *cmd, int argc, char **argv)
+{
+	static const struct kc_cmd_opt defs[] = {
+		{ O_STATE, 's', "state", 1 }, { O_INTERVAL, 'i', "interval", 1 },
+		{ O_CTX, 'c', "contexts", 1 }, { O_ALL_CTX, 0, "all-contexts", 0 },
+		{ O_BACKOFF, 0, "backoff", 1 }, { O_BACKOFF_MAX, 0, "backoff-max", 1 },
+		{ O_MAX, 0, "max-restarts", 1 }, { O_HEALTHY, 0, "healthy", 1 },
+		{ O_NO_RESTART, 0, "no-restart", 0 }, { O_MANAGED, 0, "managed-only", 0 },
+		{ O_APPLY, 0, "apply", 0 }, { O_PRUNE, 0, "prune", 0 },
+		{ O_WEBHOOK, 0, "webhook", 1 }, { O_WH_HEADER, 0, "webhook-header", 1 },
+		{ O_WH_TIMEOUT, 0, "webhook-timeout", 1 }, { O_WH_RETRIES, 0, "webhook-retries", 1 },
+		{ O_EXEC, 0, "exec", 1 }, { O_NOTIFY, 0, "notify", 1 },
+		{ O_DEDUP, 0, "dedup", 1 }, { O_RATE, 0, "rate", 1 }, { O_BURST, 0, "burst", 1 },
+		{ O_LOG, 0, "log", 1 }, { O_FORMAT, 0, "format", 1 },
+		{ O_LISTEN, 0, "listen", 1 }, { O_TOKEN_FILE, 0, "token-file", 1 },
+		{ O_ONCE, 0, "once", 0 },
+		{ O_STATE_TOKEN, 0, "state-token", 1 }, { O_STATE_HEADER, 0, "state-header", 1 },
+		{ 0, 0, NULL, 0 },
+	};
+	struct kc_watch_opts o = { 0 };
+	struct kc_watch *w = NULL;
+	struct kc_err err;
+	struct kc_ctx **ctxs = NULL;
+	size_t nctxs = 0, owned_from = 0, i;
+	json_t *names = json_array();
+	const char **headers = NULL;
+	size_t nheaders = 0;
+	const char *val, *log_path = NULL, *format = "json";
+	struct sigaction sa, old_int, old_term, old_pipe;
+	int id, i_arg = 0, all_ctx = 0, rc = KC_EXIT_USAGE;
+	FILE *logf = NULL;
+	int64_t ms;
+
+	o.policy.max_attempts = 5;
+	while ((id = kc_cmd_getopt(env, cmd, argc, argv, &i_arg, defs, &val)) != KC_OPT_END) {
+		switch (id) {
+		case KC_OPT_ERROR:
+			goto out;
+		case KC_OPT_ARG:
+			kc_cmd_usage(env, cmd, "unexpected argument '%s'", val);
+			goto out;
+		case O_STATE: o.state_src = val; break;
+		case O_STATE_TOKEN: o.state_opts.token = val; break;
+		case O_STATE_HEADER: o.state_opts.header = val; break;
+		case O_INTERVAL:
+			if ((o.interval_ms = duration_opt(env, cmd, "--interval", val, 0)) < 0)
+				goto out;
+			break;
+		case O_CTX: add_names(names, val); break;
+		case O_ALL_CTX: all_ctx = 1; break;
+		case O_BACKOFF:
+			if ((o.policy.base_ms = duration_opt(env, cmd, "--backoff", val, 0)) < 0)
+				goto out;
+			break;
+		case O_BACKOFF_MAX:
+			if ((o.policy.cap_ms = duration_opt(env, cmd, "--backoff-max", val, 0)) < 0)
+				goto out;
+			break;
+		case O_HEALTHY:
+			if ((o.policy.healthy_ms = duration_opt(env, cmd, "--healthy", val, 0)) < 0)
+				goto out;
+			break;
+		case O_MAX: {
+			char *end;
+			long v;
+
+			if (strcmp(val, "unlimited") == 0) {
+				o.policy.max_attempts = -1;
+				break;
+			}
+			errno = 0;
+			v = strtol(val, &end, 10);
+			if (*val == '\0' || *end != '\0' || errno != 0 || v < 0 || v > 1000000) {
+				kc_cmd_usage(env, cmd, "--max-restarts: expected a number >= 0 or "
+				    "'unlimited', not '%s'", val);
+				goto out;
+			}
+			o.policy.max_attempts = (int)v;
+			break;
+		}
+		case O_NO_RESTART: o.no_restart = 1; break;
+		case O_MANAGED: o.managed_only = 1; break;
+		case O_APPLY: o.apply = 1; break;
+		case O_PRUNE: o.prune = 1; break;
+		case O_WEBHOOK:
+			if (!kc_str_has_prefix(val, "http://") && !kc_str_has_prefix(val, "https://")) {
+				kc_cmd_usage(env, cmd, "--webhook: expected an http:// or https:// URL, "
+				    "not '%s'", val);
+				goto out;
+			}
+			o.webhook_url = val;
+			break;
+		case O_WH_HEADER:
+			if (strchr(val, ':') == NULL) {
+				kc_cmd_usage(env, cmd, "--webhook-header: expected 'Name: value', not "
+				    "'%s'", val);
+				goto out;
+			}
+			headers = kc_xrealloc(headers, (nheaders + 1) * sizeof(*headers));
+			headers[nheaders++] = val;
+			break;
+		case O_WH_TIMEOUT:
+			if ((ms = duration_opt(env, cmd, "--webhook-timeout", val, 0)) < 0)
+				goto out;
+			o.webhook_timeout_ms = (long)ms;
+			break;
+		case O_WH_RETRIES: {
+			char *end;
+			long v = strtol(val, &end, 10);
+
+			if (*val == '\0' || *end != '\0' || v < 0 || v > 100) {
+				kc_cmd_usage(env, cmd, "--webhook-retries: expected 0..100, not '%s'",
+				    val);
+				goto out;
+			}
+			o.webhook_retries = v == 0 ? -1 : (int)v;
+			break;
+		}
+		case O_EXEC: o.exec_cmd = val; break;
+		case O_NOTIFY:
+			kc_err_clear(&err);
+			if ((o.notify_kinds = kc_watch_kinds_parse(val, &err)) < 0) {
+				kc_cmd_usage(env, cmd, "--notify: %s", err.msg);
+				goto out;
+			}
+			if (o.notify_kinds == 0)
+				o.notify_kinds = (int64_t)1 << KC_WEV__COUNT;	/* "none" */
+			break;
+		case O_DEDUP:
+			if (strcmp(val, "off") == 0)
+				o.dedup_ms = -1;
+			else if ((o.dedup_ms = duration_opt(env, cmd, "--dedup", val, 1)) < 0)
+				goto out;
+			else if (o.dedup_ms == 0)
+				o.dedup_ms = -1;
+			break;
+		case O_RATE: {
+			char *end;
+			double v;
+
+			if (strcmp(val, "off") == 0) {
+				o.rate_per_min = -1;
+				break;
+			}
+			v = strtod(val, &end);
+			if (end == val || (*end != '\0' && strcmp(end, "/min") != 0) || v <= 0) {
+				kc_cmd_usage(env, cmd, "--rate: expected events per minute such as 30 "
+				    "or 30/min, or 'off', not '%s'", val);
+				goto out;
+			}
+			o.rate_per_min = v;
+			break;
+		}
+		case O_BURST: {
+			char *end;
+			long v = strtol(val, &end, 10);
+
+			if (*val == '\0' || *end != '\0' || v < 1 || v > 100000) {
+				kc_cmd_usage(env, cmd, "--burst: expected a number >= 1, not '%s'", val);
+				goto out;
+			}
+			o.rate_burst = (int)v;
+			break;
+		}
+		case O_LOG: log_path = val; break;
+		case O_FORMAT:
+			if (strcmp(val, "json") != 0 && strcmp(val, "text") != 0) {
+				kc_cmd_usage(env, cmd, "--format: json or text, not '%s'", val);
+				goto out;
+			}
+			format = val;
+			break;
+		case O_LISTEN: o.listen = val; break;
+		case O_TOKEN_FILE: o.token_file = val; break;
+		case O_ONCE: o.once = 1; break;
+		}
+	}
+	if (env->io->interactive) {
+		rc = kc_cmd_error(env, "watch runs in the foreground until stopped; run it in a "
+		    "shell (or as a service), not from the console prompt");
+		goto out;
+	}
+	if (o.listen != NULL && o.token_file == NULL) {
+		kc_cmd_usage(env, cmd, "--listen needs --token-file FILE (one token a line)");
+		goto out;
+	}
+	if (o.apply && o.state_src == NULL) {
+		kc_cmd_usage(env, cmd, "--apply needs --state FILE");
+		goto out;
+	}
+	if (o.prune && !o.apply && o.listen == NULL) {
+		kc_cmd_usage(env, cmd, "--prune only matters with --apply or --listen");
+		goto out;
+	}
+	if (o.policy.cap_ms > 0 && o.policy.base_ms > 0 && o.policy.cap_ms < o.policy.base_ms) {
+		kc_cmd_usage(env, cmd, "--backoff-max must not be below --backoff");
+		goto out;
+	}
+	o.webhook_headers = headers;
+	o.nwebhook_headers = nheaders;
+
+	/* contexts: -c names, --all-contexts, or the one the global options resolve */
+	rc = KC_EXIT_ERR;
+	if (all_ctx) {
+		struct kc_ctx_file *f = kc_cmd_file(env);
+		const char *name;
+		json_t *v;
+
+		if (f == NULL)
+			goto out;
+		json_object_foreach((json_t *)kc_ctx_file_contexts(f), name, v)
+			json_array_append_new(names, json_string(name));
+		if (json_array_size(names) == 0) {
+			kc_cmd_error(env, "--all-contexts: %s has no contexts", kc_ctx_file_path(f));
+			goto out;
+		}
+	}
+	if (json_array_size(names) == 0) {
+		struct kc_ctx *c = kc_cmd_ctx(env);
+
+		if (c == NULL)
+			goto out;
+		ctxs = kc_xcalloc(1, sizeof(*ctxs));
+		ctxs[nctxs++] = c;
+		owned_from = 1;
+	} else {
+		struct kc_ctx_file *f = kc_cmd_file(env);
+		json_t *n;
+		size_t k;
+
+		if (f == NULL)
+			goto out;
+		ctxs = kc_xcalloc(json_array_size(names), sizeof(*ctxs));
+		json_array_foreach(names, k, n) {
+			struct kc_ctx_overrides ov = env->ov;
+
+			ov.url = NULL;
+			ov.context = json_string_value(n);
+			kc_err_clear(&err);
+			ctxs[nctxs] = kc_ctx_resolve(f, &ov, &err);
+			if (ctxs[nctxs] == NULL) {
+				kc_cmd_error(env, "%s", err.msg);
+				goto out;
+			}
+			nctxs++;
+		}
+	}
+	for (i = 0; i < nctxs; i++) {
+		if (ctxs[i]->read_only && (o.apply || !o.no_restart))
+			fprintf(env->io->err, "%s: note: context %s is read-only: watching and "
+			    "notifying only (no restarts, no apply)\n", env->prog,
+			    ctxs[i]->name != NULL ? ctxs[i]->name : "(--read-only)");
+	}
+	o.ctxs = ctxs;
+	o.nctxs = nctxs;
+
+	/* where events go */
+	if (log_path != NULL && strcmp(log_path, "-") != 0) {
+		logf = fopen(log_path, "a");
+		if (logf == NULL) {
+			kc_cmd_error(env, "--log %s: %s", log_path, strerror(errno));
+			goto out;
+		}
+		o.log = logf;
+	} else if (strcmp(format, "json") == 0)
+		o.log = env->io->out;
+	if (strcmp(format, "text") == 0) {
+		if (logf == NULL || log_path == NULL) {
+			o.on_event = print_text;
+			o.on_event_arg = env->io->out;
+		}
+	}
+
+	kc_err_clear(&err);
+	w = kc_watch_new(&o, &err);
+	if (w == NULL) {
+		char *m = kc_text_sanitize(err.msg, 0);
+
+		rc = err.code == KC_E_USAGE ? kc_cmd_usage(env, cmd, "%s", m) :
+		    kc_cmd_error(env, "%s", m);
+		free(m);
+		goto out;
+	}
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	running_watch = w;
+	sigaction(SIGINT, &sa, &old_int);
+	sigaction(SIGTERM, &sa, &old_term);
+	sa.sa_handler = SIG_IGN;
+	sigaction(SIGPIPE, &sa, &old_pipe);
+	kc_err_clear(&err);
+	rc = kc_watch_run(w, &err) == 0 ? KC_EXIT_OK : KC_EXIT_ERR;
+	if (rc != KC_EXIT_OK) {
+		char *m = kc_text_sanitize(err.msg, 0);
+
+		kc_cmd_error(env, "%s", m);
+		free(m);
+	}
+	sigaction(SIGINT, &old_int, NULL);
+	sigaction(SIGTERM, &old_term, NULL);
+	sigaction(SIGPIPE, &old_pipe, NULL);
+	running_watch = NULL;
+out:
+	kc_watch_free(w);
+	if (logf != NULL)
+		fclose(logf);
+	for (i = owned_from; i < nctxs; i++)
+		kc_ctx_free(ctxs[i]);
+	free(ctxs);
+	free(headers);
+	json_decref(names);
+	return rc;
+}
+
+/* Never refused outright in read-only contexts: it then watches and notifies only. */
+static int
+watch_mutates(int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	return 0;
+}
+
+const struct kc_cmd kc_cmd_watch_table[] = {
+	{ "watch", NULL,
+	  "watch [--state FILE] [--interval 10s] [-c CTX,...] [--webhook URL] [--exec CMD] "
+	  "[--listen ADDR --token-file FILE] [OPTIONS]",
+	  "Restart failed connectors with back-off, notify owners, report drift (long-running)",
+	  "Polls each context with one bulk status call per --interval (default 10s) and:\n"
+	  "  - restarts failed connectors/tasks (only the failed instances) with a back-off\n"
+	  "    per connector: --backoff BASE (10s), doubling, capped at --backoff-max (10m),\n"
+	  "    at most --max-restarts N (5; 'unlimited'), reset after --healthy (1m) without\n"
+	  "    failure. The state file's auto_restart {max, backoff} and restart_failed win;\n"
+	  "    a connector it wants paused or stopped is never restarted. --no-restart only\n"
+	  "    reports; --managed-only leaves connectors not in the state file alone.\n"
+	  "  - sends failed, gave_up and recovered events (--notify KINDS to choose) as JSON\n"
+	  "    to --webhook URL (retried; --webhook-header 'N: v', --webhook-timeout,\n"
+	  "    --webhook-retries) and/or to --exec CMD on stdin (run without a shell),\n"
+	  "    de-duplicated (--dedup 5m) and rate limited (--rate 30/min, --burst 10).\n"
+	  "  - with --state FILE (re-read every cycle), reports drift once per change and,\n"
+	  "    with --apply, applies the plan (--prune allows deletes).\n"
+	  "  - survives outages: reported once, last state kept, resumes on its own.\n"
+	  "Events are NDJSON on stdout (--log FILE appends to a file; --format text for\n"
+	  "people). Contexts: the current one, -c a,b (repeatable) or --all-contexts.\n"
+	  "--listen ADDR (e.g. 127.0.0.1:8080) with --token-file FILE serves /connectors/STATE,\n"
+	  "/validate, /plan, POST /sync, /events and /status, each request needing an\n"
+	  "Authorization header. --once runs one cycle (restarting failed ones at once) and\n"
+	  "exits. SIGINT/SIGTERM stop it cleanly. See docs/watch.md.",
+	  0, cmd_watch, NULL, watch_mutates },
+	{ NULL, NULL, NULL, NULL, NULL, 0, NULL, NULL, NULL },
+};
