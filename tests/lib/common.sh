@@ -1,0 +1,72 @@
+# tests/lib/common.sh - shared bash helpers for kcops tests. Source it:
+#	. "$KCOPS_SOURCE_ROOT/tests/lib/common.sh"
+# Gives: kc_fail MSG (prints "FAIL: MSG" to stderr, exits 1), kc_note MSG, kc_on_exit CMD
+# (run at EXIT, last registered first), kc_tmpdir (a new temporary directory removed at EXIT,
+# path in $KC_TMP_LAST), kc_free_port (a free loopback TCP port), kc_wait_http URL [SECONDS]
+# (until a 2xx answer), kc_http METHOD URL [BODY] (sets HTTP_CODE and HTTP_BODY),
+# kc_expect_code CODE WHAT.
+set -euo pipefail
+
+KCOPS_SOURCE_ROOT=${KCOPS_SOURCE_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
+KCOPS_BUILD_ROOT=${KCOPS_BUILD_ROOT:-$KCOPS_SOURCE_ROOT/build}
+KC_PY=${KC_PY:-/usr/bin/python3}
+
+_kc_exit_cmds=()
+
+_kc_run_exit() {
+	local rc=$? i
+	for ((i = ${#_kc_exit_cmds[@]} - 1; i >= 0; i--)); do
+		eval "${_kc_exit_cmds[$i]}" >/dev/null 2>&1 || true
+	done
+	return $rc
+}
+trap _kc_run_exit EXIT
+
+kc_on_exit() { _kc_exit_cmds+=("$1"); }
+
+kc_fail() { echo "FAIL: $*" >&2; exit 1; }
+kc_note() { echo "# $*" >&2; }
+
+kc_tmpdir() {
+	KC_TMP_LAST=$(mktemp -d "${TMPDIR:-/tmp}/kcops-test.XXXXXX")
+	kc_on_exit "rm -rf '$KC_TMP_LAST'"
+}
+
+kc_free_port() {
+	"$KC_PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
+}
+
+# kc_wait_http URL [SECONDS]: wait until URL answers 2xx.
+kc_wait_http() {
+	local url=$1 t=${2:-20} i
+	for ((i = 0; i < t * 20; i++)); do
+		if curl -sf -o /dev/null --max-time 2 "$url"; then return 0; fi
+		sleep 0.05
+	done
+	kc_fail "no 2xx answer from $url within ${t}s"
+}
+
+# kc_http METHOD URL [BODY]: sets HTTP_CODE and HTTP_BODY.
+kc_http() {
+	local method=$1 url=$2 out
+	out=$(mktemp)
+	if [ $# -ge 3 ]; then
+		HTTP_CODE=$(curl -s -o "$out" -w '%{http_code}' --max-time 30 -X "$method" \
+			-H 'Content-Type: application/json' --data-binary "$3" "$url") || HTTP_CODE=000
+	else
+		HTTP_CODE=$(curl -s -o "$out" -w '%{http_code}' --max-time 30 -X "$method" "$url") ||
+			HTTP_CODE=000
+	fi
+	HTTP_BODY=$(cat "$out")
+	rm -f "$out"
+}
+
+# kc_expect_code CODE WHAT: the last kc_http answered CODE.
+kc_expect_code() {
+	[ "$HTTP_CODE" = "$1" ] || kc_fail "$2: expected HTTP $1, got $HTTP_CODE: $HTTP_BODY"
+}
+
+# kc_json EXPR: evaluate a Python expression on the JSON in $HTTP_BODY (bound to `j`).
+kc_json() {
+	HTTP_BODY=$HTTP_BODY "$KC_PY" -c 'import json,os,sys; j=json.loads(os.environ["HTTP_BODY"]); r=eval(sys.argv[1]); print(json.dumps(r) if not isinstance(r,str) else r)' "$1"
+}

@@ -1,0 +1,61 @@
+# tests/lib/nginx.sh - run nginx-light as a test peer on a free loopback port.
+#	. "$KCOPS_SOURCE_ROOT/tests/lib/nginx.sh"
+#	nginx_start 'location / { return 200 "{\"ok\":true}"; }' [ROOT_DIR]
+#		writes a config with that server-level snippet (root ROOT_DIR when given), starts
+#		nginx in the foreground (daemon off) with a temporary prefix, waits for the port;
+#		sets NGINX_URL (http://127.0.0.1:PORT), NGINX_PORT, NGINX_PID, NGINX_PREFIX
+#		(access.log and error.log are there). NGINX_WORKERS (default 2) sets worker_processes.
+#	nginx_stop
+# nginx is stopped at EXIT.
+. "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+
+NGINX_BIN=${NGINX_BIN:-$(command -v nginx || echo /usr/sbin/nginx)}
+
+nginx_start() {
+	local snippet=$1 root=${2:-} i user_line=
+	kc_tmpdir
+	NGINX_PREFIX=$KC_TMP_LAST
+	NGINX_PORT=$(kc_free_port)
+	mkdir -p "$NGINX_PREFIX/logs" "$NGINX_PREFIX/tmp"
+	[ "$(id -u)" = 0 ] && user_line="user root;"
+	cat >"$NGINX_PREFIX/nginx.conf" <<CONF
+$user_line
+worker_processes ${NGINX_WORKERS:-2};
+pid $NGINX_PREFIX/nginx.pid;
+error_log $NGINX_PREFIX/logs/error.log warn;
+events { worker_connections 4096; }
+http {
+	access_log off;
+	client_body_temp_path $NGINX_PREFIX/tmp/body;
+	proxy_temp_path $NGINX_PREFIX/tmp/proxy;
+	fastcgi_temp_path $NGINX_PREFIX/tmp/fastcgi;
+	uwsgi_temp_path $NGINX_PREFIX/tmp/uwsgi;
+	scgi_temp_path $NGINX_PREFIX/tmp/scgi;
+	default_type application/json;
+	keepalive_requests 1000000;
+	server {
+		listen 127.0.0.1:$NGINX_PORT;
+		${root:+root $root;}
+		$snippet
+	}
+}
+CONF
+	"$NGINX_BIN" -p "$NGINX_PREFIX" -c "$NGINX_PREFIX/nginx.conf" -g 'daemon off;' \
+		2>>"$NGINX_PREFIX/logs/error.log" &
+	NGINX_PID=$!
+	kc_on_exit "nginx_stop"
+	NGINX_URL=http://127.0.0.1:$NGINX_PORT
+	for ((i = 0; i < 200; i++)); do
+		if curl -s -o /dev/null --max-time 1 "$NGINX_URL/"; then return 0; fi
+		kill -0 "$NGINX_PID" 2>/dev/null || kc_fail "nginx exited: $(cat "$NGINX_PREFIX/logs/error.log")"
+		sleep 0.025
+	done
+	kc_fail "nginx did not listen on $NGINX_PORT: $(cat "$NGINX_PREFIX/logs/error.log")"
+}
+
+nginx_stop() {
+	[ -n "${NGINX_PID:-}" ] || return 0
+	kill -QUIT "$NGINX_PID" 2>/dev/null || true
+	wait "$NGINX_PID" 2>/dev/null || true
+	NGINX_PID=
+}
