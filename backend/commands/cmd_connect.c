@@ -725,7 +725,7 @@ cmd_get(struct kc_cmd_env *env, const struct kc_cmd *self, int argc, char **argv
 static void
 put_block(FILE *out, const char *indent, const char *text)
 {
-	char *c = kc_text_sanitize(text, KC_TEXT_KEEP_NL), *p = c, *e;
+	char *c = kc_text_sanitize(text, KC_TEXT_KEEP_NL | KC_TEXT_KEEP_TAB), *p = c, *e;
 
 	while (*p != '\0') {
 		e = strchr(p, '\n');
@@ -1484,7 +1484,7 @@ run_verb(struct kc_cmd_env *env, const struct kc_cmd *self, int argc, char **arg
 		}
 		if (r != 0) {
 			rc = kc_cmd_fail(env, name, &err);
-			if (rc == KC_EXIT_USAGE)
+			if (err.code == KC_E_USAGE)
 				break;	/* a version gate: the same for every connector */
 			if (results != NULL)
 				json_array_append_new(results, json_pack("{ssssss}", "name", name,

@@ -59,7 +59,7 @@ kc_cmd_fail(struct kc_cmd_env *env, const char *what, const struct kc_err *err)
 		fprintf(env->io->err, "%s: error: %s: %s\n", env->prog, w, m);
 	free(w);
 	free(m);
-	return err->code == KC_E_USAGE ? KC_EXIT_USAGE : KC_EXIT_ERR;
+	return KC_EXIT_ERR;
 }
 
 /* Option parser for handlers. */
@@ -307,6 +307,16 @@ kc_cmd_tab_rows(const struct kc_cmd_tab *t)
 	return t->nrows > 0 ? t->nrows - 1 : 0;
 }
 
+/* Are the cells of row r from column c on all empty (no trailing padding then)? */
+static int
+rest_empty(const struct kc_cmd_tab *t, size_t r, size_t c)
+{
+	for (; c < t->ncols; c++)
+		if (t->cells[r * t->ncols + c][0] != '\0')
+			return 0;
+	return 1;
+}
+
 void
 kc_cmd_tab_print(struct kc_cmd_tab *t, struct kc_cmd_io *io)
 {
@@ -329,7 +339,7 @@ kc_cmd_tab_print(struct kc_cmd_tab *t, struct kc_cmd_io *io)
 			fputs(s, out);
 			if (colored)
 				fputs("\033[0m", out);
-			if (c + 1 < t->ncols)
+			if (c + 1 < t->ncols && !rest_empty(t, r, c + 1))
 				for (i = kc_text_width(s); i < w[c] + 2; i++)
 					fputc(' ', out);
 		}

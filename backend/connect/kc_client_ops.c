@@ -128,6 +128,7 @@ struct list_job {
 	int		 pending;
 	int		 failed;
 	int		 expand;
+	int		 supplemented;
 	struct kc_err	 err;
 };
 
@@ -138,6 +139,7 @@ struct list_item {
 };
 
 static void list_start(struct kc_client *c, struct list_job *j);
+static void submit_item(struct kc_client *c, struct list_job *j, const char *name, int part);
 
 /* All parts in: merge and deliver. */
 static void
@@ -157,6 +159,28 @@ list_done(struct kc_client *c, struct list_job *j)
 	json_decref(j->names);
 	json_decref(j->gone);
 	free(j);
+}
+
+/* Every outstanding request of the job has finished: on the expanded path, fetch the
+ * connectors that the plain list has and the expanded answer left out (no status record
+ * yet); then deliver. */
+static void
+list_step(struct kc_client *c, struct list_job *j)
+{
+	size_t i;
+	json_t *n;
+
+	if (!j->failed && j->expand && !j->supplemented && j->names != NULL) {
+		j->supplemented = 1;
+		json_array_foreach(j->names, i, n) {
+			const char *name = json_string_value(n);
+			if (name != NULL && json_object_get(j->result, name) == NULL)
+				submit_item(c, j, name, 1);
+		}
+		if (j->pending > 0)
+			return;
+	}
+	list_done(c, j);
 }
 
 /* Record a failure of the whole listing (first one wins). */
@@ -198,7 +222,7 @@ item_cb(struct kc_client *c, struct kc_resp *resp, const struct kc_err *err, voi
 	free(it->name);
 	free(it);
 	if (--j->pending == 0)
-		list_done(c, j);
+		list_step(c, j);
 }
 
 /* Queue one per-connector part. */
@@ -233,7 +257,7 @@ names_cb(struct kc_client *c, struct kc_resp *resp, const struct kc_err *err, vo
 	} else {
 		j->names = json_incref(resp->json);
 	}
-	if (!j->failed && j->names != NULL && !j->expand) {
+	if (!j->failed && j->names != NULL) {
 		json_array_foreach(j->names, i, n) {
 			if (!json_is_string(n))
 				continue;
@@ -243,7 +267,7 @@ names_cb(struct kc_client *c, struct kc_resp *resp, const struct kc_err *err, vo
 		}
 	}
 	if (--j->pending == 0)
-		list_done(c, j);
+		list_step(c, j);
 }
 
 /* The expanded listing arrived. */
@@ -265,30 +289,20 @@ expand_cb(struct kc_client *c, struct kc_resp *resp, const struct kc_err *err, v
 			json_object_set(j->result, k, v);
 	}
 	if (--j->pending == 0)
-		list_done(c, j);
+		list_step(c, j);
 }
 
-/* Both plain and expanded listings are in: fetch the parts of connectors that the expanded
- * listing left out (no status yet). Runs as the completion of the plain list. */
+/* The plain list arrived on the expanded path: kept to find connectors that the expanded
+ * answer leaves out (list_step). Its failure is not fatal. */
 static void
 supplement_cb(struct kc_client *c, struct kc_resp *resp, const struct kc_err *err, void *arg)
 {
 	struct list_job *j = arg;
-	size_t i;
-	json_t *n;
 
-	if (err == NULL && resp->json != NULL && json_is_array(resp->json)) {
-		json_array_foreach(resp->json, i, n) {
-			const char *name = json_string_value(n);
-			if (name == NULL || json_object_get(j->result, name) != NULL)
-				continue;
-			/* Might still arrive with the expanded answer: then that wins. */
-			submit_item(c, j, name, 1);
-		}
-	}
-	/* A failure of the plain list is not fatal: the expanded one is the main source. */
+	if (err == NULL && resp->json != NULL && json_is_array(resp->json))
+		j->names = json_incref(resp->json);
 	if (--j->pending == 0)
-		list_done(c, j);
+		list_step(c, j);
 }
 
 /* GET / arrived (async detection) — continue with the listing. */
