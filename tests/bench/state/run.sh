@@ -1,0 +1,120 @@
+#!/usr/bin/env bash
+# tests/bench/state/run.sh - state-file benchmark against kcops-worker.
+#   * `kcops plan` for N connectors: against an empty cluster (N creates) and against the
+#     applied cluster (N unchanged). Goal: under 1 s.
+#   * `kcops apply` creating N connectors (16 requests in flight) next to
+#     `curl --parallel --parallel-max 16` sending the same N POST /connectors requests to a
+#     fresh worker in the same run, and the ratio curl/kcops (goal: >= 1, kcops at least as
+#     fast as curl's parallel mode).
+# N = 1000, or 200 with KCOPS_BENCH_QUICK=1. Connectors are created STOPPED (initial_state)
+# so the measurement is the REST path, not task start-up.
+set -euo pipefail
+. "$KCOPS_SOURCE_ROOT/tests/lib/worker.sh"
+
+KCOPS=${KCOPS:-$KCOPS_BUILD_ROOT/tui/kcops}
+N=${KCOPS_BENCH_STATE_N:-$([ "${KCOPS_BENCH_QUICK:-0}" = 1 ] && echo 200 || echo 1000)}
+kc_tmpdir
+T=$KC_TMP_LAST
+export NO_COLOR=1
+
+now() { date +%s%N; }
+secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", (b - a) / 1e9 }'; }
+count() { curl -s "$1/connectors" | "$KC_PY" -c 'import json,sys; print(len(json.load(sys.stdin)))'; }
+
+# the state file and the same creates as curl config entries
+"$KC_PY" - "$N" "$T" <<'PY'
+import json, sys
+n, t = int(sys.argv[1]), sys.argv[2]
+base = {"connector.class": "kcops.http.HttpCronSourceConnector", "jobs": "j1",
+        "job.j1.url": "http://127.0.0.1:9/x", "job.j1.cron": "0 0 0 1 1 ?"}
+conns = [{"name": "bench-%04d" % i, "state": "stopped",
+          "owner": {"name": "Bench", "email": "bench@example.com"},
+          "config": {"topic": "bench-%d" % i, "tasks.max": "1"}} for i in range(n)]
+json.dump({"version": 1, "require_owner": True, "defaults": {"config": base},
+           "connectors": conns}, open(t + "/state.json", "w"), indent=1)
+with open(t + "/curl.cfg", "w") as f:
+    for k, c in enumerate(conns):
+        if k:
+            f.write("next\n")
+        cfg = dict(base); cfg.update(c["config"]); cfg["name"] = c["name"]
+        body = json.dumps({"name": c["name"], "config": cfg, "initial_state": "STOPPED"})
+        f.write('url = "URL/connectors"\nrequest = "POST"\n'
+                'header = "Content-Type: application/json"\n'
+                'data = %s\noutput = "/dev/null"\nwrite-out = "%%{http_code}\\n"\nsilent\n'
+                % json.dumps(body))
+PY
+
+fresh_worker() {
+	if [ -n "${WORKER_PID:-}" ]; then
+		worker_stop
+		rm -rf "$WORKER_STATE_DIR"
+	fi
+	WORKER_STATE_DIR=
+	worker_start
+}
+
+# kcops apply of the N creates on a fresh worker; sets apply_s (and the plan timings once)
+run_kcops() {
+	local t0 t1
+	fresh_worker
+	A=$WORKER_URL
+	if [ -z "${plan_empty:-}" ]; then
+		t0=$(now)
+		"$KCOPS" --url "$A" plan "$T/state.json" >"$T/plan1.txt"
+		t1=$(now)
+		plan_empty=$(secs "$t0" "$t1")
+		grep -q "^Plan: $N to create.$" "$T/plan1.txt" || kc_fail "plan: $(tail -2 "$T/plan1.txt")"
+	fi
+	t0=$(now)
+	"$KCOPS" --url "$A" apply "$T/state.json" --yes -q -o json >"$T/report.json"
+	t1=$(now)
+	apply_s=$(secs "$t0" "$t1")
+	"$KC_PY" -c 'import json,sys; r=json.load(open(sys.argv[1])); assert len(r["added"])==int(sys.argv[2]) and not r["failed"], r["failed"][:3]' \
+		"$T/report.json" "$N" || kc_fail "kcops apply did not create $N connectors"
+	[ "$(count "$A")" = "$N" ] || kc_fail "worker has $(count "$A") connectors after kcops apply"
+	if [ -z "${plan_same:-}" ]; then
+		t0=$(now)
+		"$KCOPS" --url "$A" plan "$T/state.json" --exit-code >"$T/plan2.txt" ||
+			kc_fail "plan after apply shows changes: $(head -5 "$T/plan2.txt")"
+		t1=$(now)
+		plan_same=$(secs "$t0" "$t1")
+	fi
+}
+
+# curl --parallel with the same N POSTs on a fresh worker; sets curl_s
+run_curl() {
+	local t0 t1
+	fresh_worker
+	sed "s#URL/connectors#$WORKER_URL/connectors#" "$T/curl.cfg" >"$T/curl.run.cfg"
+	t0=$(now)
+	curl -s --no-progress-meter --parallel --parallel-max 16 -K "$T/curl.run.cfg" >"$T/curl.codes"
+	t1=$(now)
+	curl_s=$(secs "$t0" "$t1")
+	[ "$(grep -c '^201$' "$T/curl.codes")" = "$N" ] || kc_fail "curl: $(sort "$T/curl.codes" | uniq -c)"
+	[ "$(count "$WORKER_URL")" = "$N" ] || kc_fail "worker has $(count "$WORKER_URL") connectors after curl"
+}
+
+min() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", (a < b ? a : b) }'; }
+
+# alternate the order (kcops, curl, curl, kcops) and keep the best of each: the worker and
+# the machine are shared, so one run alone is noisy
+run_kcops; k1=$apply_s
+run_curl; c1=$curl_s
+if [ "${KCOPS_BENCH_QUICK:-0}" = 1 ]; then
+	apply_s=$k1 curl_s=$c1
+else
+	run_curl; c2=$curl_s
+	run_kcops; k2=$apply_s
+	apply_s=$(min "$k1" "$k2") curl_s=$(min "$c1" "$c2")
+fi
+
+ratio=$(awk -v c="$curl_s" -v k="$apply_s" 'BEGIN { printf "%.2f", c / k }')
+echo "state bench: $N connectors (kcops-worker, loopback)"
+echo "  plan, empty cluster ($N creates):   $plan_empty s   (goal < 1 s)"
+echo "  plan, applied cluster (no change):  $plan_same s   (goal < 1 s)"
+echo "  kcops apply, $N creates, 16 in flight: $apply_s s   (runs: ${k1}${k2:+ $k2})"
+echo "  curl --parallel --parallel-max 16, same $N POSTs: $curl_s s   (runs: ${c1}${c2:+ $c2})"
+echo "  ratio curl/kcops: $ratio (>= 1.00: kcops at least as fast)"
+awk -v a="$plan_empty" -v b="$plan_same" 'BEGIN { exit !(a < 1 && b < 1) }' ||
+	echo "  NOTE: plan goal (< 1 s) missed"
+awk -v r="$ratio" 'BEGIN { exit !(r >= 1) }' || echo "  NOTE: apply goal (ratio >= 1) missed"
