@@ -368,6 +368,16 @@ report_gave_up(struct kc_watch_runner *r, struct kc_watch_track *t, const json_t
 	kc_watch_emit(r->w, KC_WEV_GAVE_UP, ev);
 }
 
+/* Let the next event of this kind for this connector through the de-duplication. */
+static void
+forget_keys(struct kc_watch_runner *r, const char *kind, const char *name)
+{
+	char *prefix = kc_xasprintf("%s|%s|%s|", kind, r->name, name);
+
+	kc_limiter_forget_prefix(r->w->lim, prefix);
+	free(prefix);
+}
+
 /* Observe one connector of a poll. */
 static void
 observe(struct kc_watch_runner *r, const struct kc_connector_view *v, int64_t now)
@@ -400,8 +410,11 @@ observe(struct kc_watch_runner *r, const struct kc_connector_view *v, int64_t no
 	switch (v->health) {
 	case KC_HEALTH_FAILED:
 		f = kc_backoff_failed(&t->b, &t->pol, now);
-		if (f & KC_BO_NEW_INCIDENT)
+		if (f & KC_BO_NEW_INCIDENT) {
+			/* a new incident: its recovery will be news again */
+			forget_keys(r, "recovered", v->name);
 			report_failed(r, t, v->status);
+		}
 		if (f & KC_BO_GIVE_UP)
 			report_gave_up(r, t, v->status);
 		break;
@@ -415,6 +428,9 @@ observe(struct kc_watch_runner *r, const struct kc_connector_view *v, int64_t no
 		if (f & KC_BO_RECOVERED) {
 			char *msg;
 
+			/* the incident is over: the next failure is news again */
+			forget_keys(r, "failed", v->name);
+			forget_keys(r, "gave_up", v->name);
 			ev = conn_event(r, KC_WEV_RECOVERED, v->name);
 			kc_watch_event_str(ev, "state", kc_health_name(v->health));
 			json_object_set_new(ev, "task", json_null());
@@ -602,6 +618,9 @@ check_drift(struct kc_watch_runner *r, const json_t *live)
 		kc_watch_event_str(ev, "source", w->o.state_src);
 		json_object_set_new(ev, "report", kc_state_report_json(rep));
 		json_object_set_new(ev, "failed", json_integer((json_int_t)
+		    kc_state_report_nfailed(rep)));
+		json_object_set_new(ev, "message", json_sprintf("applied %zu change%s from %s "
+		    "(%zu failed)", n, n == 1 ? "" : "s", w->o.state_src,
 		    kc_state_report_nfailed(rep)));
 		kc_watch_emit(w, KC_WEV_APPLIED, ev);
 		kc_state_report_free(rep);

@@ -229,3 +229,20 @@ kc_limiter_forget(struct kc_limiter *l, const char *key)
 	json_object_del(l->seen, key);
 	pthread_mutex_unlock(&l->mu);
 }
+
+/* Forget every key with a prefix. */
+void
+kc_limiter_forget_prefix(struct kc_limiter *l, const char *prefix)
+{
+	size_t n = strlen(prefix);
+	const char *key;
+	json_t *v;
+	void *tmp;
+
+	pthread_mutex_lock(&l->mu);
+	json_object_foreach_safe(l->seen, tmp, key, v) {
+		if (strncmp(key, prefix, n) == 0)
+			json_object_del(l->seen, key);
+	}
+	pthread_mutex_unlock(&l->mu);
+}

@@ -103,6 +103,8 @@ enum kc_limit_verdict kc_limiter_check(struct kc_limiter *l, const char *key, in
 long kc_limiter_take_suppressed(struct kc_limiter *l);
 /* Forget a key (e.g. after recovery, the next failure is news again). */
 void kc_limiter_forget(struct kc_limiter *l, const char *key);
+/* Forget every key starting with prefix. */
+void kc_limiter_forget_prefix(struct kc_limiter *l, const char *prefix);
 
 /* ---- --exec command lines ---------------------------------------------------------------- */
 

@@ -359,6 +359,9 @@ h_sync(struct kc_watch *w, struct MHD_Connection *c, struct answer *a)
 		json_object_set(ev, "report", a->body);
 		json_object_set_new(ev, "failed", json_integer((json_int_t)
 		    kc_state_report_nfailed(rep)));
+		json_object_set_new(ev, "message", json_sprintf("POST /sync applied %zu change%s "
+		    "(%zu failed)", kc_state_plan_count(plan), kc_state_plan_count(plan) == 1 ?
+		    "" : "s", kc_state_report_nfailed(rep)));
 		kc_watch_emit(w, KC_WEV_APPLIED, ev);
 	}
 	kc_state_report_free(rep);

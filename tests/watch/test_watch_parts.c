@@ -169,6 +169,15 @@ test_limiter(void **state)
 	assert_int_equal(kc_limiter_check(l, "e", 12000), KC_LIMIT_PASS);
 	kc_limiter_free(l);
 
+	/* forgetting by prefix: one connector's keys only */
+	l = kc_limiter_new(60000, 0, 0);
+	assert_int_equal(kc_limiter_check(l, "failed|prod|a|0|FAILED", 0), KC_LIMIT_PASS);
+	assert_int_equal(kc_limiter_check(l, "failed|prod|ab|0|FAILED", 0), KC_LIMIT_PASS);
+	kc_limiter_forget_prefix(l, "failed|prod|a|");
+	assert_int_equal(kc_limiter_check(l, "failed|prod|a|0|FAILED", 1), KC_LIMIT_PASS);
+	assert_int_equal(kc_limiter_check(l, "failed|prod|ab|0|FAILED", 1), KC_LIMIT_DUPLICATE);
+	kc_limiter_free(l);
+
 	/* many distinct keys: pruning keeps working, no rate limit */
 	l = kc_limiter_new(100, 0, 0);
 	for (i = 0; i < 5000; i++) {
