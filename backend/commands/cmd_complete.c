@@ -169,8 +169,17 @@ cmd_complete(struct kc_cmd_env *env, const struct kc_cmd *self, int argc, char *
 	kc_err_clear(&err);
 	if (strcmp(what, "connectors") == 0) {
 		v = kc_client_list_names(cl, &err);
-		json_array_foreach(v, i, x)
-			cand(env, json_string_value(x), prefix);
+		if (v != NULL) {
+			const char **names = kc_xcalloc(json_array_size(v) + 1, sizeof *names);
+			size_t n = 0;
+			json_array_foreach(v, i, x)
+				if (json_is_string(x))
+					names[n++] = json_string_value(x);
+			qsort(names, n, sizeof *names, kc_cmd_strcmp_p);
+			for (i = 0; i < n; i++)
+				cand(env, names[i], prefix);
+			free(names);
+		}
 	} else if (strcmp(what, "loggers") == 0) {
 		v = kc_client_loggers(cl, &err);
 		json_object_foreach(v, k, x)

@@ -537,6 +537,9 @@ get_loggers(struct kc_cmd_env *env, const struct sel *s)
 	return KC_EXIT_OK;
 }
 
+/* Exit code after resolve_sel failed: usage when nothing was named, else error. */
+#define SEL_RC(sp) ((sp)->nnames == 0 && (sp)->nre == 0 ? KC_EXIT_USAGE : KC_EXIT_ERR)
+
 /* Resolve a selection to names (regexes expanded); NULL after an error. */
 static json_t *
 resolve_sel(struct kc_cmd_env *env, const struct kc_cmd *self, const struct sel *s)
@@ -560,7 +563,7 @@ get_offsets(struct kc_cmd_env *env, const struct kc_cmd *self, const struct sel 
 
 	names = resolve_sel(env, self, s);
 	if (names == NULL)
-		return KC_EXIT_USAGE;
+		return SEL_RC(s);
 	c = kc_cmd_client(env);
 	if (c == NULL) {
 		json_decref(names);
@@ -621,7 +624,7 @@ get_topics(struct kc_cmd_env *env, const struct kc_cmd *self, const struct sel *
 
 	names = resolve_sel(env, self, s);
 	if (names == NULL)
-		return KC_EXIT_USAGE;
+		return SEL_RC(s);
 	c = kc_cmd_client(env);
 	if (c == NULL) {
 		json_decref(names);
@@ -892,7 +895,7 @@ cmd_describe(struct kc_cmd_env *env, const struct kc_cmd *self, int argc, char *
 		return KC_EXIT_USAGE;
 	names = resolve_sel(env, self, &s);
 	if (names == NULL)
-		return KC_EXIT_USAGE;
+		return SEL_RC(&s);
 	c = kc_cmd_client(env);
 	if (c == NULL) {
 		json_decref(names);
@@ -1413,7 +1416,7 @@ cmd_patch(struct kc_cmd_env *env, const struct kc_cmd *self, int argc, char **ar
 		fprintf(env->io->err, "kcops: warning: changing connector.class\n");
 	names = resolve_sel(env, self, &s);
 	if (names == NULL) {
-		rc = KC_EXIT_USAGE;
+		rc = SEL_RC(&s);
 		goto out;
 	}
 	if ((c = kc_cmd_client(env)) == NULL) {
@@ -1459,7 +1462,7 @@ run_verb(struct kc_cmd_env *env, const struct kc_cmd *self, int argc, char **arg
 		return KC_EXIT_USAGE;
 	names = resolve_sel(env, self, &s);
 	if (names == NULL)
-		return KC_EXIT_USAGE;
+		return SEL_RC(&s);
 	if ((c = kc_cmd_client(env)) == NULL) {
 		json_decref(names);
 		return KC_EXIT_ERR;
@@ -1612,7 +1615,7 @@ cmd_restart(struct kc_cmd_env *env, const struct kc_cmd *self, int argc, char **
 	}
 	names = resolve_sel(env, self, &s);
 	if (names == NULL)
-		return KC_EXIT_USAGE;
+		return SEL_RC(&s);
 	if ((c = kc_cmd_client(env)) == NULL) {
 		json_decref(names);
 		return KC_EXIT_ERR;

@@ -170,11 +170,21 @@ int
 kc_cmd_parse_globals(struct kc_cmd_env *env, int *argcp, char **argv)
 {
 	struct kc_cmd_io *io = env->io;
-	int argc = *argcp, i, o = 0, bad = 0, color = -1;
+	int argc = *argcp, i, o = 0, bad = 0, color = -1, ctx_cmd = 0;
 	const char *v;
 
 	for (i = 0; i < argc; i++) {
 		const char *a = argv[i];
+		/* "context add NAME --url URL --read-only": those two belong to the command. */
+		if (ctx_cmd && (is_opt(a, "--url") || strcmp(a, "--read-only") == 0)) {
+			argv[o++] = argv[i];
+			if (strcmp(a, "--url") == 0 && i + 1 < argc)
+				argv[o++] = argv[++i];
+			continue;
+		}
+		if (a[0] != '-' && o == 0)
+			ctx_cmd = strcmp(a, "context") == 0 || strcmp(a, "ctx") == 0 ||
+			    strcmp(a, "contexts") == 0;
 		if (strcmp(a, "--") == 0) {
 			for (; i < argc; i++)
 				argv[o++] = argv[i];
