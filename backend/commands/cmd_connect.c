@@ -850,7 +850,8 @@ describe_text(struct kc_cmd_env *env, const json_t *d)
 		fprintf(out, "Topics:   ");
 		json_array_foreach(json_object_get(d, "topics"), i, t)
 			put_clean(out, i ? ", " : " ", json_string_value(t), "");
-		fputc('\n', out);
+		fprintf(out, "%s\n", json_array_size(json_object_get(d, "topics")) ? "" :
+		    " (none yet)");
 	}
 }
 
