@@ -1,8 +1,9 @@
 # tests/watch/lib.sh - helpers for the kcops watch integration tests (bash).
 #	. "$(dirname "$0")/lib.sh"
 # Gives: T (a temporary directory removed at exit), fail MSG, note MSG, bg CMD... (run in the
-# background, killed at exit; pid in BG_PID), start_worker (sets WORKER_URL, WORKER_PID,
-# WORKER_LOG), rest METHOD PATH [BODY] (sets CODE and BODY), start_hook OUT [FAIL_FIRST]
+# background, killed at exit; pid in BG_PID), start_worker [PORT] (embedded Kafka, state in
+# $T/worker kept across restarts; sets WORKER_URL, WORKER_PID, WORKER_LOG), stop_worker,
+# free_port, rest METHOD PATH [BODY] (sets CODE and BODY), start_hook OUT [FAIL_FIRST]
 # (sets HOOK_URL), wait_event FILE KIND [CONNECTOR] [SECONDS] (prints the event line),
 # count_events FILE KIND [CONNECTOR], jq_py FILE EXPR (evaluates a Python expression over
 # `ev`, the JSON of a one-line file or a string).
@@ -45,12 +46,16 @@ bg() {
 	_bg_pids+=("$BG_PID")
 }
 
+free_port() {
+	"$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
+}
+
 start_worker() {
-	local i
+	local i port=${1:-0}
 	mkdir -p "$T/worker"
 	WORKER_LOG=$T/worker.log
-	bg "$KCOPS_WORKER" --embedded-kafka --set listeners=http://127.0.0.1:0 \
-		--set "state.dir=$T/worker" >"$T/worker.out" 2>"$WORKER_LOG"
+	bg "$KCOPS_WORKER" --embedded-kafka --set "listeners=http://127.0.0.1:$port" \
+		--set "state.dir=$T/worker" >"$T/worker.out" 2>>"$WORKER_LOG"
 	WORKER_PID=$BG_PID
 	WORKER_URL=
 	for ((i = 0; i < 400; i++)); do
@@ -65,6 +70,11 @@ start_worker() {
 		sleep 0.05
 	done
 	fail "kcops-worker at $WORKER_URL does not answer"
+}
+
+stop_worker() {
+	kill -TERM "$WORKER_PID" 2>/dev/null || true
+	wait "$WORKER_PID" 2>/dev/null || true
 }
 
 rest() {

@@ -1,0 +1,103 @@
+#!/bin/bash
+# watch_policy.sh - who kcops watch restarts, and --once / --exec / --apply, against a real
+# kcops-worker:
+#  - a connector the state file wants paused is never restarted (reported, with the reason);
+#  - with --managed-only, a connector not in the state file is left alone;
+#  - --exec gets each notified event as JSON on stdin, run without a shell;
+#  - --once runs one cycle and exits 0; a failed connector is restarted at once;
+#  - --apply applies the plan (create the missing connector, pause the one meant paused).
+. "$(dirname "$0")/lib.sh"
+
+start_worker
+rest PUT /admin/loggers/kcops.worker.rest '{"level":"DEBUG"}'
+
+failing() {	# failing NAME QUEUE: an HTTP sink whose queue never gets a consumer
+	rest POST /connectors "{\"name\":\"$1\",\"config\":{\"connector.class\":\"kcops.http.HttpSinkConnector\",
+	 \"topics\":\"$1\",\"publish.mode\":\"IN_MEMORY_QUEUE\",\"queue.name\":\"$2\",\"queue.consumer.wait.ms\":\"200\"}}"
+	[ "$CODE" = 201 ] || fail "create $1: $CODE $BODY"
+}
+failing billing-http billing-q
+failing audit-http audit-q
+# wait until both tasks have failed
+for i in $(seq 100); do
+	rest GET '/connectors?expand=status'
+	n=$(jq_py "$BODY" 'sum(1 for c in ev.values() for t in c["status"]["tasks"] if t["state"] == "FAILED")')
+	[ "$n" = 2 ] && break
+	sleep 0.1
+done
+[ "$n" = 2 ] || fail "the two sinks did not fail: $BODY"
+
+cat >"$T/state.json" <<'EOF'
+{"version": 1,
+ "connectors": [
+  {"name": "billing-http", "state": "paused",
+   "owner": {"name": "Billing", "email": "billing@example.com"},
+   "config": {"connector.class": "kcops.http.HttpSinkConnector", "topics": "billing-http",
+              "publish.mode": "IN_MEMORY_QUEUE", "queue.name": "billing-q",
+              "queue.consumer.wait.ms": "200"}},
+  {"name": "orders-new", "state": "running",
+   "config": {"connector.class": "kcops.http.HttpSinkConnector", "topics": "orders",
+              "publish.mode": "NONE"}}]}
+EOF
+restarts() { grep -c "POST /connectors/$1/restart -> 20" "$WORKER_LOG" || true; }
+
+# ---- --once, --managed-only, --exec: report only -------------------------------------------
+EV=$T/once.ndjson
+rc=0
+"$KCOPS" watch --once --url "$WORKER_URL" --state "$T/state.json" --managed-only \
+	--exec "/bin/sh -c 'cat >> \"\$0\"' '$T/exec out.ndjson'" --notify failed,drift \
+	--log "$EV" 2>"$T/once.log" || rc=$?
+[ "$rc" = 0 ] || fail "watch --once exited $rc: $(cat "$T/once.log")"
+b=$(wait_event "$EV" failed billing-http 1)
+check "$b" 'ev["auto_restart"] is False and "paused" in ev["reason"]' "billing-http not restarted"
+check "$b" 'ev["owner"]["name"] == "Billing"' "billing-http owner"
+a=$(wait_event "$EV" failed audit-http 1)
+check "$a" 'ev["auto_restart"] is False and "managed-only" in ev["reason"] and ev["owner"] is None' "audit-http left alone"
+d=$(wait_event "$EV" drift "" 1)
+check "$d" 'ev["summary"]["create"] == 1 and ev["summary"]["pause"] == 1 and ev["apply"] is False' "drift summary"
+[ "$(restarts billing-http)" = 0 ] && [ "$(restarts audit-http)" = 0 ] || fail "nothing may be restarted"
+wait_event "$EV" stopped "" 1 >/dev/null
+# the command got three events on stdin (two failed, one drift), one JSON line each
+"$PY" - "$T/exec out.ndjson" <<'PYEOF' || fail "--exec did not get the events: $(cat "$T/exec out.ndjson" 2>&1)"
+import json, sys
+evs = [json.loads(l) for l in open(sys.argv[1])]
+kinds = sorted((e["event"], e.get("connector")) for e in evs)
+assert kinds == [("drift", None), ("failed", "audit-http"), ("failed", "billing-http")], kinds
+PYEOF
+
+# ---- --once restarts a failed connector at once; --apply applies the plan -----------------
+EV=$T/apply.ndjson
+rc=0
+"$KCOPS" watch --once --url "$WORKER_URL" --state "$T/state.json" --apply --log "$EV" \
+	2>"$T/apply.log" || rc=$?
+[ "$rc" = 0 ] || fail "watch --once --apply exited $rc: $(cat "$T/apply.log")"
+r=$(wait_event "$EV" restarted audit-http 1)
+check "$r" 'ev["attempts"] == 1' "audit-http restarted once"
+[ "$(restarts audit-http)" = 1 ] || fail "the worker saw $(restarts audit-http) restarts of audit-http"
+[ "$(restarts billing-http)" = 0 ] || fail "billing-http (meant paused) was restarted"
+ap=$(wait_event "$EV" applied "" 1)
+check "$ap" 'ev["report"]["added"] == ["orders-new"] and ev["report"]["paused"] == ["billing-http"] and ev["failed"] == 0' "apply report"
+rest GET /connectors/orders-new
+[ "$CODE" = 200 ] || fail "orders-new was not created: $CODE"
+for i in $(seq 50); do
+	rest GET /connectors/billing-http/status
+	[ "$(jq_py "$BODY" 'ev["connector"]["state"]')" = PAUSED ] && break
+	sleep 0.1
+done
+[ "$(jq_py "$BODY" 'ev["connector"]["state"]')" = PAUSED ] || fail "billing-http not paused: $BODY"
+
+# ---- usage errors -------------------------------------------------------------------------
+rc=0; "$KCOPS" watch --url "$WORKER_URL" --apply 2>"$T/u.log" || rc=$?
+[ "$rc" = 2 ] && grep -q -- '--apply needs --state' "$T/u.log" || fail "--apply without --state: $rc $(cat "$T/u.log")"
+rc=0; "$KCOPS" watch --url "$WORKER_URL" --listen 127.0.0.1:0 2>"$T/u.log" || rc=$?
+[ "$rc" = 2 ] && grep -q -- 'token-file' "$T/u.log" || fail "--listen without a token file: $rc"
+rc=0; "$KCOPS" watch --url "$WORKER_URL" --notify faild 2>"$T/u.log" || rc=$?
+[ "$rc" = 2 ] && grep -q 'did you mean "failed"' "$T/u.log" || fail "--notify typo: $rc $(cat "$T/u.log")"
+rc=0; "$KCOPS" watch --url "$WORKER_URL" --exec "x 'y" --once 2>"$T/u.log" || rc=$?
+[ "$rc" = 2 ] && grep -q 'unterminated' "$T/u.log" || fail "--exec quote: $rc $(cat "$T/u.log")"
+rc=0; "$KCOPS" watch --url "$WORKER_URL" --interval 0 2>"$T/u.log" || rc=$?
+[ "$rc" = 2 ] || fail "--interval 0 must be refused"
+printf 'tok\n' >"$T/tok.open"; chmod 644 "$T/tok.open"
+rc=0; "$KCOPS" watch --url "$WORKER_URL" --listen 127.0.0.1:0 --token-file "$T/tok.open" 2>"$T/u.log" || rc=$?
+[ "$rc" != 0 ] && grep -q 'chmod 600' "$T/u.log" || fail "a world-readable token file must be refused"
+note "watch_policy: ok"
