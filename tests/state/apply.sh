@@ -293,6 +293,42 @@ case $ERR in *'invalid.json: /connectors/1/config/connector.class: Connect: HTTP
 run validate "$T/invalid.json" --offline
 expect_rc 0 "validate --offline"
 
+kc_note "restart of a failed task (a queue sink without a consumer fails; its consumer is resumed first)"
+cat >"$T/restart.json" <<'EOF2'
+{ "version": 1,
+  "connectors": [
+    { "name": "qsink", "config": { "connector.class": "kcops.http.HttpSinkConnector", "topics": "qin",
+        "publish.mode": "IN_MEMORY_QUEUE", "queue.name": "rq", "queue.consumer.wait.ms": "1000" } },
+    { "name": "qsource", "state": "stopped", "config": { "connector.class": "kcops.http.HttpQueueSourceConnector",
+        "queue.name": "rq", "success.topic": "qok", "error.topic": "qerr" } } ] }
+EOF2
+run apply "$T/restart.json" --yes
+expect_rc 0 "apply queue connectors"
+task_state() { kc_http GET "$WORKER_URL/connectors/$1/status"; kc_json '",".join(t["state"] for t in j["tasks"])'; }
+for ((i = 0; i < 200; i++)); do [ "$(task_state qsink)" = FAILED ] && break; sleep 0.05; done
+[ "$(task_state qsink)" = FAILED ] || kc_fail "qsink task did not fail: $(task_state qsink)"
+run plan "$T/restart.json"
+OUT=$(printf '%s\n' "$OUT" | grep -v 'not in the file and left alone')
+expect_out '~ restart qsink (failed: task 0)
+
+Plan: 1 to restart.' "restart plan"
+sed -i 's/"name": "qsource", "state": "stopped"/"name": "qsource", "state": "running"/' "$T/restart.json"
+run plan "$T/restart.json"
+OUT=$(printf '%s\n' "$OUT" | grep -v 'not in the file and left alone')
+expect_out '~ resume  qsource (STOPPED -> RUNNING)
+~ restart qsink (failed: task 0)
+
+Plan: 1 to resume, 1 to restart.' "resume + restart plan"
+run apply "$T/restart.json" --yes -o json
+expect_rc 0 "apply restart"
+HTTP_BODY=$OUT
+[ "$(kc_json 'j["restarted"]')" = '["qsink"]' ] || kc_fail "report restarted: $OUT"
+for ((i = 0; i < 100; i++)); do [ "$(task_state qsink)" = RUNNING ] && break; sleep 0.05; done
+[ "$(task_state qsink)" = RUNNING ] || kc_fail "qsink task after restart: $(task_state qsink)"
+no_changes "$T/restart.json" "restart"
+sleep 1.2	# past queue.consumer.wait.ms: the sink keeps running now that it has a consumer
+[ "$(task_state qsink)" = RUNNING ] || kc_fail "qsink task failed again: $(task_state qsink)"
+
 kc_note "secrets never appear in any output"
 grep -q "$SECRET" "$ALL_OUT" && kc_fail "the env secret was printed"
 grep -q "$FSECRET" "$ALL_OUT" && kc_fail "the file secret was printed"
