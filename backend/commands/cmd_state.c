@@ -407,7 +407,7 @@ cmd_apply(struct kc_cmd_env *env, const struct kc_cmd *cmd, int argc, char **arg
 		return KC_EXIT_ERR;
 	if (kc_state_plan_count(p) == 0) {
 		if (env->io->fmt == KC_FMT_JSON) {
-			struct kc_state_apply_opts none = { dry, NULL, NULL };
+			struct kc_state_apply_opts none = { .dry_run = dry };
 			r = kc_state_apply(p, NULL, &none);
 			json_t *o = kc_state_report_json(r);
 			kc_cmd_print_json(env, o, 0);
@@ -438,6 +438,8 @@ cmd_apply(struct kc_cmd_env *env, const struct kc_cmd *cmd, int argc, char **arg
 	ao.progress_arg = &bar;
 	if (!env->io->interactive && !env->io->quiet && isatty(fileno(env->io->err)))
 		bar.f = env->io->err;
+	if (!dry && !kc_client_has(c, KC_FEAT_INITIAL_STATE))
+		ao.no_initial_state = 1;	/* < 3.7: create, then pause/stop at once */
 	ex = dry ? NULL : kc_state_exec_client_new(c, parallel);
 	r = kc_state_apply(p, ex, &ao);
 	kc_state_exec_client_free(ex);

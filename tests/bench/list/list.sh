@@ -1,0 +1,121 @@
+#!/bin/bash
+# tests/bench/list - listing many connectors: `kcops get connectors -o json` (and the table)
+# next to curl fetching the same ?expand=status&expand=info document from the same
+# kcops-worker in the same run. Prints wall time and peak RSS of each, and the ratios
+# (goal: kcops/curl <= 1.5).
+# N = 10,000 stopped connectors (no tasks run); KCOPS_BENCH_QUICK=1: 1,000.
+# Quick mode creates them through REST (POST /connectors with initial_state STOPPED, eight
+# keep-alive connections). The full run writes them into the worker's state file before it starts,
+# because creating 10,000 through REST takes the worker minutes (it rewrites and fsyncs its
+# whole connectors.json on every change).
+. "$KCOPS_SOURCE_ROOT/tests/lib/worker.sh"
+KCOPS=${KCOPS:-$KCOPS_BUILD_ROOT/tui/kcops}
+kc_tmpdir
+B=$KC_TMP_LAST
+REPS=${KCOPS_BENCH_REPS:-5}
+if [ "${KCOPS_BENCH_QUICK:-0}" = 1 ]; then N=1000; else N=10000; fi
+command -v /usr/bin/time >/dev/null || kc_fail "/usr/bin/time is needed for peak RSS"
+
+conn_json() { # NAME: a stopped HTTP sink's create body
+	printf '{"name": "%s", "initial_state": "STOPPED", "config": {"connector.class": "kcops.http.HttpSinkConnector", "topics": "bench-%s", "tasks.max": "2", "publish.mode": "NONE", "http.timeout.ms": "5000", "db.password": "secret-%s"}}' "$1" "$1" "$1"
+}
+
+if [ "${KCOPS_BENCH_QUICK:-0}" = 1 ]; then
+	worker_start
+	t0=$(date +%s%N)
+	"$KC_PY" - "$WORKER_URL" "$N" <<'PY' || kc_fail "creating $N connectors through REST failed"
+import http.client, json, sys, threading
+from urllib.parse import urlparse
+u = urlparse(sys.argv[1]); n = int(sys.argv[2])
+names = ["bench-%05d" % i for i in range(n)]
+bad = []
+def work(k):
+    c = http.client.HTTPConnection(u.hostname, u.port, timeout=60)
+    for i in range(k, n, 8):
+        body = {"name": names[i], "initial_state": "STOPPED", "config": {
+            "connector.class": "kcops.http.HttpSinkConnector", "topics": "bench-" + names[i],
+            "tasks.max": "2", "publish.mode": "NONE", "http.timeout.ms": "5000",
+            "db.password": "secret-" + names[i]}}
+        c.request("POST", "/connectors", json.dumps(body), {"Content-Type": "application/json"})
+        r = c.getresponse(); r.read()
+        if r.status != 201:
+            bad.append((names[i], r.status))
+ts = [threading.Thread(target=work, args=(k,)) for k in range(8)]
+[t.start() for t in ts]; [t.join() for t in ts]
+if bad:
+    print("creates failed:", bad[:5], file=sys.stderr); sys.exit(1)
+PY
+	kc_note "created $N connectors through REST in $(( ($(date +%s%N) - t0) / 1000000 )) ms"
+else
+	kc_tmpdir
+	WORKER_STATE_DIR=$KC_TMP_LAST
+	kc_on_exit 'worker_kill'
+	"$KC_PY" - "$N" >"$WORKER_STATE_DIR/connectors.json" <<'PY'
+import json, sys
+n = int(sys.argv[1])
+conns = []
+for i in range(n):
+    name = "bench-%05d" % i
+    conns.append({"name": name, "config": {
+        "connector.class": "kcops.http.HttpSinkConnector", "topics": "bench-" + name,
+        "tasks.max": "2", "publish.mode": "NONE", "http.timeout.ms": "5000",
+        "db.password": "secret-" + name, "name": name}, "target": "STOPPED"})
+print(json.dumps({"version": 1, "connectors": conns}))
+PY
+	worker_start
+fi
+got=$(curl -s "$WORKER_URL/connectors" | jq length)
+[ "$got" = "$N" ] || kc_fail "the worker has $got connectors, expected $N"
+# Every connector has a status (STOPPED) before measuring.
+for ((i = 0; i < 200; i++)); do
+	n=$(curl -s "$WORKER_URL/connectors?expand=status" | jq '[.[] | select(.status.connector.state == "STOPPED")] | length')
+	[ "$n" = "$N" ] && break
+	sleep 0.1
+done
+[ "$n" = "$N" ] || kc_fail "only $n of $N connectors report STOPPED"
+
+# measure LABEL CMD...: best wall ms of REPS runs, peak RSS KiB (max); stdout to $B/LABEL.out
+measure() {
+	local label=$1 best=0 rss=0 r t0 t1 ms m
+	shift
+	for ((r = 0; r < REPS; r++)); do
+		t0=$(date +%s%N)
+		/usr/bin/time -f '%M' -o "$B/$label.rss" "$@" >"$B/$label.out" 2>"$B/$label.err" ||
+			{ cat "$B/$label.err" >&2; kc_fail "$label failed"; }
+		t1=$(date +%s%N)
+		ms=$(( (t1 - t0) / 1000 ))
+		m=$(tail -1 "$B/$label.rss")
+		if [ "$best" = 0 ] || [ "$ms" -lt "$best" ]; then best=$ms; fi
+		[ "$m" -gt "$rss" ] && rss=$m
+	done
+	eval "${label}_us=$best ${label}_rss=$rss"
+}
+
+export NO_COLOR=1
+measure curl curl -s -o /dev/stdout "$WORKER_URL/connectors?expand=status&expand=info"
+measure json env KCOPS_URL="$WORKER_URL" "$KCOPS" get connectors -o json
+measure table env KCOPS_URL="$WORKER_URL" "$KCOPS" get connectors
+measure names env KCOPS_URL="$WORKER_URL" "$KCOPS" get connectors -o names
+
+# The outputs are complete and right (not just fast).
+[ "$(jq 'length' "$B/curl.out")" = "$N" ] || kc_fail "curl document does not hold $N connectors"
+jq -e --argjson n "$N" 'length == $n and all(.[]; .state == "STOPPED" and .config["db.password"] == "********")' \
+	"$B/json.out" >/dev/null || kc_fail "kcops -o json output is incomplete or unmasked"
+[ "$(($(wc -l <"$B/table.out") - 1))" = "$N" ] || kc_fail "the table does not have $N rows"
+[ "$(wc -l <"$B/names.out")" = "$N" ] || kc_fail "-o names does not have $N lines"
+
+ratio() { "$KC_PY" -c "print('%.2f' % ($1 / $2))"; }
+goal() { "$KC_PY" -c "print('' if $1 <= 1.5 else '  ABOVE GOAL')"; }
+rj=$(ratio "$json_us" "$curl_us")
+rt=$(ratio "$table_us" "$curl_us")
+rn=$(ratio "$names_us" "$curl_us")
+printf 'bench list: %d stopped connectors, %s bytes expanded document, best of %d runs\n' \
+	"$N" "$(wc -c <"$B/curl.out")" "$REPS"
+printf 'bench list: curl (expand=status&expand=info)  %8.1f ms  peak RSS %6d KiB\n' \
+	"$(bc -l <<<"$curl_us / 1000")" "$curl_rss"
+printf 'bench list: kcops get connectors -o json      %8.1f ms  peak RSS %6d KiB  ratio %s (goal <= 1.5)%s\n' \
+	"$(bc -l <<<"$json_us / 1000")" "$json_rss" "$rj" "$(goal "$rj")"
+printf 'bench list: kcops get connectors (table)      %8.1f ms  peak RSS %6d KiB  ratio %s (goal <= 1.5)%s\n' \
+	"$(bc -l <<<"$table_us / 1000")" "$table_rss" "$rt" "$(goal "$rt")"
+printf 'bench list: kcops get connectors -o names     %8.1f ms  peak RSS %6d KiB  ratio %s\n' \
+	"$(bc -l <<<"$names_us / 1000")" "$names_rss" "$rn"
