@@ -477,7 +477,7 @@ draw_header(struct tui_app *app, int64_t now)
 	x = 0;
 	snprintf(buf, sizeof(buf), " %zu", m->nrows);
 	x += tui_put(1, x, COLS - x, buf, val, 0);
-	x += tui_put(1, x, COLS - x, " connectors  ", lab, 0);
+	x += tui_put(1, x, COLS - x, m->nrows == 1 ? " connector  " : " connectors  ", lab, 0);
 #define COUNT(n, label, role, always) do { \
 	if ((n) || (always)) { \
 		snprintf(buf, sizeof(buf), "%s %d  ", label, n); \
@@ -588,7 +588,8 @@ draw(struct tui_app *app)
 
 	erase();
 	if (LINES < 6 || COLS < 20) {
-		tui_put(0, 0, COLS, "kcops: terminal too small", A_BOLD, 0);
+		tui_put(0, 0, COLS, "too small", A_BOLD, 0);
+		tui_put(1, 0, COLS, "for kcops", 0, 0);
 		refresh();
 		return;
 	}
@@ -615,6 +616,10 @@ generic_action(struct tui_app *app, struct tui_view *v, enum tui_action a)
 	case TUI_A_QUIT:
 		return TUI_R_QUIT;
 	case TUI_A_BACK:
+		if (app->nviews <= 1 && app->last_key == 27) {
+			tui_msg(app, TUI_MSG_INFO, "top view: q or Q quits");
+			return TUI_R_REDRAW;
+		}
 		tui_pop(app);
 		return app->quit ? TUI_R_QUIT : TUI_R_REDRAW;
 	case TUI_A_HELP:
@@ -693,6 +698,7 @@ handle_key(struct tui_app *app, int key)
 	if (app->msg != NULL && kc_mono_ms() > app->msg_until - 4000)
 		app->msg_until = 0;
 	a = tui_keys_lookup(v->ops->keymap, key);
+	app->last_key = key;
 	if (a == TUI_A_NONE) {
 		char name[16];
 

@@ -118,6 +118,7 @@ struct tui_app {
 	/* redraw bookkeeping */
 	int			 dirty;
 	int			 quit;
+	int			 last_key;	/* the key being handled */
 	int64_t			 last_second;
 
 	/* work posted from helper threads, run on the loop thread */

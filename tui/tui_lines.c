@@ -94,8 +94,17 @@ tui_lines_add(struct tui_lines *l, enum tui_role role, int indent, int wrap,
 
 			if (wrap <= 0 || room < 10 || (int)kc_text_width(p) <= room)
 				n = strlen(p);
-			else
+			else {
+				size_t k;
+
 				n = fit(p, room);
+				/* break after the last space when it is not too far back */
+				for (k = n; k > n / 2; k--)
+					if (p[k - 1] == ' ') {
+						n = k;
+						break;
+					}
+			}
 			if (first)
 				ln->text = kc_xstrndup(p, n);
 			else

@@ -295,6 +295,7 @@ line_done(char *line)
 		papp->dirty = 1;
 		return;
 	}
+	kc_str_trim(line);
 	if (*line != '\0') {
 		HIST_ENTRY *last = history_length > 0 ? history_get(history_base +
 		    history_length - 1) : NULL;

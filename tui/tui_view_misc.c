@@ -90,7 +90,7 @@ static void
 text_rebuild(struct tui_app *app, struct textv *t)
 {
 	(void)app;
-	tui_lines_add(&t->lines, TUI_ROLE_NORMAL, 2, COLS - 3, t->raw);
+	tui_lines_add(&t->lines, TUI_ROLE_NORMAL, 2, COLS - 4, t->raw);
 }
 
 void
@@ -114,7 +114,7 @@ help_rebuild(struct tui_app *app, struct textv *t)
 	size_t nb, g, i, j;
 
 	(void)app;
-	tui_lines_add(&t->lines, TUI_ROLE_DIM, 0, COLS - 2,
+	tui_lines_add(&t->lines, TUI_ROLE_DIM, 0, COLS - 4,
 	    "Keys for this view, then the ones that work everywhere. Override them in the "
 	    "\"keys\" section of the config file, e.g. \"keys\": {\"P\": \"pause\", "
 	    "\"connectors:x\": \"none\"}.");
