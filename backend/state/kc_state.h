@@ -225,8 +225,9 @@ char *kc_state_fingerprint(const json_t *live);
  * `submit` queues one request (path relative to the Connect base URL, body may be NULL) and
  * must later call done(done_arg, http_status, response_body, error_text) exactly once, from
  * inside `run` (http_status 0 and error_text set for a transport error). `run` blocks until
- * every submitted request is done. kc_state_exec_client() in kc_state_client.c builds one
- * over the Connect client. */
+ * every submitted request is done, including requests submitted from a done callback (apply
+ * does that for the pause/stop after a create on workers without initial_state).
+ * kc_state_exec_client_new() builds one over the Connect client. */
 typedef void (*kc_state_done_fn)(void *done_arg, int status, const char *body, const char *error);
 struct kc_state_exec {
 	void	*arg;
@@ -241,6 +242,7 @@ typedef void (*kc_state_progress_fn)(void *arg, size_t done, size_t total,
 
 struct kc_state_apply_opts {
 	int			 dry_run;	/* report what would run; send nothing */
+	int			 no_initial_state; /* worker < 3.7: create, then pause/stop at once */
 	kc_state_progress_fn	 progress;
 	void			*progress_arg;
 };

@@ -29,13 +29,16 @@ struct pending {
 	struct kc_state_report		*rep;
 	const struct kc_state_step	*step;
 	const struct kc_state_apply_opts *o;
+	const struct kc_state_exec	*ex;
 	size_t				*done;
 	size_t				 total;
+	int				 followup;	/* created without initial_state: pause/stop next */
 };
 
-int
-kc_state_step_request(const struct kc_state_step *s, char **method, char **path, char **body,
-    struct kc_err *err)
+/* The request of a step; with no_initial a create leaves out initial_state. */
+static int
+build_request(const struct kc_state_step *s, int no_initial, char **method, char **path,
+    char **body, struct kc_err *err)
 {
 	char *enc = kc_url_encode_segment(s->name);
 	json_t *cfg = NULL, *doc;
@@ -63,7 +66,9 @@ kc_state_step_request(const struct kc_state_step *s, char **method, char **path,
 	switch (s->action) {
 	case KC_STATE_CREATE:
 		doc = json_pack("{s:s, s:o}", "name", s->name, "config", cfg);
-		if (s->target == KC_STATE_PAUSED)
+		if (no_initial)
+			;
+		else if (s->target == KC_STATE_PAUSED)
 			json_object_set_new(doc, "initial_state", json_string("PAUSED"));
 		else if (s->target == KC_STATE_STOPPED)
 			json_object_set_new(doc, "initial_state", json_string("STOPPED"));
@@ -101,6 +106,13 @@ kc_state_step_request(const struct kc_state_step *s, char **method, char **path,
 	return 0;
 }
 
+int
+kc_state_step_request(const struct kc_state_step *s, char **method, char **path, char **body,
+    struct kc_err *err)
+{
+	return build_request(s, 0, method, path, body, err);
+}
+
 /* Record a step's outcome and tell the progress callback. */
 static void
 finish(struct pending *pd, const char *error)
@@ -117,28 +129,61 @@ finish(struct pending *pd, const char *error)
 		pd->o->progress(pd->o->progress_arg, *pd->done, pd->total, pd->step, error);
 }
 
+/* An error text for an HTTP answer (NULL for 2xx). Caller frees. */
+static char *
+answer_error(int status, const char *body, const char *error)
+{
+	char *msg;
+
+	if (status >= 200 && status <= 299)
+		return NULL;
+	if (status == 0)
+		return kc_xstrdup(error != NULL ? error : "request failed");
+	json_t *o = body != NULL ? json_loads(body, 0, NULL) : NULL;
+	const char *m = kc_json_str(o, "message");
+	char *safe = kc_text_sanitize(m != NULL ? m : body != NULL ? body : "", 0);
+	if (strlen(safe) > 300)
+		strcpy(safe + 297, "...");
+	msg = kc_xasprintf("HTTP %d%s%s", status, safe[0] ? ": " : "", safe);
+	free(safe);
+	json_decref(o);
+	return msg;
+}
+
+/* Completion of the pause/stop that follows a create on a worker without initial_state. */
+static void
+on_followup(void *arg, int status, const char *body, const char *error)
+{
+	struct pending *pd = arg;
+	char *msg = answer_error(status, body, error);
+
+	if (msg != NULL) {
+		char *full = kc_xasprintf("created, but not %s: %s", pd->step->target ==
+		    KC_STATE_PAUSED ? "paused" : "stopped", msg);
+		finish(pd, full);
+		free(full);
+	} else
+		finish(pd, NULL);
+	free(msg);
+}
+
 /* Executor completion: turn an HTTP answer into success or an error text. */
 static void
 on_done(void *arg, int status, const char *body, const char *error)
 {
 	struct pending *pd = arg;
-	char *msg = NULL;
+	char *msg = answer_error(status, body, error);
 
-	if (status >= 200 && status <= 299) {
-		finish(pd, NULL);
-		return;
-	}
-	if (status == 0)
-		msg = kc_xstrdup(error != NULL ? error : "request failed");
-	else {
-		json_t *o = body != NULL ? json_loads(body, 0, NULL) : NULL;
-		const char *m = kc_json_str(o, "message");
-		char *safe = kc_text_sanitize(m != NULL ? m : body != NULL ? body : "", 0);
-		if (strlen(safe) > 300)
-			strcpy(safe + 297, "...");
-		msg = kc_xasprintf("HTTP %d%s%s", status, safe[0] ? ": " : "", safe);
-		free(safe);
-		json_decref(o);
+	if (msg == NULL && pd->followup) {
+		char *enc = kc_url_encode_segment(pd->step->name);
+		char *path = kc_xasprintf("/connectors/%s/%s", enc, pd->step->target ==
+		    KC_STATE_PAUSED ? "pause" : "stop");
+		int rc = pd->ex->submit(pd->ex->arg, "PUT", path, NULL, on_followup, pd);
+		free(path);
+		free(enc);
+		if (rc == 0)
+			return;
+		msg = kc_xstrdup("created, but the pause/stop request could not be submitted");
 	}
 	finish(pd, msg);
 	free(msg);
@@ -176,9 +221,12 @@ kc_state_apply(const struct kc_state_plan *p, const struct kc_state_exec *ex,
 			if ((int)s->action != phases[ph][0] && (int)s->action != phases[ph][1] &&
 			    (int)s->action != phases[ph][2])
 				continue;
-			pd[i] = (struct pending){ r, s, o, &done, n };
+			pd[i] = (struct pending){ r, s, o, ex, &done, n, 0 };
+			if (o != NULL && o->no_initial_state && s->action == KC_STATE_CREATE &&
+			    s->target != KC_STATE_RUNNING)
+				pd[i].followup = 1;
 			kc_err_clear(&err);
-			if (kc_state_step_request(s, &method, &path, &body, &err) < 0) {
+			if (build_request(s, pd[i].followup, &method, &path, &body, &err) < 0) {
 				finish(&pd[i], err.msg);
 				continue;
 			}

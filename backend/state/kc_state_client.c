@@ -26,7 +26,7 @@ struct cexec {
 	struct kc_state_exec	 ex;	/* first: the public part */
 	struct kc_client	*c;
 	int			 parallel;
-	struct xreq		*q;
+	struct xreq		**q;	/* each allocated: callbacks keep pointers */
 	size_t			 nq, cap, next;
 	int			 inflight;
 };
@@ -60,7 +60,8 @@ cexec_submit(void *arg, const char *method, const char *path, const char *body,
 		x->cap = x->cap ? x->cap * 2 : 64;
 		x->q = kc_xrealloc(x->q, x->cap * sizeof *x->q);
 	}
-	x->q[x->nq++] = (struct xreq){ kc_xstrdup(method), kc_xstrdup(path), b, done, done_arg,
+	x->q[x->nq] = kc_xmalloc(sizeof **x->q);
+	*x->q[x->nq++] = (struct xreq){ kc_xstrdup(method), kc_xstrdup(path), b, done, done_arg,
 	    x };
 	return 0;
 }
@@ -70,7 +71,7 @@ static void
 fill(struct cexec *x)
 {
 	while (x->next < x->nq && x->inflight < x->parallel) {
-		struct xreq *r = &x->q[x->next++];
+		struct xreq *r = x->q[x->next++];
 
 		x->inflight++;
 		if (kc_client_submit(x->c, r->method, r->path, r->body, on_client_done, r) < 0) {
@@ -97,9 +98,10 @@ cexec_run(void *arg)
 		fill(x);
 	}
 	for (i = 0; i < x->nq; i++) {
-		free(x->q[i].method);
-		free(x->q[i].path);
-		json_decref(x->q[i].body);
+		free(x->q[i]->method);
+		free(x->q[i]->path);
+		json_decref(x->q[i]->body);
+		free(x->q[i]);
 	}
 	x->nq = x->next = 0;
 }

@@ -278,6 +278,22 @@ wait_state flat-orders PAUSED
 wait_state flat-refunds RUNNING
 no_changes "$T/flat.json" "flat apply"
 
+kc_note "a worker older than 3.7 (no initial_state): created, then paused/stopped at once"
+cat >"$T/old.json" <<'EOF2'
+{ "version": 1,
+  "defaults": { "config": { "connector.class": "kcops.http.HttpCronSourceConnector",
+     "jobs": "j1", "job.j1.url": "http://127.0.0.1:9/x", "job.j1.cron": "0 0 0 1 1 ?" } },
+  "connectors": [ { "name": "old-paused", "state": "paused", "config": { "topic": "op" } },
+                  { "name": "old-stopped", "state": "stopped", "config": { "topic": "os" } } ] }
+EOF2
+KCOPS_FORCE_VERSION=3.6.0 run apply "$T/old.json" --yes -o json
+expect_rc 0 "apply on a 3.6 worker"
+HTTP_BODY=$OUT
+[ "$(kc_json 'sorted(j["added"])')" = '["old-paused", "old-stopped"]' ] || kc_fail "report: $OUT"
+wait_state old-paused PAUSED
+wait_state old-stopped STOPPED
+KCOPS_FORCE_VERSION=3.6.0 no_changes "$T/old.json" "apply on a 3.6 worker"
+
 kc_note "validate with the cluster maps Connect's errors to pointers"
 cat >"$T/invalid.json" <<'EOF'
 { "version": 1,
