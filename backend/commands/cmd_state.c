@@ -426,6 +426,14 @@ cmd_apply(struct kc_cmd_env *env, const struct kc_cmd *cmd, int argc, char **arg
 			return kc_cmd_error(env, "apply changes the cluster: confirm with --yes (or "
 			    "review with plan --out PLAN, then apply PLAN)");
 		}
+		if (env->io->fmt == KC_FMT_JSON || env->io->quiet) {
+			/* the plan was not printed: show it next to the question */
+			struct kc_buf b;
+			kc_buf_init(&b);
+			kc_state_plan_text(p, &b, 0);
+			fputs(kc_buf_str(&b), env->io->err);
+			kc_buf_free(&b);
+		}
 		if (!confirm(env, kc_state_plan_count(p))) {
 			fprintf(env->io->err, "Nothing applied.\n");
 			kc_state_plan_free(p);
