@@ -488,7 +488,7 @@ load_state(struct kc_watch_runner *r)
 	json_t *diags = NULL, *ev;
 
 	kc_err_clear(&err);
-	st = kc_state_load(w->o.state_src, &w->o.state_opts, &err);
+	st = kc_watch_load_state(w, &err);
 	if (st == NULL)
 		msg = kc_xstrdup(err.msg);
 	else if (kc_state_ndiags(st) > 0) {
@@ -889,6 +889,15 @@ client_for_ctx(const struct kc_ctx *ctx, struct kc_err *err)
 	return kc_client_new(&co, err);
 }
 
+/* Load the state file. */
+struct kc_state *
+kc_watch_load_state(struct kc_watch *w, struct kc_err *err)
+{
+	if (w->state_text != NULL)
+		return kc_state_parse(w->state_text, w->state_len, "-");
+	return kc_state_load(w->o.state_src, &w->o.state_opts, err);
+}
+
 /* A fresh client for a server thread. */
 struct kc_client *
 kc_watch_client_for(struct kc_watch_runner *r, struct kc_err *err)
@@ -964,6 +973,14 @@ kc_watch_new(const struct kc_watch_opts *o, struct kc_err *err)
 		w->notify = kc_notify_new(&no, err);
 		if (w->notify == NULL)
 			goto fail;
+	}
+	if (o->state_src != NULL && strcmp(o->state_src, "-") == 0) {
+		/* standard input can be read only once */
+		w->state_text = kc_state_read_source("-", &o->state_opts, &w->state_len, err);
+		if (w->state_text == NULL) {
+			kc_err_prefix(err, "--state -");
+			goto fail;
+		}
 	}
 	if (pipe2(w->stop_pipe, O_CLOEXEC | O_NONBLOCK) != 0) {
 		kc_err_set(err, KC_E_IO, "pipe: %s", strerror(errno));
@@ -1073,6 +1090,7 @@ kc_watch_free(struct kc_watch *w)
 		json_decref(w->ring[i]);
 	kc_limiter_free(w->lim);
 	kc_watch_tokens_free(w->tokens);
+	free(w->state_text);
 	if (w->stop_pipe[0] >= 0)
 		close(w->stop_pipe[0]);
 	if (w->stop_pipe[1] >= 0)

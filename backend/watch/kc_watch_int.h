@@ -65,6 +65,8 @@ struct kc_watch {
 	int64_t			 seq;		/* events emitted */
 
 	pthread_mutex_t		 sync_mu;	/* one apply at a time (--apply, POST /sync) */
+	char			*state_text;	/* --state -: read once at start */
+	size_t			 state_len;
 
 	/* service */
 	void			*mhd;		/* struct MHD_Daemon * */
@@ -76,6 +78,9 @@ struct kc_watch {
 /* Emit an event (stolen): sequence number, ring, log line, callback, and notification when
  * its kind is selected. `r` may be NULL for watch-wide events. */
 void kc_watch_emit(struct kc_watch *w, enum kc_watch_kind k, json_t *ev);
+/* Load the state file (--state), from the text read at start for "-". NULL with err set
+ * when it can't be read. */
+struct kc_state *kc_watch_load_state(struct kc_watch *w, struct kc_err *err);
 /* A Connect client for one runner's context, for a server thread (caller frees). */
 struct kc_client *kc_watch_client_for(struct kc_watch_runner *r, struct kc_err *err);
 

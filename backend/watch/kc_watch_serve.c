@@ -199,7 +199,7 @@ request_state(struct kc_watch *w, struct answer *a)
 		return NULL;
 	}
 	kc_err_clear(&err);
-	st = kc_state_load(w->o.state_src, &w->o.state_opts, &err);
+	st = kc_watch_load_state(w, &err);
 	if (st == NULL) {
 		fail(a, 500, "%s", err.msg);
 		return NULL;

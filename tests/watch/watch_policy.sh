@@ -100,4 +100,12 @@ rc=0; "$KCOPS" watch --url "$WORKER_URL" --interval 0 2>"$T/u.log" || rc=$?
 printf 'tok\n' >"$T/tok.open"; chmod 644 "$T/tok.open"
 rc=0; "$KCOPS" watch --url "$WORKER_URL" --listen 127.0.0.1:0 --token-file "$T/tok.open" 2>"$T/u.log" || rc=$?
 [ "$rc" != 0 ] && grep -q 'chmod 600' "$T/u.log" || fail "a world-readable token file must be refused"
+# ---- the state file from standard input (read once) --------------------------------------
+sed 's/"paused"/"running"/' "$T/state.json" >"$T/state.stdin"
+rc=0
+"$KCOPS" watch --once --no-restart --url "$WORKER_URL" --state - --log "$T/stdin.ndjson" \
+	<"$T/state.stdin" 2>"$T/stdin.log" || rc=$?
+[ "$rc" = 0 ] || fail "--state -: exit $rc: $(cat "$T/stdin.log")"
+d=$(wait_event "$T/stdin.ndjson" drift "" 1)
+check "$d" 'ev["summary"]["resume"] == 1 and ev["source"] == "-"' "drift from --state -"
 note "watch_policy: ok"
