@@ -220,6 +220,28 @@ expect_rc 1 "apply without --yes and no terminal"
 case $ERR in *"--yes"*) ;; *) kc_fail "no hint about --yes: $ERR" ;; esac
 [ "$(state_of delta)" = PAUSED ] || kc_fail "unconfirmed apply changed the cluster"
 
+kc_note "on a terminal apply asks, and only yes proceeds"
+if command -v script >/dev/null; then
+	printf 'no\n' | script -qec "'$KCOPS' --url '$WORKER_URL' --no-color apply '$T/state.json'" /dev/null \
+		>"$T/tty.txt" 2>&1 && kc_fail "apply answered 'no' exited 0"
+	grep -q 'Apply 1 change? Only .yes. proceeds' "$T/tty.txt" || kc_fail "no question: $(cat "$T/tty.txt")"
+	grep -q 'Nothing applied' "$T/tty.txt" || kc_fail "no 'Nothing applied': $(cat "$T/tty.txt")"
+	[ "$(state_of delta)" = PAUSED ] || kc_fail "'no' changed the cluster"
+	printf 'yes\n' | script -qec "'$KCOPS' --url '$WORKER_URL' --no-color apply '$T/state.json'" /dev/null \
+		>"$T/tty.txt" 2>&1 || kc_fail "apply answered 'yes' failed: $(cat "$T/tty.txt")"
+	grep -q 'Apply: 0 added, 0 updated, 0 paused, 1 resumed' "$T/tty.txt" ||
+		kc_fail "report after yes: $(cat "$T/tty.txt")"
+	wait_state delta RUNNING
+	cat "$T/tty.txt" >>"$ALL_OUT"
+	K apply "$T/state.json" --yes >/dev/null 2>&1 || true
+	sed -i 's/"name": "delta", "state": "running"/"name": "delta", "state": "paused"/' "$T/state.json"
+	K apply "$T/state.json" --yes >/dev/null
+	wait_state delta PAUSED
+	sed -i 's/"name": "delta", "state": "paused"/"name": "delta", "state": "running"/' "$T/state.json"
+else
+	kc_note "script(1) not installed: terminal confirmation not tested"
+fi
+
 kc_note "saved plans run as reviewed and refuse a changed cluster"
 sed -i 's/"topic": "a2", "api.token"/"topic": "a3", "api.token"/' "$T/state.json"
 run plan "$T/state.json" --out "$T/reviewed.plan"
