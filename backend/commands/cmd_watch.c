@@ -298,6 +298,8 @@ cmd_watch(struct kc_cmd_env *env, const struct kc_cmd *cmd, int argc, char **arg
 		kc_cmd_usage(env, cmd, "--backoff-max must not be below --backoff");
 		goto out;
 	}
+	o.request_timeout_ms = env->timeout_ms;
+	o.verbose = env->io->verbose;
 	o.webhook_headers = headers;
 	o.nwebhook_headers = nheaders;
 

@@ -743,7 +743,7 @@ runner_restarts(struct kc_watch_runner *r)
 
 		if (!kc_backoff_due(&t->b, &t->pol, now))
 			continue;
-		name = kc_xstrdup(t->name);	/* t may move if we add tracks: we don't, but be safe */
+		name = kc_xstrdup(t->name);
 		kc_err_clear(&err);
 		st = kc_client_status(r->client, name, &err);
 		if (st == NULL) {
@@ -876,17 +876,34 @@ runner_main(void *arg)
 
 /* ---- the watch --------------------------------------------------------------------------- */
 
+/* -v: one line per Connect request. */
+static void
+trace_request(void *arg, const char *method, const char *path, long status)
+{
+	kc_log(LOGGER, KC_LOG_INFO, "%s: %s %s -> %ld", (const char *)arg, method, path, status);
+}
+
 /* A client for a context, with the watch's timeouts. */
 static struct kc_client *
-client_for_ctx(const struct kc_ctx *ctx, struct kc_err *err)
+client_for_ctx(const struct kc_watch *w, const struct kc_ctx *ctx, struct kc_err *err)
 {
 	struct kc_client_opts co;
+	struct kc_client *c;
 
 	kc_ctx_client_opts(ctx, &co);
+	if (w->o.request_timeout_ms > 0)
+		co.timeout_ms = w->o.request_timeout_ms;
 	if (co.timeout_ms == 0)
 		co.timeout_ms = 30000;
 	co.user_agent = "kcops-watch/" KCOPS_VERSION;
-	return kc_client_new(&co, err);
+	c = kc_client_new(&co, err);
+	/* the same testing knob as the other commands: pretend an older worker */
+	if (c != NULL && getenv("KCOPS_FORCE_VERSION") != NULL)
+		kc_client_force_version(c, getenv("KCOPS_FORCE_VERSION"));
+	if (c != NULL && w->o.verbose)
+		kc_client_set_trace(c, trace_request, (void *)(ctx->name != NULL ? ctx->name :
+		    "url"));
+	return c;
 }
 
 /* Load the state file. */
@@ -902,7 +919,7 @@ kc_watch_load_state(struct kc_watch *w, struct kc_err *err)
 struct kc_client *
 kc_watch_client_for(struct kc_watch_runner *r, struct kc_err *err)
 {
-	return client_for_ctx(r->ctx, err);
+	return client_for_ctx(r->w, r->ctx, err);
 }
 
 /* Check options. */
@@ -994,7 +1011,7 @@ kc_watch_new(const struct kc_watch_opts *o, struct kc_err *err)
 		r->ctx = o->ctxs[i];
 		pthread_mutex_init(&r->mu, NULL);
 		w->nr++;
-		r->client = client_for_ctx(r->ctx, err);
+		r->client = client_for_ctx(w, r->ctx, err);
 		if (r->client == NULL) {
 			kc_err_prefix(err, "context %s", r->ctx->name != NULL ? r->ctx->name : "(--url)");
 			goto fail;

@@ -71,6 +71,9 @@ struct kc_watch_opts {
 	int64_t			 interval_ms;	/* 0: 10 s */
 	int			 once;		/* one cycle (poll, report, restart what is due
 						   at once, drift, apply), then return */
+	long			 request_timeout_ms;	/* per Connect request; 0: the context's
+							   timeout, else 30 s */
+	int			 verbose;	/* log every Connect request to stderr */
 
 	/* Restarts: the policy for connectors the state file says nothing about. */
 	struct kc_backoff_policy policy;	/* zeroes: 10 s base, 10 min cap, 5 attempts,
