@@ -869,10 +869,14 @@ finish_attempt(struct kw_http_exec *x, struct kw_http_call *c, CURLcode rc)
 		delay += (int64_t)(rnd(x) % (uint64_t)(x->o.retry_jitter_ms + 1));
 decided:
 	if (retry && c->attempts <= x->o.retries) {
-		kc_log(LOGGER, KC_LOG_DEBUG, "%s %s: attempt %d %s, retrying in %lld ms",
-		    c->req.method, c->req.url, c->attempts,
-		    kind != KW_HTTP_ERR_NONE ? kw_http_err_kind_name(kind) : "failed",
-		    (long long)delay);
+		if (kind != KW_HTTP_ERR_NONE)
+			kc_log(LOGGER, KC_LOG_DEBUG, "%s %s: attempt %d: %s (%s), retrying in %lld ms",
+			    c->req.method, c->req.url, c->attempts, kw_http_err_kind_name(kind),
+			    c->resp.err_message, (long long)delay);
+		else
+			kc_log(LOGGER, KC_LOG_DEBUG, "%s %s: attempt %d: status %d, retrying in %lld "
+			    "ms", c->req.method, c->req.url, c->attempts, c->resp.status,
+			    (long long)delay);
 		delay_call(x, c, delay);
 		return;
 	}
