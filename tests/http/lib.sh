@@ -70,3 +70,30 @@ expect_eq() {
 }
 
 jqv() { jq -r "$2" <<<"$1"; }
+
+# committed_sum NAME: sum of the committed offsets of a sink connector (all partitions)
+committed_sum() {
+	curl -s --max-time 10 "$WORKER_URL/connectors/$1/offsets" |
+		jq '[.offsets[].offset.kafka_offset] | add // 0'
+}
+
+# wait_committed NAME N [SECONDS]: until the committed offsets add up to N
+wait_committed() {
+	local name=$1 want=$2 t=${3:-30} i n=0
+	for ((i = 0; i < t * 4; i++)); do
+		n=$(committed_sum "$name")
+		[ "$n" = "$want" ] && return 0
+		sleep 0.25
+	done
+	kc_fail "connector $name: committed offsets add up to $n after ${t}s, expected $want"
+}
+
+# tsrv_calls PATH: how many requests the test server got on PATH
+tsrv_calls() {
+	curl -s "$TSRV_URL/stats" | jq --arg p "$1" '.calls[$p] // 0'
+}
+
+# metric NAME KEY: a task-0 metric of a connector
+metric() {
+	curl -s "$WORKER_URL/kcops/v1/connectors/$1/metrics" | jq -r ".tasks[\"0\"].$2"
+}
