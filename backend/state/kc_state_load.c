@@ -796,6 +796,9 @@ kc_state_parse(const char *text, size_t len, const char *name)
 	}
 	if (!json_is_object(root)) {
 		diag(st, "", "a state file must be a JSON object, not %s", type_name(root));
+	} else if (json_object_get(root, "kcops_plan") != NULL) {
+		diag(st, "", "this is a saved plan, not a state file: run it with 'kcops apply PLAN' "
+		    "(from a local file)");
 	} else if (is_flat(root)) {
 		st->format = KC_STATE_FMT_FLAT;
 		parse_flat(st, root);
