@@ -377,6 +377,7 @@ route(struct kc_watch *w, struct MHD_Connection *c, const char *method, const ch
 {
 	int get = strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0;
 	int post = strcmp(method, "POST") == 0;
+	const char *sub;
 
 	if (strcmp(url, "/sync") == 0 || strcmp(url, "/connectors/sync") == 0) {
 		if (!post) {
@@ -392,10 +393,11 @@ route(struct kc_watch *w, struct MHD_Connection *c, const char *method, const ch
 		fail(a, 405, "%s %s: method not allowed", method, url);
 		return;
 	}
-	if (strcmp(url, "/connectors") == 0 || strcmp(url, "/connectors/") == 0)
+	sub = kc_str_has_prefix(url, "/connectors/") ? url + strlen("/connectors/") : NULL;
+	if (strcmp(url, "/connectors") == 0 || (sub != NULL && *sub == '\0'))
 		h_connectors(w, c, NULL, a);
-	else if (strncmp(url, "/connectors/", 12) == 0 && strchr(url + 12, '/') == NULL)
-		h_connectors(w, c, url + 12, a);
+	else if (sub != NULL && memchr(sub, '/', strlen(sub)) == NULL)
+		h_connectors(w, c, sub, a);
 	else if (strcmp(url, "/validate") == 0)
 		h_validate(w, c, a);
 	else if (strcmp(url, "/plan") == 0)
