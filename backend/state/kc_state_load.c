@@ -787,6 +787,10 @@ kc_state_parse(const char *text, size_t len, const char *name)
 	st->name = kc_xstrdup(name != NULL ? name : "-");
 	st->prune_match = json_array();
 	st->prune_except = json_array();
+	if (len >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0) {	/* a UTF-8 byte-order mark */
+		text += 3;
+		len -= 3;
+	}
 	root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
 	if (root == NULL) {
 		kc_state_add_diag(st, "", "syntax error: %s", jerr.text);

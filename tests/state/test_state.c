@@ -844,6 +844,26 @@ test_sources(void **unused)
 	free(p);
 }
 
+/* A byte-order mark, an empty file and a file of NULs. */
+static void
+test_odd_bytes(void **unused)
+{
+	const char *bom = "\xef\xbb\xbf{\"version\": 1, \"connectors\": []}";
+	struct kc_state *st;
+
+	(void)unused;
+	st = kc_state_parse(bom, strlen(bom), "bom.json");
+	assert_int_equal(kc_state_ndiags(st), 0);
+	kc_state_free(st);
+	st = kc_state_parse("", 0, "empty.json");
+	assert_int_equal(kc_state_ndiags(st), 1);
+	assert_int_equal(kc_state_diag(st, 0)->line, 1);
+	kc_state_free(st);
+	st = kc_state_parse("\0\0\0", 3, "nul.json");
+	assert_true(kc_state_ndiags(st) > 0);
+	kc_state_free(st);
+}
+
 /* Parsing never crashes on truncated input (a cheap stand-in for a fuzzer). */
 static void
 test_truncations(void **unused)
@@ -881,6 +901,7 @@ main(void)
 		cmocka_unit_test(test_export_roundtrip),
 		cmocka_unit_test(test_codecs),
 		cmocka_unit_test(test_sources),
+		cmocka_unit_test(test_odd_bytes),
 		cmocka_unit_test(test_truncations),
 	};
 
