@@ -135,8 +135,10 @@ class Handler(BaseHTTPRequestHandler):
                 STATE["tokens_issued"] += 1
                 tok = "tok-%d" % STATE["tokens_issued"]
                 STATE["tokens"][tok] = time.time() + ARGS.token_ttl
-            return self._reply(200, json.dumps({"access_token": tok, "token_type": "Bearer",
-                                                "expires_in": ARGS.token_ttl}))
+            answer = {"access_token": tok, "token_type": "Bearer"}
+            if not ARGS.hide_expiry:
+                answer["expires_in"] = ARGS.token_ttl
+            return self._reply(200, json.dumps(answer))
         if path == "/protected":
             auth = self.headers.get("Authorization", "")
             tok = auth[7:] if auth.startswith("Bearer ") else None
@@ -164,6 +166,8 @@ def main():
     p.add_argument("--client-id", default="cid")
     p.add_argument("--client-secret", default="secret")
     p.add_argument("--id-log", default=None)
+    p.add_argument("--hide-expiry", action="store_true",
+                   help="no expires_in in token answers (clients learn of expiry by a 401)")
     ARGS = p.parse_args()
     ThreadingHTTPServer.request_queue_size = 1024   # many parallel connects from the sink
     srv = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
