@@ -34,6 +34,7 @@ struct kc_req {
 	size_t		 body_len;
 	kc_client_cb	 cb;
 	void		*arg;
+	void		(*drop)(void *);
 	CURL		*easy;
 	struct kc_buf	 rbuf;
 	size_t		 url_idx;
@@ -221,11 +222,15 @@ kc_client_free(struct kc_client *c)
 		return;
 	for (r = c->queue; r != NULL; r = n) {
 		n = r->next;
+		if (r->drop != NULL)
+			r->drop(r->arg);
 		req_free(r);
 	}
 	for (r = c->active; r != NULL; r = n) {
 		n = r->anext;
 		curl_multi_remove_handle(c->multi, r->easy);
+		if (r->drop != NULL)
+			r->drop(r->arg);
 		req_free(r);
 	}
 	while ((m = curl_multi_info_read(c->multi, &left)) != NULL)
@@ -300,6 +305,14 @@ int
 kc_client_submit(struct kc_client *c, const char *method, const char *path, const json_t *body,
     kc_client_cb cb, void *arg)
 {
+	return kc_client_submit_drop(c, method, path, body, cb, arg, NULL);
+}
+
+/* Queue a request with a drop handler. */
+int
+kc_client_submit_drop(struct kc_client *c, const char *method, const char *path,
+    const json_t *body, kc_client_cb cb, void *arg, void (*drop)(void *))
+{
 	struct kc_req *r;
 
 	if (c == NULL || method == NULL || path == NULL || path[0] != '/')
@@ -319,6 +332,7 @@ kc_client_submit(struct kc_client *c, const char *method, const char *path, cons
 	}
 	r->cb = cb;
 	r->arg = arg;
+	r->drop = drop;
 	r->url_idx = c->cur;
 	enqueue(c, r);
 	return 0;

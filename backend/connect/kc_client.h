@@ -71,6 +71,8 @@ struct kc_client_opts {
 };
 
 struct kc_client *kc_client_new(const struct kc_client_opts *opts, struct kc_err *err);
+/* Requests still queued or in flight are dropped: no callback runs (see
+ * kc_client_submit_drop); an async listing frees its own state. */
 void kc_client_free(struct kc_client *c);
 
 /* The URL the client is currently using (borrowed). */
@@ -138,6 +140,10 @@ typedef void (*kc_client_cb)(struct kc_client *c, struct kc_resp *resp,
  * optional JSON body (borrowed; serialised at once). Returns 0, or -1 on bad arguments. */
 int kc_client_submit(struct kc_client *c, const char *method, const char *path,
     const json_t *body, kc_client_cb cb, void *arg);
+/* Same, with `drop(arg)` called instead of cb when the request never completes because the
+ * client is freed first (so the caller can free arg). */
+int kc_client_submit_drop(struct kc_client *c, const char *method, const char *path,
+    const json_t *body, kc_client_cb cb, void *arg, void (*drop)(void *arg));
 /* Blocking form: fills resp (free with kc_resp_free) and returns 0 on 2xx, -1 otherwise
  * (resp is still filled when the server answered). */
 int kc_client_call(struct kc_client *c, const char *method, const char *path,

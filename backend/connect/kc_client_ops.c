@@ -139,6 +139,20 @@ struct list_item {
 };
 
 static void list_start(struct kc_client *c, struct list_job *j);
+
+/* The client was freed with this job's request outstanding. */
+static void
+job_drop(void *arg)
+{
+	struct list_job *j = arg;
+
+	if (--j->pending > 0)
+		return;
+	json_decref(j->result);
+	json_decref(j->names);
+	json_decref(j->gone);
+	free(j);
+}
 static void submit_item(struct kc_client *c, struct list_job *j, const char *name, int part);
 
 /* All parts in: merge and deliver. */
@@ -225,6 +239,18 @@ item_cb(struct kc_client *c, struct kc_resp *resp, const struct kc_err *err, voi
 		list_step(c, j);
 }
 
+/* The client was freed with this item outstanding. */
+static void
+item_drop(void *arg)
+{
+	struct list_item *it = arg;
+	struct list_job *j = it->job;
+
+	free(it->name);
+	free(it);
+	job_drop(j);
+}
+
 /* Queue one per-connector part. */
 static void
 submit_item(struct kc_client *c, struct list_job *j, const char *name, int part)
@@ -236,7 +262,7 @@ submit_item(struct kc_client *c, struct list_job *j, const char *name, int part)
 	it->name = kc_xstrdup(name);
 	it->part = part;
 	j->pending++;
-	kc_client_submit(c, "GET", p, NULL, item_cb, it);
+	kc_client_submit_drop(c, "GET", p, NULL, item_cb, it, item_drop);
 	free(p);
 }
 
@@ -335,12 +361,12 @@ list_start(struct kc_client *c, struct list_job *j)
 	j->expand = kc_client_has(c, KC_FEAT_EXPAND);
 	if (j->expand) {
 		j->pending = 2;
-		kc_client_submit(c, "GET", "/connectors?expand=status&expand=info", NULL,
-		    expand_cb, j);
-		kc_client_submit(c, "GET", "/connectors", NULL, supplement_cb, j);
+		kc_client_submit_drop(c, "GET", "/connectors?expand=status&expand=info", NULL,
+		    expand_cb, j, job_drop);
+		kc_client_submit_drop(c, "GET", "/connectors", NULL, supplement_cb, j, job_drop);
 	} else {
 		j->pending = 1;
-		kc_client_submit(c, "GET", "/connectors", NULL, names_cb, j);
+		kc_client_submit_drop(c, "GET", "/connectors", NULL, names_cb, j, job_drop);
 	}
 }
 
@@ -359,7 +385,7 @@ kc_client_list_expanded_async(struct kc_client *c, kc_client_list_cb cb, void *a
 	if (kc_client_version(c) == 0 && kc_client_server_info(c) == NULL) {
 		/* Detect without blocking: GET / first, then list. */
 		j->pending = 1;
-		kc_client_submit(c, "GET", "/", NULL, detect_cb, j);
+		kc_client_submit_drop(c, "GET", "/", NULL, detect_cb, j, job_drop);
 		return 0;
 	}
 	list_start(c, j);

@@ -1,0 +1,381 @@
+/* test_cli_unit.c - unit tests of the connect model, feature gates, contexts and the
+ * command-table helpers (no network). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "kc_client.h"
+#include "kc_cmd.h"
+#include "kc_context.h"
+#include "kc_json.h"
+#include "kc_util.h"
+
+static json_t *
+parse(const char *s)
+{
+	json_t *v = json_loads(s, 0, NULL);
+
+	assert_non_null(v);
+	return v;
+}
+
+/* RUNNING with a FAILED task is failed; no status is unknown; tasks sorted. */
+static void
+test_model_health(void **state)
+{
+	json_t *doc = parse("{"
+	    "\"b\": {\"status\": {\"name\": \"b\", \"connector\": {\"state\": \"RUNNING\","
+	    "  \"worker_id\": \"w1\"}, \"tasks\": [{\"id\": 1, \"state\": \"FAILED\","
+	    "  \"worker_id\": \"w2\", \"trace\": \"boom\\n\\tat x\"}, {\"id\": 0, \"state\":"
+	    "  \"RUNNING\", \"worker_id\": \"w1\"}], \"type\": \"sink\"},"
+	    "  \"info\": {\"name\": \"b\", \"config\": {\"connector.class\": \"C\"}, \"tasks\": [],"
+	    "  \"type\": \"sink\"}},"
+	    "\"a\": {\"info\": {\"name\": \"a\", \"config\": {}, \"tasks\": [], \"type\": \"source\"}},"
+	    "\"c\": {\"status\": {\"name\": \"c\", \"connector\": {\"state\": \"PAUSED\","
+	    "  \"worker_id\": \"w1\"}, \"tasks\": [], \"type\": \"source\"}},"
+	    "\"d\": 5}");
+	struct kc_connector_list *l = kc_connector_list_new(doc);
+	const struct kc_connector_view *v;
+
+	(void)state;
+	json_decref(doc);
+	assert_int_equal(l->n, 4);
+	assert_string_equal(l->v[0].name, "a");
+	assert_string_equal(l->v[0].state, "UNASSIGNED");
+	assert_int_equal(l->v[0].health, KC_HEALTH_UNKNOWN);
+	assert_string_equal(l->v[0].type, "source");
+	v = kc_connector_list_find(l, "b");
+	assert_non_null(v);
+	assert_int_equal(v->health, KC_HEALTH_FAILED);
+	assert_string_equal(v->state, "RUNNING");
+	assert_int_equal(v->ntasks, 2);
+	assert_int_equal(v->tasks[0].id, 0);
+	assert_int_equal(v->tasks[1].id, 1);
+	assert_string_equal(v->tasks[1].trace, "boom\n\tat x");
+	assert_int_equal(v->tasks_failed, 1);
+	assert_int_equal(v->tasks_running, 1);
+	assert_string_equal(v->class_name, "C");
+	v = kc_connector_list_find(l, "c");
+	assert_int_equal(v->health, KC_HEALTH_PAUSED);
+	assert_null(v->config);
+	v = kc_connector_list_find(l, "d");	/* not an object: read as unknown */
+	assert_non_null(v);
+	assert_int_equal(v->health, KC_HEALTH_UNKNOWN);
+	assert_null(kc_connector_list_find(l, "zz"));
+	kc_connector_list_free(l);
+	assert_int_equal(kc_health_parse("Failed"), KC_HEALTH_FAILED);
+	assert_int_equal(kc_health_parse("bogus"), -1);
+	assert_string_equal(kc_health_name(KC_HEALTH_STOPPED), "stopped");
+}
+
+/* Version gates, including Confluent Platform version strings. */
+static void
+test_feature_gates(void **state)
+{
+	const char *urls[] = { "http://127.0.0.1:1" };
+	struct kc_client_opts o;
+	struct kc_client *c;
+	struct kc_err err;
+
+	(void)state;
+	memset(&o, 0, sizeof o);
+	o.urls = urls;
+	o.nurls = 1;
+	c = kc_client_new(&o, &err);
+	assert_non_null(c);
+	kc_client_force_version(c, "2.2.0");
+	assert_false(kc_client_has(c, KC_FEAT_EXPAND));
+	kc_client_force_version(c, "2.3.1");
+	assert_true(kc_client_has(c, KC_FEAT_EXPAND));
+	assert_false(kc_client_has(c, KC_FEAT_LOGGERS));
+	kc_client_force_version(c, "3.4.0");
+	assert_true(kc_client_has(c, KC_FEAT_RESTART_PARAMS));
+	assert_false(kc_client_has(c, KC_FEAT_STOP));
+	kc_client_force_version(c, "3.5.0");
+	assert_true(kc_client_has(c, KC_FEAT_STOP));
+	assert_false(kc_client_has(c, KC_FEAT_OFFSETS_WRITE));
+	kc_client_force_version(c, "3.7.2");
+	assert_true(kc_client_has(c, KC_FEAT_INITIAL_STATE));
+	assert_false(kc_client_has(c, KC_FEAT_PATCH_CONFIG));
+	kc_client_force_version(c, "7.4.0-ccs");	/* Confluent 7.4 = Apache 3.4 */
+	assert_int_equal(kc_client_version(c), 30400);
+	assert_false(kc_client_has(c, KC_FEAT_STOP));
+	kc_client_force_version(c, "4.1.0");
+	assert_true(kc_client_has(c, KC_FEAT_HEALTH));
+	assert_string_equal(kc_feature_since(KC_FEAT_PATCH_CONFIG), "3.8");
+	kc_client_free(c);
+
+	/* Bad options are refused with a message. */
+	urls[0] = "ftp://x";
+	assert_null(kc_client_new(&o, &err));
+	assert_non_null(strstr(err.msg, "ftp://x"));
+	o.nurls = 0;
+	assert_null(kc_client_new(&o, &err));
+	kc_client_free(NULL);
+}
+
+/* Secret keys and masking. */
+static void
+test_secrets(void **state)
+{
+	json_t *cfg = parse("{\"connection.password\": \"p\", \"key.converter\": \"k\","
+	    "\"sasl.jaas.config\": \"x\", \"ssl.key\": \"s\", \"topics\": \"t\","
+	    "\"aws.secret.access.key\": \"a\", \"db.password\": \"${file:/s:pw}\","
+	    "\"empty.password\": \"\", \"oauth.token\": \"t\"}");
+	json_t *m = kc_cmd_mask_config(cfg);
+
+	(void)state;
+	assert_string_equal(kc_json_str(m, "connection.password"), "********");
+	assert_string_equal(kc_json_str(m, "key.converter"), "k");
+	assert_string_equal(kc_json_str(m, "sasl.jaas.config"), "********");
+	assert_string_equal(kc_json_str(m, "ssl.key"), "********");
+	assert_string_equal(kc_json_str(m, "topics"), "t");
+	assert_string_equal(kc_json_str(m, "aws.secret.access.key"), "********");
+	assert_string_equal(kc_json_str(m, "db.password"), "${file:/s:pw}");
+	assert_string_equal(kc_json_str(m, "empty.password"), "");
+	assert_string_equal(kc_json_str(m, "oauth.token"), "********");
+	assert_false(kc_cmd_is_secret_key("record.key"));
+	assert_false(kc_cmd_is_secret_key("value.converter"));
+	json_decref(m);
+	json_decref(cfg);
+}
+
+/* Option parsing of handlers. */
+static void
+test_getopt(void **state)
+{
+	static const struct kc_cmd_opt defs[] = {
+		{ 1, 'e', "regex", 1 }, { 2, 0, "dry-run", 0 }, { 0, 0, NULL, 0 },
+	};
+	char *argv[] = { "x", "-e", "a.*", "--regex=b", "-ec", "name", "--dry-run", "-5",
+	    "--", "--dry-run", NULL };
+	char *bad[] = { "x", "--nope", NULL };
+	char *novalue[] = { "x", "-e", NULL };
+	struct kc_cmd_io io;
+	struct kc_cmd_env env;
+	const char *val;
+	int i = 0;
+	char *buf = NULL;
+	size_t len = 0;
+
+	(void)state;
+	memset(&io, 0, sizeof io);
+	memset(&env, 0, sizeof env);
+	io.err = open_memstream(&buf, &len);
+	io.out = io.err;
+	env.io = &io;
+	env.prog = "kcops";
+	assert_int_equal(kc_cmd_getopt(&env, NULL, 10, argv, &i, defs, &val), 1);
+	assert_string_equal(val, "a.*");
+	assert_int_equal(kc_cmd_getopt(&env, NULL, 10, argv, &i, defs, &val), 1);
+	assert_string_equal(val, "b");
+	assert_int_equal(kc_cmd_getopt(&env, NULL, 10, argv, &i, defs, &val), 1);
+	assert_string_equal(val, "c");
+	assert_int_equal(kc_cmd_getopt(&env, NULL, 10, argv, &i, defs, &val), KC_OPT_ARG);
+	assert_string_equal(val, "name");
+	assert_int_equal(kc_cmd_getopt(&env, NULL, 10, argv, &i, defs, &val), 2);
+	assert_int_equal(kc_cmd_getopt(&env, NULL, 10, argv, &i, defs, &val), KC_OPT_ARG);
+	assert_string_equal(val, "-5");
+	assert_int_equal(kc_cmd_getopt(&env, NULL, 10, argv, &i, defs, &val), KC_OPT_ARG);
+	assert_string_equal(val, "--dry-run");	/* after "--" */
+	assert_int_equal(kc_cmd_getopt(&env, NULL, 10, argv, &i, defs, &val), KC_OPT_END);
+	env.opt_done = 0;
+	i = 0;
+	assert_int_equal(kc_cmd_getopt(&env, NULL, 2, bad, &i, defs, &val), KC_OPT_ERROR);
+	i = 0;
+	assert_int_equal(kc_cmd_getopt(&env, NULL, 2, novalue, &i, defs, &val), KC_OPT_ERROR);
+	fclose(io.err);
+	assert_non_null(strstr(buf, "unknown option '--nope'"));
+	assert_non_null(strstr(buf, "-e needs a value"));
+	free(buf);
+}
+
+/* Global options anywhere; "context add --url" keeps its own --url. */
+static void
+test_globals(void **state)
+{
+	char *a1[] = { "get", "connectors", "-o", "json", "--context", "prod", "--show-secrets",
+	    NULL };
+	char *a2[] = { "context", "add", "dev", "--url", "http://x:1", "--read-only", NULL };
+	char *a3[] = { "get", "-o", "yaml", NULL };
+	struct kc_cmd_io io;
+	struct kc_cmd_env env;
+	int n;
+
+	(void)state;
+	memset(&io, 0, sizeof io);
+	memset(&env, 0, sizeof env);
+	io.err = fopen("/dev/null", "w");
+	env.io = &io;
+	env.prog = "kcops";
+	n = 7;
+	assert_int_equal(kc_cmd_parse_globals(&env, &n, a1), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(io.fmt, KC_FMT_JSON);
+	assert_string_equal(env.ov.context, "prod");
+	assert_true(io.show_secrets);
+	memset(&env, 0, sizeof env);
+	env.io = &io;
+	env.prog = "kcops";
+	n = 6;
+	assert_int_equal(kc_cmd_parse_globals(&env, &n, a2), 0);
+	assert_int_equal(n, 6);
+	assert_null(env.ov.url);
+	assert_false(env.ov.read_only);
+	n = 3;
+	assert_int_equal(kc_cmd_parse_globals(&env, &n, a3), KC_EXIT_USAGE);
+	fclose(io.err);
+}
+
+/* Contexts: load, check, resolve with secrets from env and files, save and reload. */
+static void
+test_contexts(void **state)
+{
+	char dir[] = "/tmp/kcops-ctx-XXXXXX", path[256], pwfile[256];
+	struct kc_ctx_overrides ov;
+	struct kc_ctx_file *f;
+	struct kc_ctx *ctx;
+	struct kc_client_opts o;
+	struct kc_err err;
+	FILE *fp;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof path, "%s/sub/config.json", dir);
+	snprintf(pwfile, sizeof pwfile, "%s/pw", dir);
+	fp = fopen(pwfile, "w");
+	fputs("from-file\n", fp);
+	fclose(fp);
+	f = kc_ctx_file_load(path, &err);	/* missing file: empty config */
+	assert_non_null(f);
+	assert_null(kc_ctx_file_current(f));
+	memset(&ov, 0, sizeof ov);
+	unsetenv("KCOPS_URL");
+	unsetenv("KCOPS_CONTEXT");
+	assert_null(kc_ctx_resolve(f, &ov, &err));
+	assert_int_equal(err.code, KC_E_USAGE);
+	assert_non_null(strstr(err.msg, "--url"));
+	assert_int_equal(kc_ctx_file_set(f, "a", parse("{\"urls\": [\"http://h1:1\", "
+	    "\"http://h2:2\"], \"auth\": {\"type\": \"basic\", \"username\": \"u\","
+	    "\"password_env\": \"KC_UNIT_PW\"}, \"headers\": {\"X-A\": \"1\"}, \"read_only\": true,"
+	    "\"kafka\": {\"bootstrap.servers\": \"k:9092\", \"sasl.password_file\": \"PWFILE\"}}"),
+	    &err), 0);
+	/* Fix the file path placeholder. */
+	json_object_set_new(json_object_get(json_object_get((json_t *)kc_ctx_file_contexts(f),
+	    "a"), "kafka"), "sasl.password_file", json_string(pwfile));
+	assert_int_equal(kc_ctx_file_use(f, "a", &err), 0);
+	assert_int_equal(kc_ctx_file_use(f, "zz", &err), -1);
+	assert_int_equal(kc_ctx_file_set(f, "bad", parse("{\"urlz\": \"x\"}"), &err), -1);
+	assert_non_null(strstr(err.msg, "did you mean 'url"));
+	assert_int_equal(kc_ctx_file_save(f, &err), 0);
+	kc_ctx_file_free(f);
+
+	f = kc_ctx_file_load(path, &err);
+	assert_non_null(f);
+	assert_string_equal(kc_ctx_file_current(f), "a");
+	unsetenv("KC_UNIT_PW");
+	assert_null(kc_ctx_resolve(f, &ov, &err));
+	assert_non_null(strstr(err.msg, "KC_UNIT_PW is not set"));
+	setenv("KC_UNIT_PW", "from-env", 1);
+	ctx = kc_ctx_resolve(f, &ov, &err);
+	assert_non_null(ctx);
+	assert_string_equal(ctx->name, "a");
+	assert_int_equal(ctx->nurls, 2);
+	assert_string_equal(ctx->password, "from-env");
+	assert_true(ctx->read_only);
+	assert_string_equal(ctx->headers[0], "X-A: 1");
+	assert_string_equal(kc_ctx_bootstrap(ctx), "k:9092");
+	assert_string_equal(kc_json_str(ctx->kafka, "sasl.password"), "from-file");
+	kc_ctx_client_opts(ctx, &o);
+	assert_int_equal(o.nurls, 2);
+	assert_string_equal(o.username, "u");
+	kc_ctx_free(ctx);
+	/* --url wins over the current context; --bootstrap overrides. */
+	ov.url = "http://adhoc:1, http://adhoc:2";
+	ov.bootstrap = "b:1";
+	ctx = kc_ctx_resolve(f, &ov, &err);
+	assert_non_null(ctx);
+	assert_null(ctx->name);
+	assert_int_equal(ctx->nurls, 2);
+	assert_string_equal(ctx->urls[1], "http://adhoc:2");
+	assert_string_equal(kc_ctx_bootstrap(ctx), "b:1");
+	assert_false(ctx->read_only);
+	kc_ctx_free(ctx);
+	ov.url = NULL;
+	ov.context = "nope";
+	assert_null(kc_ctx_resolve(f, &ov, &err));
+	assert_int_equal(err.code, KC_E_NOTFOUND);
+	assert_int_equal(kc_ctx_file_remove(f, "a", &err), 0);
+	assert_null(kc_ctx_file_current(f));
+	kc_ctx_file_free(f);
+
+	/* A malformed file names itself and the position. */
+	fp = fopen(path, "w");
+	fputs("{\"contexts\": {\"x\": {\"url\": 5}}}", fp);
+	fclose(fp);
+	assert_null(kc_ctx_file_load(path, &err));
+	assert_non_null(strstr(err.msg, "/contexts/x/url"));
+	fp = fopen(path, "w");
+	fputs("{\"contexts\": ", fp);
+	fclose(fp);
+	assert_null(kc_ctx_file_load(path, &err));
+	assert_non_null(strstr(err.msg, path));
+	unlink(path);
+	unlink(pwfile);
+	snprintf(path, sizeof path, "%s/sub", dir);
+	rmdir(path);
+	rmdir(dir);
+}
+
+/* The table has the commands, and lookup honours aliases and accepts(). */
+static void
+test_table(void **state)
+{
+	static const char *const must[] = { "info", "get", "describe", "create", "apply",
+	    "validate", "patch", "pause", "resume", "stop", "restart", "delete", "offsets",
+	    "logger", "lag", "tail", "wait", "context", "help", "completion" };
+	char *ls[] = { "ls", "connectors", NULL };
+	char *apply_f[] = { "apply", "-f", "x.json", NULL };
+	char *pause[] = { "pause", "x", NULL };
+	char *logger_get[] = { "logger", "get", NULL };
+	const struct kc_cmd *c;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < KC_NITEMS(must); i++) {
+		char *argv[] = { (char *)must[i], NULL };
+		c = kc_cmd_find(1, argv);
+		assert_non_null(c);
+		assert_non_null(c->summary);
+	}
+	c = kc_cmd_find(2, ls);
+	assert_string_equal(c->name, "get");
+	c = kc_cmd_find(3, apply_f);
+	assert_string_equal(c->name, "apply");
+	assert_true(c->accepts != NULL && c->accepts(3, apply_f));
+	assert_true(kc_cmd_is_mutating(kc_cmd_find(2, pause), 2, pause));
+	assert_false(kc_cmd_is_mutating(kc_cmd_find(2, logger_get), 2, logger_get));
+	assert_false(kc_cmd_is_mutating(kc_cmd_find(2, ls), 2, ls));
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_model_health),
+		cmocka_unit_test(test_feature_gates),
+		cmocka_unit_test(test_secrets),
+		cmocka_unit_test(test_getopt),
+		cmocka_unit_test(test_globals),
+		cmocka_unit_test(test_contexts),
+		cmocka_unit_test(test_table),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
