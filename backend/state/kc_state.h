@@ -55,7 +55,9 @@ struct kc_state_connector {
 	json_t			*labels;	/* object string -> string (never NULL) */
 };
 
-/* One problem found while loading: where and what. line/col are > 0 for syntax errors only. */
+/* One problem found while loading: where and what. A syntax error has line and col > 0 (and
+ * pointer ""); any other problem has col 0 and the line of the value (or member) its pointer
+ * names, or of its closest parent (0 when unknown, e.g. text not from a file). */
 struct kc_state_diag {
 	char	*pointer;	/* JSON pointer ("" = the document) */
 	char	*message;
@@ -105,10 +107,10 @@ const struct kc_state_diag *kc_state_diag(const struct kc_state *st, size_t i);
 /* Add a diagnostic (used for errors found against a cluster, e.g. Connect's validate). */
 void kc_state_add_diag(struct kc_state *st, const char *pointer, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
-/* Append every diagnostic as "NAME: /pointer: message" (or "NAME:L:C: message"), one a line,
- * sanitized for a terminal. */
+/* Append every diagnostic as "NAME: /pointer: message (line L)" (syntax errors as
+ * "NAME:L:C: message"), one a line, sanitized for a terminal. */
 void kc_state_diags_text(const struct kc_state *st, struct kc_buf *out);
-/* New reference: [{"pointer", "message", "line"?, "column"?}]. */
+/* New reference: [{"pointer", "message", "line"?, "column"?}] (column for syntax errors). */
 json_t *kc_state_diags_json(const struct kc_state *st);
 
 /* Build the body for Connect's validate endpoint for connector i (secrets resolved): a new

@@ -17,6 +17,7 @@ struct kc_state {
 	int				 prune;		/* prune rules present */
 	json_t				*prune_match;	/* array of globs */
 	json_t				*prune_except;
+	json_t				*lines;		/* JSON pointer -> line in the text */
 	struct kc_state_diag		*diags;
 	size_t				 ndiags, diagcap;
 };

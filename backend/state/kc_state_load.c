@@ -50,6 +50,21 @@ diag_add(struct kc_state *st, const char *ptr, int line, int col, const char *fm
 	d->message = kc_buf_steal(&b);
 	d->line = line;
 	d->col = col;
+	if (line == 0 && st->lines != NULL) {	/* the line of the pointer or a parent */
+		char *p = kc_xstrdup(d->pointer), *slash;
+		json_t *l;
+
+		for (;;) {
+			if ((l = json_object_get(st->lines, p)) != NULL) {
+				d->line = (int)json_integer_value(l);
+				break;
+			}
+			if ((slash = strrchr(p, '/')) == NULL)
+				break;
+			*slash = '\0';
+		}
+		free(p);
+	}
 }
 
 void
@@ -763,6 +778,108 @@ next:
 	json_decref(seen);
 }
 
+/* A walk over JSON text (already known to parse) recording the line of every pointer. */
+struct scan {
+	const char	*p, *end;
+	int		 line;
+	json_t		*lines;
+};
+
+/* Skip white space, counting lines. */
+static void
+scan_ws(struct scan *s)
+{
+	while (s->p < s->end && (*s->p == ' ' || *s->p == '\t' || *s->p == '\r' || *s->p == '\n')) {
+		if (*s->p == '\n')
+			s->line++;
+		s->p++;
+	}
+}
+
+/* The end (after the closing quote) of the string starting at s->p. */
+static const char *
+scan_string_end(const struct scan *s)
+{
+	const char *q = s->p + 1;
+
+	while (q < s->end && *q != '"') {
+		if (*q == '\\')
+			q++;
+		q++;
+	}
+	return q < s->end ? q + 1 : s->end;
+}
+
+/* Record the line of one value (the first time a pointer is seen wins: a member's key). */
+static void
+scan_value(struct scan *s, const char *ptr, int depth)
+{
+	scan_ws(s);
+	if (s->p >= s->end)
+		return;
+	if (json_object_get(s->lines, ptr) == NULL)
+		json_object_set_new(s->lines, ptr, json_integer(s->line));
+	if (*s->p == '{' && depth < 256) {
+		s->p++;
+		for (;;) {
+			scan_ws(s);
+			if (s->p >= s->end)
+				return;
+			if (*s->p == '}') {
+				s->p++;
+				return;
+			}
+			if (*s->p != '"') {	/* ',' (or anything unexpected) */
+				s->p++;
+				continue;
+			}
+			const char *ke = scan_string_end(s);
+			json_t *k = json_loadb(s->p, (size_t)(ke - s->p), JSON_DECODE_ANY, NULL);
+			char *child = ptr_join(ptr, json_is_string(k) ? json_string_value(k) : "");
+			json_decref(k);
+			if (json_object_get(s->lines, child) == NULL)
+				json_object_set_new(s->lines, child, json_integer(s->line));
+			s->p = ke;
+			scan_ws(s);
+			if (s->p < s->end && *s->p == ':')
+				s->p++;
+			scan_value(s, child, depth + 1);
+			free(child);
+		}
+	} else if (*s->p == '[' && depth < 256) {
+		size_t i = 0;
+
+		s->p++;
+		for (;;) {
+			scan_ws(s);
+			if (s->p >= s->end)
+				return;
+			if (*s->p == ']') {
+				s->p++;
+				return;
+			}
+			if (*s->p == ',') {
+				s->p++;
+				continue;
+			}
+			char *child = kc_xasprintf("%s/%zu", ptr, i++);
+			const char *before = s->p;
+			scan_value(s, child, depth + 1);
+			free(child);
+			if (s->p == before)	/* no progress: give up rather than loop */
+				return;
+		}
+	} else if (*s->p == '"') {
+		s->p = scan_string_end(s);
+	} else if (*s->p == '{' || *s->p == '[') {
+		s->p = s->end;		/* too deep to index: stop */
+	} else {
+		while (s->p < s->end && *s->p != ',' && *s->p != ']' && *s->p != '}' &&
+		    *s->p != ' ' && *s->p != '\t' && *s->p != '\r' && *s->p != '\n')
+			s->p++;
+	}
+}
+
 /* 1 when the document uses the flat format: no version and connector entries that use
  * connectorName/connectorConfig. */
 static int
@@ -797,6 +914,11 @@ kc_state_parse(const char *text, size_t len, const char *name)
 		st->diags[0].line = jerr.line > 0 ? jerr.line : 1;
 		st->diags[0].col = jerr.column > 0 ? jerr.column : 1;
 		return st;
+	}
+	{
+		struct scan sc = { text, text + len, 1, json_object() };
+		scan_value(&sc, "", 0);
+		st->lines = sc.lines;
 	}
 	if (!json_is_object(root)) {
 		diag(st, "", "a state file must be a JSON object, not %s", type_name(root));
@@ -855,6 +977,7 @@ kc_state_free(struct kc_state *st)
 	free(st->origins);
 	json_decref(st->prune_match);
 	json_decref(st->prune_except);
+	json_decref(st->lines);
 	free(st->name);
 	free(st);
 }
@@ -925,8 +1048,11 @@ kc_state_diags_text(const struct kc_state *st, struct kc_buf *out)
 		char *msg = kc_text_sanitize(d->message, 0);
 		char *ptr = kc_text_sanitize(d->pointer, 0);
 
-		if (d->line > 0)
+		if (d->col > 0)
 			kc_buf_printf(out, "%s:%d:%d: %s\n", name, d->line, d->col, msg);
+		else if (d->line > 0)
+			kc_buf_printf(out, "%s: %s: %s (line %d)\n", name, ptr[0] ? ptr : "/", msg,
+			    d->line);
 		else
 			kc_buf_printf(out, "%s: %s: %s\n", name, ptr[0] ? ptr : "/", msg);
 		free(ptr);
@@ -945,10 +1071,10 @@ kc_state_diags_json(const struct kc_state *st)
 		const struct kc_state_diag *d = &st->diags[i];
 		json_t *o = json_pack("{s:s, s:s}", "pointer", d->pointer, "message", d->message);
 
-		if (d->line > 0) {
+		if (d->line > 0)
 			json_object_set_new(o, "line", json_integer(d->line));
+		if (d->col > 0)
 			json_object_set_new(o, "column", json_integer(d->col));
-		}
 		json_array_append_new(arr, o);
 	}
 	return arr;
