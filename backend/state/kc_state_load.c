@@ -834,9 +834,16 @@ scan_value(struct scan *s, const char *ptr, int depth)
 				continue;
 			}
 			const char *ke = scan_string_end(s);
-			json_t *k = json_loadb(s->p, (size_t)(ke - s->p), JSON_DECODE_ANY, NULL);
-			char *child = ptr_join(ptr, json_is_string(k) ? json_string_value(k) : "");
-			json_decref(k);
+			char *child;
+			if (memchr(s->p, '\\', (size_t)(ke - s->p)) == NULL && ke - s->p >= 2) {
+				char *raw = kc_xstrndup(s->p + 1, (size_t)(ke - s->p - 2));
+				child = ptr_join(ptr, raw);
+				free(raw);
+			} else {	/* escapes: let jansson decode the key */
+				json_t *k = json_loadb(s->p, (size_t)(ke - s->p), JSON_DECODE_ANY, NULL);
+				child = ptr_join(ptr, json_is_string(k) ? json_string_value(k) : "");
+				json_decref(k);
+			}
 			if (json_object_get(s->lines, child) == NULL)
 				json_object_set_new(s->lines, child, json_integer(s->line));
 			s->p = ke;
