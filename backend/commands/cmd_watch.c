@@ -84,6 +84,24 @@ print_text(void *arg, const json_t *ev)
 	kc_buf_free(&b);
 }
 
+/* Where events go besides the log: text lines, and the service address on stderr. */
+struct printer {
+	FILE	*text;	/* --format text, or NULL */
+	FILE	*err;
+	int	 note_listen;	/* the log is a file: say where the service listens */
+};
+
+static void
+on_event(void *arg, const json_t *ev)
+{
+	struct printer *p = arg;
+
+	if (p->text != NULL)
+		print_text(p->text, ev);
+	if (p->note_listen && kc_str_eq(kc_json_str(ev, "event"), "listening"))
+		fprintf(p->err, "kcops: watch: serving on %s\n", kc_json_str_or(ev, "url", "?"));
+}
+
 /* Contexts named with -c/--contexts: add each name of a comma list. */
 static void
 add_names(json_t *names, const char *list)
@@ -120,6 +138,7 @@ cmd_watch(struct kc_cmd_env *env, const struct kc_cmd *cmd, int argc, char **arg
 		{ 0, 0, NULL, 0 },
 	};
 	struct kc_watch_opts o = { 0 };
+	struct printer pr = { NULL, NULL, 0 };
 	struct kc_watch *w = NULL;
 	struct kc_err err;
 	struct kc_ctx **ctxs = NULL;
@@ -368,12 +387,12 @@ cmd_watch(struct kc_cmd_env *env, const struct kc_cmd *cmd, int argc, char **arg
 		o.log = logf;
 	} else if (strcmp(format, "json") == 0)
 		o.log = env->io->out;
-	if (strcmp(format, "text") == 0) {
-		if (logf == NULL || log_path == NULL) {
-			o.on_event = print_text;
-			o.on_event_arg = env->io->out;
-		}
-	}
+	if (strcmp(format, "text") == 0)
+		pr.text = env->io->out;	/* stdout; a --log file still gets NDJSON */
+	pr.err = env->io->err;
+	pr.note_listen = logf != NULL && !env->io->quiet;
+	o.on_event = on_event;
+	o.on_event_arg = &pr;
 
 	kc_err_clear(&err);
 	w = kc_watch_new(&o, &err);

@@ -148,6 +148,47 @@ kc_watch_event_key(const json_t *ev)
 	    kc_json_str_or(ev, "state", ""));
 }
 
+/* Read new complete lines of an event log. */
+json_t *
+kc_watch_log_read(const char *path, int64_t *offset, size_t max, struct kc_err *err)
+{
+	struct stat st;
+	json_t *out;
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n;
+	FILE *f;
+
+	if ((f = fopen(path, "r")) == NULL) {
+		kc_err_set(err, KC_E_IO, "%s: %s", path, strerror(errno));
+		return NULL;
+	}
+	if (fstat(fileno(f), &st) == 0 && st.st_size < *offset)
+		*offset = 0;
+	if (fseeko(f, (off_t)*offset, SEEK_SET) != 0) {
+		kc_err_set(err, KC_E_IO, "%s: %s", path, strerror(errno));
+		fclose(f);
+		return NULL;
+	}
+	out = json_array();
+	while ((max == 0 || json_array_size(out) < max) && (n = getline(&line, &cap, f)) > 0) {
+		struct kc_err perr;
+		json_t *ev;
+
+		if (line[n - 1] != '\n')
+			break;	/* being written: next time */
+		*offset += n;
+		ev = kc_json_parse(line, (size_t)n, 0, &perr);
+		if (json_is_object(ev))
+			json_array_append_new(out, ev);
+		else
+			json_decref(ev);
+	}
+	free(line);
+	fclose(f);
+	return out;
+}
+
 /* ---- --exec command lines ------------------------------------------------------------------ */
 
 /* Free an argv from kc_watch_split_command. */

@@ -82,6 +82,14 @@ char *kc_watch_event_line(const json_t *ev);
 /* The de-duplication key of an event: "event|context|connector|task|state". Caller frees. */
 char *kc_watch_event_key(const json_t *ev);
 
+/* Follow an event log written by another process (the TUI showing a running watch): read
+ * the complete lines appended to `path` since *offset (start with 0) and return them as a
+ * new array of events (lines that are not JSON objects are skipped), at most `max` (0: no
+ * limit); *offset moves past the last line returned. A file shorter than *offset (truncated
+ * by copytruncate, or replaced) is read again from its start. NULL with err when the file
+ * can't be read. */
+json_t *kc_watch_log_read(const char *path, int64_t *offset, size_t max, struct kc_err *err);
+
 /* ---- de-duplication and rate limiting ---------------------------------------------------- */
 
 struct kc_limiter;

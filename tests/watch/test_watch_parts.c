@@ -384,6 +384,55 @@ test_listen(void **state)
 	assert_int_equal(kc_watch_parse_listen("h:8x", &host, &port, &err), -1);
 }
 
+/* Following an event log: complete lines only, offsets, truncation. */
+static void
+test_log_read(void **state)
+{
+	char dir[] = "/tmp/kcops-watch-log.XXXXXX", path[128];
+	struct kc_err err;
+	int64_t off = 0;
+	json_t *evs;
+	FILE *f;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/events.ndjson", dir);
+	assert_null(kc_watch_log_read(path, &off, 0, &err));
+	assert_non_null(strstr(err.msg, "No such file"));
+	f = fopen(path, "w");
+	fputs("{\"event\":\"started\",\"seq\":1}\nnot json\n[1]\n{\"event\":\"failed\",\"seq\":2}\n"
+	    "{\"event\":\"half", f);
+	fflush(f);
+	evs = kc_watch_log_read(path, &off, 0, &err);
+	assert_int_equal(json_array_size(evs), 2);
+	assert_string_equal(kc_json_str(json_array_get(evs, 1), "event"), "failed");
+	json_decref(evs);
+	/* the incomplete line is not consumed */
+	fputs("\",\"seq\":3}\n", f);
+	fflush(f);
+	evs = kc_watch_log_read(path, &off, 0, &err);
+	assert_int_equal(json_array_size(evs), 1);
+	assert_string_equal(kc_json_str(json_array_get(evs, 0), "event"), "half");
+	json_decref(evs);
+	evs = kc_watch_log_read(path, &off, 0, &err);
+	assert_int_equal(json_array_size(evs), 0);
+	json_decref(evs);
+	fclose(f);
+	/* truncated (copytruncate): read from the start again; max honoured */
+	f = fopen(path, "w");
+	fputs("{\"seq\":1}\n{\"seq\":2}\n{\"seq\":3}\n", f);
+	fclose(f);
+	evs = kc_watch_log_read(path, &off, 2, &err);
+	assert_int_equal(json_array_size(evs), 2);
+	json_decref(evs);
+	evs = kc_watch_log_read(path, &off, 2, &err);
+	assert_int_equal(json_array_size(evs), 1);
+	assert_int_equal(kc_json_int_or(json_array_get(evs, 0), "seq", 0), 3);
+	json_decref(evs);
+	unlink(path);
+	rmdir(dir);
+}
+
 int
 main(void)
 {
@@ -398,6 +447,7 @@ main(void)
 		cmocka_unit_test(test_split),
 		cmocka_unit_test(test_tokens),
 		cmocka_unit_test(test_listen),
+		cmocka_unit_test(test_log_read),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
