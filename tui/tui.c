@@ -203,6 +203,69 @@ tui_refuse_readonly(struct tui_app *app, const char *what)
 	return 1;
 }
 
+/* ---- requests ------------------------------------------------------------------------ */
+
+static void
+req_unlink(struct tui_req *r)
+{
+	if (r->prev != NULL)
+		r->prev->next = r->next;
+	else
+		r->app->reqs = r->next;
+	if (r->next != NULL)
+		r->next->prev = r->prev;
+}
+
+static void
+req_done(struct kc_client *c, struct kc_resp *resp, const struct kc_err *err, void *arg)
+{
+	struct tui_req *r = arg;
+
+	req_unlink(r);
+	r->cb(c, resp, err, r->arg);
+	free(r);
+}
+
+int
+tui_submit(struct tui_app *app, const char *method, const char *path, const json_t *body,
+    kc_client_cb cb, void *arg)
+{
+	struct tui_req *r;
+
+	if (app->client == NULL)
+		return -1;
+	r = kc_xcalloc(1, sizeof(*r));
+	r->app = app;
+	r->cb = cb;
+	r->arg = arg;
+	r->next = app->reqs;
+	if (app->reqs != NULL)
+		app->reqs->prev = r;
+	app->reqs = r;
+	if (kc_client_submit(app->client, method, path, body, req_done, r) != 0) {
+		req_unlink(r);
+		free(r);
+		return -1;
+	}
+	return 0;
+}
+
+/* The client is gone: every outstanding callback runs once with a "cancelled" error. */
+static void
+cancel_requests(struct tui_app *app)
+{
+	struct kc_err err;
+
+	kc_err_set(&err, KC_E_FAIL, "cancelled");
+	while (app->reqs != NULL) {
+		struct tui_req *r = app->reqs;
+
+		req_unlink(r);
+		r->cb(NULL, NULL, &err, r->arg);
+		free(r);
+	}
+}
+
 /* ---- fetching ------------------------------------------------------------------------- */
 
 static void
@@ -305,12 +368,12 @@ tui_fetch_now(struct tui_app *app)
 {
 	if (app->client == NULL || app->list_inflight)
 		return;
-	if (kc_client_submit(app->client, "GET", LISTING_PATH, NULL, listing_done, app) == 0) {
+	if (tui_submit(app, "GET", LISTING_PATH, NULL, listing_done, app) == 0) {
 		app->list_inflight = 1;
 		app->list_sent_ms = kc_mono_ms();
 	}
 	if (app->version == NULL && !app->info_inflight &&
-	    kc_client_submit(app->client, "GET", "/", NULL, info_done, app) == 0)
+	    tui_submit(app, "GET", "/", NULL, info_done, app) == 0)
 		app->info_inflight = 1;
 	app->next_fetch_ms = kc_mono_ms() + app->refresh_ms;
 }
@@ -359,6 +422,7 @@ drop_connection(struct tui_app *app)
 {
 	kc_client_free(app->client);
 	app->client = NULL;
+	cancel_requests(app);
 	kc_ctx_free(app->ctx);
 	app->ctx = NULL;
 	tui_model_free(&app->model);
@@ -772,7 +836,12 @@ app_free(struct tui_app *app)
 
 	while (app->nviews > 0)
 		view_free(app, app->views[--app->nviews]);
+	/* finish what helper threads posted, then cancel what is still in flight */
+	run_posts(app);
 	drop_connection(app);
+	tui_dialog_cancel(app);
+	while (app->nviews > 0)
+		view_free(app, app->views[--app->nviews]);
 	kc_ctx_file_free(app->file);
 	tui_theme_free(&app->theme);
 	tui_keys_free();
@@ -1073,7 +1142,6 @@ tui_main(int argc, char **argv)
 	loop(&app);
 
 	tui_prompt_done(&app);
-	tui_dialog_cancel(&app);
 	endwin();
 	curses_on = 0;
 	sigaction(SIGWINCH, &old_winch, NULL);

@@ -121,7 +121,7 @@ run_batch(struct tui_app *app, json_t *names, const char *method, const char *su
 		o->b = b;
 		o->name = kc_xstrdup(json_string_value(n));
 		b->pending++;
-		if (kc_client_submit(app->client, method, path, NULL, one_done, o) != 0) {
+		if (tui_submit(app, method, path, NULL, one_done, o) != 0) {
 			struct kc_err e;
 
 			kc_err_set(&e, KC_E_FAIL, "cannot queue the request");
@@ -290,7 +290,7 @@ validate_done(struct kc_client *c, struct kc_resp *resp, const struct kc_err *er
 	}
 	enc = kc_url_encode_segment(e->name);
 	path = kc_xasprintf("/connectors/%s/config", enc);
-	if (kc_client_submit(app->client, "PUT", path, e->config, put_done, e) != 0) {
+	if (tui_submit(app, "PUT", path, e->config, put_done, e) != 0) {
 		tui_msg(app, TUI_MSG_ERROR, "cannot queue the update");
 		edit_free(e);
 	}
@@ -359,7 +359,7 @@ edit_run(struct tui_app *app, struct edit *e)
 	/* validate with Connect before sending */
 	enc = kc_url_encode_segment(kc_json_str(e->config, "connector.class"));
 	path = kc_xasprintf("/connector-plugins/%s/config/validate", enc);
-	if (kc_client_submit(app->client, "PUT", path, e->config, validate_done, e) != 0) {
+	if (tui_submit(app, "PUT", path, e->config, validate_done, e) != 0) {
 		tui_msg(app, TUI_MSG_ERROR, "cannot queue the validation");
 		edit_free(e);
 	} else
@@ -421,7 +421,7 @@ start_edit(struct tui_app *app, const char *name)
 	e->app = app;
 	e->name = kc_xstrdup(name);
 	path = kc_xasprintf("/connectors/%s/config", enc);
-	if (kc_client_submit(app->client, "GET", path, NULL, config_fetched, e) != 0) {
+	if (tui_submit(app, "GET", path, NULL, config_fetched, e) != 0) {
 		tui_msg(app, TUI_MSG_ERROR, "cannot queue the request");
 		edit_free(e);
 	} else

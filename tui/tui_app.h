@@ -126,6 +126,14 @@ struct tui_app {
 	struct tui_post		*posts;
 
 	struct tui_stats	 stats;
+	struct tui_req		*reqs;		/* outstanding tui_submit() requests */
+};
+
+struct tui_req {
+	struct tui_app	*app;
+	kc_client_cb	 cb;
+	void		*arg;
+	struct tui_req	*prev, *next;
 };
 
 /* A closure posted from a helper thread; run (and freed) on the loop thread. */
@@ -136,6 +144,10 @@ struct tui_post {
 };
 
 /* ---- tui.c ---- */
+/* Submit a request on the console's client. The callback runs exactly once: with the answer,
+ * or with resp NULL and err "cancelled" when the client goes away (context switch, quit). */
+int tui_submit(struct tui_app *app, const char *method, const char *path, const json_t *body,
+    kc_client_cb cb, void *arg);
 void tui_post(struct tui_app *app, void (*fn)(struct tui_app *, void *), void *arg);
 void tui_msg(struct tui_app *app, enum tui_msg_kind kind, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

@@ -33,6 +33,24 @@ static FILE *null_out, *null_in;
 static char *history_path;
 static char *matches_text;	/* completion candidates to show, or NULL */
 static int cmd_running;
+struct cmd_job {
+	struct tui_app	*app;
+	pthread_t	 thread;
+	int		 argc;
+	char		**argv;
+	char		*line;
+	char		*config_path;
+	char		*context;
+	char		*url;
+	char		*bootstrap;
+	int		 read_only;
+	char		*out;
+	size_t		 outlen;
+	int		 rc;
+	int		 joined;
+};
+
+static struct cmd_job *running_job;
 
 static const char *const console_words[] = {
 	"connectors", "contexts", "ctx", "exchanges", "tail", "queues", "plan", "help",
@@ -260,6 +278,11 @@ void
 tui_prompt_done(struct tui_app *app)
 {
 	(void)app;
+	/* a command still running finishes first; its result is posted to the loop */
+	if (cmd_running && running_job != NULL) {
+		pthread_join(running_job->thread, NULL);
+		running_job->joined = 1;
+	}
 	if (active)
 		rl_callback_handler_remove();
 	active = 0;
@@ -481,21 +504,6 @@ argv_free(int argc, char **argv)
 	free(argv);
 }
 
-struct cmd_job {
-	struct tui_app	*app;
-	pthread_t	 thread;
-	int		 argc;
-	char		**argv;
-	char		*line;
-	char		*config_path;
-	char		*context;
-	char		*url;
-	char		*bootstrap;
-	int		 read_only;
-	char		*out;
-	size_t		 outlen;
-	int		 rc;
-};
 
 static void
 cmd_finished(struct tui_app *app, void *arg)
@@ -503,12 +511,16 @@ cmd_finished(struct tui_app *app, void *arg)
 	struct cmd_job *j = arg;
 	char *title;
 
-	pthread_join(j->thread, NULL);
+	if (!j->joined)
+		pthread_join(j->thread, NULL);
 	cmd_running = 0;
+	running_job = NULL;
 	title = kc_xasprintf(":%s", j->line);
-	if (j->outlen > 0 && (j->outlen > 200 || strchr(j->out, '\n') != strrchr(j->out, '\n')))
+	if (j->outlen > 0 && (j->outlen > 200 || strchr(j->out, '\n') != strrchr(j->out, '\n'))) {
 		tui_open_text(app, title, j->out);	/* takes j->out */
-	else {
+		if (j->rc == 0)
+			tui_msg(app, TUI_MSG_INFO, "done: %s (q closes the output)", j->line);
+	} else {
 		char *clean = kc_text_sanitize(j->out, 0);
 
 		kc_str_trim(clean);
@@ -643,6 +655,7 @@ tui_prompt_run(struct tui_app *app, const char *line)
 			return;
 		}
 		cmd_running = 1;
+		running_job = j;
 		tui_msg(app, TUI_MSG_INFO, "running: %s", line);
 		return;
 	}

@@ -105,7 +105,7 @@ detail_fetch(struct tui_app *app, struct tui_view *v)
 		r->d = d;
 		r->part = i;
 		path = kc_xasprintf("/connectors/%s%s", enc, part_suffix[i]);
-		if (kc_client_submit(app->client, "GET", path, NULL, part_done, r) == 0) {
+		if (tui_submit(app, "GET", path, NULL, part_done, r) == 0) {
 			d->inflight[i] = 1;
 			d->refs++;
 		} else

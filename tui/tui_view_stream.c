@@ -202,7 +202,7 @@ ex_poll(struct tui_app *app, struct exv *x)
 	enc = kc_url_encode_segment(x->name);
 	path = kc_xasprintf("/kcops/v1/connectors/%s/exchanges?since=%llu&wait=%d", enc,
 	    x->since, EX_WAIT_MS);
-	if (kc_client_submit(app->client, "GET", path, NULL, ex_done, x) == 0) {
+	if (tui_submit(app, "GET", path, NULL, ex_done, x) == 0) {
 		x->inflight = 1;
 		x->refs++;
 	}
@@ -444,7 +444,7 @@ q_fetch(struct tui_app *app, struct tui_view *v)
 
 	if (q->inflight || app->client == NULL || q->unsupported)
 		return;
-	if (kc_client_submit(app->client, "GET", "/kcops/v1/queues", NULL, q_done, q) == 0) {
+	if (tui_submit(app, "GET", "/kcops/v1/queues", NULL, q_done, q) == 0) {
 		q->inflight = 1;
 		q->refs++;
 	}

@@ -9,6 +9,7 @@
 #	tui_type TEXT			send literal text
 #	tui_line N			print screen line N (0-based)
 #	tui_alive			fails when kcops exited
+#	tui_quit			Q, then exit status 0 and no sanitizer report
 # Everything is torn down at EXIT. TUI_HOME holds the config/state dirs.
 KCOPS_BIN=${KCOPS_BIN:-$KCOPS_BUILD_ROOT/tui/kcops}
 TUI_SOCK="kcops-test-$$"
@@ -81,6 +82,19 @@ tui_gone() {
 	echo "---- screen ----" >&2
 	tui_cap >&2
 	kc_fail "'$text' still on the screen after ${t}s"
+}
+
+# tui_quit: Q quits; kcops must exit 0 with nothing from the sanitizers on stderr.
+tui_quit() {
+	local i
+	tui_keys Q
+	for ((i = 0; i < 200; i++)); do [ -s "$TUI_HOME/exit" ] && break; sleep 0.05; done
+	[ -s "$TUI_HOME/exit" ] || kc_fail "kcops did not quit on Q"
+	if grep -qE 'Sanitizer|runtime error' "$TUI_HOME/stderr"; then
+		cat "$TUI_HOME/stderr" >&2
+		kc_fail "sanitizer report from kcops"
+	fi
+	grep -q "status 0" "$TUI_HOME/exit" || { cat "$TUI_HOME/stderr" >&2; kc_fail "$(cat "$TUI_HOME/exit")"; }
 }
 
 tui_keys() { tui_tmux send-keys "$@"; }

@@ -101,9 +101,7 @@ tui_type "resume key-b"
 tui_keys Enter
 tui_until_state key-b RUNNING
 tui_wait_re 'key-b +source'
-tui_keys Q
-for ((i = 0; i < 100; i++)); do [ -s "$TUI_HOME/exit" ] && break; sleep 0.05; done
-grep -q "status 0" "$TUI_HOME/exit" || kc_fail "kcops did not quit cleanly: $(cat "$TUI_HOME/exit" 2>&1)"
+tui_quit
 tui_tmux kill-server
 
 # read-only: every mutation is refused with a message and nothing changes
@@ -122,4 +120,4 @@ tui_keys Enter
 tui_wait "refused"
 sleep 0.3
 [ "$(tui_state key-a)" = RUNNING ] || kc_fail "read-only console changed key-a"
-tui_alive
+tui_quit

@@ -66,4 +66,4 @@ tui_keys :
 tui_type "frobnicate"
 tui_keys Enter
 tui_wait "unknown command 'frobnicate'"
-tui_alive
+tui_quit

@@ -43,4 +43,4 @@ tui_wait "too small"
 tui_tmux resize-window -x 100 -y 30
 check 100 30
 TUI_SOCK=$main_sock
-tui_alive
+tui_quit

@@ -36,4 +36,4 @@ a2=$(age)
 kill -CONT "$WORKER_PID"
 tui_gone "STALE" 20
 tui_wait " ago"
-tui_alive
+tui_quit

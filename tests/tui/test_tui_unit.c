@@ -210,8 +210,12 @@ test_model(void **state)
 	assert_int_equal(m.rows[m.order[0]].marked, 1);
 	assert_int_equal(tui_model_find(&m, "a-src"), 2);
 	/* wrong shapes */
-	assert_int_equal(tui_model_load(&m, json_object_get(j, "a-src") ?
-	    json_string("x") : NULL, &err), -1);
+	{
+		json_t *bad = json_string("x");
+
+		assert_int_equal(tui_model_load(&m, bad, &err), -1);
+		json_decref(bad);
+	}
 	tui_model_free(&m);
 	json_decref(j);
 }

@@ -74,4 +74,4 @@ tui_wait "exchanges view-alpha"
 tui_wait "METHOD"
 tui_keys q
 tui_wait_re 'view-alpha +source'
-tui_alive
+tui_quit
