@@ -307,6 +307,27 @@ run __complete contexts
 expect_out_eq 'dev'
 env -u KCOPS_URL "$KCOPS" --context dev __complete connectors -- cron >"$T/o"
 [ "$(cat "$T/o")" = $'cron b\ncron-a\ncron-c' ] || kc_fail "live connector completion: $(cat "$T/o")"
+# bash completion, as bash runs it: commands, then live connector names of the current context
+(
+	PATH=$(dirname "$KCOPS"):$PATH
+	export KCOPS_CONTEXT=dev
+	complete() { :; }
+	. <("$KCOPS" completion bash)
+	COMP_WORDS=(kcops pau); COMP_CWORD=1; _kcops
+	[ "${COMPREPLY[*]}" = pause ] || kc_fail "completion of 'pau': ${COMPREPLY[*]}"
+	COMP_WORDS=(kcops pause cron); COMP_CWORD=2; _kcops
+	[ "${COMPREPLY[*]}" = 'cron\ b cron-a cron-c' ] || kc_fail "completion of connectors: ${COMPREPLY[*]}"
+	COMP_WORDS=(kcops get ''); COMP_CWORD=2; _kcops
+	[ "${#COMPREPLY[@]}" = 6 ] || kc_fail "completion after get: ${COMPREPLY[*]}"
+) || exit 1
+# the shipped copies of the completion scripts are current
+"$KCOPS" completion bash | cmp -s - "$KCOPS_SOURCE_ROOT/docs/completion/kcops.bash" ||
+	kc_fail "docs/completion/kcops.bash differs from 'kcops completion bash'"
+"$KCOPS" completion zsh | cmp -s - "$KCOPS_SOURCE_ROOT/docs/completion/_kcops" ||
+	kc_fail "docs/completion/_kcops differs from 'kcops completion zsh'"
+# the man page renders without warnings
+w=$(groff -man -Tutf8 -ww -z "$KCOPS_SOURCE_ROOT/docs/kcops.1" 2>&1)
+[ -z "$w" ] || kc_fail "docs/kcops.1: $w"
 unset KCOPS_CONFIG
 export KCOPS_CONFIG=$T/no-such-config.json
 
