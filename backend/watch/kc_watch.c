@@ -419,6 +419,11 @@ observe(struct kc_watch_runner *r, const struct kc_connector_view *v, int64_t no
 			report_gave_up(r, t, v->status);
 		break;
 	case KC_HEALTH_RUNNING:
+		/* healthy means every task RUNNING: a task still RESTARTING or UNASSIGNED after
+		 * a restart has not proven anything yet */
+		if (v->tasks_running != (int)v->ntasks)
+			break;
+		/* FALLTHROUGH */
 	case KC_HEALTH_PAUSED:
 	case KC_HEALTH_STOPPED: {
 		int attempts = t->b.attempts;
@@ -523,21 +528,48 @@ load_state(struct kc_watch_runner *r)
 	r->st = st;
 }
 
-/* An executor over a client for apply. */
-static struct kc_state_report *
-apply_plan(struct kc_watch *w, struct kc_client *c, const struct kc_state_plan *plan,
-    int dry_run)
+/* --apply: under the apply lock (POST /sync may have run meanwhile), plan again on a fresh
+ * snapshot and apply that plan. */
+static void
+apply_drift(struct kc_watch_runner *r)
 {
+	struct kc_watch *w = r->w;
+	struct kc_state_plan_opts po = { .prune = w->o.prune };
 	struct kc_state_apply_opts ao = { 0 };
-	struct kc_state_exec *ex = kc_state_exec_client_new(c, 0);
+	struct kc_state_plan *plan = NULL;
 	struct kc_state_report *rep;
+	struct kc_state_exec *ex;
+	struct kc_err err;
+	json_t *live, *masked, *ev;
+	size_t n;
 
-	ao.dry_run = dry_run;
 	pthread_mutex_lock(&w->sync_mu);
+	kc_err_clear(&err);
+	if ((live = kc_client_list_expanded(r->client, &err)) != NULL) {
+		masked = mask_failures(live);
+		plan = kc_state_plan_new(r->st, masked, &po, &err);
+		json_decref(masked);
+		json_decref(live);
+	}
+	if (plan == NULL || (n = kc_state_plan_count(plan)) == 0) {
+		pthread_mutex_unlock(&w->sync_mu);
+		kc_state_plan_free(plan);
+		return;
+	}
+	ex = kc_state_exec_client_new(r->client, 0);
 	rep = kc_state_apply(plan, ex, &ao);
-	pthread_mutex_unlock(&w->sync_mu);
 	kc_state_exec_client_free(ex);
-	return rep;
+	pthread_mutex_unlock(&w->sync_mu);
+
+	ev = kc_watch_event_new("applied", r->name, NULL, 0);
+	kc_watch_event_str(ev, "source", w->o.state_src);
+	json_object_set_new(ev, "report", kc_state_report_json(rep));
+	json_object_set_new(ev, "failed", json_integer((json_int_t)kc_state_report_nfailed(rep)));
+	json_object_set_new(ev, "message", json_sprintf("applied %zu change%s from %s (%zu failed)",
+	    n, n == 1 ? "" : "s", w->o.state_src, kc_state_report_nfailed(rep)));
+	kc_watch_emit(w, KC_WEV_APPLIED, ev);
+	kc_state_report_free(rep);
+	kc_state_plan_free(plan);
 }
 
 /* Compute the plan; report it once per change; apply it when asked. */
@@ -611,21 +643,9 @@ check_drift(struct kc_watch_runner *r, const json_t *live)
 	}
 	free(sig);
 	json_decref(pj);
-	if (n > 0 && w->o.apply && !r->ctx->read_only && !w->stopping) {
-		struct kc_state_report *rep = apply_plan(w, r->client, plan, 0);
-
-		ev = kc_watch_event_new("applied", r->name, NULL, 0);
-		kc_watch_event_str(ev, "source", w->o.state_src);
-		json_object_set_new(ev, "report", kc_state_report_json(rep));
-		json_object_set_new(ev, "failed", json_integer((json_int_t)
-		    kc_state_report_nfailed(rep)));
-		json_object_set_new(ev, "message", json_sprintf("applied %zu change%s from %s "
-		    "(%zu failed)", n, n == 1 ? "" : "s", w->o.state_src,
-		    kc_state_report_nfailed(rep)));
-		kc_watch_emit(w, KC_WEV_APPLIED, ev);
-		kc_state_report_free(rep);
-	}
 	kc_state_plan_free(plan);
+	if (n > 0 && w->o.apply && !r->ctx->read_only && !w->stopping)
+		apply_drift(r);
 }
 
 /* Rebuild what /status shows for this runner. */
@@ -754,10 +774,9 @@ runner_restarts(struct kc_watch_runner *r)
 		}
 		h = kc_connector_health(st);
 		if (h != KC_HEALTH_FAILED) {
-			if (h == KC_HEALTH_RUNNING || h == KC_HEALTH_PAUSED || h == KC_HEALTH_STOPPED)
-				kc_backoff_healthy(&t->b, &t->pol, now);
-			else
-				t->b.next_at = now + 250;	/* RESTARTING/UNASSIGNED: look again soon */
+			/* running again, or restarting/unassigned: the polls will tell whether it
+			 * stays up (recovery) or fails again (then the restart is overdue) */
+			t->b.next_at = now + w->o.interval_ms;
 			json_decref(st);
 			free(name);
 			continue;
