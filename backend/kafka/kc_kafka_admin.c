@@ -239,7 +239,7 @@ kc_kafka_group_committed(const rd_kafka_conf_t *conf, const char *group, const j
 
 /* Commit offsets without joining the group. */
 int
-kc_kafka_group_commit(const rd_kafka_conf_t *conf, const char *group, const json_t *offsets,
+kc_kafka_group_commit(const rd_kafka_conf_t *conf, const char *group, json_t *offsets,
     int timeout_ms, char *err, size_t errlen)
 {
 	rd_kafka_topic_partition_list_t *l;
@@ -271,6 +271,7 @@ kc_kafka_group_commit(const rd_kafka_conf_t *conf, const char *group, const json
 				break;
 			}
 			off = lo;
+			json_object_set_new(o, "offset", json_integer((json_int_t)off));
 		}
 		rd_kafka_topic_partition_list_add(l, topic, part)->offset = off;
 	}

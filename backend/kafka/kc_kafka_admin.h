@@ -23,8 +23,10 @@ json_t *kc_kafka_group_committed(const rd_kafka_conf_t *conf, const char *group,
 
 /* Commit offsets for a group without joining it. `offsets` is a JSON array of
  * {"topic", "partition", "offset"}; an offset of -1 means "the partition's low watermark"
- * (a reset, because the mock has no DeleteConsumerGroupOffsets). 0, or -1 with err. */
-int kc_kafka_group_commit(const rd_kafka_conf_t *conf, const char *group,
-    const json_t *offsets, int timeout_ms, char *err, size_t errlen);
+ * (a reset, because the mock has no DeleteConsumerGroupOffsets) and is replaced in place by
+ * the resolved value, even when the commit then fails (so the caller can apply the same
+ * offsets another way). 0, or -1 with err. */
+int kc_kafka_group_commit(const rd_kafka_conf_t *conf, const char *group, json_t *offsets,
+    int timeout_ms, char *err, size_t errlen);
 
 #endif

@@ -78,8 +78,12 @@ kw_herder_save_locked(struct kw_worker *w)
 	for (i = 0; i < w->nconns; i++) {
 		struct kw_connector *c = w->conns[i];
 
-		json_array_append_new(arr, json_pack("{s:s,s:O,s:s}", "name", c->name, "config",
-		    c->config, "target", target_names[c->target]));
+		json_t *e = json_pack("{s:s,s:O,s:s}", "name", c->name, "config", c->config,
+		    "target", target_names[c->target]);
+
+		if (c->sink_pending != NULL)
+			json_object_set(e, "sink_offsets_pending", c->sink_pending);
+		json_array_append_new(arr, e);
 	}
 	doc = json_pack("{s:i,s:o}", "version", 1, "connectors", arr);
 	text = json_dumps(doc, JSON_INDENT(1));
@@ -174,7 +178,14 @@ kw_herder_load(struct kw_worker *w, char *err, size_t errlen)
 		}
 		if (kw_conn_find_locked(w, name) != NULL)
 			continue;
-		kw_conn_add_locked(w, name, json_incref(config), (enum kw_ctarget)t);
+		{
+			struct kw_connector *nc = kw_conn_add_locked(w, name, json_incref(config),
+			    (enum kw_ctarget)t);
+			json_t *sp = json_object_get(c, "sink_offsets_pending");
+
+			if (json_is_object(sp))
+				nc->sink_pending = json_incref(sp);
+		}
 		kc_log(LOGGER, KC_LOG_INFO, "restored connector %s (%s)", name, target_names[t]);
 	}
 	pthread_mutex_unlock(&w->lock);
@@ -246,6 +257,7 @@ conn_free(struct kw_connector *c)
 	free(c->ring);
 	json_decref(c->config);
 	json_decref(c->topics);
+	json_decref(c->sink_pending);
 	free(c->trace);
 	free(c->name);
 	free(c);

@@ -65,6 +65,10 @@ struct kw_connector {
 	struct kw_task		**tasks;
 	int			 ntasks;
 	json_t			*topics;	/* array of topic names in use */
+	/* Sink offsets altered while STOPPED that could not be committed from outside the group
+	 * (the mock cluster refuses that once the group exists): applied by the next sink
+	 * consumer on assignment. {"reset": bool, "offsets": [{topic, partition, offset}]} */
+	json_t			*sink_pending;
 	json_t			**ring;		/* exchange ring */
 	size_t			 ring_size;
 	uint64_t		 next_seq;	/* seq of the next exchange (starts at 1) */

@@ -260,6 +260,76 @@ kw_task_kafka_conf(struct kw_task *t, const char *role, char *err, size_t errlen
 	return conf;
 }
 
+/* Apply sink offsets altered while the connector was stopped (kw_connector.sink_pending)
+ * to the partitions just assigned, and commit them from inside the group. */
+static void
+apply_pending_locked(struct kw_task *t, rd_kafka_topic_partition_list_t *parts,
+    rd_kafka_topic_partition_list_t *applied)
+{
+	json_t *pend, *pe = NULL;
+	size_t j;
+	int i;
+
+	if (t->conn->sink_pending == NULL)
+		return;
+	pend = json_object_get(t->conn->sink_pending, "offsets");
+	for (i = 0; i < parts->cnt; i++) {
+		json_array_foreach(pend, j, pe) {
+			if (kc_str_eq(kc_json_str(pe, "topic"), parts->elems[i].topic) &&
+			    json_integer_value(json_object_get(pe, "partition")) ==
+			    parts->elems[i].partition)
+				break;
+		}
+		if (j == json_array_size(pend))
+			continue;
+		parts->elems[i].offset = json_integer_value(json_object_get(pe, "offset"));
+		rd_kafka_topic_partition_list_add(applied, parts->elems[i].topic,
+		    parts->elems[i].partition)->offset = parts->elems[i].offset;
+		json_array_remove(pend, j);
+	}
+	if (json_array_size(pend) == 0) {
+		json_decref(t->conn->sink_pending);
+		t->conn->sink_pending = NULL;
+	}
+	if (applied->cnt > 0) {
+		kc_log(LOGGER, KC_LOG_INFO, "task %s-%d: applied %d altered sink offset(s)",
+		    t->conn->name, t->id, applied->cnt);
+		kw_herder_save_locked(t->w);
+	}
+}
+
+static void
+sink_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t *parts,
+    void *opaque)
+{
+	struct kw_task *t = opaque;
+	bool coop = strcmp(rd_kafka_rebalance_protocol(rk), "COOPERATIVE") == 0;
+
+	if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+		rd_kafka_topic_partition_list_t *applied = rd_kafka_topic_partition_list_new(4);
+
+		pthread_mutex_lock(&t->w->lock);
+		apply_pending_locked(t, parts, applied);
+		pthread_mutex_unlock(&t->w->lock);
+		if (coop) {
+			rd_kafka_error_t *e = rd_kafka_incremental_assign(rk, parts);
+
+			if (e != NULL)
+				rd_kafka_error_destroy(e);
+		} else
+			rd_kafka_assign(rk, parts);
+		if (applied->cnt > 0)
+			rd_kafka_commit(rk, applied, 1);
+		rd_kafka_topic_partition_list_destroy(applied);
+	} else if (coop) {
+		rd_kafka_error_t *e = rd_kafka_incremental_unassign(rk, parts);
+
+		if (e != NULL)
+			rd_kafka_error_destroy(e);
+	} else
+		rd_kafka_assign(rk, NULL);
+}
+
 rd_kafka_t *
 kw_task_sink_consumer(struct kw_task *t, char *err, size_t errlen)
 {
@@ -289,6 +359,8 @@ kw_task_sink_consumer(struct kw_task *t, char *err, size_t errlen)
 	    kc_json_str(t->config, "consumer.override.auto.offset.reset") == NULL)
 		rd_kafka_conf_set(conf, "auto.offset.reset", "earliest", e, sizeof(e));
 	free(group);
+	rd_kafka_conf_set_rebalance_cb(conf, sink_rebalance);
+	rd_kafka_conf_set_opaque(conf, t);
 	rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, e, sizeof(e));
 	if (rk == NULL) {
 		snprintf(err, errlen, "cannot create consumer: %s", e);
