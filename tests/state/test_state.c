@@ -884,6 +884,48 @@ test_truncations(void **unused)
 	free(text);
 }
 
+/* Random byte mutations of a valid file, then planning what still parses (fixed seed). */
+static void
+test_mutations(void **unused)
+{
+	size_t len, i;
+	char *text = slurp("validate/valid.json", &len), *m = kc_xmalloc(len + 1);
+	json_t *live = mixed_live();
+	unsigned seed = 12345;
+	static const char alphabet[] = "{}[]\",:0123456789abcdefnulltrue\\/ \n${}kcops:env";
+
+	(void)unused;
+	setenv("ORDERS_TOKEN", "t0k", 1);
+	for (i = 0; i < 3000; i++) {
+		int k, flips = 1 + (int)(rand_r(&seed) % 4);
+		struct kc_state *st;
+		struct kc_state_plan *p;
+		struct kc_buf b;
+
+		memcpy(m, text, len);
+		m[len] = '\0';
+		for (k = 0; k < flips; k++)
+			m[rand_r(&seed) % len] = alphabet[rand_r(&seed) % (sizeof alphabet - 1)];
+		st = kc_state_parse(m, len, "m.json");
+		kc_buf_init(&b);
+		kc_state_diags_text(st, &b);
+		kc_buf_free(&b);
+		p = kc_state_plan_new(st, live, NULL, NULL);
+		if (p != NULL) {
+			json_t *pj = kc_state_plan_json(p);
+			kc_buf_init(&b);
+			kc_state_plan_text(p, &b, 0);
+			kc_buf_free(&b);
+			json_decref(pj);
+			kc_state_plan_free(p);
+		}
+		kc_state_free(st);
+	}
+	json_decref(live);
+	free(m);
+	free(text);
+}
+
 int
 main(void)
 {
@@ -903,6 +945,7 @@ main(void)
 		cmocka_unit_test(test_sources),
 		cmocka_unit_test(test_odd_bytes),
 		cmocka_unit_test(test_truncations),
+		cmocka_unit_test(test_mutations),
 	};
 
 	srcdir = getenv("KCOPS_SOURCE_ROOT");
