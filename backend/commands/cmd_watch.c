@@ -116,6 +116,42 @@ add_names(json_t *names, const char *list)
 	free(copy);
 }
 
+/* --webhook-header @FILE: one "Name: value" a line (blank lines and # comments skipped).
+ * The lines are kept in `keep` (a JSON array) so the pointers stay valid. */
+static int
+read_headers(struct kc_cmd_env *env, const char *path, json_t *keep, const char ***headers,
+    size_t *n)
+{
+	char *text, *line, *save = NULL;
+	size_t len;
+	int lineno = 0, rc = 0;
+
+	if ((text = kc_read_file(path, &len)) == NULL) {
+		kc_cmd_error(env, "--webhook-header @%s: %s", path, strerror(errno));
+		return -1;
+	}
+	for (line = strtok_r(text, "\n", &save); line != NULL; line = strtok_r(NULL, "\n", &save)) {
+		json_t *s;
+
+		lineno++;
+		kc_str_trim(line);
+		if (*line == '\0' || *line == '#')
+			continue;
+		if (strchr(line, ':') == NULL || (s = json_string(line)) == NULL) {
+			kc_cmd_error(env, "--webhook-header @%s: line %d is not 'Name: value'", path,
+			    lineno);
+			rc = -1;
+			break;
+		}
+		json_array_append_new(keep, s);
+		*headers = kc_xrealloc(*headers, (*n + 1) * sizeof(**headers));
+		(*headers)[(*n)++] = json_string_value(s);
+	}
+	explicit_bzero(text, len);
+	free(text);
+	return rc;
+}
+
 /* kcops watch. */
 static int
 cmd_watch(struct kc_cmd_env *env, const struct kc_cmd *cmd, int argc, char **argv)
@@ -143,7 +179,7 @@ cmd_watch(struct kc_cmd_env *env, const struct kc_cmd *cmd, int argc, char **arg
 	struct kc_err err;
 	struct kc_ctx **ctxs = NULL;
 	size_t nctxs = 0, owned_from = 0, i;
-	json_t *names = json_array();
+	json_t *names = json_array(), *hfiles = json_array();
 	const char **headers = NULL;
 	size_t nheaders = 0;
 	const char *val, *log_path = NULL, *format = "json";
@@ -212,9 +248,17 @@ cmd_watch(struct kc_cmd_env *env, const struct kc_cmd *cmd, int argc, char **arg
 			o.webhook_url = val;
 			break;
 		case O_WH_HEADER:
+			if (val[0] == '@') {
+				/* headers from a file (secrets stay out of the process list) */
+				if (read_headers(env, val + 1, hfiles, &headers, &nheaders) != 0) {
+					rc = KC_EXIT_ERR;
+					goto out;
+				}
+				break;
+			}
 			if (strchr(val, ':') == NULL) {
-				kc_cmd_usage(env, cmd, "--webhook-header: expected 'Name: value', not "
-				    "'%s'", val);
+				kc_cmd_usage(env, cmd, "--webhook-header: expected 'Name: value' or "
+				    "@FILE, not '%s'", val);
 				goto out;
 			}
 			headers = kc_xrealloc(headers, (nheaders + 1) * sizeof(*headers));
@@ -397,7 +441,7 @@ cmd_watch(struct kc_cmd_env *env, const struct kc_cmd *cmd, int argc, char **arg
 	kc_err_clear(&err);
 	w = kc_watch_new(&o, &err);
 	if (w == NULL) {
-		char *m = kc_text_sanitize(err.msg, 0);
+		char *m = kc_text_sanitize(err.msg, KC_TEXT_KEEP_NL);
 
 		rc = err.code == KC_E_USAGE ? kc_cmd_usage(env, cmd, "%s", m) :
 		    kc_cmd_error(env, "%s", m);
@@ -432,6 +476,7 @@ out:
 		kc_ctx_free(ctxs[i]);
 	free(ctxs);
 	free(headers);
+	json_decref(hfiles);
 	json_decref(names);
 	return rc;
 }
@@ -458,7 +503,7 @@ const struct kc_cmd kc_cmd_watch_table[] = {
 	  "    a connector it wants paused or stopped is never restarted. --no-restart only\n"
 	  "    reports; --managed-only leaves connectors not in the state file alone.\n"
 	  "  - sends failed, gave_up and recovered events (--notify KINDS to choose) as JSON\n"
-	  "    to --webhook URL (retried; --webhook-header 'N: v', --webhook-timeout,\n"
+	  "    to --webhook URL (retried; --webhook-header 'N: v' or @FILE, --webhook-timeout,\n"
 	  "    --webhook-retries) and/or to --exec CMD on stdin (run without a shell),\n"
 	  "    de-duplicated (--dedup 5m) and rate limited (--rate 30/min, --burst 10).\n"
 	  "  - with --state FILE (re-read every cycle), reports drift once per change and,\n"

@@ -1018,6 +1018,27 @@ kc_watch_new(const struct kc_watch_opts *o, struct kc_err *err)
 			goto fail;
 		}
 	}
+	if (o->state_src != NULL) {
+		/* a state file that is wrong from the start is an error now (later it is reported
+		 * and the last good version is kept) */
+		struct kc_state *st = kc_watch_load_state(w, err);
+
+		if (st == NULL) {
+			kc_err_prefix(err, "--state");
+			goto fail;
+		}
+		if (kc_state_ndiags(st) > 0) {
+			struct kc_buf b;
+
+			kc_buf_init(&b);
+			kc_state_diags_text(st, &b);
+			kc_err_set(err, KC_E_PARSE, "the state file has errors:\n%s", kc_buf_str(&b));
+			kc_buf_free(&b);
+			kc_state_free(st);
+			goto fail;
+		}
+		kc_state_free(st);
+	}
 	if (pipe2(w->stop_pipe, O_CLOEXEC | O_NONBLOCK) != 0) {
 		kc_err_set(err, KC_E_IO, "pipe: %s", strerror(errno));
 		goto fail;

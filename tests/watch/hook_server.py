@@ -26,6 +26,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             if not fail:
                 doc = json.loads(body)
                 doc["_content_type"] = self.headers.get("Content-Type")
+                doc["_x_token"] = self.headers.get("X-Token")
                 with open(out_path, "a") as f:
                     f.write(json.dumps(doc) + "\n")
         self.send_response(503 if fail else 200)

@@ -100,6 +100,15 @@ rc=0; "$KCOPS" watch --url "$WORKER_URL" --interval 0 2>"$T/u.log" || rc=$?
 printf 'tok\n' >"$T/tok.open"; chmod 644 "$T/tok.open"
 rc=0; "$KCOPS" watch --url "$WORKER_URL" --listen 127.0.0.1:0 --token-file "$T/tok.open" 2>"$T/u.log" || rc=$?
 [ "$rc" != 0 ] && grep -q 'chmod 600' "$T/u.log" || fail "a world-readable token file must be refused"
+# a state file that is wrong at start-up is an error (later errors are reported, not fatal)
+rc=0; "$KCOPS" watch --url "$WORKER_URL" --state "$T/missing.json" 2>"$T/u.log" || rc=$?
+[ "$rc" = 1 ] && grep -q 'missing.json' "$T/u.log" || fail "missing state file: $rc $(cat "$T/u.log")"
+sed 's/"paused"/"pausd"/' "$T/state.json" >"$T/bad.json"
+rc=0; "$KCOPS" watch --url "$WORKER_URL" --state "$T/bad.json" 2>"$T/u.log" || rc=$?
+[ "$rc" = 1 ] && grep -q '/connectors/0/state' "$T/u.log" || fail "bad state file: $rc $(cat "$T/u.log")"
+rc=0; "$KCOPS" watch --url "$WORKER_URL" --webhook http://127.0.0.1:1/ --webhook-header @"$T/nope" 2>"$T/u.log" || rc=$?
+[ "$rc" = 1 ] && grep -q 'nope' "$T/u.log" || fail "--webhook-header @missing: $rc"
+
 # ---- the state file from standard input (read once) --------------------------------------
 sed 's/"paused"/"running"/' "$T/state.json" >"$T/state.stdin"
 rc=0

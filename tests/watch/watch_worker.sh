@@ -35,9 +35,12 @@ start_hook "$T/hook.ndjson"
 printf '# service tokens\ns3cret-token\n' >"$T/token"
 chmod 600 "$T/token"
 
+printf '# webhook headers\nX-Token: hook-secret\n' >"$T/hook.headers"
+
 EV=$T/events.ndjson
 bg "$KCOPS" watch --url "$WORKER_URL" --state "$T/state.json" --interval 300ms \
-	--backoff-max 1m --healthy 2s --webhook "$HOOK_URL" --log "$EV" \
+	--backoff-max 1m --healthy 2s --webhook "$HOOK_URL" --webhook-header "@$T/hook.headers" \
+	--log "$EV" \
 	--listen 127.0.0.1:0 --token-file "$T/token" 2>"$T/watch.log"
 WATCH_PID=$BG_PID
 
@@ -78,6 +81,7 @@ for ev in "$hook_failed" "$hook_gave"; do
 	check "$ev" 'ev["task"] == 0 and ev["state"] == "FAILED"' "task and state"
 	check "$ev" '"no consumer" in ev["trace"] and "\n" not in ev["trace"]' "trace excerpt"
 	check "$ev" 'ev["_content_type"] == "application/json"' "content type"
+	check "$ev" 'ev["_x_token"] == "hook-secret"' "header from --webhook-header @FILE"
 	check "$ev" '"attempts" in ev and "time" in ev' "attempts and time"
 done
 check "$hook_failed" 'ev["attempts"] == 0' "attempts when failed"
