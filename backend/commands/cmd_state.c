@@ -569,7 +569,7 @@ const struct kc_cmd kc_cmd_state_table[] = {
 	  "Source options: --token T, --header 'Name: value', --github-user U,\n"
 	  "--github-token T, --branch B, --github-api URL (also KCOPS_STATE_TOKEN,\n"
 	  "KCOPS_GITHUB_USER, KCOPS_GITHUB_TOKEN, KCOPS_GITHUB_BRANCH, KCOPS_GITHUB_API).\n"
-	  "Exit status 1 when there is any error. See kcops-state(5).",
+	  "Exit status 1 when there is any error. See kcops-state(5).\n",
 	  0, cmd_validate, NULL, NULL },
 	{ "plan", NULL, "plan FILE [--prune] [--out PLAN] [--exit-code] [-o json] [SOURCE OPTIONS]",
 	  "Show what apply would change to make the cluster match a state file",
@@ -577,7 +577,7 @@ const struct kc_cmd kc_cmd_state_table[] = {
 	  "secrets masked), ~ pause/resume/stop, ~ restart (failed connector or tasks),\n"
 	  "- delete (only connectors matched by the file's prune rules, or all unmanaged\n"
 	  "ones with --prune). --out PLAN saves the plan with a fingerprint of the cluster;\n"
-	  "'apply PLAN' later runs exactly it. --exit-code exits 3 when there are changes.",
+	  "'apply PLAN' later runs exactly it. --exit-code exits 3 when there are changes.\n",
 	  0, cmd_plan, NULL, NULL },
 	{ "apply", NULL, "apply FILE|PLAN [--yes] [--dry-run] [--prune] [--parallel N] [-o json]",
 	  "Make the cluster match a state file, or run a saved plan",
@@ -587,13 +587,13 @@ const struct kc_cmd kc_cmd_state_table[] = {
 	  "failing step does not stop the others; the report lists added, removed, updated,\n"
 	  "paused, resumed, stopped, restarted and failed. Exit status 1 when a step failed.\n"
 	  "With a saved PLAN (from plan --out) it refuses to run when the cluster changed\n"
-	  "since the plan was made. 'apply -f FILE' applies one connector file instead.",
+	  "since the plan was made. 'apply -f FILE' applies one connector file instead.\n",
 	  KC_CMD_MUTATES, cmd_apply, NULL, NULL },
 	{ "export", NULL, "export [NAME...] [--secrets ref|mask|plain] [--out FILE]",
 	  "Write the live cluster as a state file",
 	  "Writes every connector (or the named ones) as a state file that plans to no change.\n"
 	  "Sensitive values become ${kcops:env:KCOPS_SECRET_<CONNECTOR>_<KEY>} references\n"
-	  "(listed on stderr; --secrets mask writes ******** and plain the values).",
+	  "(listed on stderr; --secrets mask writes ******** and plain the values).\n",
 	  0, cmd_export, NULL, NULL },
 	{ NULL, NULL, NULL, NULL, NULL, 0, NULL, NULL, NULL },
 };
