@@ -403,10 +403,11 @@ kc_state_plan_new(const struct kc_state *st, const json_t *live,
 
 		if (json_object_get(managed, names[i]) != NULL)
 			continue;
-		if (o != NULL && o->prune)
+		if (glob_match(st->prune_except, names[i]) != NULL)
+			rule = NULL;	/* "except" protects even from --prune */
+		else if (o != NULL && o->prune)
 			rule = "--prune";
-		else if (st->prune && glob_match(st->prune_match, names[i]) != NULL &&
-		    glob_match(st->prune_except, names[i]) == NULL)
+		else if (st->prune && glob_match(st->prune_match, names[i]) != NULL)
 			rule = glob_match(st->prune_match, names[i]);
 		if (rule != NULL) {
 			struct kc_state_step *s = step_add(p, KC_STATE_DELETE, names[i]);
