@@ -301,6 +301,11 @@ kc_state_report_text(const struct kc_state_report *r, struct kc_buf *out)
 	kc_buf_printf(out, ", %zu failed (%.1f s).\n", json_array_size(r->failed),
 	    (double)r->elapsed_ms / 1000.0);
 	json_array_foreach(r->failed, i, f) {
+		if (i == 20 && json_array_size(r->failed) > 21) {
+			kc_buf_printf(out, "  ... and %zu more failures (-o json lists them all)\n",
+			    json_array_size(r->failed) - 20);
+			break;
+		}
 		char *name = kc_text_sanitize(kc_json_str(f, "name"), 0);
 		char *err = kc_text_sanitize(kc_json_str(f, "error"), 0);
 		kc_buf_printf(out, "  failed: %s %s: %s\n", kc_json_str(f, "step"), name, err);

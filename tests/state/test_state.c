@@ -549,6 +549,45 @@ test_apply_without_initial_state(void **unused)
 	kc_state_free(st);
 }
 
+/* A long failure list is cut in the text report, complete in JSON. */
+static void
+test_report_many_failures(void **unused)
+{
+	struct kc_buf text;
+	struct kc_state *st;
+	struct kc_state_plan *p;
+	struct kc_state_report *r;
+	json_t *live = json_object(), *rj;
+	struct fake f = { live, NULL, 0, json_array(), 0 };
+	struct kc_state_exec ex = { &f, fake_submit, fake_run };
+	int i;
+
+	(void)unused;
+	kc_buf_init(&text);
+	kc_buf_puts(&text, "{\"version\": 1, \"connectors\": [");
+	for (i = 0; i < 30; i++)
+		kc_buf_printf(&text, "%s{\"name\": \"fail-%02d\", \"config\": {\"connector.class\": "
+		    "\"X\"}}", i ? "," : "", i);
+	kc_buf_puts(&text, "]}");
+	st = kc_state_parse(text.data, text.len, "many.json");
+	p = kc_state_plan_new(st, live, NULL, NULL);
+	r = kc_state_apply(p, &ex, NULL);
+	kc_buf_reset(&text);
+	kc_state_report_text(r, &text);
+	assert_non_null(strstr(kc_buf_str(&text), "failed: create fail-19:"));
+	assert_null(strstr(kc_buf_str(&text), "fail-20:"));
+	assert_non_null(strstr(kc_buf_str(&text), "... and 10 more failures"));
+	rj = kc_state_report_json(r);
+	assert_int_equal(json_array_size(json_object_get(rj, "failed")), 30);
+	json_decref(rj);
+	kc_buf_free(&text);
+	kc_state_report_free(r);
+	kc_state_plan_free(p);
+	kc_state_free(st);
+	json_decref(f.log);
+	json_decref(live);
+}
+
 /* Progress callback counting calls. */
 static void
 count_progress(void *arg, size_t done, size_t total, const struct kc_state_step *s,
@@ -934,6 +973,7 @@ main(void)
 		cmocka_unit_test(test_plan_golden),
 		cmocka_unit_test(test_apply_order_and_partial_failure),
 		cmocka_unit_test(test_dry_run),
+		cmocka_unit_test(test_report_many_failures),
 		cmocka_unit_test(test_apply_without_initial_state),
 		cmocka_unit_test(test_progress_and_requests),
 		cmocka_unit_test(test_step_request_names),
