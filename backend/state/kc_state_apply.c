@@ -141,11 +141,30 @@ answer_error(int status, const char *body, const char *error)
 		return kc_xstrdup(error != NULL ? error : "request failed");
 	json_t *o = body != NULL ? json_loads(body, 0, NULL) : NULL;
 	const char *m = kc_json_str(o, "message");
-	char *safe = kc_text_sanitize(m != NULL ? m : body != NULL ? body : "", 0);
-	if (strlen(safe) > 300)
-		strcpy(safe + 297, "...");
-	msg = kc_xasprintf("HTTP %d%s%s", status, safe[0] ? ": " : "", safe);
+	char *one = kc_xstrdup(m != NULL ? m : body != NULL ? body : ""), *p, *q, *cut;
+	int invalid_config;
+
+	/* Connect's multi-line messages on one line, without the pointer to the validate
+	 * endpoint (kcops validate does that, by key) */
+	if ((cut = strstr(one, "You can also find the above list of errors")) != NULL)
+		*cut = '\0';
+	invalid_config = strstr(one, "configuration is invalid") != NULL;
+	for (p = q = one; *p != '\0'; p++) {
+		if (*p == '\n' || *p == '\r' || *p == '\t') {
+			if (q > one && q[-1] != ' ')
+				*q++ = ' ';
+		} else
+			*q++ = *p;
+	}
+	*q = '\0';
+	kc_str_trim(one);
+	char *safe = kc_text_sanitize(one, 0);
+	if (strlen(safe) > 400)
+		strcpy(safe + 397, "...");
+	msg = kc_xasprintf("HTTP %d%s%s%s", status, safe[0] ? ": " : "", safe, invalid_config ?
+	    " (kcops validate FILE shows each error at its key)" : "");
 	free(safe);
+	free(one);
 	json_decref(o);
 	return msg;
 }
