@@ -336,7 +336,7 @@ cat >"$T/restart.json" <<'EOF2'
 { "version": 1,
   "connectors": [
     { "name": "qsink", "config": { "connector.class": "kcops.http.HttpSinkConnector", "topics": "qin",
-        "publish.mode": "IN_MEMORY_QUEUE", "queue.name": "rq", "queue.consumer.wait.ms": "1000" } },
+        "publish.mode": "IN_MEMORY_QUEUE", "queue.name": "rq", "queue.consumer.wait.ms": "2500" } },
     { "name": "qsource", "state": "stopped", "config": { "connector.class": "kcops.http.HttpQueueSourceConnector",
         "queue.name": "rq", "success.topic": "qok", "error.topic": "qerr" } } ] }
 EOF2
@@ -364,7 +364,7 @@ HTTP_BODY=$OUT
 for ((i = 0; i < 100; i++)); do [ "$(task_state qsink)" = RUNNING ] && break; sleep 0.05; done
 [ "$(task_state qsink)" = RUNNING ] || kc_fail "qsink task after restart: $(task_state qsink)"
 no_changes "$T/restart.json" "restart"
-sleep 1.2	# past queue.consumer.wait.ms: the sink keeps running now that it has a consumer
+sleep 2.7	# past queue.consumer.wait.ms: the sink keeps running now that it has a consumer
 [ "$(task_state qsink)" = RUNNING ] || kc_fail "qsink task failed again: $(task_state qsink)"
 
 kc_note "secrets never appear in any output"
