@@ -57,7 +57,8 @@ static const char *const ignored_keys[] = {
 	"status.storage.partitions", "status.storage.replication.factor",
 	"offset.storage.file.filename", "internal.key.converter", "internal.value.converter",
 	"retry.backoff.max.ms", "socket.connection.setup.timeout.max.ms",
-	"ssl.client.auth", "listeners.https.ssl.client.auth",
+	"ssl.client.auth", "listeners.https.ssl.client.auth", "security.providers",
+	"enable.metrics.push", "rest.servlet.initializor.classes",
 };
 
 /* Prefixes that make a key acceptable (value checked later by librdkafka or ignored). */

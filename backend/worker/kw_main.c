@@ -195,6 +195,26 @@ main(int argc, char **argv)
 		json_decref(kc_log_set_level("root", (enum kc_log_level)lv));
 	}
 
+	/* Client settings are checked now, so a typo fails the start, not every task. */
+	{
+		static const char *const roles[] = { "producer", "consumer", "admin" };
+		size_t r;
+
+		w.bootstrap = kc_xstrdup(kc_json_str_or(w.conf, "bootstrap.servers",
+		    "127.0.0.1:9092"));
+
+		for (r = 0; r < KC_NITEMS(roles); r++) {
+			rd_kafka_conf_t *conf = kw_worker_kafka_conf(&w, roles[r], err, sizeof(err));
+
+			if (conf == NULL) {
+				fprintf(stderr, "kcops-worker: Kafka %s settings: %s\n", roles[r], err);
+				free(w.bootstrap);
+				json_decref(w.conf);
+				return 2;
+			}
+			rd_kafka_conf_destroy(conf);
+		}
+
 	/* Block the signals in every thread; main waits for them with sigwait. */
 	sigemptyset(&ss);
 	sigaddset(&ss, SIGINT);
@@ -246,6 +266,7 @@ main(int argc, char **argv)
 		    "in memory only) at %s", brokers, w.bootstrap);
 	} else
 		w.bootstrap = kc_xstrdup(kc_json_str(w.conf, "bootstrap.servers"));
+	}
 	w.cluster_id = kc_xstrdup(kc_json_str(w.conf, "worker.cluster.id"));
 	if (w.cluster_id == NULL)
 		w.cluster_id = fetch_cluster_id(&w);
@@ -271,7 +292,7 @@ main(int argc, char **argv)
 	w.rest = kw_rest_start(&w, listener, threads, max_body, &url, err, sizeof(err));
 	if (w.rest == NULL) {
 		fprintf(stderr, "kcops-worker: %s\n", err);
-		return 1;
+		return kc_str_has_prefix(err, "listeners=") ? 2 : 1;
 	}
 	{
 		const char *host = kc_json_str(w.conf, "rest.advertised.host.name");

@@ -558,7 +558,6 @@ kw_rest_start(struct kw_worker *w, const char *listener, int threads, size_t max
 	    MHD_OPTION_NOTIFY_COMPLETED, completed, rest,
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120,
 	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)4000,
-	    MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1,
 	    MHD_OPTION_END);
 	if (rest->d == NULL) {
 		snprintf(err, errlen, "cannot listen on %s (address in use or not available)",
