@@ -53,12 +53,14 @@ struct kc_state_connector {
 	int			 auto_restart_max;	/* -1 when absent */
 	int64_t			 auto_restart_backoff_ms; /* -1 when absent */
 	json_t			*labels;	/* object string -> string (never NULL) */
+	char			*file;		/* its file, for directory sources; else NULL */
 };
 
 /* One problem found while loading: where and what. A syntax error has line and col > 0 (and
  * pointer ""); any other problem has col 0 and the line of the value (or member) its pointer
  * names, or of its closest parent (0 when unknown, e.g. text not from a file). */
 struct kc_state_diag {
+	char	*file;		/* the file, for directory sources; NULL: the state's name */
 	char	*pointer;	/* JSON pointer ("" = the document) */
 	char	*message;
 	int	 line, col;
@@ -77,7 +79,7 @@ struct kc_state_source_opts {
 
 struct kc_state;
 
-/* Read the raw bytes of a source: a path, "-" (stdin), "git:REF:PATH" (git show, current
+/* Read the raw bytes of a source (not a directory): a path, "-" (stdin), "git:REF:PATH" (git show, current
  * repository), "http://..." / "https://..." (a body that is a GitHub contents-API object is
  * base64-decoded), or "github:OWNER/REPO/PATH" (contents API). Returns a NUL-terminated
  * buffer the caller frees, or NULL with err set. */
@@ -87,7 +89,10 @@ char *kc_state_read_source(const char *src, const struct kc_state_source_opts *o
 /* Parse state-file text. `name` is how the file is called in diagnostics. Never NULL: a state
  * that failed to parse has diagnostics and no connectors. */
 struct kc_state *kc_state_parse(const char *text, size_t len, const char *name);
-/* kc_state_read_source() + kc_state_parse(). NULL (err set) only when the source can't be read. */
+/* kc_state_read_source() + kc_state_parse(). A local directory loads every *.json file in it
+ * (sorted by name, not recursive) as one state: each file keeps its own version, defaults
+ * and require_owner, names must be unique across files, prune rules are merged, and
+ * diagnostics name the file. NULL (err set) only when the source can't be read. */
 struct kc_state *kc_state_load(const char *src, const struct kc_state_source_opts *o,
     struct kc_err *err);
 void kc_state_free(struct kc_state *st);
@@ -110,7 +115,8 @@ void kc_state_add_diag(struct kc_state *st, const char *pointer, const char *fmt
 /* Append every diagnostic as "NAME: /pointer: message (line L)" (syntax errors as
  * "NAME:L:C: message"), one a line, sanitized for a terminal. */
 void kc_state_diags_text(const struct kc_state *st, struct kc_buf *out);
-/* New reference: [{"pointer", "message", "line"?, "column"?}] (column for syntax errors). */
+/* New reference: [{"file"?, "pointer", "message", "line"?, "column"?}] (column for syntax
+ * errors, file for directory sources). */
 json_t *kc_state_diags_json(const struct kc_state *st);
 
 /* Build the body for Connect's validate endpoint for connector i (secrets resolved): a new

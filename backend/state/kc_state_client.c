@@ -170,7 +170,7 @@ on_validate(struct kc_client *c, struct kc_resp *resp, const struct kc_err *err,
 	char *msg = kc_text_sanitize(err != NULL ? err->msg : "validation failed", 0);
 	if (strlen(msg) > 400)
 		strcpy(msg + 397, "...");
-	kc_state_add_diag(v->st, ptr, "Connect: HTTP %ld: %s", resp->status, msg);
+	kc_state_add_diag_file(v->st, conn->file, ptr, "Connect: HTTP %ld: %s", resp->status, msg);
 	(*v->added)++;
 	free(msg);
 	free(ptr);
@@ -203,7 +203,8 @@ kc_state_validate_remote(struct kc_state *st, struct kc_client *c, int parallel,
 			kc_err_clear(&rerr);
 			cfg = kc_state_resolved_config(st, i, &rerr);
 			if (cfg == NULL) {
-				kc_state_add_diag(st, conn->ptr, "not checked against the cluster: %s",
+				kc_state_add_diag_file(st, conn->file, conn->ptr, "not checked against "
+				    "the cluster: %s",
 				    rerr.msg);
 				added++;
 				continue;

@@ -18,9 +18,14 @@ struct kc_state {
 	json_t				*prune_match;	/* array of globs */
 	json_t				*prune_except;
 	json_t				*lines;		/* JSON pointer -> line in the text */
+	json_t				*file_lines;	/* directory sources: file -> lines */
 	struct kc_state_diag		*diags;
 	size_t				 ndiags, diagcap;
 };
+
+/* A diagnostic about a place in `file` (NULL: the state's own text). */
+void kc_state_add_diag_file(struct kc_state *st, const char *file, const char *pointer,
+    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
 /* SHA-256 of data as 64 lowercase hex digits into hex[65]. */
 void kc_state_sha256_hex(const void *data, size_t len, char hex[65]);

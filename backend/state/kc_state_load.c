@@ -11,12 +11,14 @@
 #include "kc_text.h"
 #include "kc_util.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 
 static const char *const top_fields[] = { "version", "require_owner", "defaults", "connectors",
     "prune" };
@@ -32,10 +34,12 @@ static const char *const flat_fields[] = { "nameSpace", "connectorName", "ownerN
     "ownerEmail", "tCode", "paused", "connectorConfig", "connectorType", "connectorStatus" };
 static const char *const state_names[] = { "running", "paused", "stopped" };
 
-/* Add a diagnostic with an optional line/column. */
+/* Add a diagnostic with an optional line/column, about `file` (NULL: the state's text). */
 static void
-diag_add(struct kc_state *st, const char *ptr, int line, int col, const char *fmt, va_list ap)
+diag_add_in(struct kc_state *st, const char *file, const char *ptr, int line, int col,
+    const char *fmt, va_list ap)
 {
+	const json_t *lines = file != NULL ? json_object_get(st->file_lines, file) : st->lines;
 	struct kc_state_diag *d;
 	struct kc_buf b;
 
@@ -46,16 +50,17 @@ diag_add(struct kc_state *st, const char *ptr, int line, int col, const char *fm
 	d = &st->diags[st->ndiags++];
 	kc_buf_init(&b);
 	kc_buf_vprintf(&b, fmt, ap);
+	d->file = kc_xstrdup(file);
 	d->pointer = kc_xstrdup(ptr != NULL ? ptr : "");
 	d->message = kc_buf_steal(&b);
 	d->line = line;
 	d->col = col;
-	if (line == 0 && st->lines != NULL) {	/* the line of the pointer or a parent */
+	if (line == 0 && lines != NULL) {	/* the line of the pointer or a parent */
 		char *p = kc_xstrdup(d->pointer), *slash;
 		json_t *l;
 
 		for (;;) {
-			if ((l = json_object_get(st->lines, p)) != NULL) {
+			if ((l = json_object_get(lines, p)) != NULL) {
 				d->line = (int)json_integer_value(l);
 				break;
 			}
@@ -67,6 +72,13 @@ diag_add(struct kc_state *st, const char *ptr, int line, int col, const char *fm
 	}
 }
 
+/* Add a diagnostic about the state's own text. */
+static void
+diag_add(struct kc_state *st, const char *ptr, int line, int col, const char *fmt, va_list ap)
+{
+	diag_add_in(st, NULL, ptr, line, col, fmt, ap);
+}
+
 void
 kc_state_add_diag(struct kc_state *st, const char *pointer, const char *fmt, ...)
 {
@@ -74,6 +86,17 @@ kc_state_add_diag(struct kc_state *st, const char *pointer, const char *fmt, ...
 
 	va_start(ap, fmt);
 	diag_add(st, pointer, 0, 0, fmt, ap);
+	va_end(ap);
+}
+
+void
+kc_state_add_diag_file(struct kc_state *st, const char *file, const char *pointer,
+    const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	diag_add_in(st, file, pointer, 0, 0, fmt, ap);
 	va_end(ap);
 }
 
@@ -943,12 +966,135 @@ kc_state_parse(const char *text, size_t len, const char *name)
 	return st;
 }
 
+/* qsort comparator for C strings. */
+static int
+cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Move everything of `part` (parsed from `file`) into `st`. Frees part. */
+static void
+merge_part(struct kc_state *st, struct kc_state *part, const char *file, json_t *seen)
+{
+	size_t i;
+
+	st->conns = kc_xrealloc(st->conns, (st->nconns + part->nconns + 1) * sizeof *st->conns);
+	st->origins = kc_xrealloc(st->origins, (st->nconns + part->nconns + 1) *
+	    sizeof *st->origins);
+	for (i = 0; i < part->ndiags; i++) {	/* the part's own problems, named by file */
+		struct kc_state_diag *d = &part->diags[i];
+
+		if (st->ndiags == st->diagcap) {
+			st->diagcap = st->diagcap ? st->diagcap * 2 : 16;
+			st->diags = kc_xrealloc(st->diags, st->diagcap * sizeof *st->diags);
+		}
+		st->diags[st->ndiags] = *d;
+		if (st->diags[st->ndiags].file == NULL)
+			st->diags[st->ndiags].file = kc_xstrdup(file);
+		st->ndiags++;
+	}
+	part->ndiags = 0;
+	if (part->lines != NULL)
+		json_object_set(st->file_lines, file, part->lines);
+	for (i = 0; i < part->nconns; i++) {
+		struct kc_state_connector *c = &part->conns[i];
+		json_t *prev;
+
+		c->file = kc_xstrdup(file);
+		if (c->name != NULL && c->name[0] != '\0') {
+			prev = json_object_get(seen, c->name);
+			if (prev != NULL && strcmp(kc_json_str_or(prev, "file", ""), file) != 0) {
+				char *np = kc_xasprintf("%s/%s", c->ptr, part->format == KC_STATE_FMT_FLAT ?
+				    "connectorName" : "name");
+				char *safe = kc_text_sanitize(c->name, 0);
+				kc_state_add_diag_file(st, file, np, "duplicate connector name \"%s\" (first "
+				    "in %s at %s)", safe, kc_json_str_or(prev, "file", "?"),
+				    kc_json_str_or(prev, "ptr", "?"));
+				free(safe);
+				free(np);
+			} else if (prev == NULL)
+				json_object_set_new(seen, c->name, json_pack("{s:s, s:s}", "file", file,
+				    "ptr", c->ptr));
+		}
+		st->conns[st->nconns] = *c;
+		st->origins[st->nconns] = part->origins[i];
+		st->nconns++;
+	}
+	part->nconns = 0;
+	if (part->prune) {
+		st->prune = 1;
+		json_array_extend(st->prune_match, part->prune_match);
+	}
+	json_array_extend(st->prune_except, part->prune_except);
+	if (st->version == 0)
+		st->version = part->version;
+	kc_state_free(part);
+}
+
+/* Every *.json file of a directory as one state. */
+static struct kc_state *
+load_dir(const char *dir, struct kc_err *err)
+{
+	struct kc_state *st;
+	struct dirent *e;
+	char **files = NULL;
+	size_t n = 0, i;
+	json_t *seen;
+	DIR *d;
+
+	if ((d = opendir(dir)) == NULL) {
+		kc_err_set(err, KC_E_IO, "%s: %s", dir, strerror(errno));
+		return NULL;
+	}
+	while ((e = readdir(d)) != NULL) {
+		if (e->d_name[0] == '.' || !kc_str_has_suffix(e->d_name, ".json"))
+			continue;
+		files = kc_xrealloc(files, (n + 1) * sizeof *files);
+		files[n++] = kc_xasprintf("%s%s%s", dir, kc_str_has_suffix(dir, "/") ? "" : "/",
+		    e->d_name);
+	}
+	closedir(d);
+	if (n == 0) {
+		kc_err_set(err, KC_E_NOTFOUND, "%s: no *.json state files in this directory", dir);
+		free(files);
+		return NULL;
+	}
+	qsort(files, n, sizeof *files, cmp_str);
+	st = kc_xcalloc(1, sizeof *st);
+	st->name = kc_xstrdup(dir);
+	st->prune_match = json_array();
+	st->prune_except = json_array();
+	st->file_lines = json_object();
+	seen = json_object();
+	for (i = 0; i < n; i++) {
+		size_t len = 0;
+		char *text = kc_read_file(files[i], &len);
+
+		if (text == NULL)
+			kc_state_add_diag_file(st, files[i], "", "cannot read: %s", strerror(errno));
+		else
+			merge_part(st, kc_state_parse(text, len, files[i]), files[i], seen);
+		free(text);
+		free(files[i]);
+	}
+	free(files);
+	json_decref(seen);
+	return st;
+}
+
 struct kc_state *
 kc_state_load(const char *src, const struct kc_state_source_opts *o, struct kc_err *err)
 {
 	struct kc_state *st;
+	struct stat sb;
 	size_t len = 0;
 	char *text;
+
+	if (src != NULL && strcmp(src, "-") != 0 && strstr(src, "://") == NULL &&
+	    !kc_str_has_prefix(src, "git:") && !kc_str_has_prefix(src, "github:") &&
+	    stat(src, &sb) == 0 && S_ISDIR(sb.st_mode))
+		return load_dir(src, err);
 
 	text = kc_state_read_source(src, o, &len, err);
 	if (text == NULL)
@@ -973,9 +1119,11 @@ kc_state_free(struct kc_state *st)
 		free(c->owner_email);
 		json_decref(c->config);
 		json_decref(c->labels);
+		free(c->file);
 		json_decref(st->origins[i]);
 	}
 	for (i = 0; i < st->ndiags; i++) {
+		free(st->diags[i].file);
 		free(st->diags[i].pointer);
 		free(st->diags[i].message);
 	}
@@ -985,6 +1133,7 @@ kc_state_free(struct kc_state *st)
 	json_decref(st->prune_match);
 	json_decref(st->prune_except);
 	json_decref(st->lines);
+	json_decref(st->file_lines);
 	free(st->name);
 	free(st);
 }
@@ -1055,6 +1204,14 @@ kc_state_diags_text(const struct kc_state *st, struct kc_buf *out)
 		char *msg = kc_text_sanitize(d->message, 0);
 		char *ptr = kc_text_sanitize(d->pointer, 0);
 
+		if (d->file != NULL) {
+			free(name);
+			name = kc_text_sanitize(d->file, 0);
+		} else if (strcmp(name, st->name) != 0) {
+			free(name);
+			name = kc_text_sanitize(st->name, 0);
+		}
+
 		if (d->col > 0)
 			kc_buf_printf(out, "%s:%d:%d: %s\n", name, d->line, d->col, msg);
 		else if (d->line > 0)
@@ -1077,6 +1234,9 @@ kc_state_diags_json(const struct kc_state *st)
 	for (i = 0; i < st->ndiags; i++) {
 		const struct kc_state_diag *d = &st->diags[i];
 		json_t *o = json_pack("{s:s, s:s}", "pointer", d->pointer, "message", d->message);
+
+		if (d->file != NULL)
+			json_object_set_new(o, "file", json_string(d->file));
 
 		if (d->line > 0)
 			json_object_set_new(o, "line", json_integer(d->line));
@@ -1137,9 +1297,9 @@ kc_state_add_validate_result(struct kc_state *st, size_t i, const json_t *infos)
 			char *msg = kc_text_sanitize(json_string_value(e), 0);
 			char *skey = kc_text_sanitize(key, 0);
 			if (origin[0])
-				kc_state_add_diag(st, ptr, "%s", msg);
+				kc_state_add_diag_file(st, st->conns[i].file, ptr, "%s", msg);
 			else
-				kc_state_add_diag(st, ptr, "%s: %s", skey, msg);
+				kc_state_add_diag_file(st, st->conns[i].file, ptr, "%s: %s", skey, msg);
 			free(skey);
 			free(msg);
 			n++;

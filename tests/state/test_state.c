@@ -883,6 +883,92 @@ test_sources(void **unused)
 	free(p);
 }
 
+/* Write text to dir/name. */
+static void
+put_file(const char *dir, const char *name, const char *text)
+{
+	char *path = kc_xasprintf("%s/%s", dir, name);
+	FILE *f = fopen(path, "w");
+
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+	free(path);
+}
+
+/* A directory of state files loads as one state; duplicates across files are named. */
+static void
+test_directory_source(void **unused)
+{
+	char dir[] = "/tmp/kcops-statedir-XXXXXX";
+	struct kc_state *st;
+	struct kc_state_plan *p;
+	struct kc_err err;
+	struct kc_buf b;
+	json_t *live = json_object(), *dj;
+	char *expect;
+
+	(void)unused;
+	assert_non_null(mkdtemp(dir));
+	put_file(dir, "a.json", "{\"version\": 1, \"defaults\": {\"config\": {\"connector.class\": "
+	    "\"X\"}},\n \"connectors\": [{\"name\": \"one\"}, {\"name\": \"two\"}]}\n");
+	put_file(dir, "b.json", "{\"version\": 1,\n \"connectors\": [\n"
+	    "  {\"name\": \"three\", \"config\": {\"connector.class\": \"Y\"}}],\n"
+	    " \"prune\": {\"match\": [\"tmp-*\"]}}\n");
+	put_file(dir, "notes.txt", "not a state file");
+	kc_err_clear(&err);
+	st = kc_state_load(dir, NULL, &err);
+	assert_non_null(st);
+	assert_int_equal(kc_state_ndiags(st), 0);
+	assert_int_equal(kc_state_count(st), 3);
+	assert_non_null(strstr(kc_state_connector(st, 2)->file, "/b.json"));
+	json_object_set_new(live, "tmp-1", json_pack("{s:o, s:{s:s, s:{s:s}}}", "status",
+	    fake_status("tmp-1", "RUNNING"), "info", "name", "tmp-1", "config", "connector.class",
+	    "X"));
+	p = kc_state_plan_new(st, live, NULL, &err);
+	assert_non_null(p);
+	assert_int_equal(kc_state_plan_count_action(p, KC_STATE_CREATE), 3);
+	assert_int_equal(kc_state_plan_count_action(p, KC_STATE_DELETE), 1);
+	kc_state_plan_free(p);
+	kc_state_free(st);
+
+	/* a duplicate across files and an error inside one file, each named by its file */
+	put_file(dir, "c.json", "{\"version\": 1,\n \"connectors\": [\n"
+	    "  {\"name\": \"two\", \"config\": {\"connector.class\": \"Y\"}},\n"
+	    "  {\"name\": \"four\", \"stat\": \"paused\", \"config\": {\"connector.class\": \"Y\"}}]}\n");
+	st = kc_state_load(dir, NULL, &err);
+	assert_int_equal(kc_state_ndiags(st), 2);
+	kc_buf_init(&b);
+	kc_state_diags_text(st, &b);
+	expect = kc_xasprintf("%s/c.json: /connectors/1/stat: unknown field \"stat\" in a connector "
+	    "(did you mean \"state\"?) (line 4)\n%s/c.json: /connectors/0/name: duplicate connector "
+	    "name \"two\" (first in %s/a.json at /connectors/1) (line 3)\n", dir, dir, dir);
+	assert_string_equal(kc_buf_str(&b), expect);
+	dj = kc_state_diags_json(st);
+	assert_non_null(strstr(kc_json_str(json_array_get(dj, 0), "file"), "/c.json"));
+	json_decref(dj);
+	free(expect);
+	kc_buf_free(&b);
+	kc_state_free(st);
+
+	/* an empty directory is an error, not an empty state */
+	char *sub = kc_xasprintf("%s/empty", dir);
+	assert_int_equal(mkdir(sub, 0700), 0);
+	kc_err_clear(&err);
+	assert_null(kc_state_load(sub, NULL, &err));
+	assert_non_null(strstr(err.msg, "no *.json state files"));
+	rmdir(sub);
+	free(sub);
+	const char *names[] = { "a.json", "b.json", "c.json", "notes.txt" };
+	for (size_t i = 0; i < KC_NITEMS(names); i++) {
+		char *path = kc_xasprintf("%s/%s", dir, names[i]);
+		unlink(path);
+		free(path);
+	}
+	rmdir(dir);
+	json_decref(live);
+}
+
 /* A byte-order mark, an empty file and a file of NULs. */
 static void
 test_odd_bytes(void **unused)
@@ -983,6 +1069,7 @@ main(void)
 		cmocka_unit_test(test_export_roundtrip),
 		cmocka_unit_test(test_codecs),
 		cmocka_unit_test(test_sources),
+		cmocka_unit_test(test_directory_source),
 		cmocka_unit_test(test_odd_bytes),
 		cmocka_unit_test(test_truncations),
 		cmocka_unit_test(test_mutations),
