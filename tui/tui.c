@@ -25,6 +25,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include "kc_client_int.h"
 #include "kc_json.h"
 #include "kc_text.h"
 #include "kc_util.h"
@@ -226,11 +227,12 @@ req_done(struct kc_client *c, struct kc_resp *resp, const struct kc_err *err, vo
 	free(r);
 }
 
-int
-tui_submit(struct tui_app *app, const char *method, const char *path, const json_t *body,
-    kc_client_cb cb, void *arg)
+static int
+submit(struct tui_app *app, const char *method, const char *path, const json_t *body,
+    kc_client_cb cb, void *arg, int raw)
 {
 	struct tui_req *r;
+	int rc;
 
 	if (app->client == NULL)
 		return -1;
@@ -242,12 +244,29 @@ tui_submit(struct tui_app *app, const char *method, const char *path, const json
 	if (app->reqs != NULL)
 		app->reqs->prev = r;
 	app->reqs = r;
-	if (kc_client_submit(app->client, method, path, body, req_done, r) != 0) {
+	/* the raw form leaves parsing to the caller (the listing is parsed off this thread) */
+	rc = raw ? kc_client_submit_raw(app->client, method, path, req_done, r) :
+	    kc_client_submit(app->client, method, path, body, req_done, r);
+	if (rc != 0) {
 		req_unlink(r);
 		free(r);
 		return -1;
 	}
 	return 0;
+}
+
+int
+tui_submit(struct tui_app *app, const char *method, const char *path, const json_t *body,
+    kc_client_cb cb, void *arg)
+{
+	return submit(app, method, path, body, cb, arg, 0);
+}
+
+int
+tui_submit_raw(struct tui_app *app, const char *method, const char *path, kc_client_cb cb,
+    void *arg)
+{
+	return submit(app, method, path, NULL, cb, arg, 1);
 }
 
 /* The client is gone: every outstanding callback runs once with a "cancelled" error. */
@@ -310,40 +329,63 @@ info_done(struct kc_client *c, struct kc_resp *resp, const struct kc_err *err, v
 	app->dirty = 1;
 }
 
+/* A listing handed to a helper thread: parsed there (the loop thread never parses), the rows
+ * come back through tui_post(). */
+struct listing_job {
+	struct tui_app		*app;
+	char			*text;		/* the raw answer (kept as app->live_text) */
+	size_t			 len;
+	struct tui_conn		*rows;
+	size_t			 nrows;
+	char			*error;
+	int64_t			 parse_us;
+	pthread_t		 thread;
+	int			 joined;
+	unsigned int		 gen;		/* app->conn_gen when submitted */
+};
+
 static void
-listing_done(struct kc_client *c, struct kc_resp *resp, const struct kc_err *err, void *arg)
+listing_free(struct listing_job *j)
 {
-	struct tui_app *app = arg;
+	tui_rows_free(j->rows, j->nrows);
+	free(j->text);
+	free(j->error);
+	free(j);
+}
+
+/* On the loop thread: install the rows the helper built. */
+static void
+listing_apply(struct tui_app *app, void *arg)
+{
+	struct listing_job *j = arg;
 	struct tui_view *base = app->nviews > 0 ? app->views[0] : NULL;
 	const char *keep = NULL;
-	char *keep_copy = NULL;
-	struct kc_err perr;
-	int64_t t0, t1;
+	char *keep_copy;
+	int64_t t0 = kc_wall_us();
 
-	(void)c;
-	app->list_inflight = 0;
-	app->dirty = 1;
-	if (err != NULL || resp->json == NULL) {
-		free(app->fetch_error);
-		if (err != NULL)
-			app->fetch_error = kc_text_sanitize(err->msg[0] ? err->msg :
-			    "request failed", 0);
-		else
-			app->fetch_error = kc_xstrdup("the listing is not JSON");
-		stats_line(app, "fetch-error %s\n", app->fetch_error);
+	if (!j->joined)
+		pthread_join(j->thread, NULL);
+	if (j->gen != app->conn_gen) {
+		/* fetched from a context that is gone */
+		listing_free(j);
 		return;
 	}
-	t0 = kc_wall_us();
+	app->listing_job = NULL;
+	app->list_inflight = 0;
+	app->dirty = 1;
+	if (j->error != NULL || app->client == NULL) {
+		free(app->fetch_error);
+		app->fetch_error = kc_text_sanitize(j->error ? j->error : "cancelled", 0);
+		stats_line(app, "fetch-error %s\n", app->fetch_error);
+		listing_free(j);
+		return;
+	}
 	if (base != NULL && base->ops->selected != NULL)
 		keep = base->ops->selected(app, base);
 	keep_copy = kc_xstrdup(keep);
-	kc_err_clear(&perr);
-	if (tui_model_load(&app->model, resp->json, &perr) != 0) {
-		free(app->fetch_error);
-		app->fetch_error = kc_text_sanitize(perr.msg, 0);
-		free(keep_copy);
-		return;
-	}
+	tui_model_replace(&app->model, j->rows, j->nrows);
+	j->rows = NULL;
+	j->nrows = 0;
 	if (base != NULL && keep_copy != NULL) {
 		long i = tui_model_find(&app->model, keep_copy);
 
@@ -351,16 +393,85 @@ listing_done(struct kc_client *c, struct kc_resp *resp, const struct kc_err *err
 			base->cursor = i;
 	}
 	free(keep_copy);
-	json_decref(app->live);
-	app->live = json_incref(resp->json);
+	free(app->live_text);
+	app->live_text = j->text;
+	app->live_len = j->len;
+	j->text = NULL;
 	free(app->fetch_error);
 	app->fetch_error = NULL;
 	app->last_ok_ms = kc_mono_ms();
 	app->fetches++;
-	t1 = kc_wall_us();
-	stats_line(app, "fetch %llu rows=%zu bytes=%zu latency_ms=%lld load_us=%lld\n",
-	    (unsigned long long)app->fetches, app->model.nrows, resp->len,
-	    (long long)(app->last_ok_ms - app->list_sent_ms), (long long)(t1 - t0));
+	stats_line(app, "fetch %llu rows=%zu bytes=%zu latency_ms=%lld parse_us=%lld "
+	    "load_us=%lld\n", (unsigned long long)app->fetches, app->model.nrows, app->live_len,
+	    (long long)(app->list_recv_ms - app->list_sent_ms), (long long)j->parse_us,
+	    (long long)(kc_wall_us() - t0));
+	listing_free(j);
+}
+
+static void *
+listing_thread(void *arg)
+{
+	struct listing_job *j = arg;
+	struct kc_connector_list *l;
+	struct kc_err err;
+	int64_t t0 = kc_wall_us();
+
+	kc_err_clear(&err);
+	l = kc_connector_list_parse(j->text, j->len, &err);
+	if (l != NULL) {
+		tui_rows_from_list(l, &j->rows, &j->nrows);
+		kc_connector_list_free(l);
+	} else {
+		/* a worker older than 2.3 answers a plain array of names */
+		json_t *names = json_loadb(j->text, j->len, 0, NULL);
+		struct tui_model tmp;
+
+		if (json_is_array(names)) {
+			tui_model_init(&tmp);
+			tui_model_load_names(&tmp, names, &err);
+			j->rows = tmp.rows;
+			j->nrows = tmp.nrows;
+			tmp.rows = NULL;
+			tmp.nrows = 0;
+			tui_model_free(&tmp);
+		} else
+			j->error = kc_xasprintf("connector listing: %s", err.msg[0] ? err.msg :
+			    "not the expected JSON");
+		json_decref(names);
+	}
+	j->parse_us = kc_wall_us() - t0;
+	tui_post(j->app, listing_apply, j);
+	return NULL;
+}
+
+static void
+listing_done(struct kc_client *c, struct kc_resp *resp, const struct kc_err *err, void *arg)
+{
+	struct tui_app *app = arg;
+	struct listing_job *j;
+
+	(void)c;
+	app->list_recv_ms = kc_mono_ms();
+	app->dirty = 1;
+	if (err != NULL || resp == NULL || resp->body == NULL) {
+		app->list_inflight = 0;
+		free(app->fetch_error);
+		app->fetch_error = kc_text_sanitize(err != NULL && err->msg[0] ? err->msg :
+		    "request failed", 0);
+		stats_line(app, "fetch-error %s\n", app->fetch_error);
+		return;
+	}
+	j = kc_xcalloc(1, sizeof(*j));
+	j->app = app;
+	j->text = kc_xstrndup(resp->body, resp->len);
+	j->len = resp->len;
+	j->gen = app->conn_gen;
+	if (pthread_create(&j->thread, NULL, listing_thread, j) != 0) {
+		app->list_inflight = 0;
+		listing_free(j);
+		return;
+	}
+	app->listing_job = j;	/* list_inflight stays set until it is applied */
 }
 
 void
@@ -368,7 +479,7 @@ tui_fetch_now(struct tui_app *app)
 {
 	if (app->client == NULL || app->list_inflight)
 		return;
-	if (tui_submit(app, "GET", LISTING_PATH, NULL, listing_done, app) == 0) {
+	if (tui_submit_raw(app, "GET", LISTING_PATH, listing_done, app) == 0) {
 		app->list_inflight = 1;
 		app->list_sent_ms = kc_mono_ms();
 	}
@@ -427,8 +538,16 @@ drop_connection(struct tui_app *app)
 	app->ctx = NULL;
 	tui_model_free(&app->model);
 	tui_model_init(&app->model);
-	json_decref(app->live);
-	app->live = NULL;
+	if (app->listing_job != NULL) {
+		/* its result is posted; run_posts() or the next loop pass applies and frees it */
+		pthread_join(app->listing_job->thread, NULL);
+		app->listing_job->joined = 1;
+		app->listing_job = NULL;
+	}
+	app->conn_gen++;
+	free(app->live_text);
+	app->live_text = NULL;
+	app->live_len = 0;
 	app->list_inflight = app->info_inflight = 0;
 	app->last_ok_ms = 0;
 	free(app->version);
@@ -839,6 +958,7 @@ app_free(struct tui_app *app)
 	/* finish what helper threads posted, then cancel what is still in flight */
 	run_posts(app);
 	drop_connection(app);
+	run_posts(app);		/* a listing parsed meanwhile is dropped here */
 	tui_dialog_cancel(app);
 	while (app->nviews > 0)
 		view_free(app, app->views[--app->nviews]);

@@ -95,7 +95,11 @@ struct tui_app {
 
 	/* the connectors snapshot */
 	struct tui_model	 model;
-	json_t			*live;		/* last good expanded listing (new ref) */
+	char			*live_text;	/* last good listing, raw JSON text */
+	size_t			 live_len;
+	struct listing_job	*listing_job;	/* being parsed by a helper thread */
+	int64_t			 list_recv_ms;
+	unsigned int		 conn_gen;	/* bumped when the client is replaced */
 	int			 list_inflight;
 	int64_t			 list_sent_ms;
 	int64_t			 last_ok_ms;	/* mono ms of the last good listing, 0 none */
@@ -148,6 +152,9 @@ struct tui_post {
  * or with resp NULL and err "cancelled" when the client goes away (context switch, quit). */
 int tui_submit(struct tui_app *app, const char *method, const char *path, const json_t *body,
     kc_client_cb cb, void *arg);
+/* The same without JSON parsing: resp->body only. */
+int tui_submit_raw(struct tui_app *app, const char *method, const char *path, kc_client_cb cb,
+    void *arg);
 void tui_post(struct tui_app *app, void (*fn)(struct tui_app *, void *), void *arg);
 void tui_msg(struct tui_app *app, enum tui_msg_kind kind, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

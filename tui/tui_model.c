@@ -5,9 +5,12 @@
 #include <string.h>
 #include <strings.h>
 
+#include "kc_client.h"
 #include "kc_json.h"
 #include "kc_text.h"
 #include "kc_util.h"
+
+static void replace_rows(struct tui_model *m, struct tui_conn *rows, size_t n);
 
 static const char *const col_names[TUI_COL_COUNT] = {
 	"NAME", "TYPE", "STATE", "TASKS", "WORKER", "LAG"
@@ -36,6 +39,16 @@ conn_free(struct tui_conn *c)
 	free(c->klass);
 }
 
+void
+tui_rows_free(struct tui_conn *rows, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		conn_free(&rows[i]);
+	free(rows);
+}
+
 static void
 rows_free(struct tui_conn *rows, size_t n)
 {
@@ -62,7 +75,11 @@ tui_model_free(struct tui_model *m)
 static char *
 san(const char *s)
 {
-	return kc_text_sanitize(s != NULL ? s : "", 0);
+	if (s == NULL)
+		return kc_xstrdup("");
+	if (kc_text_is_clean(s, 0))
+		return kc_xstrdup(s);
+	return kc_text_sanitize(s, 0);
 }
 
 int
@@ -138,6 +155,37 @@ count(struct tui_model *m)
 		if (i == 0 || strcmp(workers[i], workers[i - 1]) != 0)
 			m->n_workers++;
 	free(workers);
+}
+
+void
+tui_rows_from_list(const struct kc_connector_list *l, struct tui_conn **rowsp, size_t *np)
+{
+	struct tui_conn *rows = kc_xcalloc(l->n + 1, sizeof(*rows));
+	size_t i;
+
+	for (i = 0; i < l->n; i++) {
+		const struct kc_connector_view *v = &l->v[i];
+		struct tui_conn *c = &rows[i];
+
+		c->name = kc_xstrdup(v->name);
+		c->dname = san(v->name);
+		c->type = san(v->type != NULL ? v->type : "?");
+		c->state = san(v->state != NULL ? v->state : "UNKNOWN");
+		c->worker = san(v->worker_id);
+		c->klass = san(v->class_name);
+		c->ntasks = (int)v->ntasks;
+		c->nrunning = v->tasks_running;
+		c->nfailed = v->tasks_failed;
+		c->lag = -1;
+	}
+	*rowsp = rows;
+	*np = l->n;
+}
+
+void
+tui_model_replace(struct tui_model *m, struct tui_conn *rows, size_t n)
+{
+	replace_rows(m, rows, n);
 }
 
 static void

@@ -63,6 +63,13 @@ void tui_model_free(struct tui_model *m);
 int tui_model_load(struct tui_model *m, const json_t *expanded, struct kc_err *err);
 /* Same from a plain array of names (old Connect without expand): rows with unknown state. */
 int tui_model_load_names(struct tui_model *m, const json_t *names, struct kc_err *err);
+struct kc_connector_list;
+/* Rows from a parsed listing (thread-safe: touches no model). *rows is a new array the caller
+ * hands to tui_model_replace() or frees with tui_rows_free(). */
+void tui_rows_from_list(const struct kc_connector_list *l, struct tui_conn **rows, size_t *n);
+void tui_rows_free(struct tui_conn *rows, size_t n);
+/* Install rows (taking them): marks and lag carry over by name; counts and order rebuilt. */
+void tui_model_replace(struct tui_model *m, struct tui_conn *rows, size_t n);
 /* Set the filter: a POSIX extended regex, case-insensitive; a leading '!' inverts it. NULL or
  * "" clears. Returns -1 with err on a bad regex (the old filter stays). */
 int tui_model_set_filter(struct tui_model *m, const char *filter, struct kc_err *err);

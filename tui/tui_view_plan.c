@@ -60,7 +60,8 @@ planv_unref(struct planv *p)
 struct plan_job {
 	struct planv		*p;
 	char			*path;
-	json_t			*live;
+	char			*live_text;
+	size_t			 live_len;
 	struct kc_state_plan	*plan;
 	char			*text;
 	int			 ok;
@@ -95,7 +96,7 @@ plan_posted(struct tui_app *app, void *arg)
 	kc_state_plan_free(j->plan);
 	free(j->text);
 	free(j->path);
-	json_decref(j->live);
+	free(j->live_text);
 	free(j);
 	planv_unref(p);
 }
@@ -118,8 +119,11 @@ plan_thread(void *arg)
 		kc_buf_printf(&b, "The state file has errors:\n\n");
 		kc_state_diags_text(st, &b);
 	} else {
+		json_t *live = kc_json_parse(j->live_text, j->live_len, 0, &err);
+
 		memset(&o, 0, sizeof(o));
-		j->plan = kc_state_plan_new(st, j->live, &o, &err);
+		j->plan = live == NULL ? NULL : kc_state_plan_new(st, live, &o, &err);
+		json_decref(live);
 		if (j->plan == NULL)
 			kc_buf_printf(&b, "%s\n", err.msg);
 		else {
@@ -148,7 +152,7 @@ start_plan(struct tui_app *app, struct planv *p)
 		p->dirty = 1;
 		return;
 	}
-	if (app->live == NULL) {
+	if (app->live_text == NULL) {
 		p->phase = PH_LOADING;
 		free(p->text);
 		p->text = kc_xstrdup("Waiting for the connector listing...");
@@ -158,13 +162,14 @@ start_plan(struct tui_app *app, struct planv *p)
 	j = kc_xcalloc(1, sizeof(*j));
 	j->p = p;
 	j->path = kc_xstrdup(app->state_path);
-	j->live = json_deep_copy(app->live);
+	j->live_text = kc_xstrndup(app->live_text, app->live_len);
+	j->live_len = app->live_len;
 	p->refs++;
 	p->phase = PH_LOADING;
 	if (pthread_create(&p->thread, NULL, plan_thread, j) != 0) {
 		p->refs--;
 		free(j->path);
-		json_decref(j->live);
+		free(j->live_text);
 		free(j);
 		tui_msg(app, TUI_MSG_ERROR, "cannot start planning");
 		return;

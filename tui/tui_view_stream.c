@@ -126,8 +126,14 @@ parse_exchange(struct exrow *r, const json_t *e)
 
 		localtime_r(&sec, &tm);
 		strftime(r->time, sizeof(r->time), "%H:%M:%S", &tm);
-	} else
-		snprintf(r->time, sizeof(r->time), "-");
+	} else {
+		/* no time in the summary: when it reached the console */
+		time_t now = time(NULL);
+		struct tm tm;
+
+		localtime_r(&now, &tm);
+		strftime(r->time, sizeof(r->time), "%H:%M:%S", &tm);
+	}
 	r->method = kc_text_sanitize(json_string_value(pick(e, m_names)) ?
 	    json_string_value(pick(e, m_names)) : "?", 0);
 	r->url = kc_text_sanitize(json_string_value(pick(e, u_names)), 0);
@@ -184,8 +190,9 @@ ex_done(struct kc_client *c, struct kc_resp *resp, const struct kc_err *err, voi
 		unsigned long long next = (unsigned long long)num(json_object_get(resp->json,
 		    "next"), 0);
 
-		if (next > 0)
-			x->since = next - 1 > x->since ? next - 1 : x->since;
+		/* the worker's "next" is the seq to pass as since */
+		if (next > x->since)
+			x->since = next;
 	}
 	x->app->dirty = 1;
 	ex_poll(x->app, x);
