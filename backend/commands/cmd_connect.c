@@ -8,6 +8,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <regex.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -248,36 +249,214 @@ task_cell(struct kc_cmd_tab *t, const struct kc_cmd_io *io, const struct kc_conn
 		kc_cmd_tab_cellf(t, NULL, "%d/%zu", v->tasks_running, v->ntasks);
 }
 
-/* One connector as the stable JSON shape of `get connectors -o json`. */
-static json_t *
-view_json(const struct kc_cmd_env *env, const struct kc_connector_view *v)
+/* The JSON emitter's output buffer: flushed to the stream in 64 KiB blocks. */
+struct obuf {
+	FILE	*out;
+	size_t	 len;
+	char	 data[65536];
+};
+
+static void
+ob_flush(struct obuf *o)
 {
-	json_t *o = json_object(), *tasks = json_array();
+	if (o->len > 0)
+		fwrite(o->data, 1, o->len, o->out);
+	o->len = 0;
+}
+
+static inline void
+ob_put(struct obuf *o, const char *s, size_t n)
+{
+	if (o->len + n > sizeof o->data) {
+		ob_flush(o);
+		if (n > sizeof o->data) {
+			fwrite(s, 1, n, o->out);
+			return;
+		}
+	}
+	memcpy(o->data + o->len, s, n);
+	o->len += n;
+}
+
+static inline void
+ob_c(struct obuf *o, char c)
+{
+	if (o->len == sizeof o->data)
+		ob_flush(o);
+	o->data[o->len++] = c;
+}
+
+#define OB_LIT(o, lit) ob_put((o), (lit), sizeof(lit) - 1)
+
+/* Bytes copied as they are into a JSON string: printable ASCII except '"' and '\\'. */
+static unsigned char plain_ascii[256];
+
+static void
+plain_ascii_init(void)
+{
+	int c;
+
+	for (c = 0x20; c < 0x7f; c++)
+		plain_ascii[c] = c != '"' && c != '\\';
+}
+
+/* Append s as a JSON string: escapes, and U+FFFD for bytes that are not UTF-8. */
+static void
+json_str(struct obuf *b, const char *s)
+{
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char *p = (const unsigned char *)s, *run;
+
+	ob_c(b, '"');
+	for (;;) {
+		run = p;
+		while (plain_ascii[*p])
+			p++;
+		if (p > run)
+			ob_put(b, (const char *)run, (size_t)(p - run));
+		if (*p == '\0')
+			break;
+		if (*p == '"' || *p == '\\') {
+			ob_c(b, '\\');
+			ob_c(b, (char)*p++);
+		} else if (*p < 0x20) {
+			switch (*p) {
+			case '\n': OB_LIT(b, "\\n"); break;
+			case '\t': OB_LIT(b, "\\t"); break;
+			case '\r': OB_LIT(b, "\\r"); break;
+			default:
+				OB_LIT(b, "\\u00");
+				ob_c(b, hex[*p >> 4]);
+				ob_c(b, hex[*p & 15]);
+			}
+			p++;
+		} else {
+			/* A UTF-8 sequence: copied when well-formed. */
+			size_t n = *p >= 0xF0 && *p <= 0xF4 ? 4 : *p >= 0xE0 && *p <= 0xEF ? 3 :
+			    *p >= 0xC2 && *p <= 0xDF ? 2 : 0, i;
+			for (i = 1; i < n; i++)
+				if ((p[i] & 0xC0) != 0x80)
+					n = 0;
+			if (n == 0) {
+				OB_LIT(b, "\\ufffd");
+				p++;
+			} else {
+				ob_put(b, (const char *)p, n);
+				p += n;
+			}
+		}
+	}
+	ob_c(b, '"');
+}
+
+/* `,\n<indent>"key": "value"` (no comma when first). */
+static void
+json_kv(struct obuf *b, const char *indent, int first, const char *k, const char *v)
+{
+	if (!first)
+		ob_c(b, ',');
+	ob_c(b, '\n');
+	ob_put(b, indent, strlen(indent));
+	json_str(b, k);
+	OB_LIT(b, ": ");
+	if (v == NULL)
+		OB_LIT(b, "null");
+	else
+		json_str(b, v);
+}
+
+/* kc_cmd_is_secret_key, memoised: the same few keys repeat in every connector. */
+struct secret_memo {
+	char	*key[512];
+	char	 val[512];
+};
+
+static int
+secret_key(struct secret_memo *m, const char *key)
+{
+	uint32_t h = 2166136261u;
+	const char *p;
+	size_t i, n;
+
+	for (p = key; *p != '\0'; p++)
+		h = (h ^ (unsigned char)*p) * 16777619u;
+	for (n = 0, i = h & 511; n < 512; n++, i = (i + 1) & 511) {
+		if (m->key[i] == NULL) {
+			m->key[i] = kc_xstrdup(key);
+			m->val[i] = (char)kc_cmd_is_secret_key(key);
+			return m->val[i];
+		}
+		if (strcmp(m->key[i], key) == 0)
+			return m->val[i];
+	}
+	return kc_cmd_is_secret_key(key);	/* table full */
+}
+
+static void
+secret_memo_free(struct secret_memo *m)
+{
 	size_t i;
 
-	json_object_set_new(o, "name", json_string(v->name));
-	json_object_set_new(o, "type", json_string(v->type));
-	json_object_set_new(o, "state", json_string(v->state));
-	json_object_set_new(o, "health", json_string(kc_health_name(v->health)));
-	json_object_set_new(o, "worker_id", json_string(v->worker_id));
-	json_object_set_new(o, "class", json_string(v->class_name));
+	for (i = 0; i < 512; i++)
+		free(m->key[i]);
+}
+
+/* One connector in the stable shape of `get connectors -o json`, pretty-printed like
+ * jansson's JSON_INDENT(2) inside the top-level array. Written directly from the model
+ * (no intermediate JSON tree: this is the hot path for thousands of connectors). */
+static void
+view_json(const struct kc_cmd_env *env, const struct kc_connector_view *v, struct obuf *b,
+    struct secret_memo *memo)
+{
+	size_t i;
+	char num[32];
+	int n;
+
+	OB_LIT(b, "  {");
+	json_kv(b, "    ", 1, "name", v->name);
+	json_kv(b, "    ", 0, "type", v->type);
+	json_kv(b, "    ", 0, "state", v->state);
+	json_kv(b, "    ", 0, "health", kc_health_name(v->health));
+	json_kv(b, "    ", 0, "worker_id", v->worker_id);
+	json_kv(b, "    ", 0, "class", v->class_name);
 	if (v->trace != NULL)
-		json_object_set_new(o, "trace", json_string(v->trace));
+		json_kv(b, "    ", 0, "trace", v->trace);
+	OB_LIT(b, ",\n    \"tasks\": [");
 	for (i = 0; i < v->ntasks; i++) {
-		const struct kc_task_view *tv = &v->tasks[i];
-		json_t *t = json_pack("{si ss ss}", "id", tv->id, "state", tv->state,
-		    "worker_id", tv->worker_id);
-		if (tv->trace != NULL)
-			json_object_set_new(t, "trace", json_string(tv->trace));
-		json_array_append_new(tasks, t);
+		const struct kc_task_view *t = &v->tasks[i];
+		if (i > 0)
+			ob_c(b, ',');
+		OB_LIT(b, "\n      {\n        \"id\": ");
+		n = snprintf(num, sizeof num, "%d", t->id);
+		ob_put(b, num, (size_t)n);
+		json_kv(b, "        ", 0, "state", t->state);
+		json_kv(b, "        ", 0, "worker_id", t->worker_id);
+		if (t->trace != NULL)
+			json_kv(b, "        ", 0, "trace", t->trace);
+		OB_LIT(b, "\n      }");
 	}
-	json_object_set_new(o, "tasks", tasks);
-	if (v->config != NULL)
-		json_object_set_new(o, "config", env->io->show_secrets ?
-		    json_incref((json_t *)v->config) : kc_cmd_mask_config(v->config));
+	if (v->ntasks > 0)
+		OB_LIT(b, "\n    ]");
 	else
-		json_object_set_new(o, "config", json_null());
-	return o;
+		ob_c(b, ']');
+	OB_LIT(b, ",\n    \"config\": ");
+	if (!v->has_config) {
+		OB_LIT(b, "null");
+	} else if (v->nconfig == 0) {
+		OB_LIT(b, "{}");
+	} else {
+		ob_c(b, '{');
+		for (i = 0; i < v->nconfig; i++) {
+			const char *val = v->config_vals[i];
+			if (!env->io->show_secrets && val != NULL && *val != '\0' &&
+			    !(val[0] == '$' && val[1] == '{') &&
+			    secret_key(memo, v->config_keys[i]))
+				val = "********";
+			json_kv(b, "      ", i == 0, v->config_keys[i], val);
+		}
+		OB_LIT(b, "\n    }");
+	}
+	OB_LIT(b, "\n  }");
 }
 
 /* First line of a trace. */
@@ -297,20 +476,15 @@ static struct kc_connector_list *
 load_list(struct kc_cmd_env *env)
 {
 	struct kc_client *c = kc_cmd_client(env);
-	struct kc_err err;
-	json_t *doc;
 	struct kc_connector_list *l;
+	struct kc_err err;
 
 	if (c == NULL)
 		return NULL;
 	kc_err_clear(&err);
-	doc = kc_client_list_expanded(c, &err);
-	if (doc == NULL) {
+	l = kc_client_list(c, &err);
+	if (l == NULL)
 		kc_cmd_fail(env, "listing connectors", &err);
-		return NULL;
-	}
-	l = kc_connector_list_new(doc);
-	json_decref(doc);
 	return l;
 }
 
@@ -323,8 +497,10 @@ get_connectors(struct kc_cmd_env *env, const struct kc_cmd *self, const struct s
 	struct kc_cmd_tab *t = NULL;
 	struct kc_cmd_io *io = env->io;
 	json_t *arr = NULL;
+	struct obuf *jb = NULL;
+	struct secret_memo *memo = NULL;
 	size_t i, j, shown = 0;
-	int wide = io->fmt == KC_FMT_WIDE;
+	int wide = io->fmt == KC_FMT_WIDE, json_out = 0;
 
 	(void)self;
 	if (compile_res(env, s, res) != 0)
@@ -340,8 +516,16 @@ get_connectors(struct kc_cmd_env *env, const struct kc_cmd *self, const struct s
 			    "'\n");
 		}
 	}
-	if (io->fmt == KC_FMT_JSON)
+	if (io->fmt == KC_FMT_JSON && tasks_view) {
 		arr = json_array();
+	} else if (io->fmt == KC_FMT_JSON) {
+		json_out = 1;
+		plain_ascii_init();
+		jb = kc_xmalloc(sizeof *jb);
+		jb->out = io->out;
+		jb->len = 0;
+		memo = kc_xcalloc(1, sizeof *memo);
+	}
 	else if (io->fmt != KC_FMT_NAMES) {
 		if (tasks_view)
 			t = wide ? kc_cmd_tab_new(5, "CONNECTOR", "TASK", "STATE", "WORKER", "TRACE") :
@@ -386,8 +570,12 @@ get_connectors(struct kc_cmd_env *env, const struct kc_cmd *self, const struct s
 			}
 			continue;
 		}
-		if (arr != NULL) {
-			json_array_append_new(arr, view_json(env, v));
+		if (json_out) {
+			if (shown > 1)
+				OB_LIT(jb, ",\n");
+			else
+				OB_LIT(jb, "[\n");
+			view_json(env, v, jb, memo);
 		} else if (t == NULL) {
 			put_clean(io->out, "", v->name, "\n");
 		} else {
@@ -411,7 +599,16 @@ get_connectors(struct kc_cmd_env *env, const struct kc_cmd *self, const struct s
 			}
 		}
 	}
-	if (arr != NULL) {
+	if (json_out) {
+		if (shown > 0)
+			OB_LIT(jb, "\n]\n");
+		else
+			OB_LIT(jb, "[]\n");
+		ob_flush(jb);
+		secret_memo_free(memo);
+		free(memo);
+		free(jb);
+	} else if (arr != NULL) {
 		json_dumpf(arr, io->out, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 		fputc('\n', io->out);
 		json_decref(arr);
@@ -422,7 +619,6 @@ get_connectors(struct kc_cmd_env *env, const struct kc_cmd *self, const struct s
 			fprintf(io->err, "No %s found.\n", tasks_view ? "tasks" : "connectors");
 		kc_cmd_tab_free(t);
 	}
-	(void)shown;
 	kc_connector_list_free(l);
 	free_res(s, res);
 	return KC_EXIT_OK;

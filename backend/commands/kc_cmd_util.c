@@ -247,6 +247,7 @@ struct kc_cmd_tab {
 	size_t		 nrows;	/* including the header */
 	size_t		 cap;
 	char		**cells;	/* nrows * ncols, sanitised */
+	size_t		*widths;	/* display width of each cell */
 	const char	**colors;
 	size_t		 fill;		/* cells filled in the current row */
 };
@@ -269,19 +270,33 @@ kc_cmd_tab_new(size_t ncols, ...)
 void
 kc_cmd_tab_cell(struct kc_cmd_tab *t, const char *text, const char *color)
 {
+	const unsigned char *p;
 	size_t idx;
 
 	if (t->fill == 0) {
 		if (t->nrows == t->cap) {
 			t->cap = t->cap ? t->cap * 2 : 64;
 			t->cells = kc_xrealloc(t->cells, t->cap * t->ncols * sizeof *t->cells);
+			t->widths = kc_xrealloc(t->widths, t->cap * t->ncols * sizeof *t->widths);
 			t->colors = kc_xrealloc(t->colors, t->cap * t->ncols * sizeof *t->colors);
 		}
 		t->nrows++;
 	}
 	idx = (t->nrows - 1) * t->ncols + t->fill;
-	t->cells[idx] = kc_text_is_clean(text != NULL ? text : "", 0) ?
-	    kc_xstrdup(text != NULL ? text : "") : kc_text_sanitize(text, 0);
+	if (text == NULL)
+		text = "";
+	/* Printable ASCII (the usual case) is clean and one column per byte. */
+	for (p = (const unsigned char *)text; *p >= 0x20 && *p < 0x7f; p++)
+		;
+	if (*p == '\0') {
+		size_t n = (size_t)(p - (const unsigned char *)text);
+		t->cells[idx] = kc_xmalloc(n + 1);
+		memcpy(t->cells[idx], text, n + 1);
+		t->widths[idx] = n;
+	} else {
+		t->cells[idx] = kc_text_sanitize(text, 0);
+		t->widths[idx] = kc_text_width(t->cells[idx]);
+	}
 	t->colors[idx] = color;
 	if (++t->fill == t->ncols)
 		t->fill = 0;
@@ -325,7 +340,7 @@ kc_cmd_tab_print(struct kc_cmd_tab *t, struct kc_cmd_io *io)
 
 	for (r = 0; r < t->nrows; r++)
 		for (c = 0; c < t->ncols; c++) {
-			size_t x = kc_text_width(t->cells[r * t->ncols + c]);
+			size_t x = t->widths[r * t->ncols + c];
 			if (x > w[c])
 				w[c] = x;
 		}
@@ -340,8 +355,8 @@ kc_cmd_tab_print(struct kc_cmd_tab *t, struct kc_cmd_io *io)
 			if (colored)
 				fputs("\033[0m", out);
 			if (c + 1 < t->ncols && !rest_empty(t, r, c + 1))
-				for (i = kc_text_width(s); i < w[c] + 2; i++)
-					fputc(' ', out);
+				for (i = t->widths[r * t->ncols + c]; i < w[c] + 2; i++)
+					putc(' ', out);
 		}
 		fputc('\n', out);
 	}
@@ -358,6 +373,7 @@ kc_cmd_tab_free(struct kc_cmd_tab *t)
 	for (i = 0; i < t->nrows * t->ncols; i++)
 		free(t->cells[i]);
 	free(t->cells);
+	free(t->widths);
 	free(t->colors);
 	free(t);
 }

@@ -35,6 +35,7 @@ struct kc_req {
 	kc_client_cb	 cb;
 	void		*arg;
 	void		(*drop)(void *);
+	int		 raw;		/* do not parse the answer as JSON */
 	CURL		*easy;
 	struct kc_buf	 rbuf;
 	size_t		 url_idx;
@@ -306,6 +307,17 @@ kc_client_submit(struct kc_client *c, const char *method, const char *path, cons
     kc_client_cb cb, void *arg)
 {
 	return kc_client_submit_drop(c, method, path, body, cb, arg, NULL);
+}
+
+/* Queue a request whose answer stays text. */
+int
+kc_client_submit_raw(struct kc_client *c, const char *method, const char *path,
+    kc_client_cb cb, void *arg)
+{
+	if (kc_client_submit_drop(c, method, path, NULL, cb, arg, NULL) != 0)
+		return -1;
+	c->queue_tail->raw = 1;
+	return 0;
 }
 
 /* Queue a request with a drop handler. */
@@ -605,7 +617,7 @@ finish(struct kc_client *c, struct kc_req *r, CURLcode rc)
 		resp.status = status;
 		resp.len = r->rbuf.len;
 		resp.body = kc_buf_steal(&r->rbuf);
-		if (resp.len > 0) {
+		if (resp.len > 0 && (!r->raw || status < 200 || status > 299)) {
 			size_t i = 0;
 			while (i < resp.len && isspace((unsigned char)resp.body[i]))
 				i++;

@@ -7,4 +7,13 @@
 /* Store a GET / answer obtained asynchronously (takes a new reference). */
 void kc_client_set_info(struct kc_client *c, json_t *info);
 
+/* Queue a request whose answer is not parsed as JSON (resp->json stays NULL). */
+int kc_client_submit_raw(struct kc_client *c, const char *method, const char *path,
+    kc_client_cb cb, void *arg);
+/* Free the storage behind a list made by kc_connector_list_parse. */
+void kc_listing_store_free(void *priv);
+
+/* Is every name of a plain listing text (JSON array of names) in l? */
+int kc_listing_has_all(const struct kc_connector_list *l, const char *text, size_t len);
+
 #endif

@@ -830,3 +830,110 @@ kc_client_logger_set(struct kc_client *c, const char *logger, const char *level,
 	}
 	return v;
 }
+
+/* ---- the fast whole-cluster model ------------------------------------------------------ */
+
+struct fast_job {
+	int		 pending;
+	struct kc_resp	 expanded;
+	struct kc_resp	 names;
+	struct kc_err	 err;
+	int		 failed;
+	int		 names_ok;
+};
+
+/* The raw expanded answer. */
+static void
+fast_expanded_cb(struct kc_client *c, struct kc_resp *resp, const struct kc_err *err,
+    void *arg)
+{
+	struct fast_job *f = arg;
+
+	(void)c;
+	f->pending--;
+	if (err != NULL) {
+		f->failed = 1;
+		f->err = *err;
+		return;
+	}
+	f->expanded = *resp;
+	memset(resp, 0, sizeof *resp);
+}
+
+/* The plain name list (to find connectors the expanded answer leaves out). */
+static void
+fast_names_cb(struct kc_client *c, struct kc_resp *resp, const struct kc_err *err, void *arg)
+{
+	struct fast_job *f = arg;
+
+	(void)c;
+	f->pending--;
+	if (err == NULL) {
+		f->names_ok = 1;
+		f->names = *resp;
+		memset(resp, 0, sizeof *resp);
+	}
+}
+
+/* The slow, general path: JSON tree, fan-out, supplements. */
+static struct kc_connector_list *
+list_slow(struct kc_client *c, struct kc_err *err)
+{
+	json_t *doc = kc_client_list_expanded(c, err);
+	struct kc_connector_list *l;
+
+	if (doc == NULL)
+		return NULL;
+	l = kc_connector_list_new(doc);
+	json_decref(doc);
+	return l;
+}
+
+struct kc_connector_list *
+kc_client_list(struct kc_client *c, struct kc_err *err)
+{
+	struct kc_connector_list *l = NULL;
+	struct fast_job f;
+	size_t k = 0;
+
+	/* A known pre-2.3 worker (or a forced version) takes the fan-out path at once. */
+	if ((kc_client_version(c) != 0 || kc_client_server_info(c) != NULL) &&
+	    !kc_client_has(c, KC_FEAT_EXPAND))
+		return list_slow(c, err);
+	memset(&f, 0, sizeof f);
+	f.pending = 2;
+	kc_client_submit_raw(c, "GET", "/connectors?expand=status&expand=info",
+	    fast_expanded_cb, &f);
+	kc_client_submit_raw(c, "GET", "/connectors", fast_names_cb, &f);
+	while (f.pending > 0) {
+		kc_client_perform(c);
+		if (f.pending > 0)
+			kc_client_wait(c, NULL, 0, 1000);
+	}
+	if (f.failed) {
+		kc_err_prefix(&f.err, "GET /connectors?expand=status&expand=info");
+		if (err != NULL)
+			*err = f.err;
+		goto out;
+	}
+	/* A worker before 2.3 ignores expand and answers the plain name array. */
+	while (k < f.expanded.len && (f.expanded.body[k] == ' ' || f.expanded.body[k] == '\n'))
+		k++;
+	if (k < f.expanded.len && f.expanded.body[k] == '[') {
+		l = list_slow(c, err);
+		goto out;
+	}
+	l = kc_connector_list_parse(f.expanded.body, f.expanded.len, err);
+	if (l == NULL)
+		goto out;
+	if (f.names_ok && !kc_listing_has_all(l, f.names.body != NULL ? f.names.body : "[]",
+	    f.names.len)) {
+		/* Just created, no status yet: the general path fills it in. */
+		kc_connector_list_free(l);
+		l = list_slow(c, err);
+	}
+out:
+	kc_resp_free(&f.expanded);
+	kc_resp_free(&f.names);
+	return l;
+}

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "kc_client_int.h"
 #include "kc_json.h"
 #include "kc_util.h"
 
@@ -77,6 +78,18 @@ cmp_view(const void *a, const void *b)
 }
 
 /* qsort comparator on task id. */
+/* Already in name order (workers usually answer sorted)? */
+static int
+sorted(const struct kc_connector_list *l)
+{
+	size_t i;
+
+	for (i = 1; i < l->n; i++)
+		if (strcmp(l->v[i - 1].name, l->v[i].name) > 0)
+			return 0;
+	return 1;
+}
+
 static int
 cmp_task(const void *a, const void *b)
 {
@@ -111,6 +124,21 @@ fill_view(struct kc_connector_view *v, const char *name, json_t *entry)
 	v->worker_id = kc_json_str_or(conn, "worker_id", "");
 	v->trace = kc_json_str(conn, "trace");
 	v->class_name = kc_json_str_or(v->config, "connector.class", "");
+	v->has_config = v->config != NULL;
+	v->nconfig = v->config != NULL ? json_object_size(v->config) : 0;
+	if (v->nconfig > 0) {
+		const char **kv = kc_xcalloc(v->nconfig * 2, sizeof *kv);
+		const char *k;
+		json_t *x;
+		n = 0;
+		json_object_foreach((json_t *)v->config, k, x) {
+			kv[n] = k;
+			kv[v->nconfig + n] = json_is_string(x) ? json_string_value(x) : NULL;
+			n++;
+		}
+		v->config_keys = kv;
+		v->config_vals = kv + v->nconfig;
+	}
 	v->health = v->status != NULL ? kc_connector_health(v->status) : KC_HEALTH_UNKNOWN;
 	tasks = json_object_get(v->status, "tasks");
 	n = json_is_array(tasks) ? json_array_size(tasks) : 0;
@@ -148,7 +176,7 @@ kc_connector_list_new(json_t *expanded)
 	l->v = n > 0 ? kc_xcalloc(n, sizeof *l->v) : NULL;
 	json_object_foreach(l->raw, k, e)
 		fill_view(&l->v[l->n++], k, e);
-	if (l->n > 1)
+	if (l->n > 1 && !sorted(l))
 		qsort(l->v, l->n, sizeof *l->v, cmp_view);
 	return l;
 }
@@ -161,8 +189,14 @@ kc_connector_list_free(struct kc_connector_list *l)
 
 	if (l == NULL)
 		return;
-	for (i = 0; i < l->n; i++)
-		free(l->v[i].tasks);
+	if (l->priv != NULL) {
+		kc_listing_store_free(l->priv);
+	} else {
+		for (i = 0; i < l->n; i++) {
+			free(l->v[i].tasks);
+			free((void *)l->v[i].config_keys);
+		}
+	}
 	free(l->v);
 	json_decref(l->raw);
 	free(l);

@@ -74,6 +74,64 @@ test_model_health(void **state)
 	assert_string_equal(kc_health_name(KC_HEALTH_STOPPED), "stopped");
 }
 
+/* The direct parser gives the same model as the JSON-tree path, and rejects bad text. */
+static void
+test_listing_parse(void **state)
+{
+	const char *text = "{\"b\\/x \\u00e9\\ud83d\\ude00\": {\"status\": {\"name\": \"b\","
+	    " \"connector\": {\"state\": \"RUNNING\", \"worker_id\": \"w1\"}, \"tasks\":"
+	    " [{\"id\": 1, \"state\": \"FAILED\", \"worker_id\": \"w2\", \"trace\":"
+	    " \"boom\\n\\tat \\\"x\\\"\"}, {\"id\": 0, \"state\": \"RUNNING\", \"worker_id\":"
+	    " \"w1\"}], \"type\": \"sink\", \"extra\": [1, {\"a\": null}, true, -2.5e3]},"
+	    " \"info\": {\"name\": \"b\", \"config\": {\"connector.class\": \"C\","
+	    " \"tasks.max\": 2, \"nothing\": null}, \"tasks\": [], \"type\": \"sink\"}},"
+	    " \"a\": {\"info\": {\"name\": \"a\", \"config\": {}, \"tasks\": [],"
+	    " \"type\": \"source\"}}, \"gone\": {\"info\": null}}";
+	static const char *const bad[] = { "", "[\"a\"]", "{\"a\": {\"status\": }}",
+	    "{\"a\": {}", "{\"a\": \"\\x\"}", "{\"a\": {}} x", "{\"a\": {\"info\":"
+	    " {\"config\": {\"k\": [1]}}}}", "{\"a\": \"unterminated}" };
+	struct kc_connector_list *l;
+	const struct kc_connector_view *v;
+	struct kc_err err;
+	size_t i;
+
+	(void)state;
+	l = kc_connector_list_parse(text, strlen(text), &err);
+	assert_non_null(l);
+	assert_int_equal(l->n, 3);
+	assert_string_equal(l->v[0].name, "a");
+	assert_int_equal(l->v[0].health, KC_HEALTH_UNKNOWN);
+	assert_string_equal(l->v[0].state, "UNASSIGNED");
+	assert_true(l->v[0].has_config);
+	assert_int_equal(l->v[0].nconfig, 0);
+	v = kc_connector_list_find(l, "b/x \xc3\xa9\xf0\x9f\x98\x80");
+	assert_non_null(v);
+	assert_int_equal(v->health, KC_HEALTH_FAILED);
+	assert_int_equal(v->ntasks, 2);
+	assert_int_equal(v->tasks[0].id, 0);
+	assert_string_equal(v->tasks[1].trace, "boom\n\tat \"x\"");
+	assert_int_equal(v->tasks_running, 1);
+	assert_int_equal(v->nconfig, 3);
+	assert_string_equal(v->config_keys[1], "tasks.max");
+	assert_string_equal(v->config_vals[1], "2");
+	assert_null(v->config_vals[2]);
+	assert_string_equal(v->class_name, "C");
+	v = kc_connector_list_find(l, "gone");
+	assert_non_null(v);
+	assert_false(v->has_config);
+	kc_connector_list_free(l);
+	for (i = 0; i < KC_NITEMS(bad); i++) {
+		l = kc_connector_list_parse(bad[i], strlen(bad[i]), &err);
+		if (l != NULL)
+			fail_msg("accepted bad listing %zu: %s", i, bad[i]);
+		assert_int_equal(err.code, KC_E_PARSE);
+	}
+	l = kc_connector_list_parse("{}", 2, &err);
+	assert_non_null(l);
+	assert_int_equal(l->n, 0);
+	kc_connector_list_free(l);
+}
+
 /* Version gates, including Confluent Platform version strings. */
 static void
 test_feature_gates(void **state)
@@ -369,6 +427,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_model_health),
+		cmocka_unit_test(test_listing_parse),
 		cmocka_unit_test(test_feature_gates),
 		cmocka_unit_test(test_secrets),
 		cmocka_unit_test(test_getopt),

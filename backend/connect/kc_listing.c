@@ -1,0 +1,748 @@
+/* kc_listing.c - the expanded connector listing parsed straight into the model.
+ *
+ * DESIGN: GET /connectors?expand=status&expand=info is the one large answer (megabytes for
+ * thousands of connectors). Building a jansson tree of it and then the model costs several
+ * times the transfer, so this file parses the text once, in place: a private copy of the
+ * text is decoded where it lies (strings are unescaped over themselves and NUL-terminated),
+ * and the model's strings point into it. Only the fields the model has are kept; anything
+ * else is skipped with a validating skipper, so malformed text is still an error. */
+#include "kc_client.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kc_client_int.h"
+#include "kc_util.h"
+
+/* Storage behind a parsed list. */
+struct listing_store {
+	char		*text;		/* decoded in place */
+	const char	**keys;		/* every config key, document order */
+	const char	**vals;		/* and its value */
+	struct kc_task_view *tasks;	/* every task */
+	char		**copies;	/* non-string config values, copied as text */
+	size_t		 ncopies;
+};
+
+struct parser {
+	char		*p;
+	char		*end;
+	const char	*err;
+	/* growing vectors; views refer to them by index until the end */
+	const char	**kv;
+	size_t		 nkv, kvcap;
+	struct kc_task_view *tasks;
+	size_t		 ntasks, taskcap;
+	struct kc_connector_view *v;
+	size_t		 nv, vcap;
+	size_t		*kv_off;	/* per view: [first, end) kv index; tasks likewise */
+	size_t		*task_off;
+	unsigned char	*has_status;	/* per view */
+	char		**copies;
+	size_t		 ncopies, copycap;
+};
+
+static void
+ws(struct parser *ps)
+{
+	while (ps->p < ps->end && (*ps->p == ' ' || *ps->p == '\n' || *ps->p == '\r' ||
+	    *ps->p == '\t'))
+		ps->p++;
+}
+
+/* Expect one character. */
+static int
+expect(struct parser *ps, char c)
+{
+	ws(ps);
+	if (ps->p >= ps->end || *ps->p != c) {
+		ps->err = "unexpected character";
+		return -1;
+	}
+	ps->p++;
+	return 0;
+}
+
+/* Peek the next non-blank character (0 at the end). */
+static char
+peek(struct parser *ps)
+{
+	ws(ps);
+	return ps->p < ps->end ? *ps->p : 0;
+}
+
+static int
+hexv(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* Write a code point as UTF-8 at w. */
+static char *
+put_utf8(char *w, uint32_t cp)
+{
+	if (cp < 0x80) {
+		*w++ = (char)cp;
+	} else if (cp < 0x800) {
+		*w++ = (char)(0xC0 | (cp >> 6));
+		*w++ = (char)(0x80 | (cp & 0x3F));
+	} else if (cp < 0x10000) {
+		*w++ = (char)(0xE0 | (cp >> 12));
+		*w++ = (char)(0x80 | ((cp >> 6) & 0x3F));
+		*w++ = (char)(0x80 | (cp & 0x3F));
+	} else {
+		*w++ = (char)(0xF0 | (cp >> 18));
+		*w++ = (char)(0x80 | ((cp >> 12) & 0x3F));
+		*w++ = (char)(0x80 | ((cp >> 6) & 0x3F));
+		*w++ = (char)(0x80 | (cp & 0x3F));
+	}
+	return w;
+}
+
+/* Read 4 hex digits at p. */
+static int32_t
+hex4(const char *p)
+{
+	int a = hexv(p[0]), b = hexv(p[1]), c = hexv(p[2]), d = hexv(p[3]);
+
+	if (a < 0 || b < 0 || c < 0 || d < 0)
+		return -1;
+	return (a << 12) | (b << 8) | (c << 4) | d;
+}
+
+/* Bytes that end the fast scan of a string: '"', '\\', controls (and NUL). */
+static const unsigned char special[256] = {
+	[0] = 1, [1] = 1, [2] = 1, [3] = 1, [4] = 1, [5] = 1, [6] = 1, [7] = 1, [8] = 1,
+	[9] = 1, [10] = 1, [11] = 1, [12] = 1, [13] = 1, [14] = 1, [15] = 1, [16] = 1,
+	[17] = 1, [18] = 1, [19] = 1, [20] = 1, [21] = 1, [22] = 1, [23] = 1, [24] = 1,
+	[25] = 1, [26] = 1, [27] = 1, [28] = 1, [29] = 1, [30] = 1, [31] = 1,
+	['"'] = 1, ['\\'] = 1,
+};
+
+/* Parse a string in place; *out points at the decoded, NUL-terminated text. An escaped
+ * NUL (\u0000) ends the C string early, which is acceptable for the model's fields. */
+static int
+str(struct parser *ps, char **out)
+{
+	char *r, *w;
+
+	if (expect(ps, '"') != 0)
+		return -1;
+	r = w = ps->p;
+	/* Fast scan: most strings have no escapes (the text is NUL-terminated, and a NUL
+	 * byte is special too, so the scan stops at the end). */
+	while (!special[(unsigned char)*r])
+		r++;
+	if (r > ps->end)
+		r = ps->end;
+	w = r;
+	while (r < ps->end && *r != '"') {
+		unsigned char c = (unsigned char)*r;
+		if (c < 0x20) {
+			ps->err = "control character in a string";
+			return -1;
+		}
+		if (c != '\\') {
+			*w++ = *r++;
+			continue;
+		}
+		if (r + 1 >= ps->end)
+			break;
+		r++;
+		switch (*r) {
+		case '"': *w++ = '"'; r++; break;
+		case '\\': *w++ = '\\'; r++; break;
+		case '/': *w++ = '/'; r++; break;
+		case 'b': *w++ = '\b'; r++; break;
+		case 'f': *w++ = '\f'; r++; break;
+		case 'n': *w++ = '\n'; r++; break;
+		case 'r': *w++ = '\r'; r++; break;
+		case 't': *w++ = '\t'; r++; break;
+		case 'u': {
+			int32_t cp, lo;
+			if (r + 5 > ps->end || (cp = hex4(r + 1)) < 0) {
+				ps->err = "bad \\u escape";
+				return -1;
+			}
+			r += 5;
+			if (cp >= 0xD800 && cp <= 0xDBFF && r + 6 <= ps->end && r[0] == '\\' &&
+			    r[1] == 'u' && (lo = hex4(r + 2)) >= 0xDC00 && lo <= 0xDFFF) {
+				cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+				r += 6;
+			} else if (cp >= 0xD800 && cp <= 0xDFFF) {
+				cp = 0xFFFD;
+			}
+			w = put_utf8(w, (uint32_t)cp);	/* never longer than the escape */
+			break;
+		}
+		default:
+			ps->err = "bad escape";
+			return -1;
+		}
+	}
+	if (r >= ps->end) {
+		ps->err = "unterminated string";
+		return -1;
+	}
+	*w = '\0';
+	*out = ps->p;
+	ps->p = r + 1;
+	return 0;
+}
+
+static int skip(struct parser *ps, int depth);
+
+/* Skip a number, literal or nested value, validating its syntax. */
+static int
+skip(struct parser *ps, int depth)
+{
+	char c = peek(ps), *s;
+
+	if (depth > 64) {
+		ps->err = "nested too deeply";
+		return -1;
+	}
+	switch (c) {
+	case '"':
+		return str(ps, &s);
+	case '{':
+		ps->p++;
+		if (peek(ps) == '}') {
+			ps->p++;
+			return 0;
+		}
+		for (;;) {
+			if (str(ps, &s) != 0 || expect(ps, ':') != 0 || skip(ps, depth + 1) != 0)
+				return -1;
+			c = peek(ps);
+			ps->p++;
+			if (c == '}')
+				return 0;
+			if (c != ',') {
+				ps->err = "expected , or }";
+				return -1;
+			}
+		}
+	case '[':
+		ps->p++;
+		if (peek(ps) == ']') {
+			ps->p++;
+			return 0;
+		}
+		for (;;) {
+			if (skip(ps, depth + 1) != 0)
+				return -1;
+			c = peek(ps);
+			ps->p++;
+			if (c == ']')
+				return 0;
+			if (c != ',') {
+				ps->err = "expected , or ]";
+				return -1;
+			}
+		}
+	case 't':
+		if (ps->end - ps->p >= 4 && memcmp(ps->p, "true", 4) == 0) {
+			ps->p += 4;
+			return 0;
+		}
+		break;
+	case 'f':
+		if (ps->end - ps->p >= 5 && memcmp(ps->p, "false", 5) == 0) {
+			ps->p += 5;
+			return 0;
+		}
+		break;
+	case 'n':
+		if (ps->end - ps->p >= 4 && memcmp(ps->p, "null", 4) == 0) {
+			ps->p += 4;
+			return 0;
+		}
+		break;
+	default:
+		if (c == '-' || (c >= '0' && c <= '9')) {
+			ps->p++;
+			while (ps->p < ps->end && (strchr("0123456789.eE+-", *ps->p) != NULL))
+				ps->p++;
+			return 0;
+		}
+	}
+	ps->err = "unexpected value";
+	return -1;
+}
+
+/* Is the next value null? Consumes it when so. */
+static int
+is_null(struct parser *ps)
+{
+	if (peek(ps) == 'n' && ps->end - ps->p >= 4 && memcmp(ps->p, "null", 4) == 0) {
+		ps->p += 4;
+		return 1;
+	}
+	return 0;
+}
+
+/* A string value, or NULL for null / a non-string (skipped). */
+static int
+str_or_skip(struct parser *ps, const char **out)
+{
+	char *s;
+
+	*out = NULL;
+	if (peek(ps) == '"') {
+		if (str(ps, &s) != 0)
+			return -1;
+		*out = s;
+		return 0;
+	}
+	return skip(ps, 1);
+}
+
+/* Iterate the members of an object: calls member(ps, key, ctx) for each. */
+static int
+object(struct parser *ps, int (*member)(struct parser *, const char *, void *), void *ctx)
+{
+	char *key, c;
+
+	if (expect(ps, '{') != 0)
+		return -1;
+	if (peek(ps) == '}') {
+		ps->p++;
+		return 0;
+	}
+	for (;;) {
+		if (str(ps, &key) != 0 || expect(ps, ':') != 0 || member(ps, key, ctx) != 0)
+			return -1;
+		c = peek(ps);
+		ps->p++;
+		if (c == '}')
+			return 0;
+		if (c != ',') {
+			ps->err = "expected , or }";
+			return -1;
+		}
+	}
+}
+
+/* ---- the listing's objects ------------------------------------------------------------- */
+
+static int
+connector_state_member(struct parser *ps, const char *key, void *ctx)
+{
+	struct kc_connector_view *v = ctx;
+
+	if (strcmp(key, "state") == 0)
+		return str_or_skip(ps, &v->state);
+	if (strcmp(key, "worker_id") == 0)
+		return str_or_skip(ps, &v->worker_id);
+	if (strcmp(key, "trace") == 0)
+		return str_or_skip(ps, &v->trace);
+	return skip(ps, 1);
+}
+
+static int
+task_member(struct parser *ps, const char *key, void *ctx)
+{
+	struct kc_task_view *t = ctx;
+
+	if (strcmp(key, "id") == 0) {
+		char *e;
+		long id;
+		ws(ps);
+		id = strtol(ps->p, &e, 10);
+		if (e == ps->p) {
+			ps->err = "task id is not a number";
+			return -1;
+		}
+		t->id = (int)id;
+		ps->p = e;
+		return 0;
+	}
+	if (strcmp(key, "state") == 0)
+		return str_or_skip(ps, &t->state);
+	if (strcmp(key, "worker_id") == 0)
+		return str_or_skip(ps, &t->worker_id);
+	if (strcmp(key, "trace") == 0)
+		return str_or_skip(ps, &t->trace);
+	return skip(ps, 1);
+}
+
+/* "tasks": [ {...}, ... ] of a status. */
+static int
+tasks_array(struct parser *ps)
+{
+	char c;
+
+	if (expect(ps, '[') != 0)
+		return -1;
+	if (peek(ps) == ']') {
+		ps->p++;
+		return 0;
+	}
+	for (;;) {
+		struct kc_task_view *t;
+		if (ps->ntasks == ps->taskcap) {
+			ps->taskcap = ps->taskcap ? ps->taskcap * 2 : 256;
+			ps->tasks = kc_xrealloc(ps->tasks, ps->taskcap * sizeof *ps->tasks);
+		}
+		t = &ps->tasks[ps->ntasks++];
+		memset(t, 0, sizeof *t);
+		t->id = -1;
+		if (object(ps, task_member, t) != 0)
+			return -1;
+		if (t->state == NULL)
+			t->state = "UNASSIGNED";
+		if (t->worker_id == NULL)
+			t->worker_id = "";
+		c = peek(ps);
+		ps->p++;
+		if (c == ']')
+			return 0;
+		if (c != ',') {
+			ps->err = "expected , or ]";
+			return -1;
+		}
+	}
+}
+
+static int
+status_member(struct parser *ps, const char *key, void *ctx)
+{
+	struct kc_connector_view *v = ctx;
+
+	if (strcmp(key, "connector") == 0) {
+		if (is_null(ps))
+			return 0;
+		return object(ps, connector_state_member, v);
+	}
+	if (strcmp(key, "tasks") == 0) {
+		if (is_null(ps))
+			return 0;
+		return tasks_array(ps);
+	}
+	if (strcmp(key, "type") == 0) {
+		const char *t;
+		if (str_or_skip(ps, &t) != 0)
+			return -1;
+		if (t != NULL)
+			v->type = t;
+		return 0;
+	}
+	return skip(ps, 1);
+}
+
+/* Append one config pair. */
+static void
+add_kv(struct parser *ps, const char *key, const char *val)
+{
+	if (ps->nkv + 2 > ps->kvcap) {
+		ps->kvcap = ps->kvcap ? ps->kvcap * 2 : 1024;
+		ps->kv = kc_xrealloc(ps->kv, ps->kvcap * sizeof *ps->kv);
+	}
+	ps->kv[ps->nkv++] = key;
+	ps->kv[ps->nkv++] = val;
+}
+
+static int
+config_member(struct parser *ps, const char *key, void *ctx)
+{
+	const char *val = NULL;
+	char *start, *copy;
+
+	(void)ctx;
+	if (peek(ps) == '"') {
+		if (str_or_skip(ps, &val) != 0)
+			return -1;
+	} else if (!is_null(ps)) {
+		/* Connect configs are strings; other scalars are kept as their text (copied:
+		 * the separator after the literal must stay in place). */
+		start = ps->p;
+		if (*start == '{' || *start == '[') {
+			ps->err = "a config value is an object or array";
+			return -1;
+		}
+		if (skip(ps, 1) != 0)
+			return -1;
+		copy = kc_xstrndup(start, (size_t)(ps->p - start));
+		if (ps->ncopies == ps->copycap) {
+			ps->copycap = ps->copycap ? ps->copycap * 2 : 16;
+			ps->copies = kc_xrealloc(ps->copies, ps->copycap * sizeof *ps->copies);
+		}
+		ps->copies[ps->ncopies++] = copy;
+		val = copy;
+	}
+	add_kv(ps, key, val);
+	return 0;
+}
+
+static int
+info_member(struct parser *ps, const char *key, void *ctx)
+{
+	struct kc_connector_view *v = ctx;
+
+	if (strcmp(key, "config") == 0) {
+		if (is_null(ps))
+			return 0;
+		v->has_config = 1;
+		return object(ps, config_member, v);
+	}
+	if (strcmp(key, "type") == 0 && v->type == NULL)
+		return str_or_skip(ps, &v->type);
+	return skip(ps, 1);
+}
+
+struct entry_ctx {
+	struct kc_connector_view *v;
+	int has_status;
+	size_t task0;
+};
+
+static int
+entry_member(struct parser *ps, const char *key, void *ctx)
+{
+	struct entry_ctx *e = ctx;
+
+	if (strcmp(key, "status") == 0) {
+		if (is_null(ps))
+			return 0;
+		e->has_status = 1;
+		e->task0 = ps->ntasks;
+		return object(ps, status_member, e->v);
+	}
+	if (strcmp(key, "info") == 0) {
+		if (is_null(ps))
+			return 0;
+		return object(ps, info_member, e->v);
+	}
+	return skip(ps, 1);
+}
+
+static int
+top_member(struct parser *ps, const char *key, void *ctx)
+{
+	struct kc_connector_view *v;
+	struct entry_ctx e;
+	size_t kv0 = ps->nkv, t0 = ps->ntasks;
+
+	(void)ctx;
+	if (ps->nv == ps->vcap) {
+		ps->vcap = ps->vcap ? ps->vcap * 2 : 256;
+		ps->v = kc_xrealloc(ps->v, ps->vcap * sizeof *ps->v);
+		ps->kv_off = kc_xrealloc(ps->kv_off, ps->vcap * 2 * sizeof *ps->kv_off);
+		ps->task_off = kc_xrealloc(ps->task_off, ps->vcap * 2 * sizeof *ps->task_off);
+		ps->has_status = kc_xrealloc(ps->has_status, ps->vcap);
+	}
+	v = &ps->v[ps->nv];
+	memset(v, 0, sizeof *v);
+	v->name = key;
+	memset(&e, 0, sizeof e);
+	e.v = v;
+	if (peek(ps) != '{') {
+		if (skip(ps, 1) != 0)	/* e.g. null: a connector deleted meanwhile */
+			return -1;
+	} else if (object(ps, entry_member, &e) != 0) {
+		return -1;
+	}
+	ps->kv_off[ps->nv * 2] = kv0;
+	ps->kv_off[ps->nv * 2 + 1] = ps->nkv;
+	ps->task_off[ps->nv * 2] = t0;
+	ps->task_off[ps->nv * 2 + 1] = ps->ntasks;
+	ps->has_status[ps->nv] = (unsigned char)e.has_status;
+	ps->nv++;
+	return 0;
+}
+
+static int
+cmp_view(const void *a, const void *b)
+{
+	const struct kc_connector_view *x = a, *y = b;
+
+	return strcmp(x->name, y->name);
+}
+
+/* Already in name order (workers usually answer sorted)? */
+static int
+sorted(const struct kc_connector_list *l)
+{
+	size_t i;
+
+	for (i = 1; i < l->n; i++)
+		if (strcmp(l->v[i - 1].name, l->v[i].name) > 0)
+			return 0;
+	return 1;
+}
+
+static int
+cmp_task(const void *a, const void *b)
+{
+	const struct kc_task_view *x = a, *y = b;
+
+	return (x->id > y->id) - (x->id < y->id);
+}
+
+/* Free a parser's vectors (on failure) or the store (with the list). */
+static void
+parser_free(struct parser *ps)
+{
+	size_t i;
+
+	for (i = 0; i < ps->ncopies; i++)
+		free(ps->copies[i]);
+	free(ps->copies);
+	free(ps->kv);
+	free(ps->tasks);
+	free(ps->v);
+	free(ps->kv_off);
+	free(ps->task_off);
+	free(ps->has_status);
+}
+
+/* Free the storage of a parsed list (called by kc_connector_list_free). */
+void
+kc_listing_store_free(void *priv)
+{
+	struct listing_store *st = priv;
+	size_t i;
+
+	if (st == NULL)
+		return;
+	for (i = 0; i < st->ncopies; i++)
+		free(st->copies[i]);
+	free(st->copies);
+	free(st->keys);
+	free(st->vals);
+	free(st->tasks);
+	free(st->text);
+	free(st);
+}
+
+struct kc_connector_list *
+kc_connector_list_parse(const char *text, size_t len, struct kc_err *err)
+{
+	struct kc_connector_list *l;
+	struct listing_store *st;
+	struct parser ps;
+	size_t i, j, npairs;
+
+	memset(&ps, 0, sizeof ps);
+	st = kc_xcalloc(1, sizeof *st);
+	st->text = kc_xmalloc(len + 1);
+	memcpy(st->text, text, len);
+	st->text[len] = '\0';
+	ps.p = st->text;
+	ps.end = st->text + len;
+	if (peek(&ps) != '{') {
+		kc_err_set(err, KC_E_PARSE, "expected an expanded listing (a JSON object)");
+		goto fail;
+	}
+	if (object(&ps, top_member, NULL) != 0 || (ws(&ps), ps.p != ps.end)) {
+		kc_err_set(err, KC_E_PARSE, "expanded listing: %s at byte %ld",
+		    ps.err != NULL ? ps.err : "trailing text", (long)(ps.p - st->text));
+		goto fail;
+	}
+	/* Move everything into the store; views now point into stable arrays. */
+	npairs = ps.nkv / 2;
+	st->keys = kc_xmalloc((npairs + 1) * sizeof *st->keys);
+	st->vals = kc_xmalloc((npairs + 1) * sizeof *st->vals);
+	for (i = 0; i < npairs; i++) {
+		st->keys[i] = ps.kv[2 * i];
+		st->vals[i] = ps.kv[2 * i + 1];
+	}
+	st->tasks = ps.tasks;
+	st->copies = ps.copies;
+	st->ncopies = ps.ncopies;
+	l = kc_xcalloc(1, sizeof *l);
+	l->priv = st;
+	l->n = ps.nv;
+	l->v = ps.v != NULL ? ps.v : kc_xcalloc(1, sizeof *l->v);
+	for (i = 0; i < l->n; i++) {
+		struct kc_connector_view *v = &l->v[i];
+		size_t k0 = ps.kv_off[i * 2] / 2, k1 = ps.kv_off[i * 2 + 1] / 2;
+		size_t t0 = ps.task_off[i * 2], t1 = ps.task_off[i * 2 + 1];
+		int h;
+		v->nconfig = k1 - k0;
+		v->config_keys = st->keys + k0;
+		v->config_vals = st->vals + k0;
+		v->class_name = "";
+		for (j = 0; j < v->nconfig; j++)
+			if (strcmp(v->config_keys[j], "connector.class") == 0 &&
+			    v->config_vals[j] != NULL)
+				v->class_name = v->config_vals[j];
+		v->tasks = t1 > t0 ? &st->tasks[t0] : NULL;
+		v->ntasks = t1 - t0;
+		if (v->ntasks > 1)
+			qsort(v->tasks, v->ntasks, sizeof *v->tasks, cmp_task);
+		for (j = 0; j < v->ntasks; j++) {
+			if (strcmp(v->tasks[j].state, "RUNNING") == 0)
+				v->tasks_running++;
+			else if (strcmp(v->tasks[j].state, "FAILED") == 0)
+				v->tasks_failed++;
+		}
+		if (v->type == NULL)
+			v->type = "unknown";
+		if (v->worker_id == NULL)
+			v->worker_id = "";
+		h = ps.has_status[i] ? kc_health_parse(v->state) : -1;
+		if (v->state == NULL)
+			v->state = "UNASSIGNED";
+		v->health = h < 0 ? KC_HEALTH_UNKNOWN : (enum kc_health)h;
+		if (h >= 0 && v->tasks_failed > 0)
+			v->health = KC_HEALTH_FAILED;
+	}
+	ps.tasks = NULL;
+	ps.copies = NULL;
+	ps.ncopies = 0;
+	ps.v = NULL;
+	parser_free(&ps);
+	if (l->n > 1 && !sorted(l))
+		qsort(l->v, l->n, sizeof *l->v, cmp_view);
+	return l;
+fail:
+	parser_free(&ps);
+	free(st->text);
+	free(st);
+	return NULL;
+}
+
+/* Is every name of a plain listing (a JSON array of strings) in l? 1 yes, 0 no (or the text
+ * is not such an array). */
+int
+kc_listing_has_all(const struct kc_connector_list *l, const char *text, size_t len)
+{
+	struct parser ps;
+	char *copy = kc_xmalloc(len + 1), *name, c;
+	int ok = 0;
+
+	memcpy(copy, text, len);
+	copy[len] = '\0';
+	memset(&ps, 0, sizeof ps);
+	ps.p = copy;
+	ps.end = copy + len;
+	if (expect(&ps, '[') != 0)
+		goto out;
+	if (peek(&ps) == ']') {
+		ok = 1;
+		goto out;
+	}
+	for (;;) {
+		if (str(&ps, &name) != 0 || kc_connector_list_find(l, name) == NULL)
+			goto out;
+		c = peek(&ps);
+		ps.p++;
+		if (c == ']')
+			break;
+		if (c != ',')
+			goto out;
+	}
+	ok = 1;
+out:
+	free(copy);
+	return ok;
+}
