@@ -4,6 +4,7 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -144,6 +145,51 @@ kw_req_header(struct kw_req *req, const char *name)
 
 /* ---- responses ------------------------------------------------------------------------ */
 
+struct kw_blob {
+	atomic_int	refs;
+	size_t		len;
+	char		data[];
+};
+
+struct kw_blob *
+kw_blob_new(const char *data, size_t len)
+{
+	struct kw_blob *b = kc_xmalloc(sizeof(*b) + len + 1);
+
+	atomic_init(&b->refs, 1);
+	b->len = len;
+	memcpy(b->data, data, len);
+	b->data[len] = '\0';
+	return b;
+}
+
+struct kw_blob *
+kw_blob_ref(struct kw_blob *b)
+{
+	atomic_fetch_add(&b->refs, 1);
+	return b;
+}
+
+void
+kw_blob_unref(struct kw_blob *b)
+{
+	if (b != NULL && atomic_fetch_sub(&b->refs, 1) == 1)
+		free(b);
+}
+
+static void
+blob_free_cb(void *cls)
+{
+	kw_blob_unref(cls);
+}
+
+void
+kw_resp_blob(struct kw_resp *resp, int status, struct kw_blob *blob)
+{
+	kw_resp_empty(resp, status);
+	resp->blob = kw_blob_ref(blob);
+}
+
 void
 kw_resp_json(struct kw_resp *resp, int status, json_t *body)
 {
@@ -176,6 +222,8 @@ kw_resp_empty(struct kw_resp *resp, int status)
 	free(resp->body);
 	resp->body = NULL;
 	resp->body_len = 0;
+	kw_blob_unref(resp->blob);
+	resp->blob = NULL;
 }
 
 void
@@ -310,33 +358,35 @@ split_path(const char *path, char ***segs_out)
 	return n;
 }
 
-/* Does the pattern match? Fills params. */
+/* Does the pattern match? Fills params. No allocation: this runs for every route. */
 static bool
 match(const char *pattern, char **segs, int nsegs, struct kw_req *req)
 {
-	char *copy = kc_xstrdup(pattern), *save = NULL, *tok;
+	const char *p = pattern;
 	int i = 0, np = 0;
-	bool ok = true;
 
-	for (tok = strtok_r(copy, "/", &save); tok != NULL; tok = strtok_r(NULL, "/", &save)) {
-		if (i >= nsegs) {
-			ok = false;
-			break;
-		}
-		if (strcmp(tok, "{}") == 0) {
+	while (*p == '/')
+		p++;
+	while (*p != '\0') {
+		const char *end = strchr(p, '/');
+		size_t len = end != NULL ? (size_t)(end - p) : strlen(p);
+
+		if (i >= nsegs)
+			return false;
+		if (len == 2 && p[0] == '{' && p[1] == '}') {
 			if (np < KW_REST_MAX_PARAMS)
 				req->params[np++] = segs[i];
-		} else if (strcmp(tok, segs[i]) != 0) {
-			ok = false;
-			break;
-		}
+		} else if (strlen(segs[i]) != len || memcmp(segs[i], p, len) != 0)
+			return false;
 		i++;
+		p += len;
+		while (*p == '/')
+			p++;
 	}
-	free(copy);
-	if (ok && i != nsegs)
-		ok = false;
-	req->nparams = ok ? np : 0;
-	return ok;
+	if (i != nsegs)
+		return false;
+	req->nparams = np;
+	return true;
 }
 
 static void
@@ -433,15 +483,21 @@ access_handler(void *cls, struct MHD_Connection *conn, const char *url, const ch
 	if (rs->waiting) {
 		free(resp.body);
 		free(resp.location);
+		kw_blob_unref(resp.blob);
 		return MHD_YES;	/* suspended in kw_rest_wait */
 	}
 	if (resp.status == 0)
 		kw_resp_error(&resp, 500, "handler gave no answer");
 	if (kc_log_enabled(LOGGER, KC_LOG_DEBUG))
 		kc_log(LOGGER, KC_LOG_DEBUG, "%s %s -> %d", method, url, resp.status);
-	r = MHD_create_response_from_buffer(resp.body_len, resp.body != NULL ? resp.body : "",
-	    resp.body != NULL ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
-	if (resp.body != NULL || resp.status >= 400 || resp.content_type != NULL)
+	if (resp.blob != NULL)
+		r = MHD_create_response_from_buffer_with_free_callback_cls(resp.blob->len,
+		    resp.blob->data, blob_free_cb, resp.blob);
+	else
+		r = MHD_create_response_from_buffer(resp.body_len, resp.body != NULL ? resp.body :
+		    "", resp.body != NULL ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
+	if (resp.body != NULL || resp.blob != NULL || resp.status >= 400 ||
+	    resp.content_type != NULL)
 		MHD_add_response_header(r, "Content-Type", resp.content_type != NULL ?
 		    resp.content_type : "application/json");
 	if (resp.location != NULL)

@@ -47,10 +47,18 @@ struct kw_req {
 	void			*priv;		/* the REST layer's */
 };
 
+/* An immutable, reference-counted response body (e.g. a cached listing): served without
+ * copying. */
+struct kw_blob;
+struct kw_blob *kw_blob_new(const char *data, size_t len);	/* copies; refs = 1 */
+struct kw_blob *kw_blob_ref(struct kw_blob *b);
+void kw_blob_unref(struct kw_blob *b);
+
 struct kw_resp {
 	int		 status;
 	char		*body;		/* malloc'd or NULL */
 	size_t		 body_len;
+	struct kw_blob	*blob;		/* instead of body: a reference the response owns */
 	char		*location;	/* malloc'd Location header or NULL */
 	const char	*content_type;	/* default application/json */
 };
@@ -77,6 +85,8 @@ const char *kw_req_header(struct kw_req *req, const char *name);
  * handler after filling resp. */
 void kw_resp_json(struct kw_resp *resp, int status, json_t *body);
 void kw_resp_raw(struct kw_resp *resp, int status, const char *body, size_t len);
+/* Answer with a shared body (takes a new reference of blob). */
+void kw_resp_blob(struct kw_resp *resp, int status, struct kw_blob *blob);
 void kw_resp_empty(struct kw_resp *resp, int status);
 /* {"error_code": status, "message": ...} */
 void kw_resp_error(struct kw_resp *resp, int status, const char *fmt, ...)

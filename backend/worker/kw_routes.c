@@ -190,19 +190,19 @@ h_health(struct kw_req *req, struct kw_resp *resp)
 
 /* ---- connector list (cached by generation) -------------------------------------------- */
 
+/* The serialised listing for each expand combination, valid while the worker's generation
+ * is unchanged (every visible state change bumps it, so a cached answer is never stale). */
 struct list_cache {
 	pthread_mutex_t	 lock;
 	uint64_t	 gen;
-	bool		 valid;
-	char		*body;
-	size_t		 len;
+	struct kw_blob	*blob;
 };
 
 static struct list_cache list_cache[4] = {
-	{ PTHREAD_MUTEX_INITIALIZER, 0, false, NULL, 0 },
-	{ PTHREAD_MUTEX_INITIALIZER, 0, false, NULL, 0 },
-	{ PTHREAD_MUTEX_INITIALIZER, 0, false, NULL, 0 },
-	{ PTHREAD_MUTEX_INITIALIZER, 0, false, NULL, 0 },
+	{ PTHREAD_MUTEX_INITIALIZER, 0, NULL },
+	{ PTHREAD_MUTEX_INITIALIZER, 0, NULL },
+	{ PTHREAD_MUTEX_INITIALIZER, 0, NULL },
+	{ PTHREAD_MUTEX_INITIALIZER, 0, NULL },
 };
 
 static int
@@ -236,8 +236,8 @@ h_list(struct kw_req *req, struct kw_resp *resp)
 	lc = &list_cache[flags];
 	pthread_mutex_lock(&lc->lock);
 	g = atomic_load(&w->gen);
-	if (lc->valid && lc->gen == g) {
-		kw_resp_raw(resp, 200, lc->body, lc->len);
+	if (lc->blob != NULL && lc->gen == g) {
+		kw_resp_blob(resp, 200, lc->blob);
 		pthread_mutex_unlock(&lc->lock);
 		return 0;
 	}
@@ -261,13 +261,16 @@ h_list(struct kw_req *req, struct kw_resp *resp)
 		}
 	}
 	pthread_mutex_unlock(&w->lock);
-	free(lc->body);
-	lc->body = json_dumps(out, JSON_COMPACT);
-	lc->len = strlen(lc->body);
+	{
+		char *text = json_dumps(out, JSON_COMPACT);
+
+		kw_blob_unref(lc->blob);
+		lc->blob = kw_blob_new(text, strlen(text));
+		free(text);
+	}
 	lc->gen = g;
-	lc->valid = true;
 	json_decref(out);
-	kw_resp_raw(resp, 200, lc->body, lc->len);
+	kw_resp_blob(resp, 200, lc->blob);
 	pthread_mutex_unlock(&lc->lock);
 	return 0;
 }

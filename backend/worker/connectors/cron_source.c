@@ -267,6 +267,8 @@ cron_run(struct kw_task *t)
 		ret = kw_task_fail(t, "cannot create output topic %s: %s", topic, err);
 		goto out;
 	}
+	/* Check the producer settings now; the producer itself is created when the first
+	 * record is due, so idle schedules (nightly jobs) hold no Kafka connections. */
 	overrides = json_object();
 	rk = kw_task_producer(t, overrides, err, sizeof(err));
 	json_decref(overrides);
@@ -274,6 +276,8 @@ cron_run(struct kw_task *t)
 		ret = kw_task_fail(t, "%s", err);
 		goto out;
 	}
+	rd_kafka_destroy(rk);
+	rk = NULL;
 	for (i = 0; i < njobs; i++) {
 		jobs[i].next_s = jobs[i].cron != NULL ? kw_cron_next(jobs[i].cron,
 		    kc_wall_ms() / 1000) : -1;
@@ -289,7 +293,8 @@ cron_run(struct kw_task *t)
 			break;
 		if (target == KW_TARGET_PAUSE) {
 			kw_task_set_state(t, KW_TASK_PAUSED);
-			rd_kafka_poll(rk, 0);
+			if (rk != NULL)
+				rd_kafka_poll(rk, 0);
 			kw_task_sleep(t, 200);
 			if (kw_task_target(t) == KW_TARGET_RUN) {
 				for (i = 0; i < njobs; i++) {
@@ -331,6 +336,13 @@ cron_run(struct kw_task *t)
 				if (wait < sleep_ms)
 					sleep_ms = wait < 1 ? 1 : wait;
 			}
+			if (due > 0 && rk == NULL) {
+				rk = kw_task_producer(t, NULL, err, sizeof(err));
+				if (rk == NULL) {
+					ret = kw_task_fail(t, "%s", err);
+					goto out;
+				}
+			}
 			for (k = 0; k < due; k++) {
 				r = produce(t, rk, topic, j, err, sizeof(err));
 				if (r == -1) {
@@ -344,7 +356,8 @@ cron_run(struct kw_task *t)
 				j->rate_sent++;
 			}
 		}
-		rd_kafka_poll(rk, 0);
+		if (rk != NULL)
+			rd_kafka_poll(rk, 0);
 		now_ms = kc_mono_ms();
 		if (now_ms - last_offsets >= 1000) {
 			for (i = 0; i < njobs; i++) {
