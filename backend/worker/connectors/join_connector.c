@@ -1,0 +1,965 @@
+/* join_connector.c - kcops.streams.TableJoinConnector: a KStream-KTable left (or inner) join.
+ *
+ * DESIGN
+ * Each task owns an LMDB table store (join_store.c) in the connector's state directory
+ * (table-<task id>) and two Kafka consumers: the sink consumer of the stream topics (group
+ * connect-<name>, from the runtime) and a group-less table consumer with a manual
+ * assignment. Table records are applied to the store in a write batch that is committed,
+ * together with the table offsets it reflects, every table.checkpoint.interval.ms; a restart
+ * resumes from that checkpoint, and a store whose checkpoint does not fit the topic (another
+ * topic, another cluster, offsets past the end: the topic was recreated) is rebuilt from the
+ * beginning. Compaction is not assumed: the table topic is always read from the beginning
+ * (or the checkpoint), never from the end.
+ *
+ * Table scope: global (every task reads every table partition; needed whenever join.field
+ * is set) or partitioned (table partition p belongs to the task that owns stream partition
+ * p; only for joins on the record key of co-partitioned topics). A table partition is read
+ * up to its current end (high watermark) before the first stream record that needs it is
+ * joined: global tasks load everything at start, partitioned ones on first use. Afterwards
+ * table updates are applied as they arrive, and before each stream batch the table consumer
+ * is drained up to its last known high watermark, so a stream record joins with the value
+ * current when it is processed.
+ *
+ * Stream records are produced to output.topic with the stream key, timestamp and headers
+ * (plus kcops.join: hit|miss); stream offsets are committed only after the whole batch was
+ * delivered (at-least-once).
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "join_core.h"
+#include "join_encode.h"
+#include "join_store.h"
+#include "kc_log.h"
+#include "kc_util.h"
+#include "kw_plugin.h"
+
+#define LOGGER		"kcops.streams.join"
+#define BATCH_MAX	20000
+#define META_TIMEOUT_MS	5000
+
+/* ---- configuration ---------------------------------------------------------------------- */
+
+/* join.type */
+static const char *
+valid_join_type(const char *v, char *buf, size_t len)
+{
+	(void)buf; (void)len;
+	if (v == NULL || strcasecmp(v, "left") == 0 || strcasecmp(v, "inner") == 0)
+		return NULL;
+	return "must be left or inner";
+}
+
+/* table.scope */
+static const char *
+valid_scope(const char *v, char *buf, size_t len)
+{
+	(void)buf; (void)len;
+	if (v == NULL || strcasecmp(v, "global") == 0 || strcasecmp(v, "partitioned") == 0)
+		return NULL;
+	return "must be global or partitioned";
+}
+
+/* missing.defaults: empty or a JSON object. */
+static const char *
+valid_defaults(const char *v, char *buf, size_t len)
+{
+	json_error_t je;
+	json_t *j;
+
+	if (v == NULL || *v == '\0')
+		return NULL;
+	j = json_loads(v, JSON_DECODE_ANY, &je);
+	if (j == NULL) {
+		snprintf(buf, len, "not JSON (column %d: %s)", je.column, je.text);
+		return buf;
+	}
+	if (!json_is_object(j)) {
+		json_decref(j);
+		return "must be a JSON object, e.g. {\"name\":\"unknown\"}";
+	}
+	json_decref(j);
+	return NULL;
+}
+
+static const struct kw_cfg_def join_defs[] = {
+	{ "table.topic", KW_CFG_STRING, NULL, KW_HIGH, "Join",
+	  "The table topic (key = table key, value = JSON), materialised in LMDB: the last value "
+	  "per key wins, a null value deletes the key. Read from the beginning.",
+	  kw_valid_nonempty, 0 },
+	{ "output.topic", KW_CFG_STRING, NULL, KW_HIGH, "Join",
+	  "Topic the joined records are written to (created when missing).", kw_valid_nonempty,
+	  0 },
+	{ "join.field", KW_CFG_STRING, "", KW_HIGH, "Join",
+	  "The stream value's field holding the table key (a dotted path reaches into nested "
+	  "objects). Empty: the stream record's key.", NULL, 0 },
+	{ "join.type", KW_CFG_STRING, "left", KW_HIGH, "Join",
+	  "left: records whose key is not in the table go out with missing.defaults; inner: "
+	  "they are dropped.", valid_join_type, 0 },
+	{ "missing.defaults", KW_CFG_STRING, "", KW_MEDIUM, "Join",
+	  "A JSON object merged into the output when the key is not in the table (left join).",
+	  valid_defaults, 0 },
+	{ "table.scope", KW_CFG_STRING, "global", KW_MEDIUM, "Join",
+	  "global: every task reads every table partition. partitioned: table partition p "
+	  "belongs to the task owning stream partition p (only for joins on the record key of "
+	  "co-partitioned topics).", valid_scope, 0 },
+	{ "stream.fields", KW_CFG_LIST, "", KW_MEDIUM, "Output",
+	  "Stream value fields copied to the output (empty: all).", NULL, 0 },
+	{ "stream.prefix", KW_CFG_STRING, "", KW_LOW, "Output",
+	  "Prefix for the names of copied stream fields.", NULL, 0 },
+	{ "table.fields", KW_CFG_LIST, "", KW_MEDIUM, "Output",
+	  "Table value fields copied to the output (empty: all; dotted paths allowed).", NULL, 0 },
+	{ "table.prefix", KW_CFG_STRING, "", KW_MEDIUM, "Output",
+	  "Prefix for the names of copied table fields, e.g. customer_.", NULL, 0 },
+	{ "table.nest", KW_CFG_STRING, "", KW_LOW, "Output",
+	  "When set, the copied table fields go under this one output field instead.", NULL, 0 },
+	{ "table.checkpoint.interval.ms", KW_CFG_LONG, "1000", KW_LOW, "Join",
+	  "How often applied table records and their offsets are committed to LMDB together.",
+	  kw_valid_positive_int, 0 },
+};
+
+/* Cross-key checks. */
+static void
+join_validate(const json_t *config, struct kw_validation *v)
+{
+	const char *scope = json_string_value(json_object_get(config, "table.scope"));
+	const char *field = json_string_value(json_object_get(config, "join.field"));
+	const char *table = json_string_value(json_object_get(config, "table.topic"));
+	const char *out = json_string_value(json_object_get(config, "output.topic"));
+	const char *topics = json_string_value(json_object_get(config, "topics"));
+	size_t n, i;
+	char **list;
+
+	if (scope != NULL && strcasecmp(scope, "partitioned") == 0) {
+		if (field != NULL && *field != '\0')
+			kw_validation_error(v, "table.scope", "partitioned needs a join on the "
+			    "record key (join.field empty) of co-partitioned topics; with "
+			    "join.field set use table.scope=global");
+		if (topics == NULL || *topics == '\0')
+			kw_validation_error(v, "table.scope", "partitioned needs topics (not "
+			    "topics.regex) so partition counts can be checked");
+	}
+	if (table != NULL && out != NULL && strcmp(table, out) == 0)
+		kw_validation_error(v, "output.topic", "must differ from table.topic");
+	list = kw_join_list_split(topics, &n);
+	for (i = 0; i < n; i++) {
+		if (out != NULL && strcmp(list[i], out) == 0)
+			kw_validation_error(v, "output.topic", "'%s' is also a stream topic: the "
+			    "join would read its own output", out);
+		if (table != NULL && strcmp(list[i], table) == 0)
+			kw_validation_error(v, "table.topic", "'%s' is also a stream topic", table);
+	}
+	kw_join_list_free(list, n);
+}
+
+/* ---- task state ------------------------------------------------------------------------- */
+
+struct tpart {
+	bool	 assigned;
+	bool	 caught_up;
+	int64_t	 pos;		/* next offset to apply; -1: from the beginning */
+	int64_t	 end;		/* catch-up target (high watermark when assigned) */
+};
+
+struct join {
+	struct kw_task		*t;
+	struct kw_join_spec	 spec;
+	const char		*table_topic, *out_topic;
+	bool			 partitioned, tolerate;
+	int64_t			 ckpt_interval;
+	struct kw_join_store	*store;
+	rd_kafka_t		*stream, *table, *prod;
+	struct tpart		*tp;
+	int			 ntp;
+	const struct kw_converter *kconv, *vconv;
+	struct kw_join_enc	 enc;
+	struct kc_buf		 key, val, out;
+	int64_t			 last_ckpt, last_metrics, rate_t0;
+	uint64_t		 rate_n0;
+	double			 rate;
+	int			 dr_failed;
+	char			 dr_err[256];
+	bool			 dirty;		/* the store batch holds changes */
+	bool			 resumed;	/* the table came from an LMDB checkpoint */
+	/* counters */
+	uint64_t		 t_read, t_updates, t_deletes, t_skipped, hits, misses, dropped,
+				 in, out_n, errors;
+};
+
+/* Producer delivery reports: remember failures (the batch is then not committed). */
+static void
+on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
+{
+	struct join *j = opaque;
+
+	(void)rk;
+	if (m->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+		if (j->dr_failed++ == 0)
+			snprintf(j->dr_err, sizeof(j->dr_err), "%s", rd_kafka_err2str(m->err));
+	}
+}
+
+/* Canonical key of a key/value decoded by a converter. */
+static bool
+canon_data(const struct kw_converter *c, const void *ptr, size_t len, struct kc_buf *out)
+{
+	struct kw_data d;
+	char err[256];
+	bool ok;
+
+	if (ptr == NULL)
+		return false;
+	if (kw_converter_decode(c, ptr, len, &d, err, sizeof(err)) != 0)
+		return kw_join_canon_bytes(ptr, len, out);	/* undecodable: its raw text */
+	if (d.kind == KW_DATA_JSON)
+		ok = kw_join_canon_json(d.json, out);
+	else if (d.kind == KW_DATA_BYTES)
+		ok = kw_join_canon_bytes(d.ptr, d.len, out);
+	else
+		ok = false;
+	kw_data_clear(&d);
+	return ok;
+}
+
+/* A record value as JSON (new reference), NULL for null / unusable (err set then). */
+static json_t *
+value_json(const struct kw_converter *c, const void *ptr, size_t len, char *err, size_t errlen)
+{
+	struct kw_data d;
+	json_t *v = NULL;
+
+	err[0] = '\0';
+	if (ptr == NULL)
+		return NULL;
+	if (kw_converter_decode(c, ptr, len, &d, err, errlen) != 0)
+		return NULL;
+	if (d.kind == KW_DATA_JSON)
+		v = json_incref(d.json);
+	else if (d.kind == KW_DATA_BYTES) {
+		v = kw_join_parse_lenient(d.ptr, d.len);
+		if (v == NULL)
+			snprintf(err, errlen, "value is neither JSON nor UTF-8 text");
+	}
+	kw_data_clear(&d);
+	return v;
+}
+
+/* Metadata: partition count of a topic, or -1. */
+static int
+partition_count(rd_kafka_t *rk, const char *topic, char *err, size_t errlen)
+{
+	const struct rd_kafka_metadata *md = NULL;
+	rd_kafka_topic_t *rkt = rd_kafka_topic_new(rk, topic, NULL);
+	rd_kafka_resp_err_t r;
+	int n = -1;
+
+	r = rd_kafka_metadata(rk, 0, rkt, &md, META_TIMEOUT_MS);
+	rd_kafka_topic_destroy(rkt);
+	if (r != RD_KAFKA_RESP_ERR_NO_ERROR) {
+		snprintf(err, errlen, "metadata for %s: %s", topic, rd_kafka_err2str(r));
+		return -1;
+	}
+	if (md->topic_cnt == 1 && md->topics[0].err == RD_KAFKA_RESP_ERR_NO_ERROR)
+		n = md->topics[0].partition_cnt;
+	else
+		snprintf(err, errlen, "topic %s: %s", topic, md->topic_cnt == 1 ?
+		    rd_kafka_err2str(md->topics[0].err) : "not found");
+	rd_kafka_metadata_destroy(md);
+	return n;
+}
+
+/* (Re)assign the table consumer to every assigned table partition at its position. */
+static void
+table_assign(struct join *j)
+{
+	rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(j->ntp);
+	int p;
+
+	for (p = 0; p < j->ntp; p++) {
+		if (j->tp[p].assigned)
+			rd_kafka_topic_partition_list_add(l, j->table_topic, p)->offset =
+			    j->tp[p].pos >= 0 ? j->tp[p].pos : RD_KAFKA_OFFSET_BEGINNING;
+	}
+	rd_kafka_assign(j->table, l);
+	rd_kafka_topic_partition_list_destroy(l);
+}
+
+/* Write positions and commit the store batch. */
+static int
+checkpoint(struct join *j, char *err, size_t errlen)
+{
+	int p;
+
+	if (!j->dirty)
+		return 0;
+	for (p = 0; p < j->ntp; p++) {
+		if (j->tp[p].assigned && j->tp[p].pos >= 0 &&
+		    kw_join_store_set_offset(j->store, p, j->tp[p].pos, err, errlen) != 0)
+			return -1;
+	}
+	if (kw_join_store_commit(j->store, err, errlen) != 0)
+		return -1;
+	j->dirty = false;
+	j->last_ckpt = kc_mono_ms();
+	return 0;
+}
+
+/* Apply one table record (or event). */
+static int
+apply_table(struct join *j, rd_kafka_message_t *m, char *err, size_t errlen)
+{
+	char verr[256];
+	json_t *v;
+	int p = m->partition;
+
+	if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+		if (p >= 0 && p < j->ntp && m->offset > j->tp[p].pos)
+			j->tp[p].pos = m->offset;
+		return 0;
+	}
+	if (m->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+		kc_log(LOGGER, KC_LOG_WARN, "%s: table consumer: %s", kw_task_connector(j->t),
+		    rd_kafka_message_errstr(m));
+		return 0;
+	}
+	if (p < 0 || p >= j->ntp)
+		return 0;
+	j->t_read++;
+	j->tp[p].pos = m->offset + 1;
+	j->dirty = true;
+	kc_buf_reset(&j->key);
+	if (!canon_data(j->kconv, m->key, m->key_len, &j->key) || j->key.len == 0) {
+		j->t_skipped++;	/* a table record without a key cannot be joined */
+		return 0;
+	}
+	if (m->payload == NULL) {
+		j->t_deletes++;
+		return kw_join_store_del(j->store, j->key.data, j->key.len, err, errlen);
+	}
+	v = value_json(j->vconv, m->payload, m->len, verr, sizeof(verr));
+	if (v == NULL) {
+		if (verr[0] == '\0') {	/* JSON null: a delete */
+			j->t_deletes++;
+			return kw_join_store_del(j->store, j->key.data, j->key.len, err, errlen);
+		}
+		j->t_skipped++;
+		kc_log(LOGGER, KC_LOG_WARN, "%s: table record %s[%d]@%" PRId64 " skipped: %s",
+		    kw_task_connector(j->t), j->table_topic, p, m->offset, verr);
+		return 0;
+	}
+	kc_buf_reset(&j->val);
+	kw_join_dump(v, &j->val);
+	json_decref(v);
+	j->t_updates++;
+	if (kw_join_store_put(j->store, j->key.data, j->key.len, j->val.data, j->val.len, verr,
+	    sizeof(verr)) != 0) {
+		j->t_skipped++;
+		kc_log(LOGGER, KC_LOG_WARN, "%s: table record %s[%d]@%" PRId64 " skipped: %s",
+		    kw_task_connector(j->t), j->table_topic, p, m->offset, verr);
+	}
+	return 0;
+}
+
+/* Poll the table consumer for up to max records (first wait timeout_ms). Returns the number
+ * applied or -1. */
+static int
+poll_table(struct join *j, int timeout_ms, int max, char *err, size_t errlen)
+{
+	rd_kafka_message_t *m;
+	int n = 0;
+
+	while (n < max) {
+		m = rd_kafka_consumer_poll(j->table, n == 0 ? timeout_ms : 0);
+		if (m == NULL)
+			break;
+		if (apply_table(j, m, err, errlen) != 0) {
+			rd_kafka_message_destroy(m);
+			return -1;
+		}
+		rd_kafka_message_destroy(m);
+		n++;
+	}
+	return n;
+}
+
+/* Read the given (or all not yet caught-up assigned) table partitions up to the end they
+ * had when this is called. 0, 1 when stopped, -1 on error. */
+static int
+catch_up(struct join *j, char *err, size_t errlen)
+{
+	int64_t lo, hi, t0 = kc_mono_ms();
+	rd_kafka_resp_err_t r;
+	bool pending;
+	int p, tries;
+
+	for (p = 0; p < j->ntp; p++) {
+		if (!j->tp[p].assigned || j->tp[p].caught_up)
+			continue;
+		for (tries = 0;; tries++) {
+			r = rd_kafka_query_watermark_offsets(j->table, j->table_topic, p, &lo, &hi,
+			    META_TIMEOUT_MS);
+			if (r == RD_KAFKA_RESP_ERR_NO_ERROR)
+				break;
+			if (tries >= 5 || kw_task_target(j->t) == KW_TARGET_STOP) {
+				snprintf(err, errlen, "cannot read the end offset of %s[%d]: %s",
+				    j->table_topic, p, rd_kafka_err2str(r));
+				return -1;
+			}
+		}
+		j->tp[p].end = hi;
+		if (j->tp[p].pos > hi || (j->tp[p].pos >= 0 && j->tp[p].pos < lo)) {
+			/* the checkpoint does not fit the topic: recreated or truncated */
+			kc_log(LOGGER, KC_LOG_WARN, "%s: table checkpoint %s[%d]@%" PRId64 " is "
+			    "outside the topic (%" PRId64 "..%" PRId64 "): rebuilding the table",
+			    kw_task_connector(j->t), j->table_topic, p, j->tp[p].pos, lo, hi);
+			return 2;
+		}
+	}
+	for (;;) {
+		pending = false;
+		for (p = 0; p < j->ntp; p++) {
+			if (!j->tp[p].assigned || j->tp[p].caught_up)
+				continue;
+			if (j->tp[p].end <= 0 || j->tp[p].pos >= j->tp[p].end)
+				j->tp[p].caught_up = true;
+			else
+				pending = true;
+		}
+		if (!pending)
+			break;
+		if (kw_task_target(j->t) == KW_TARGET_STOP)
+			return 1;
+		if (poll_table(j, 100, 10000, err, errlen) < 0)
+			return -1;
+		if (j->dirty && kc_mono_ms() - j->last_ckpt >= j->ckpt_interval &&
+		    checkpoint(j, err, errlen) != 0)
+			return -1;
+	}
+	if (checkpoint(j, err, errlen) != 0)
+		return -1;
+	kc_log(LOGGER, KC_LOG_INFO, "%s: task %d: table %s loaded (%zu keys, %" PRIu64
+	    " records read in %" PRId64 " ms%s)", kw_task_connector(j->t), kw_task_id(j->t),
+	    j->table_topic, kw_join_store_count(j->store), j->t_read, kc_mono_ms() - t0,
+	    j->resumed ? ", resumed from the LMDB checkpoint" : "");
+	return 0;
+}
+
+/* Drop the store's contents and read every assigned partition from the beginning. */
+static int
+rebuild(struct join *j, char *err, size_t errlen)
+{
+	int p;
+
+	if (kw_join_store_clear(j->store, err, errlen) != 0)
+		return -1;
+	for (p = 0; p < j->ntp; p++) {
+		j->tp[p].pos = -1;
+		j->tp[p].caught_up = false;
+	}
+	j->resumed = false;
+	j->dirty = true;
+	table_assign(j);
+	return 0;
+}
+
+/* Catch up, rebuilding once when the checkpoint does not fit. */
+static int
+load_table(struct join *j, char *err, size_t errlen)
+{
+	int r = catch_up(j, err, errlen);
+
+	if (r == 2) {
+		if (rebuild(j, err, errlen) != 0)
+			return -1;
+		r = catch_up(j, err, errlen);
+		if (r == 2) {
+			snprintf(err, errlen, "table %s: offsets still outside the topic after a "
+			    "rebuild", j->table_topic);
+			return -1;
+		}
+	}
+	return r;
+}
+
+/* Before a stream batch: apply what the table consumer already knows is there. */
+static int
+sync_table(struct join *j, char *err, size_t errlen)
+{
+	int64_t lo, hi, until = kc_mono_ms() + 50;
+	bool behind;
+	int p, n;
+
+	do {
+		n = poll_table(j, 0, 10000, err, errlen);
+		if (n < 0)
+			return -1;
+		behind = false;
+		for (p = 0; p < j->ntp; p++) {
+			if (!j->tp[p].assigned || j->tp[p].pos < 0)
+				continue;
+			if (rd_kafka_get_watermark_offsets(j->table, j->table_topic, p, &lo, &hi) ==
+			    RD_KAFKA_RESP_ERR_NO_ERROR && hi > j->tp[p].pos)
+				behind = true;
+		}
+		if (behind && n == 0)
+			n = poll_table(j, 5, 10000, err, errlen);
+	} while (behind && n > 0 && kc_mono_ms() < until);
+	return 0;
+}
+
+/* Metrics for the REST extension. */
+static void
+publish_metrics(struct join *j)
+{
+	int64_t now = kc_mono_ms();
+	json_t *m;
+
+	if (now - j->rate_t0 >= 1000) {
+		j->rate = (double)(j->out_n + j->dropped - j->rate_n0) * 1000.0 /
+		    (double)(now - j->rate_t0);
+		j->rate_t0 = now;
+		j->rate_n0 = j->out_n + j->dropped;
+	}
+	m = json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:f,s:i}",
+	    "table.size", (json_int_t)kw_join_store_count(j->store),
+	    "table.records.read", (json_int_t)j->t_read,
+	    "table.updates", (json_int_t)j->t_updates,
+	    "table.deletes", (json_int_t)j->t_deletes,
+	    "table.skipped", (json_int_t)j->t_skipped,
+	    "join.hits", (json_int_t)j->hits,
+	    "join.misses", (json_int_t)j->misses,
+	    "join.dropped", (json_int_t)j->dropped,
+	    "records.in", (json_int_t)j->in,
+	    "records", (json_int_t)j->out_n,
+	    "errors", (json_int_t)j->errors,
+	    "records.per.second", j->rate,
+	    "table.resumed", j->resumed ? 1 : 0);
+	kw_task_set_metrics(j->t, m);
+	j->last_metrics = now;
+}
+
+/* Join one stream record and produce the result. 0, or -1 (err) to fail the task. */
+static int
+join_record(struct join *j, rd_kafka_message_t *m, char *err, size_t errlen)
+{
+	char verr[256];
+	const char *tval = NULL;
+	size_t tlen = 0;
+	json_t *sv, *tv = NULL, *keyv, *out;
+	rd_kafka_headers_t *hdrs = NULL;
+	rd_kafka_resp_err_t r;
+	bool have_key;
+	int found = 0;
+
+	j->in++;
+	sv = value_json(j->vconv, m->payload, m->len, verr, sizeof(verr));
+	if (sv == NULL && verr[0] != '\0') {
+		j->errors++;
+		if (!j->tolerate) {
+			snprintf(err, errlen, "stream record %s[%d]@%" PRId64 ": %s (set "
+			    "errors.tolerance=all to skip such records)", rd_kafka_topic_name(m->rkt),
+			    m->partition, m->offset, verr);
+			return -1;
+		}
+		return 0;
+	}
+	kc_buf_reset(&j->key);
+	if (j->spec.join_field != NULL) {
+		keyv = kw_join_field(sv, j->spec.join_field);
+		have_key = kw_join_canon_json(keyv, &j->key);
+	} else {
+		have_key = canon_data(j->kconv, m->key, m->key_len, &j->key);
+	}
+	if (have_key) {
+		found = kw_join_store_get(j->store, j->key.data, j->key.len, &tval, &tlen, err,
+		    errlen);
+		if (found < 0) {
+			json_decref(sv);
+			return -1;
+		}
+		if (found == 1)
+			tv = json_loadb(tval, tlen, JSON_DECODE_ANY, NULL);
+	}
+	if (tv != NULL)
+		j->hits++;
+	else
+		j->misses++;
+	if (tv == NULL && j->spec.inner) {
+		j->dropped++;
+		json_decref(sv);
+		return 0;
+	}
+	out = kw_join_merge(&j->spec, sv, tv);
+	json_decref(sv);
+	json_decref(tv);
+	kc_buf_reset(&j->out);
+	if (kw_join_enc_json(&j->enc, out, &j->out, err, errlen) != 0) {
+		json_decref(out);
+		return -1;
+	}
+	json_decref(out);
+	if (rd_kafka_message_headers(m, &hdrs) == RD_KAFKA_RESP_ERR_NO_ERROR)
+		hdrs = rd_kafka_headers_copy(hdrs);
+	else
+		hdrs = rd_kafka_headers_new(1);
+	rd_kafka_header_add(hdrs, "kcops.join", -1, found == 1 ? "hit" : "miss", -1);
+	for (;;) {
+		r = rd_kafka_producev(j->prod,
+		    RD_KAFKA_V_TOPIC(j->out_topic),
+		    RD_KAFKA_V_KEY(m->key, m->key_len),
+		    RD_KAFKA_V_VALUE(j->out.data, j->out.len),
+		    RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+		    RD_KAFKA_V_TIMESTAMP(rd_kafka_message_timestamp(m, NULL)),
+		    RD_KAFKA_V_HEADERS(hdrs),
+		    RD_KAFKA_V_END);
+		if (r != RD_KAFKA_RESP_ERR__QUEUE_FULL)
+			break;
+		rd_kafka_poll(j->prod, 10);
+	}
+	if (r != RD_KAFKA_RESP_ERR_NO_ERROR) {
+		rd_kafka_headers_destroy(hdrs);
+		snprintf(err, errlen, "produce to %s: %s", j->out_topic, rd_kafka_err2str(r));
+		return -1;
+	}
+	j->out_n++;
+	return 0;
+}
+
+/* Flush the producer and commit the batch's stream offsets. 0, 1 stopped, -1 error. */
+static int
+finish_batch(struct join *j, rd_kafka_topic_partition_list_t *offs, char *err, size_t errlen)
+{
+	while (rd_kafka_outq_len(j->prod) > 0) {
+		rd_kafka_flush(j->prod, 100);
+		if (kw_task_target(j->t) == KW_TARGET_STOP && rd_kafka_outq_len(j->prod) > 0)
+			return 1;	/* not delivered: not committed */
+	}
+	if (j->dr_failed > 0) {
+		snprintf(err, errlen, "%d record(s) could not be written to %s: %s", j->dr_failed,
+		    j->out_topic, j->dr_err);
+		return -1;
+	}
+	if (offs->cnt > 0)
+		rd_kafka_commit(j->stream, offs, 1);
+	return 0;
+}
+
+/* Set up the table: metadata, store, checkpoint checks, assignment. */
+static int
+setup_table(struct join *j, char *err, size_t errlen)
+{
+	char path[64], *meta, *cluster;
+	const char *dir = kw_task_state_dir(j->t);
+	char *full;
+	bool rebuilt = false, fresh;
+	size_t i, n;
+	char **topics;
+	int p, sp;
+
+	j->ntp = partition_count(j->table, j->table_topic, err, errlen);
+	if (j->ntp <= 0)
+		return -1;
+	if (j->partitioned) {
+		topics = kw_join_list_split(kw_task_cfg(j->t, "topics"), &n);
+		for (i = 0; i < n; i++) {
+			sp = partition_count(j->table, topics[i], err, errlen);
+			if (sp != j->ntp) {
+				if (sp > 0)
+					snprintf(err, errlen, "table.scope=partitioned needs "
+					    "co-partitioned topics: %s has %d partitions, %s has %d "
+					    "(use table.scope=global)", topics[i], sp, j->table_topic,
+					    j->ntp);
+				kw_join_list_free(topics, n);
+				return -1;
+			}
+		}
+		kw_join_list_free(topics, n);
+	}
+	snprintf(path, sizeof(path), "table-%d", kw_task_id(j->t));
+	full = kc_xasprintf("%s/%s", dir, path);
+	j->store = kw_join_store_open(full, &rebuilt, err, errlen);
+	free(full);
+	if (j->store == NULL)
+		return -1;
+	if (rebuilt)
+		kc_log(LOGGER, KC_LOG_WARN, "%s: the table store was unreadable and is rebuilt",
+		    kw_task_connector(j->t));
+	/* a checkpoint of another topic or another cluster is worthless */
+	cluster = rd_kafka_clusterid(j->table, META_TIMEOUT_MS);
+	meta = kw_join_store_meta(j->store, "topic");
+	fresh = meta == NULL;
+	if (meta != NULL && strcmp(meta, j->table_topic) != 0) {
+		kc_log(LOGGER, KC_LOG_INFO, "%s: table.topic changed (%s -> %s): rebuilding",
+		    kw_task_connector(j->t), meta, j->table_topic);
+		fresh = true;
+	}
+	free(meta);
+	meta = kw_join_store_meta(j->store, "cluster");
+	if (!fresh && cluster != NULL && meta != NULL && strcmp(meta, cluster) != 0) {
+		kc_log(LOGGER, KC_LOG_INFO, "%s: the Kafka cluster changed (%s -> %s): "
+		    "rebuilding the table", kw_task_connector(j->t), meta, cluster);
+		fresh = true;
+	}
+	free(meta);
+	if (fresh) {
+		if (kw_join_store_clear(j->store, err, errlen) != 0 ||
+		    kw_join_store_set_meta(j->store, "topic", j->table_topic, err, errlen) != 0 ||
+		    kw_join_store_set_meta(j->store, "cluster", cluster != NULL ? cluster : "",
+		    err, errlen) != 0 || kw_join_store_commit(j->store, err, errlen) != 0) {
+			if (cluster != NULL)
+				rd_kafka_mem_free(j->table, cluster);
+			return -1;
+		}
+	}
+	if (cluster != NULL)
+		rd_kafka_mem_free(j->table, cluster);
+	j->tp = kc_xcalloc((size_t)j->ntp, sizeof(*j->tp));
+	for (p = 0; p < j->ntp; p++) {
+		j->tp[p].pos = kw_join_store_offset(j->store, p);
+		if (j->tp[p].pos >= 0)
+			j->resumed = true;
+		j->tp[p].assigned = !j->partitioned;
+	}
+	table_assign(j);
+	return 0;
+}
+
+/* Partitioned scope: make sure table partition p is loaded before joining its records. */
+static int
+need_partition(struct join *j, int p, char *err, size_t errlen)
+{
+	if (p < 0 || p >= j->ntp) {
+		snprintf(err, errlen, "stream partition %d has no table partition (%s has %d)", p,
+		    j->table_topic, j->ntp);
+		return -1;
+	}
+	if (j->tp[p].assigned && j->tp[p].caught_up)
+		return 0;
+	j->tp[p].assigned = true;
+	table_assign(j);
+	return load_table(j, err, errlen);
+}
+
+/* Pause or resume every assigned stream partition. */
+static void
+stream_pause(struct join *j, bool pause)
+{
+	rd_kafka_topic_partition_list_t *a = NULL;
+
+	if (rd_kafka_assignment(j->stream, &a) != RD_KAFKA_RESP_ERR_NO_ERROR || a == NULL)
+		return;
+	if (pause)
+		rd_kafka_pause_partitions(j->stream, a);
+	else
+		rd_kafka_resume_partitions(j->stream, a);
+	rd_kafka_topic_partition_list_destroy(a);
+}
+
+/* The task body. */
+static int
+join_run(struct kw_task *t)
+{
+	struct join j;
+	rd_kafka_conf_t *conf;
+	rd_kafka_topic_partition_list_t *offs;
+	rd_kafka_topic_partition_t *tp;
+	rd_kafka_message_t *m;
+	char err[512], e[256];
+	const char *scope;
+	int rc = 0, r, n;
+	bool paused = false;
+
+	memset(&j, 0, sizeof(j));
+	j.t = t;
+	j.table_topic = kw_task_cfg(t, "table.topic");
+	j.out_topic = kw_task_cfg(t, "output.topic");
+	scope = kw_task_cfg(t, "table.scope");
+	j.partitioned = scope != NULL && strcasecmp(scope, "partitioned") == 0;
+	j.tolerate = kc_str_eq(kw_task_cfg(t, "errors.tolerance"), "all");
+	j.ckpt_interval = kw_task_cfg_int(t, "table.checkpoint.interval.ms", 1000);
+	j.kconv = kw_task_key_converter(t);
+	j.vconv = kw_task_value_converter(t);
+	kw_join_enc_init(&j.enc, j.vconv);
+	j.last_ckpt = j.rate_t0 = kc_mono_ms();
+	if (kw_join_spec_init(&j.spec, kw_task_cfg(t, "join.field"), kw_task_cfg(t, "join.type"),
+	    kw_task_cfg(t, "stream.fields"), kw_task_cfg(t, "stream.prefix"),
+	    kw_task_cfg(t, "table.fields"), kw_task_cfg(t, "table.prefix"),
+	    kw_task_cfg(t, "table.nest"), kw_task_cfg(t, "missing.defaults"), err,
+	    sizeof(err)) != 0)
+		return kw_task_fail(t, "%s", err);
+
+	/* output topic, table topic, producer */
+	if (kw_task_ensure_topic(t, j.out_topic, err, sizeof(err)) != 0) {
+		rc = kw_task_fail(t, "cannot create output.topic %s: %s", j.out_topic, err);
+		goto out;
+	}
+	if (kw_task_ensure_topic(t, j.table_topic, err, sizeof(err)) != 0) {
+		rc = kw_task_fail(t, "table.topic %s: %s", j.table_topic, err);
+		goto out;
+	}
+	if ((conf = kw_task_kafka_conf(t, "producer", err, sizeof(err))) == NULL) {
+		rc = kw_task_fail(t, "producer config: %s", err);
+		goto out;
+	}
+	rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
+	rd_kafka_conf_set_opaque(conf, &j);
+	if ((j.prod = rd_kafka_new(RD_KAFKA_PRODUCER, conf, e, sizeof(e))) == NULL) {
+		rd_kafka_conf_destroy(conf);
+		rc = kw_task_fail(t, "cannot create producer: %s", e);
+		goto out;
+	}
+	/* the table consumer: no group, manual assignment */
+	if ((conf = kw_task_kafka_conf(t, "consumer", err, sizeof(err))) == NULL) {
+		rc = kw_task_fail(t, "consumer config: %s", err);
+		goto out;
+	}
+	rd_kafka_conf_set(conf, "enable.auto.commit", "false", e, sizeof(e));
+	rd_kafka_conf_set(conf, "enable.auto.offset.store", "false", e, sizeof(e));
+	rd_kafka_conf_set(conf, "enable.partition.eof", "true", e, sizeof(e));
+	rd_kafka_conf_set(conf, "fetch.wait.max.ms", "10", e, sizeof(e));
+	/* consumer_poll needs a group.id; nothing joins or commits it (manual assignment) */
+	{
+		char *gid = kc_xasprintf("kcops-join-table-%s-%d", kw_task_connector(t),
+		    kw_task_id(t));
+
+		rd_kafka_conf_set(conf, "group.id", gid, e, sizeof(e));
+		free(gid);
+	}
+	if ((j.table = rd_kafka_new(RD_KAFKA_CONSUMER, conf, e, sizeof(e))) == NULL) {
+		rd_kafka_conf_destroy(conf);
+		rc = kw_task_fail(t, "cannot create the table consumer: %s", e);
+		goto out;
+	}
+	rd_kafka_poll_set_consumer(j.table);
+	if (setup_table(&j, err, sizeof(err)) != 0) {
+		rc = kw_task_fail(t, "%s", err);
+		goto out;
+	}
+	publish_metrics(&j);
+	/* global: the whole table before the first stream record */
+	if (!j.partitioned) {
+		r = load_table(&j, err, sizeof(err));
+		if (r < 0) {
+			rc = kw_task_fail(t, "loading table %s: %s", j.table_topic, err);
+			goto out;
+		}
+		if (r == 1)
+			goto out;
+	}
+	if ((j.stream = kw_task_sink_consumer(t, err, sizeof(err))) == NULL) {
+		rc = kw_task_fail(t, "%s", err);
+		goto out;
+	}
+	kw_task_set_state(t, KW_TASK_RUNNING);
+	offs = rd_kafka_topic_partition_list_new(16);
+	while (kw_task_target(t) != KW_TARGET_STOP) {
+		if (kw_task_target(t) == KW_TARGET_PAUSE) {
+			if (!paused)
+				kw_task_set_state(t, KW_TASK_PAUSED);
+			paused = true;
+			stream_pause(&j, true);	/* again after any rebalance */
+		} else if (paused) {
+			stream_pause(&j, false);
+			paused = false;
+			kw_task_set_state(t, KW_TASK_RUNNING);
+		}
+		if (sync_table(&j, err, sizeof(err)) != 0) {
+			rc = kw_task_fail(t, "table %s: %s", j.table_topic, err);
+			break;
+		}
+		rd_kafka_topic_partition_list_destroy(offs);
+		offs = rd_kafka_topic_partition_list_new(16);
+		r = 0;
+		for (n = 0; n < BATCH_MAX; n++) {
+			m = rd_kafka_consumer_poll(j.stream, n == 0 ? 100 : 0);
+			if (m == NULL)
+				break;
+			if (m->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+				if (m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF)
+					kc_log(LOGGER, KC_LOG_WARN, "%s: stream consumer: %s",
+					    kw_task_connector(t), rd_kafka_message_errstr(m));
+				rd_kafka_message_destroy(m);
+				continue;
+			}
+			r = 0;
+			if (j.partitioned)
+				r = need_partition(&j, m->partition, err, sizeof(err));
+			if (r == 0)
+				r = join_record(&j, m, err, sizeof(err));
+			if (r == 0) {
+				tp = rd_kafka_topic_partition_list_find(offs,
+				    rd_kafka_topic_name(m->rkt), m->partition);
+				if (tp == NULL)
+					tp = rd_kafka_topic_partition_list_add(offs,
+					    rd_kafka_topic_name(m->rkt), m->partition);
+				tp->offset = m->offset + 1;
+			}
+			rd_kafka_message_destroy(m);
+			if (r != 0)
+				break;
+			if ((n & 1023) == 1023)
+				rd_kafka_poll(j.prod, 0);
+		}
+		if (r < 0) {
+			rc = kw_task_fail(t, "%s", err);
+			break;
+		}
+		if (r == 1)
+			break;
+		r = finish_batch(&j, offs, err, sizeof(err));
+		if (r < 0) {
+			rc = kw_task_fail(t, "%s", err);
+			break;
+		}
+		if (j.dirty && kc_mono_ms() - j.last_ckpt >= j.ckpt_interval &&
+		    checkpoint(&j, err, sizeof(err)) != 0) {
+			rc = kw_task_fail(t, "table store: %s", err);
+			break;
+		}
+		if (kc_mono_ms() - j.last_metrics >= 500)
+			publish_metrics(&j);
+	}
+	rd_kafka_topic_partition_list_destroy(offs);
+out:
+	if (j.store != NULL && rc == 0 && checkpoint(&j, err, sizeof(err)) != 0)
+		kc_log(LOGGER, KC_LOG_ERROR, "%s: final table checkpoint: %s",
+		    kw_task_connector(t), err);
+	if (j.store != NULL)
+		publish_metrics(&j);
+	if (j.stream != NULL) {
+		rd_kafka_consumer_close(j.stream);
+		rd_kafka_destroy(j.stream);
+	}
+	if (j.table != NULL) {
+		rd_kafka_consumer_close(j.table);
+		rd_kafka_destroy(j.table);
+	}
+	if (j.prod != NULL) {
+		rd_kafka_flush(j.prod, 2000);
+		rd_kafka_destroy(j.prod);
+	}
+	kw_join_store_free(j.store);
+	free(j.tp);
+	kc_buf_free(&j.key);
+	kc_buf_free(&j.val);
+	kc_buf_free(&j.out);
+	kw_join_spec_free(&j.spec);
+	return rc;
+}
+
+static const char *const join_aliases[] = { "TableJoinConnector", "TableJoin", NULL };
+
+const struct kw_plugin kw_join_plugin = {
+	.class_name = "kcops.streams.TableJoinConnector",
+	.aliases = join_aliases,
+	.type = KW_PLUGIN_SINK,
+	.version = KCOPS_VERSION,
+	.defs = join_defs,
+	.ndefs = sizeof(join_defs) / sizeof(join_defs[0]),
+	.validate = join_validate,
+	.task_count = NULL,
+	.task_run = join_run,
+};
