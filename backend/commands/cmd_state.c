@@ -21,7 +21,7 @@
 
 enum {
 	O_OFFLINE = 1, O_PRUNE, O_OUT, O_EXIT_CODE, O_DRY_RUN, O_YES, O_PARALLEL, O_SECRETS,
-	O_TOKEN, O_HEADER, O_GH_USER, O_GH_TOKEN, O_BRANCH, O_GH_API, O_FILE,
+	O_TOKEN, O_HEADER, O_GH_USER, O_GH_TOKEN, O_BRANCH, O_GH_API, O_FILE, O_SELECTOR,
 };
 
 #define SOURCE_OPTS \
@@ -177,9 +177,9 @@ fetch_live(struct kc_cmd_env *env, struct kc_client **cp)
 /* Load a state, check it, fetch live and plan. NULL after printing the problem. */
 static struct kc_state_plan *
 make_plan(struct kc_cmd_env *env, const char *src, const struct kc_state_source_opts *so,
-    int prune, struct kc_client **cp)
+    int prune, const json_t *selector, struct kc_client **cp)
 {
-	struct kc_state_plan_opts po = { prune };
+	struct kc_state_plan_opts po = { prune, selector };
 	struct kc_state_plan *p;
 	struct kc_state *st;
 	struct kc_err err;
@@ -225,23 +225,53 @@ print_plan(struct kc_cmd_env *env, const struct kc_state_plan *p)
 	}
 }
 
+/* Parse a --selector value and merge it into *sel. Returns an exit code. */
+static int
+take_selector(struct kc_cmd_env *env, const struct kc_cmd *cmd, const char *val, json_t **sel)
+{
+	struct kc_err err;
+	json_t *s;
+
+	kc_err_clear(&err);
+	if ((s = kc_state_selector_parse(val, &err)) == NULL) {
+		json_decref(*sel);
+		*sel = NULL;
+		return kc_cmd_usage(env, cmd, "%s", err.msg);
+	}
+	if (*sel == NULL)
+		*sel = s;
+	else {
+		json_object_update(*sel, s);
+		json_decref(s);
+	}
+	return KC_EXIT_OK;
+}
+
 /* kcops plan FILE */
 static int
 cmd_plan(struct kc_cmd_env *env, const struct kc_cmd *cmd, int argc, char **argv)
 {
 	static const struct kc_cmd_opt defs[] = { { O_PRUNE, 0, "prune", 0 },
-	    { O_OUT, 0, "out", 1 }, { O_EXIT_CODE, 0, "exit-code", 0 }, SOURCE_OPTS,
-	    { 0, 0, NULL, 0 } };
+	    { O_OUT, 0, "out", 1 }, { O_EXIT_CODE, 0, "exit-code", 0 },
+	    { O_SELECTOR, 'l', "selector", 1 }, SOURCE_OPTS, { 0, 0, NULL, 0 } };
 	struct kc_state_source_opts so;
 	const char *src = NULL, *out = NULL, *val;
 	struct kc_state_plan *p;
 	struct kc_client *c;
+	json_t *selector = NULL;
 	int i = 0, id, prune = 0, exit_code = 0, rc = KC_EXIT_OK;
 
 	memset(&so, 0, sizeof so);
 	while ((id = kc_cmd_getopt(env, cmd, argc, argv, &i, defs, &val)) != KC_OPT_END) {
-		if (id == KC_OPT_ERROR)
+		if (id == KC_OPT_ERROR) {
+			json_decref(selector);
 			return KC_EXIT_USAGE;
+		}
+		if (id == O_SELECTOR) {
+			if ((rc = take_selector(env, cmd, val, &selector)) != KC_EXIT_OK)
+				return rc;
+			continue;
+		}
 		if (id == KC_OPT_ARG && src == NULL)
 			src = val;
 		else if (id == KC_OPT_ARG)
@@ -255,9 +285,13 @@ cmd_plan(struct kc_cmd_env *env, const struct kc_cmd *cmd, int argc, char **argv
 		else
 			source_opt(id, val, &so);
 	}
-	if (src == NULL)
+	if (src == NULL) {
+		json_decref(selector);
 		return kc_cmd_usage(env, cmd, "no state file given");
-	if ((p = make_plan(env, src, &so, prune, &c)) == NULL)
+	}
+	p = make_plan(env, src, &so, prune, selector, &c);
+	json_decref(selector);
+	if (p == NULL)
 		return KC_EXIT_ERR;
 	print_plan(env, p);
 	if (out != NULL) {
@@ -330,7 +364,8 @@ cmd_apply(struct kc_cmd_env *env, const struct kc_cmd *cmd, int argc, char **arg
 {
 	static const struct kc_cmd_opt defs[] = { { O_PRUNE, 0, "prune", 0 },
 	    { O_DRY_RUN, 0, "dry-run", 0 }, { O_YES, 'y', "yes", 0 },
-	    { O_PARALLEL, 0, "parallel", 1 }, SOURCE_OPTS, { 0, 0, NULL, 0 } };
+	    { O_PARALLEL, 0, "parallel", 1 }, { O_SELECTOR, 'l', "selector", 1 }, SOURCE_OPTS,
+	    { 0, 0, NULL, 0 } };
 	struct kc_state_source_opts so;
 	struct kc_state_apply_opts ao;
 	struct kc_state_report *r;
@@ -339,19 +374,26 @@ cmd_apply(struct kc_cmd_env *env, const struct kc_cmd *cmd, int argc, char **arg
 	struct kc_client *c = NULL;
 	const char *src = NULL, *val;
 	struct bar bar = { NULL, 0, 0 };
+	json_t *selector = NULL;
 	int i = 0, id, prune = 0, dry = 0, yes = 0, parallel = 16, saved = 0, rc;
 	size_t len = 0;
 	char *text;
 
 	memset(&so, 0, sizeof so);
 	while ((id = kc_cmd_getopt(env, cmd, argc, argv, &i, defs, &val)) != KC_OPT_END) {
-		if (id == KC_OPT_ERROR)
+		if (id == KC_OPT_ERROR) {
+			json_decref(selector);
 			return KC_EXIT_USAGE;
-		if (id == KC_OPT_ARG && src == NULL)
+		}
+		if (id == O_SELECTOR) {
+			if ((rc = take_selector(env, cmd, val, &selector)) != KC_EXIT_OK)
+				return rc;
+		} else if (id == KC_OPT_ARG && src == NULL)
 			src = val;
-		else if (id == KC_OPT_ARG)
+		else if (id == KC_OPT_ARG) {
+			json_decref(selector);
 			return kc_cmd_usage(env, cmd, "one state file or plan at a time");
-		else if (id == O_PRUNE)
+		} else if (id == O_PRUNE)
 			prune = 1;
 		else if (id == O_DRY_RUN)
 			dry = 1;
@@ -359,13 +401,17 @@ cmd_apply(struct kc_cmd_env *env, const struct kc_cmd *cmd, int argc, char **arg
 			yes = 1;
 		else if (id == O_PARALLEL) {
 			parallel = atoi(val);
-			if (parallel < 1 || parallel > 256)
+			if (parallel < 1 || parallel > 256) {
+				json_decref(selector);
 				return kc_cmd_usage(env, cmd, "--parallel takes 1..256");
+			}
 		} else
 			source_opt(id, val, &so);
 	}
-	if (src == NULL)
+	if (src == NULL) {
+		json_decref(selector);
 		return kc_cmd_usage(env, cmd, "no state file or plan given");
+	}
 
 	/* a saved plan? (only local files and stdin can be) */
 	if (!kc_str_has_prefix(src, "git:") && !kc_str_has_prefix(src, "github:") &&
@@ -377,14 +423,16 @@ cmd_apply(struct kc_cmd_env *env, const struct kc_cmd *cmd, int argc, char **arg
 			char *fp;
 
 			saved = 1;
+			if (prune || selector != NULL)
+				fprintf(env->io->err, "%s: warning: --prune and --selector are ignored "
+				    "with a saved plan (it runs exactly as reviewed)\n", env->prog);
+			json_decref(selector);
+			selector = NULL;
 			kc_err_clear(&err);
 			p = kc_state_plan_parse(text, len, src, &err);
 			free(text);
 			if (p == NULL)
 				return kc_cmd_error(env, "%s", err.msg);
-			if (prune)
-				fprintf(env->io->err, "%s: warning: --prune is ignored with a saved plan "
-				    "(it runs exactly as reviewed)\n", env->prog);
 			if ((live = fetch_live(env, &c)) == NULL) {
 				kc_state_plan_free(p);
 				return KC_EXIT_ERR;
@@ -403,7 +451,10 @@ cmd_apply(struct kc_cmd_env *env, const struct kc_cmd *cmd, int argc, char **arg
 		} else
 			free(text);
 	}
-	if (p == NULL && (p = make_plan(env, src, &so, prune, &c)) == NULL)
+	if (p == NULL)
+		p = make_plan(env, src, &so, prune, selector, &c);
+	json_decref(selector);
+	if (p == NULL)
 		return KC_EXIT_ERR;
 	if (kc_state_plan_count(p) == 0) {
 		if (env->io->fmt == KC_FMT_JSON) {
@@ -572,15 +623,17 @@ const struct kc_cmd kc_cmd_state_table[] = {
 	  "KCOPS_GITHUB_USER, KCOPS_GITHUB_TOKEN, KCOPS_GITHUB_BRANCH, KCOPS_GITHUB_API).\n"
 	  "Exit status 1 when there is any error. See kcops-state(5).\n",
 	  0, cmd_validate, NULL, NULL },
-	{ "plan", NULL, "plan FILE [--prune] [--out PLAN] [--exit-code] [-o json] [SOURCE OPTIONS]",
+	{ "plan", NULL, "plan FILE [--prune] [-l LABEL=VALUE] [--out PLAN] [--exit-code] [-o json]",
 	  "Show what apply would change to make the cluster match a state file",
 	  "Diffs the state file against the live cluster: + create, ~ update (key by key,\n"
 	  "secrets masked), ~ pause/resume/stop, ~ restart (failed connector or tasks),\n"
 	  "- delete (only connectors matched by the file's prune rules, or all unmanaged\n"
 	  "ones with --prune). --out PLAN saves the plan with a fingerprint of the cluster;\n"
-	  "'apply PLAN' later runs exactly it. --exit-code exits 3 when there are changes.\n",
+	  "'apply PLAN' later runs exactly it. --exit-code exits 3 when there are changes.\n"
+	  "-l/--selector LABEL=VALUE[,...] plans only the connectors whose labels match\n"
+	  "(nothing is deleted then). Source options as for validate.\n",
 	  0, cmd_plan, NULL, NULL },
-	{ "apply", NULL, "apply FILE|PLAN [--yes] [--dry-run] [--prune] [--parallel N] [-o json]",
+	{ "apply", NULL, "apply FILE|PLAN [--yes] [--dry-run] [--prune] [-l LABEL=VALUE] [--parallel N]",
 	  "Make the cluster match a state file, or run a saved plan",
 	  "Plans, shows the plan, asks for confirmation (--yes skips it; required without a\n"
 	  "terminal) and runs it: creates (in their initial state), updates, pause/resume/\n"
@@ -588,7 +641,8 @@ const struct kc_cmd kc_cmd_state_table[] = {
 	  "failing step does not stop the others; the report lists added, removed, updated,\n"
 	  "paused, resumed, stopped, restarted and failed. Exit status 1 when a step failed.\n"
 	  "With a saved PLAN (from plan --out) it refuses to run when the cluster changed\n"
-	  "since the plan was made. 'apply -f FILE' applies one connector file instead.\n",
+	  "since the plan was made. -l/--selector limits it as for plan. 'apply -f FILE'\n"
+	  "applies one connector file instead.\n",
 	  KC_CMD_MUTATES, cmd_apply, NULL, NULL },
 	{ "export", NULL, "export [NAME...] [--secrets ref|mask|plain] [--out FILE]",
 	  "Write the live cluster as a state file",

@@ -176,8 +176,15 @@ struct kc_state_step {
 };
 
 struct kc_state_plan_opts {
-	int	prune;		/* --prune: every connector not in the file may be deleted */
+	int		 prune;		/* --prune: every connector not in the file may be deleted */
+	/* --selector: only connectors whose labels hold every key=value of this object (borrowed;
+	 * NULL: all). The other connectors of the file stay managed (never deleted) but get no
+	 * steps, and nothing is deleted while a selector is given. */
+	const json_t	*selector;
 };
+
+/* Parse "k=v[,k=v...]" into a new object for kc_state_plan_opts.selector; NULL with err. */
+json_t *kc_state_selector_parse(const char *text, struct kc_err *err);
 
 struct kc_state_plan;
 

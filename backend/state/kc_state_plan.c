@@ -321,6 +321,46 @@ glob_match(const json_t *arr, const char *name)
 	return NULL;
 }
 
+/* 1 when the connector's labels hold every key=value of the selector. */
+static int
+selected(const struct kc_state_connector *c, const json_t *selector)
+{
+	const char *k;
+	json_t *v;
+
+	json_object_foreach((json_t *)selector, k, v)
+		if (!kc_str_eq(kc_json_str(c->labels, k), json_string_value(v)))
+			return 0;
+	return 1;
+}
+
+json_t *
+kc_state_selector_parse(const char *text, struct kc_err *err)
+{
+	json_t *sel = json_object();
+	char *copy = kc_xstrdup(text), *save = NULL, *tok, *eq;
+
+	for (tok = strtok_r(copy, ",", &save); tok != NULL; tok = strtok_r(NULL, ",", &save)) {
+		kc_str_trim(tok);
+		eq = strchr(tok, '=');
+		if (eq == NULL || eq == tok) {
+			kc_err_set(err, KC_E_USAGE, "selector \"%s\": expected LABEL=VALUE", tok);
+			json_decref(sel);
+			free(copy);
+			return NULL;
+		}
+		*eq = '\0';
+		json_object_set_new(sel, tok, json_string(eq + 1));
+	}
+	free(copy);
+	if (json_object_size(sel) == 0) {
+		kc_err_set(err, KC_E_USAGE, "empty selector (expected LABEL=VALUE[,LABEL=VALUE])");
+		json_decref(sel);
+		return NULL;
+	}
+	return sel;
+}
+
 /* Stable order of steps by action. */
 static void
 sort_steps(struct kc_state_plan *p)
@@ -366,6 +406,8 @@ kc_state_plan_new(const struct kc_state *st, const json_t *live,
 		const json_t *cfg;
 
 		json_object_set_new(managed, c->name, json_true());
+		if (o != NULL && o->selector != NULL && !selected(c, o->selector))
+			continue;
 		if (entry == NULL) {
 			struct kc_state_step *s = step_add(p, KC_STATE_CREATE, c->name);
 			const char **keys;
@@ -403,8 +445,9 @@ kc_state_plan_new(const struct kc_state *st, const json_t *live,
 
 		if (json_object_get(managed, names[i]) != NULL)
 			continue;
-		if (glob_match(st->prune_except, names[i]) != NULL)
-			rule = NULL;	/* "except" protects even from --prune */
+		if (glob_match(st->prune_except, names[i]) != NULL ||
+		    (o != NULL && o->selector != NULL))
+			rule = NULL;	/* "except" protects even from --prune; no deletes with a selector */
 		else if (o != NULL && o->prune)
 			rule = "--prune";
 		else if (st->prune && glob_match(st->prune_match, names[i]) != NULL)

@@ -367,6 +367,24 @@ no_changes "$T/restart.json" "restart"
 sleep 2.7	# past queue.consumer.wait.ms: the sink keeps running now that it has a consumer
 [ "$(task_state qsink)" = RUNNING ] || kc_fail "qsink task failed again: $(task_state qsink)"
 
+kc_note "a label selector limits the plan"
+cat >"$T/labels.json" <<'EOF2'
+{ "version": 1,
+  "defaults": { "config": { "connector.class": "kcops.http.HttpCronSourceConnector",
+     "jobs": "j1", "job.j1.url": "http://127.0.0.1:9/x", "job.j1.cron": "0 0 0 1 1 ?" } },
+  "connectors": [ { "name": "lab-a", "labels": { "team": "a" }, "config": { "topic": "la" } },
+                  { "name": "lab-b", "labels": { "team": "b" }, "config": { "topic": "lb" } } ],
+  "prune": true }
+EOF2
+run apply "$T/labels.json" -l team=a --yes -o json
+expect_rc 0 "apply with a selector"
+HTTP_BODY=$OUT
+[ "$(kc_json 'j["added"] == ["lab-a"] and j["removed"] == []')" = true ] || kc_fail "selector report: $OUT"
+kc_http GET "$WORKER_URL/connectors/lab-b"
+kc_expect_code 404 "lab-b outside the selector"
+run plan "$T/labels.json" -l team
+expect_rc 2 "bad selector"
+
 kc_note "secrets never appear in any output"
 grep -q "$SECRET" "$ALL_OUT" && kc_fail "the env secret was printed"
 grep -q "$FSECRET" "$ALL_OUT" && kc_fail "the file secret was printed"

@@ -883,6 +883,51 @@ test_sources(void **unused)
 	free(p);
 }
 
+/* --selector: steps only for matching labels, nothing deleted, the rest stays managed. */
+static void
+test_selector(void **unused)
+{
+	const char *text = "{\"version\": 1, \"defaults\": {\"config\": {\"connector.class\": "
+	    "\"X\"}}, \"prune\": true, \"connectors\": ["
+	    "{\"name\": \"a1\", \"labels\": {\"team\": \"a\", \"tier\": \"gold\"}},"
+	    "{\"name\": \"a2\", \"labels\": {\"team\": \"a\"}},"
+	    "{\"name\": \"b1\", \"labels\": {\"team\": \"b\"}}]}";
+	struct kc_state *st = kc_state_parse(text, strlen(text), "sel.json");
+	json_t *live = json_object(), *sel;
+	struct kc_state_plan_opts o = { 0, NULL };
+	struct kc_state_plan *p;
+	struct kc_err err;
+
+	(void)unused;
+	json_object_set_new(live, "stray", json_pack("{s:o, s:{s:s, s:{s:s}}}", "status",
+	    fake_status("stray", "RUNNING"), "info", "name", "stray", "config", "connector.class",
+	    "X"));
+	sel = kc_state_selector_parse("team=a", NULL);
+	o.selector = sel;
+	p = kc_state_plan_new(st, live, &o, NULL);
+	assert_int_equal(kc_state_plan_count(p), 2);
+	assert_string_equal(kc_state_plan_step(p, 0)->name, "a1");
+	assert_string_equal(kc_state_plan_step(p, 1)->name, "a2");
+	kc_state_plan_free(p);
+	json_decref(sel);
+	sel = kc_state_selector_parse("team=a, tier=gold", NULL);
+	o.selector = sel;
+	p = kc_state_plan_new(st, live, &o, NULL);
+	assert_int_equal(kc_state_plan_count(p), 1);
+	kc_state_plan_free(p);
+	json_decref(sel);
+	o.selector = NULL;	/* without a selector the file's prune rule deletes the stray */
+	p = kc_state_plan_new(st, live, &o, NULL);
+	assert_int_equal(kc_state_plan_count_action(p, KC_STATE_DELETE), 1);
+	kc_state_plan_free(p);
+	kc_err_clear(&err);
+	assert_null(kc_state_selector_parse("team", &err));
+	assert_non_null(strstr(err.msg, "LABEL=VALUE"));
+	assert_null(kc_state_selector_parse(",", &err));
+	json_decref(live);
+	kc_state_free(st);
+}
+
 /* Write text to dir/name. */
 static void
 put_file(const char *dir, const char *name, const char *text)
@@ -1069,6 +1114,7 @@ main(void)
 		cmocka_unit_test(test_export_roundtrip),
 		cmocka_unit_test(test_codecs),
 		cmocka_unit_test(test_sources),
+		cmocka_unit_test(test_selector),
 		cmocka_unit_test(test_directory_source),
 		cmocka_unit_test(test_odd_bytes),
 		cmocka_unit_test(test_truncations),
