@@ -549,6 +549,42 @@ test_apply_without_initial_state(void **unused)
 	kc_state_free(st);
 }
 
+/* A reference that no longer resolves when the plan runs fails that step only, by name. */
+static void
+test_apply_unresolvable_ref(void **unused)
+{
+	const char *text = "{\"version\": 1, \"connectors\": ["
+	    "{\"name\": \"r1\", \"config\": {\"connector.class\": \"X\", \"pw\": "
+	    "\"${kcops:env:KCOPS_T_GONE}\"}},"
+	    "{\"name\": \"r2\", \"config\": {\"connector.class\": \"X\"}}]}";
+	struct kc_state *st = kc_state_parse(text, strlen(text), "r.json");
+	json_t *live = json_object(), *rj, *f0;
+	struct fake f = { live, NULL, 0, json_array(), 0 };
+	struct kc_state_exec ex = { &f, fake_submit, fake_run };
+	struct kc_state_plan *p;
+	struct kc_state_report *r;
+
+	(void)unused;
+	setenv("KCOPS_T_GONE", "was-here-123", 1);
+	p = kc_state_plan_new(st, live, NULL, NULL);
+	assert_non_null(p);
+	unsetenv("KCOPS_T_GONE");
+	r = kc_state_apply(p, &ex, NULL);
+	rj = kc_state_report_json(r);
+	assert_int_equal(json_array_size(json_object_get(rj, "failed")), 1);
+	f0 = json_array_get(json_object_get(rj, "failed"), 0);
+	assert_string_equal(kc_json_str(f0, "name"), "r1");
+	assert_non_null(strstr(kc_json_str(f0, "error"), "KCOPS_T_GONE"));
+	assert_int_equal(json_array_size(json_object_get(rj, "added")), 1);
+	assert_null(json_object_get(live, "r1"));
+	json_decref(rj);
+	kc_state_report_free(r);
+	kc_state_plan_free(p);
+	json_decref(f.log);
+	json_decref(live);
+	kc_state_free(st);
+}
+
 /* A long failure list is cut in the text report, complete in JSON. */
 static void
 test_report_many_failures(void **unused)
@@ -1105,6 +1141,7 @@ main(void)
 		cmocka_unit_test(test_apply_order_and_partial_failure),
 		cmocka_unit_test(test_dry_run),
 		cmocka_unit_test(test_report_many_failures),
+		cmocka_unit_test(test_apply_unresolvable_ref),
 		cmocka_unit_test(test_apply_without_initial_state),
 		cmocka_unit_test(test_progress_and_requests),
 		cmocka_unit_test(test_step_request_names),
