@@ -3,9 +3,9 @@
  * A state file lists the connectors a team wants (see docs/state-file.md and kcops-state(5)).
  * The flow is:
  *
- *	kc_state_load()       read a source (path, directory, "-", git:REF:PATH, URL, github:...)
- *	                      and parse
- *	                      it; every problem found lands in the state's diagnostics
+ *	kc_state_load()       read a source (path, directory, "-", git:REF:PATH, URL,
+ *	                      github:...) and parse it; every problem found lands in the
+ *	                      state's diagnostics
  *	kc_state_plan_new()   diff the desired connectors against a live snapshot shaped like
  *	                      GET /connectors?expand=status&expand=info
  *	kc_state_apply()      run a plan through an executor (kc_state_exec) with bounded
