@@ -6,8 +6,9 @@
 #  2. a local webhook receives the failed and gave_up events (owner from the state file,
 #     trace excerpt, attempts, context), and not the restarts;
 #  3. once fixed (a queue source consumes the queue) and restarted, a recovered event;
-#  4. a manual REST config change is reported as drift, once; POST /sync puts it back
-#     and drift_cleared follows;
+#  4. a manual REST config change (to a queue nobody consumes) is reported as drift, once,
+#     and its failure is a new incident: notified again, back-off reset to the first
+#     attempt; POST /sync puts the config back, drift_cleared and a second recovery follow;
 #  5. the service endpoints with no token (401), a wrong one (403), a good one (200), a
 #     broken state file (/validate 400), /plan, POST /sync, GET /sync (405);
 #  6. SIGTERM stops the watch with status 0 and a stopped event.
@@ -106,15 +107,29 @@ hook_rec=$(_events "$T/hook.ndjson" recovered orders-http | head -1)
 [ -n "$hook_rec" ] || fail "the webhook got no recovered event"
 check "$hook_rec" 'ev["owner"]["email"] == "orders@example.com"' "recovered owner"
 
-# ---- 4. drift after a manual REST change ------------------------------------------------
+# ---- 4. drift after a manual REST change; a new incident after recovery --------------------
+# The manual change points the sink at a queue nobody consumes: drift (the config differs
+# from the file) and a new failure. The back-off was reset by the recovery (first restart
+# again, base delay), and the new failure is notified again (not a duplicate).
 [ "$(count_events "$EV" drift)" = 0 ] || fail "drift reported before any change: $(_events "$EV" drift)"
+restarts_before=$(grep -c 'POST /connectors/orders-http/restart -> 20' "$WORKER_LOG")
 rest PUT /connectors/orders-http/config '{"connector.class":"kcops.http.HttpSinkConnector","topics":"orders",
- "publish.mode":"IN_MEMORY_QUEUE","queue.name":"orders-q","queue.consumer.wait.ms":"900"}'
+ "publish.mode":"IN_MEMORY_QUEUE","queue.name":"nobody-q","queue.consumer.wait.ms":"300"}'
 [ "$CODE" = 200 ] || fail "manual config change: $CODE $BODY"
 drift=$(wait_event "$EV" drift "" 10)
 check "$drift" 'any("orders-http" in c and "update" in c for c in ev["changes"])' "drift changes"
-check "$drift" 'ev["summary"]["update"] == 1' "drift summary"
-sleep 1.5
+check "$drift" 'ev["summary"]["update"] == 1 and ev["summary"]["restart"] == 0' "drift summary"
+for i in $(seq 100); do [ "$(count_events "$EV" restarted orders-http)" -ge 4 ] && break; sleep 0.1; done
+again=$(_events "$EV" restarted orders-http | sed -n 4p)
+[ -n "$again" ] || fail "the new failure was not restarted"
+check "$again" 'ev["attempts"] == 1' "back-off reset after recovery"
+[ "$(count_events "$EV" failed orders-http)" = 2 ] || fail "expected a second failed event"
+for i in $(seq 50); do [ "$(_events "$T/hook.ndjson" failed orders-http | wc -l)" -ge 2 ] && break; sleep 0.1; done
+[ "$(_events "$T/hook.ndjson" failed orders-http | wc -l)" = 2 ] ||
+	fail "the new incident was not notified: $(cat "$T/hook.ndjson")"
+[ "$(grep -c 'POST /connectors/orders-http/restart -> 20' "$WORKER_LOG")" -gt "$restarts_before" ] ||
+	fail "the worker saw no restart for the new incident"
+sleep 1
 [ "$(count_events "$EV" drift)" = 1 ] || fail "drift must be reported once per change"
 
 # ---- 5. service endpoints ---------------------------------------------------------------
@@ -127,9 +142,11 @@ code() { curl -s -o "$T/svc.out" -w '%{http_code}' --max-time 30 "$@"; }
 [ "$(code -H 'Authorization: Bearer wrong' "$SVC/nope")" = 403 ] || fail "auth before routing"
 AUTH=(-H 'Authorization: Bearer s3cret-token')
 [ "$(code "${AUTH[@]}" "$SVC/connectors/running")" = 200 ] || fail "/connectors/running: $(cat "$T/svc.out")"
-check "$(cat "$T/svc.out")" 'sorted(ev) == ["orders-http", "orders-queue"]' "/connectors/running"
+check "$(cat "$T/svc.out")" '"orders-queue" in ev' "/connectors/running"
 [ "$(code -H 'Authorization: s3cret-token' "$SVC/connectors/failed")" = 200 ] || fail "bare token"
-check "$(cat "$T/svc.out")" 'ev == []' "/connectors/failed"
+check "$(cat "$T/svc.out")" 'isinstance(ev, list) and "orders-queue" not in ev' "/connectors/failed"
+[ "$(code "${AUTH[@]}" "$SVC/connectors")" = 200 ] || fail "/connectors"
+check "$(cat "$T/svc.out")" 'sorted(n for v in ev.values() for n in v) == ["orders-http", "orders-queue"]' "/connectors by state"
 [ "$(code "${AUTH[@]}" "$SVC/connectors/bogus")" = 404 ] || fail "unknown state must be 404"
 [ "$(code "${AUTH[@]}" "$SVC/validate")" = 200 ] || fail "/validate: $(cat "$T/svc.out")"
 check "$(cat "$T/svc.out")" 'ev["valid"] is True and ev["connectors"] == 1' "/validate"
@@ -139,14 +156,18 @@ check "$(cat "$T/svc.out")" 'ev["valid"] is False and any(e["pointer"] == "/conn
 cp "$T/state.good" "$T/state.json"
 [ "$(code "${AUTH[@]}" "$SVC/plan")" = 200 ] || fail "/plan: $(cat "$T/svc.out")"
 check "$(cat "$T/svc.out")" 'ev["summary"]["update"] == 1 and ev["changes"][0]["name"] == "orders-http"' "/plan"
+check "$(cat "$T/svc.out")" '"nobody-q" in ev["text"] and "orders-q" in ev["text"]' "/plan text"
 [ "$(code "${AUTH[@]}" "$SVC/sync")" = 405 ] || fail "GET /sync must be 405"
 [ "$(code -X POST "$SVC/sync")" = 401 ] || fail "POST /sync without a token must be 401"
 [ "$(code "${AUTH[@]}" -X POST "$SVC/sync")" = 200 ] || fail "POST /sync: $(cat "$T/svc.out")"
 check "$(cat "$T/svc.out")" 'all(k in ev for k in ["added","removed","paused","resumed","updated","restarted","failed"])' "/sync keys"
 check "$(cat "$T/svc.out")" 'ev["updated"] == ["orders-http"] and ev["failed"] == []' "/sync report"
 rest GET /connectors/orders-http/config
-check "$BODY" 'ev["queue.consumer.wait.ms"] == "300"' "config after /sync"
+check "$BODY" 'ev["queue.name"] == "orders-q"' "config after /sync"
 wait_event "$EV" drift_cleared "" 10 >/dev/null
+# back on a consumed queue: the second incident ends too
+for i in $(seq 100); do [ "$(count_events "$EV" recovered orders-http)" = 2 ] && break; sleep 0.1; done
+[ "$(count_events "$EV" recovered orders-http)" = 2 ] || fail "no recovery after /sync"
 [ "$(code "${AUTH[@]}" "$SVC/status")" = 200 ] || fail "/status"
 check "$(cat "$T/svc.out")" 'ev["contexts"][0]["reachable"] is True and ev["notifications"]["delivered"] >= 3' "/status"
 [ "$(code "${AUTH[@]}" "$SVC/events?since=0")" = 200 ] || fail "/events"
