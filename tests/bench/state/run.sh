@@ -71,6 +71,8 @@ run_kcops() {
 	apply_s=$(secs "$t0" "$t1")
 	"$KC_PY" -c 'import json,sys; r=json.load(open(sys.argv[1])); assert len(r["added"])==int(sys.argv[2]) and not r["failed"], r["failed"][:3]' \
 		"$T/report.json" "$N" || kc_fail "kcops apply did not create $N connectors"
+	phase_s=$("$KC_PY" -c 'import json,sys; print("%.3f" % (json.load(open(sys.argv[1]))["elapsed_ms"] / 1000))' "$T/report.json")
+	phases="${phases:+$phases }$phase_s"
 	[ "$(count "$A")" = "$N" ] || kc_fail "worker has $(count "$A") connectors after kcops apply"
 	if [ -z "${plan_same:-}" ]; then
 		t0=$(now)
@@ -115,6 +117,7 @@ echo "state bench: $N connectors (kcops-worker, loopback)"
 echo "  plan, empty cluster ($N creates):   $plan_empty s   (goal < 1 s)"
 echo "  plan, applied cluster (no change):  $plan_same s   (goal < 1 s)"
 echo "  kcops apply, $N creates, 16 in flight: $apply_s s   (runs: ${k1}${k2:+ $k2 $k3})"
+echo "    (requests phase inside kcops, per run: $phases s; the rest is start-up, GET / and the listing)"
 echo "  curl --parallel --parallel-max 16, same $N POSTs: $curl_s s   (runs: ${c1}${c2:+ $c2 $c3})"
 echo "  ratio curl/kcops: $ratio (>= 1.00: kcops at least as fast)"
 awk -v a="$plan_empty" -v b="$plan_same" 'BEGIN { exit !(a < 1 && b < 1) }' ||
