@@ -133,13 +133,62 @@ create_demo(struct kw_worker *w, const char *url)
 	json_decref(config);
 }
 
+/* Check every Kafka client role's settings; 0 or -1 (message printed). */
+static int
+check_client_settings(struct kw_worker *w)
+{
+	static const char *const roles[] = { "producer", "consumer", "admin" };
+	char err[1024];
+	size_t r;
+	int ret = 0;
+
+	w->bootstrap = kc_xstrdup(kc_json_str_or(w->conf, "bootstrap.servers", "127.0.0.1:9092"));
+	for (r = 0; r < KC_NITEMS(roles) && ret == 0; r++) {
+		rd_kafka_conf_t *conf = kw_worker_kafka_conf(w, roles[r], err, sizeof(err));
+
+		if (conf == NULL) {
+			fprintf(stderr, "kcops-worker: Kafka %s settings: %s\n", roles[r], err);
+			ret = -1;
+		} else
+			rd_kafka_conf_destroy(conf);
+	}
+	free(w->bootstrap);
+	w->bootstrap = NULL;
+	return ret;
+}
+
+/* worker_id from rest.advertised.* or the bound URL. */
+static void
+set_worker_id(struct kw_worker *w, const char *url)
+{
+	const char *host = kc_json_str(w->conf, "rest.advertised.host.name");
+	const char *port = kc_json_str(w->conf, "rest.advertised.port");
+	const char *hp = url + strlen("http://");
+	char *id;
+
+	if (host != NULL || port != NULL) {
+		const char *colon = strrchr(hp, ':');
+		char *h = kc_xstrndup(hp, (size_t)(colon - hp));
+
+		id = kc_xasprintf("%s:%s", host != NULL ? host : h, port != NULL ? port : colon + 1);
+		free(h);
+	} else
+		id = kc_xstrdup(hp);
+	pthread_mutex_lock(&w->lock);
+	free(w->worker_id);
+	w->worker_id = id;
+	kw_bump(w);
+	pthread_mutex_unlock(&w->lock);
+}
+
 int
 main(int argc, char **argv)
 {
 	struct kw_worker w;
 	const char *props = NULL, *listener, *s;
 	char **sets = NULL, err[1024], *url = NULL, *lockpath;
-	int nsets = 0, i, embedded_flag = 0, demo = 0, lockfd, sig, threads;
+	int nsets = 0, i, embedded_flag = 0, demo = 0, lockfd = -1, sig, threads, rc = 1;
+	bool herder_running = false;
 	sigset_t ss;
 	size_t max_body;
 
@@ -149,6 +198,7 @@ main(int argc, char **argv)
 		if (strcmp(argv[i], "--set") == 0 || strcmp(argv[i], "-s") == 0) {
 			if (i + 1 >= argc) {
 				fprintf(stderr, "kcops-worker: --set needs key=value\n");
+				free(sets);
 				return 2;
 			}
 			sets = kc_xrealloc(sets, (size_t)(nsets + 1) * sizeof(*sets));
@@ -162,19 +212,23 @@ main(int argc, char **argv)
 			demo = 1;
 		else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
 			usage(stdout);
+			free(sets);
 			return 0;
 		} else if (strcmp(argv[i], "--version") == 0) {
 			printf("kcops-worker %s (Kafka Connect REST API %s)\n", KCOPS_VERSION, "3.9.0");
+			free(sets);
 			return 0;
 		} else if (argv[i][0] == '-') {
 			fprintf(stderr, "kcops-worker: unknown option %s\n", argv[i]);
 			usage(stderr);
+			free(sets);
 			return 2;
 		} else if (props == NULL)
 			props = argv[i];
 		else {
 			fprintf(stderr, "kcops-worker: only one properties file may be given "
 			    "(got %s and %s)\n", props, argv[i]);
+			free(sets);
 			return 2;
 		}
 	}
@@ -194,26 +248,11 @@ main(int argc, char **argv)
 		}
 		json_decref(kc_log_set_level("root", (enum kc_log_level)lv));
 	}
-
 	/* Client settings are checked now, so a typo fails the start, not every task. */
-	{
-		static const char *const roles[] = { "producer", "consumer", "admin" };
-		size_t r;
-
-		w.bootstrap = kc_xstrdup(kc_json_str_or(w.conf, "bootstrap.servers",
-		    "127.0.0.1:9092"));
-
-		for (r = 0; r < KC_NITEMS(roles); r++) {
-			rd_kafka_conf_t *conf = kw_worker_kafka_conf(&w, roles[r], err, sizeof(err));
-
-			if (conf == NULL) {
-				fprintf(stderr, "kcops-worker: Kafka %s settings: %s\n", roles[r], err);
-				free(w.bootstrap);
-				json_decref(w.conf);
-				return 2;
-			}
-			rd_kafka_conf_destroy(conf);
-		}
+	if (check_client_settings(&w) != 0) {
+		json_decref(w.conf);
+		return 2;
+	}
 
 	/* Block the signals in every thread; main waits for them with sigwait. */
 	sigemptyset(&ss);
@@ -226,6 +265,7 @@ main(int argc, char **argv)
 	pthread_mutex_init(&w.lock, NULL);
 	pthread_cond_init(&w.cond, NULL);
 	w.offsets = json_object();
+	w.worker_id = kc_xstrdup("starting");
 	w.ring_size = (size_t)kc_json_int_or(w.conf, "exchanges.ring.size", KW_RING_DEFAULT);
 	if (w.ring_size < 16)
 		w.ring_size = 16;
@@ -236,17 +276,36 @@ main(int argc, char **argv)
 		w.state_dir = default_state_dir();
 	if (mkdirs(w.state_dir) != 0) {
 		fprintf(stderr, "kcops-worker: state.dir %s: %s\n", w.state_dir, strerror(errno));
-		return 1;
+		goto out;
 	}
 	lockpath = kc_xasprintf("%s/lock", w.state_dir);
 	lockfd = open(lockpath, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	free(lockpath);
 	if (lockfd < 0 || flock(lockfd, LOCK_EX | LOCK_NB) != 0) {
 		fprintf(stderr, "kcops-worker: state.dir %s is in use by another kcops-worker (%s)\n",
 		    w.state_dir, lockfd < 0 ? strerror(errno) : "locked");
-		free(lockpath);
-		return 1;
+		goto out;
 	}
-	free(lockpath);
+
+	/* REST listener first: a bad or busy listener fails before Kafka starts. */
+	listener = kc_json_str(w.conf, "listeners");
+	if (listener == NULL)
+		listener = "http://127.0.0.1:8083";
+	if (strchr(listener, ',') != NULL) {
+		fprintf(stderr, "kcops-worker: listeners=%s: only one listener is supported\n",
+		    listener);
+		rc = 2;
+		goto out;
+	}
+	threads = (int)kc_json_int_or(w.conf, "rest.threads", 2);
+	max_body = (size_t)kc_json_int_or(w.conf, "rest.request.max.bytes", 1048576);
+	w.rest = kw_rest_start(&w, listener, threads, max_body, &url, err, sizeof(err));
+	if (w.rest == NULL) {
+		fprintf(stderr, "kcops-worker: %s\n", err);
+		rc = kc_str_has_prefix(err, "listeners=") ? 2 : 1;
+		goto out;
+	}
+	set_worker_id(&w, url);
 
 	/* Kafka. */
 	s = kc_json_str(w.conf, "embedded.kafka");
@@ -258,7 +317,7 @@ main(int argc, char **argv)
 		w.mock = kc_kafka_mock_new(brokers, err, sizeof(err));
 		if (w.mock == NULL) {
 			fprintf(stderr, "kcops-worker: embedded kafka: %s\n", err);
-			return 1;
+			goto out;
 		}
 		w.bootstrap = kc_xstrdup(kc_kafka_mock_bootstraps(w.mock));
 		printf("kcops-worker embedded kafka bootstrap.servers=%s\n", w.bootstrap);
@@ -266,7 +325,6 @@ main(int argc, char **argv)
 		    "in memory only) at %s", brokers, w.bootstrap);
 	} else
 		w.bootstrap = kc_xstrdup(kc_json_str(w.conf, "bootstrap.servers"));
-	}
 	w.cluster_id = kc_xstrdup(kc_json_str(w.conf, "worker.cluster.id"));
 	if (w.cluster_id == NULL)
 		w.cluster_id = fetch_cluster_id(&w);
@@ -275,57 +333,17 @@ main(int argc, char **argv)
 		w.cluster_id = kc_xstrdup("");
 	}
 
-	/* REST. */
-	listener = kc_json_str(w.conf, "listeners");
-	if (listener == NULL)
-		listener = "http://127.0.0.1:8083";
-	if (strchr(listener, ',') != NULL) {
-		fprintf(stderr, "kcops-worker: listeners=%s: only one listener is supported\n",
-		    listener);
-		return 2;
-	}
-	threads = (int)kc_json_int_or(w.conf, "rest.threads", 2);
-	max_body = (size_t)kc_json_int_or(w.conf, "rest.request.max.bytes", 1048576);
-	/* worker_id is needed by handlers: set it from the listener before serving; the real
-	 * port is known after binding, so bind first with a provisional id. */
-	w.worker_id = kc_xstrdup("starting");
-	w.rest = kw_rest_start(&w, listener, threads, max_body, &url, err, sizeof(err));
-	if (w.rest == NULL) {
-		fprintf(stderr, "kcops-worker: %s\n", err);
-		return kc_str_has_prefix(err, "listeners=") ? 2 : 1;
-	}
-	{
-		const char *host = kc_json_str(w.conf, "rest.advertised.host.name");
-		const char *port = kc_json_str(w.conf, "rest.advertised.port");
-		const char *hp = url + strlen("http://");
-		char *id;
-
-		if (host != NULL || port != NULL) {
-			const char *colon = strrchr(hp, ':');
-			char *h = kc_xstrndup(hp, (size_t)(colon - hp));
-
-			id = kc_xasprintf("%s:%s", host != NULL ? host : h,
-			    port != NULL ? port : colon + 1);
-			free(h);
-		} else
-			id = kc_xstrdup(hp);
-		pthread_mutex_lock(&w.lock);
-		free(w.worker_id);
-		w.worker_id = id;
-		kw_bump(&w);
-		pthread_mutex_unlock(&w.lock);
-	}
 	if (kw_herder_load(&w, err, sizeof(err)) != 0) {
 		fprintf(stderr, "kcops-worker: %s\n", err);
-		kw_rest_stop(w.rest);
-		return 1;
+		goto out;
 	}
 	if (demo)
 		create_demo(&w, url);
 	if (kw_herder_start(&w, err, sizeof(err)) != 0) {
 		fprintf(stderr, "kcops-worker: %s\n", err);
-		return 1;
+		goto out;
 	}
+	herder_running = true;
 	pthread_mutex_lock(&w.lock);
 	w.started = true;
 	pthread_mutex_unlock(&w.lock);
@@ -337,11 +355,29 @@ main(int argc, char **argv)
 	while (sigwait(&ss, &sig) != 0)
 		;
 	kc_log(LOGGER, KC_LOG_INFO, "signal %d: stopping tasks and flushing state", sig);
+	rc = 0;
+out:
 	kw_rest_stop(w.rest);
 	w.rest = NULL;
-	kw_herder_shutdown(&w);
+	if (herder_running)
+		kw_herder_shutdown(&w);
+	else {
+		/* connectors loaded but never started */
+		for (i = 0; i < (int)w.nconns; i++) {
+			struct kw_connector *c = w.conns[i];
+
+			json_decref(c->config);
+			json_decref(c->topics);
+			json_decref(c->sink_pending);
+			free(c->ring);
+			free(c->name);
+			free(c);
+		}
+		free(w.conns);
+	}
 	kc_kafka_mock_free(w.mock);
-	kc_log(LOGGER, KC_LOG_INFO, "stopped");
+	if (rc == 0)
+		kc_log(LOGGER, KC_LOG_INFO, "stopped");
 	json_decref(w.conf);
 	json_decref(w.offsets);
 	free(w.state_dir);
@@ -349,8 +385,9 @@ main(int argc, char **argv)
 	free(w.bootstrap);
 	free(w.cluster_id);
 	free(url);
-	close(lockfd);
+	if (lockfd >= 0)
+		close(lockfd);
 	pthread_mutex_destroy(&w.lock);
 	pthread_cond_destroy(&w.cond);
-	return 0;
+	return rc;
 }

@@ -163,11 +163,16 @@ h_root(struct kw_req *req, struct kw_resp *resp)
 {
 	struct kw_worker *w = req->w;
 
-	kw_resp_json(resp, 200, json_pack("{s:s,s:s,s:s,s:s,s:s,s:b,s:s}",
+	json_t *out;
+
+	pthread_mutex_lock(&w->lock);
+	out = json_pack("{s:s,s:s,s:s,s:s,s:s?,s:b,s:s}",
 	    "version", KW_CONNECT_API_VERSION, "commit", "kcops-" KCOPS_VERSION,
 	    "kafka_cluster_id", w->cluster_id != NULL ? w->cluster_id : "",
 	    "kcops_version", KCOPS_VERSION, "bootstrap_servers", w->bootstrap,
-	    "embedded_kafka", w->embedded, "worker_id", w->worker_id));
+	    "embedded_kafka", w->embedded, "worker_id", w->worker_id);
+	pthread_mutex_unlock(&w->lock);
+	kw_resp_json(resp, 200, out);
 	return 0;
 }
 
