@@ -59,10 +59,20 @@ sel_add(struct kc_cmd_env *env, struct sel *s, const char *name, int is_re)
 static void
 put_clean(FILE *out, const char *prefix, const char *s, const char *suffix)
 {
-	char *c = kc_text_sanitize(s, 0);
+	const unsigned char *p;
+	char *c;
 
-	fprintf(out, "%s%s%s", prefix, c, suffix);
-	free(c);
+	for (p = (const unsigned char *)s; *p >= 0x20 && *p < 0x7f; p++)
+		;
+	fputs(prefix, out);
+	if (*p == '\0') {	/* printable ASCII: nothing to clean */
+		fputs(s, out);
+	} else {
+		c = kc_text_sanitize(s, 0);
+		fputs(c, out);
+		free(c);
+	}
+	fputs(suffix, out);
 }
 
 /* Client or NULL (error printed). */

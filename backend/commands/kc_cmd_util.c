@@ -244,12 +244,13 @@ kc_cmd_color_reset(const struct kc_cmd_io *io)
 
 struct kc_cmd_tab {
 	size_t		 ncols;
-	size_t		 nrows;	/* including the header */
+	size_t		 nrows;		/* including the header */
 	size_t		 cap;
-	char		**cells;	/* nrows * ncols, sanitised */
+	size_t		*off;		/* nrows * ncols offsets into text */
 	size_t		*widths;	/* display width of each cell */
 	const char	**colors;
 	size_t		 fill;		/* cells filled in the current row */
+	struct kc_buf	 text;		/* every cell, sanitised, NUL-separated */
 };
 
 struct kc_cmd_tab *
@@ -260,6 +261,7 @@ kc_cmd_tab_new(size_t ncols, ...)
 	size_t i;
 
 	t->ncols = ncols;
+	kc_buf_init(&t->text);
 	va_start(ap, ncols);
 	for (i = 0; i < ncols; i++)
 		kc_cmd_tab_cell(t, va_arg(ap, const char *), NULL);
@@ -276,7 +278,7 @@ kc_cmd_tab_cell(struct kc_cmd_tab *t, const char *text, const char *color)
 	if (t->fill == 0) {
 		if (t->nrows == t->cap) {
 			t->cap = t->cap ? t->cap * 2 : 64;
-			t->cells = kc_xrealloc(t->cells, t->cap * t->ncols * sizeof *t->cells);
+			t->off = kc_xrealloc(t->off, t->cap * t->ncols * sizeof *t->off);
 			t->widths = kc_xrealloc(t->widths, t->cap * t->ncols * sizeof *t->widths);
 			t->colors = kc_xrealloc(t->colors, t->cap * t->ncols * sizeof *t->colors);
 		}
@@ -285,17 +287,19 @@ kc_cmd_tab_cell(struct kc_cmd_tab *t, const char *text, const char *color)
 	idx = (t->nrows - 1) * t->ncols + t->fill;
 	if (text == NULL)
 		text = "";
+	t->off[idx] = t->text.len;
 	/* Printable ASCII (the usual case) is clean and one column per byte. */
 	for (p = (const unsigned char *)text; *p >= 0x20 && *p < 0x7f; p++)
 		;
 	if (*p == '\0') {
 		size_t n = (size_t)(p - (const unsigned char *)text);
-		t->cells[idx] = kc_xmalloc(n + 1);
-		memcpy(t->cells[idx], text, n + 1);
+		kc_buf_append(&t->text, text, n + 1);
 		t->widths[idx] = n;
 	} else {
-		t->cells[idx] = kc_text_sanitize(text, 0);
-		t->widths[idx] = kc_text_width(t->cells[idx]);
+		char *c = kc_text_sanitize(text, 0);
+		kc_buf_append(&t->text, c, strlen(c) + 1);
+		t->widths[idx] = kc_text_width(c);
+		free(c);
 	}
 	t->colors[idx] = color;
 	if (++t->fill == t->ncols)
@@ -327,7 +331,7 @@ static int
 rest_empty(const struct kc_cmd_tab *t, size_t r, size_t c)
 {
 	for (; c < t->ncols; c++)
-		if (t->cells[r * t->ncols + c][0] != '\0')
+		if (t->widths[r * t->ncols + c] != 0)
 			return 0;
 	return 1;
 }
@@ -335,46 +339,55 @@ rest_empty(const struct kc_cmd_tab *t, size_t r, size_t c)
 void
 kc_cmd_tab_print(struct kc_cmd_tab *t, struct kc_cmd_io *io)
 {
-	size_t *w = kc_xcalloc(t->ncols, sizeof *w), r, c, i;
-	FILE *out = io->out;
+	static const char spaces[] = "                                                                ";
+	size_t *w = kc_xcalloc(t->ncols, sizeof *w), r, c, pad;
+	struct kc_buf line;
 
 	for (r = 0; r < t->nrows; r++)
-		for (c = 0; c < t->ncols; c++) {
-			size_t x = t->widths[r * t->ncols + c];
-			if (x > w[c])
-				w[c] = x;
-		}
+		for (c = 0; c < t->ncols; c++)
+			if (t->widths[r * t->ncols + c] > w[c])
+				w[c] = t->widths[r * t->ncols + c];
+	kc_buf_init(&line);
 	for (r = 0; r < t->nrows; r++) {
 		for (c = 0; c < t->ncols; c++) {
-			const char *s = t->cells[r * t->ncols + c];
-			const char *col = t->colors[r * t->ncols + c];
+			size_t idx = r * t->ncols + c;
+			const char *s = t->text.data + t->off[idx];
+			const char *col = t->colors[idx];
 			int colored = io->color && col != NULL && *col != '\0';
 			if (colored)
-				fputs(col, out);
-			fputs(s, out);
+				kc_buf_puts(&line, col);
+			kc_buf_puts(&line, s);
 			if (colored)
-				fputs("\033[0m", out);
-			if (c + 1 < t->ncols && !rest_empty(t, r, c + 1))
-				for (i = t->widths[r * t->ncols + c]; i < w[c] + 2; i++)
-					putc(' ', out);
+				kc_buf_puts(&line, "\033[0m");
+			if (c + 1 < t->ncols && !rest_empty(t, r, c + 1)) {
+				for (pad = w[c] + 2 - t->widths[idx]; pad > 0; ) {
+					size_t n = pad < sizeof spaces - 1 ? pad : sizeof spaces - 1;
+					kc_buf_append(&line, spaces, n);
+					pad -= n;
+				}
+			}
 		}
-		fputc('\n', out);
+		kc_buf_putc(&line, '\n');
+		if (line.len >= 65536) {
+			fwrite(line.data, 1, line.len, io->out);
+			kc_buf_reset(&line);
+		}
 	}
+	if (line.len > 0)
+		fwrite(line.data, 1, line.len, io->out);
+	kc_buf_free(&line);
 	free(w);
 }
 
 void
 kc_cmd_tab_free(struct kc_cmd_tab *t)
 {
-	size_t i;
-
 	if (t == NULL)
 		return;
-	for (i = 0; i < t->nrows * t->ncols; i++)
-		free(t->cells[i]);
-	free(t->cells);
+	free(t->off);
 	free(t->widths);
 	free(t->colors);
+	kc_buf_free(&t->text);
 	free(t);
 }
 

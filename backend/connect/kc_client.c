@@ -284,6 +284,13 @@ on_write(char *p, size_t sz, size_t n, void *arg)
 {
 	struct kc_req *r = arg;
 
+	if (r->rbuf.cap == 0) {
+		curl_off_t cl = -1;
+		/* Size the buffer once for large answers (the expanded listing). */
+		if (curl_easy_getinfo(r->easy, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &cl) ==
+		    CURLE_OK && cl > 0 && cl < (curl_off_t)1 << 31)
+			kc_buf_reserve(&r->rbuf, (size_t)cl);
+	}
 	kc_buf_append(&r->rbuf, p, sz * n);
 	return sz * n;
 }

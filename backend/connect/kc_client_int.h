@@ -13,6 +13,8 @@ int kc_client_submit_raw(struct kc_client *c, const char *method, const char *pa
 /* Free the storage behind a list made by kc_connector_list_parse. */
 void kc_listing_store_free(void *priv);
 
+/* kc_connector_list_parse on a malloc'ed, NUL-terminated text it takes (freed on failure). */
+struct kc_connector_list *kc_listing_parse_owned(char *text, size_t len, struct kc_err *err);
 /* Is every name of a plain listing text (JSON array of names) in l? */
 int kc_listing_has_all(const struct kc_connector_list *l, const char *text, size_t len);
 

@@ -923,7 +923,8 @@ kc_client_list(struct kc_client *c, struct kc_err *err)
 		l = list_slow(c, err);
 		goto out;
 	}
-	l = kc_connector_list_parse(f.expanded.body, f.expanded.len, err);
+	l = kc_listing_parse_owned(f.expanded.body, f.expanded.len, err);
+	f.expanded.body = NULL;
 	if (l == NULL)
 		goto out;
 	if (f.names_ok && !kc_listing_has_all(l, f.names.body != NULL ? f.names.body : "[]",

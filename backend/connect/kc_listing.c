@@ -626,6 +626,18 @@ kc_listing_store_free(void *priv)
 struct kc_connector_list *
 kc_connector_list_parse(const char *text, size_t len, struct kc_err *err)
 {
+	char *copy = kc_xmalloc(len + 1);
+
+	memcpy(copy, text, len);
+	copy[len] = '\0';
+	return kc_listing_parse_owned(copy, len, err);
+}
+
+/* Parse text (NUL-terminated at len, malloc'ed) in place; the list owns it afterwards, and it
+ * is freed on failure too. */
+struct kc_connector_list *
+kc_listing_parse_owned(char *text, size_t len, struct kc_err *err)
+{
 	struct kc_connector_list *l;
 	struct listing_store *st;
 	struct parser ps;
@@ -633,9 +645,7 @@ kc_connector_list_parse(const char *text, size_t len, struct kc_err *err)
 
 	memset(&ps, 0, sizeof ps);
 	st = kc_xcalloc(1, sizeof *st);
-	st->text = kc_xmalloc(len + 1);
-	memcpy(st->text, text, len);
-	st->text[len] = '\0';
+	st->text = text;
 	ps.p = st->text;
 	ps.end = st->text + len;
 	if (peek(&ps) != '{') {

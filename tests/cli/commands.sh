@@ -126,7 +126,11 @@ jq_check 'map(.connector) | sort == ["cron b", "cron-a"]' "tasks json"
 run get plugins
 expect_out 'kcops.http.HttpSinkConnector'
 run get plugins -t sink -o names
-expect_out_eq 'kcops.http.HttpSinkConnector'
+expect_out 'kcops.http.HttpSinkConnector'
+if grep -q 'HttpCronSourceConnector' "$OUT"; then _fail "-t sink listed a source plugin"; fi
+curl -s "$URL/connector-plugins" | jq -r '.[] | select(.type == "sink") | .class' >"$T/sinks"
+cmp -s "$OUT" "$T/sinks" || _fail "-t sink differs from the worker's sink plugins"
+
 run get plugins --all -o json
 jq_check 'length >= 3' "plugins json"
 run get loggers
