@@ -174,6 +174,8 @@ struct kc_state_step {
 	int			*tasks;		/* restart: failed task ids */
 	size_t			 ntasks;
 	char			*reason;	/* delete: why (the prune rule); NULL otherwise */
+	char			*owner_name;	/* the connector's owner from the file, or NULL */
+	char			*owner_email;
 };
 
 struct kc_state_plan_opts {

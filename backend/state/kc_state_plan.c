@@ -308,6 +308,16 @@ diff_state(struct kc_state_plan *p, const struct kc_state_connector *c, const js
 	}
 }
 
+/* Copy the file's owner of a connector onto a step (empty fields stay NULL). */
+static void
+set_owner(struct kc_state_step *s, const struct kc_state_connector *c)
+{
+	if (c->owner_name != NULL && c->owner_name[0] != '\0')
+		s->owner_name = kc_xstrdup(c->owner_name);
+	if (c->owner_email != NULL && c->owner_email[0] != '\0')
+		s->owner_email = kc_xstrdup(c->owner_email);
+}
+
 /* The first pattern of arr matching name, or NULL. */
 static const char *
 glob_match(const json_t *arr, const char *name)
@@ -404,6 +414,7 @@ kc_state_plan_new(const struct kc_state *st, const json_t *live,
 		const struct kc_state_connector *c = &st->conns[i];
 		const json_t *entry = json_object_get(live, c->name);
 		const json_t *cfg;
+		size_t first = p->nsteps, si;
 
 		json_object_set_new(managed, c->name, json_true());
 		if (o != NULL && o->selector != NULL && !selected(c, o->selector))
@@ -429,6 +440,7 @@ kc_state_plan_new(const struct kc_state *st, const json_t *live,
 				return NULL;
 			}
 			json_decref(chk);
+			set_owner(s, c);
 			continue;
 		}
 		cfg = kc_state_live_config(entry);
@@ -438,6 +450,8 @@ kc_state_plan_new(const struct kc_state *st, const json_t *live,
 			return NULL;
 		}
 		diff_state(p, c, entry);
+		for (si = first; si < p->nsteps; si++)
+			set_owner(&p->steps[si], c);
 	}
 	names = sorted_keys(live, &n);
 	for (i = 0; i < n; i++) {
@@ -486,6 +500,8 @@ step_clear(struct kc_state_step *s)
 	free(s->from);
 	free(s->tasks);
 	free(s->reason);
+	free(s->owner_name);
+	free(s->owner_email);
 }
 
 void
@@ -724,6 +740,14 @@ step_json(const struct kc_state_step *s, int full)
 	}
 	if (s->reason != NULL)
 		json_object_set_new(o, "reason", json_string(s->reason));
+	if (s->owner_name != NULL || s->owner_email != NULL) {
+		json_t *ow = json_object();
+		if (s->owner_name != NULL)
+			json_object_set_new(ow, "name", json_string(s->owner_name));
+		if (s->owner_email != NULL)
+			json_object_set_new(ow, "email", json_string(s->owner_email));
+		json_object_set_new(o, "owner", ow);
+	}
 	if (full && s->config != NULL)
 		json_object_set(o, "config", s->config);
 	return o;
@@ -856,6 +880,8 @@ kc_state_plan_parse(const char *text, size_t len, const char *name, struct kc_er
 		s = step_add(p, (enum kc_state_action)a, nm);
 		s->from = kc_xstrdup(kc_json_str(ch, "from"));
 		s->reason = kc_xstrdup(kc_json_str(ch, "reason"));
+		s->owner_name = kc_xstrdup(kc_json_str(json_object_get(ch, "owner"), "name"));
+		s->owner_email = kc_xstrdup(kc_json_str(json_object_get(ch, "owner"), "email"));
 		if (a == KC_STATE_CREATE) {
 			const char *t2 = kc_json_str_or(ch, "state", "running");
 			s->target = strcmp(t2, "paused") == 0 ? KC_STATE_PAUSED :
