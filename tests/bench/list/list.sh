@@ -14,7 +14,6 @@ kc_tmpdir
 B=$KC_TMP_LAST
 REPS=${KCOPS_BENCH_REPS:-5}
 if [ "${KCOPS_BENCH_QUICK:-0}" = 1 ]; then N=1000; else N=10000; fi
-command -v /usr/bin/time >/dev/null || kc_fail "/usr/bin/time is needed for peak RSS"
 
 conn_json() { # NAME: a stopped HTTP sink's create body
 	printf '{"name": "%s", "initial_state": "STOPPED", "config": {"connector.class": "kcops.http.HttpSinkConnector", "topics": "bench-%s", "tasks.max": "2", "publish.mode": "NONE", "http.timeout.ms": "5000", "db.password": "secret-%s"}}' "$1" "$1" "$1"
@@ -74,28 +73,43 @@ for ((i = 0; i < 200; i++)); do
 done
 [ "$n" = "$N" ] || kc_fail "only $n of $N connectors report STOPPED"
 
-# measure LABEL CMD...: best wall ms of REPS runs, peak RSS KiB (max); stdout to $B/LABEL.out
+# measure LABEL CMD...: best wall time (us) of REPS runs, the CPU time (user+sys, us) of
+# that run, and the peak RSS (KiB, max over runs), from wait4()'s rusage; stdout kept in
+# $B/LABEL.out. CPU time is shown too because wall times on a shared machine are noisy.
 measure() {
-	local label=$1 best=0 rss=0 r t0 t1 ms m
+	local label=$1 out
 	shift
-	for ((r = 0; r < REPS; r++)); do
-		t0=$(date +%s%N)
-		/usr/bin/time -f '%M' -o "$B/$label.rss" "$@" >"$B/$label.out" 2>"$B/$label.err" ||
-			{ cat "$B/$label.err" >&2; kc_fail "$label failed"; }
-		t1=$(date +%s%N)
-		ms=$(( (t1 - t0) / 1000 ))
-		m=$(tail -1 "$B/$label.rss")
-		if [ "$best" = 0 ] || [ "$ms" -lt "$best" ]; then best=$ms; fi
-		[ "$m" -gt "$rss" ] && rss=$m
-	done
-	eval "${label}_us=$best ${label}_rss=$rss"
+	out=$("$KC_PY" - "$REPS" "$B/$label.out" "$@" <<'PY'
+import os, subprocess, sys, time
+reps, outpath, cmd = int(sys.argv[1]), sys.argv[2], sys.argv[3:]
+best = None
+rss = 0
+for _ in range(reps):
+    with open(outpath, "wb") as out:
+        t0 = time.perf_counter_ns()
+        p = subprocess.Popen(cmd, stdout=out, stderr=subprocess.PIPE)
+        _, status, ru = os.wait4(p.pid, 0)
+        t1 = time.perf_counter_ns()
+        err = p.stderr.read()
+    if status != 0:
+        sys.stderr.write(err.decode(errors="replace"))
+        sys.exit("%s failed (status %d)" % (cmd[0], status))
+    wall = (t1 - t0) // 1000
+    cpu = int((ru.ru_utime + ru.ru_stime) * 1e6)
+    rss = max(rss, ru.ru_maxrss)
+    if best is None or wall < best[0]:
+        best = (wall, cpu)
+print(best[0], best[1], rss)
+PY
+) || kc_fail "$label failed"
+	read -r "${label}_us" "${label}_cpu" "${label}_rss" <<<"$out"
 }
 
 export NO_COLOR=1
 measure curl curl -s -o /dev/stdout "$WORKER_URL/connectors?expand=status&expand=info"
-measure json env KCOPS_URL="$WORKER_URL" "$KCOPS" get connectors -o json
-measure table env KCOPS_URL="$WORKER_URL" "$KCOPS" get connectors
-measure names env KCOPS_URL="$WORKER_URL" "$KCOPS" get connectors -o names
+measure json "$KCOPS" --url "$WORKER_URL" get connectors -o json
+measure table "$KCOPS" --url "$WORKER_URL" get connectors
+measure names "$KCOPS" --url "$WORKER_URL" get connectors -o names
 
 # The outputs are complete and right (not just fast).
 [ "$(jq 'length' "$B/curl.out")" = "$N" ] || kc_fail "curl document does not hold $N connectors"
@@ -111,11 +125,12 @@ rt=$(ratio "$table_us" "$curl_us")
 rn=$(ratio "$names_us" "$curl_us")
 printf 'bench list: %d stopped connectors, %s bytes expanded document, best of %d runs\n' \
 	"$N" "$(wc -c <"$B/curl.out")" "$REPS"
-printf 'bench list: curl (expand=status&expand=info)  %8.1f ms  peak RSS %6d KiB\n' \
-	"$(bc -l <<<"$curl_us / 1000")" "$curl_rss"
-printf 'bench list: kcops get connectors -o json      %8.1f ms  peak RSS %6d KiB  ratio %s (goal <= 1.5)%s\n' \
-	"$(bc -l <<<"$json_us / 1000")" "$json_rss" "$rj" "$(goal "$rj")"
-printf 'bench list: kcops get connectors (table)      %8.1f ms  peak RSS %6d KiB  ratio %s (goal <= 1.5)%s\n' \
-	"$(bc -l <<<"$table_us / 1000")" "$table_rss" "$rt" "$(goal "$rt")"
-printf 'bench list: kcops get connectors -o names     %8.1f ms  peak RSS %6d KiB  ratio %s\n' \
-	"$(bc -l <<<"$names_us / 1000")" "$names_rss" "$rn"
+printf 'bench list: curl (expand=status&expand=info)  %8.1f ms (cpu %4d ms)  peak RSS %6d KiB\n' \
+	"$(bc -l <<<"$curl_us / 1000")" "$((curl_cpu / 1000))" "$curl_rss"
+printf 'bench list: kcops get connectors -o json      %8.1f ms (cpu %4d ms)  peak RSS %6d KiB  ratio %s (goal <= 1.5)%s\n' \
+	"$(bc -l <<<"$json_us / 1000")" "$((json_cpu / 1000))" "$json_rss" "$rj" "$(goal "$rj")"
+printf 'bench list: kcops get connectors (table)      %8.1f ms (cpu %4d ms)  peak RSS %6d KiB  ratio %s (goal <= 1.5)%s\n' \
+	"$(bc -l <<<"$table_us / 1000")" "$((table_cpu / 1000))" "$table_rss" "$rt" "$(goal "$rt")"
+printf 'bench list: kcops get connectors -o names     %8.1f ms (cpu %4d ms)  peak RSS %6d KiB  ratio %s\n' \
+	"$(bc -l <<<"$names_us / 1000")" "$((names_cpu / 1000))" "$names_rss" "$rn"
+printf 'bench list: load average %s\n' "$(cut -d' ' -f1-3 /proc/loadavg)"
