@@ -157,7 +157,7 @@ class H(BaseHTTPRequestHandler):
         if p[:3] == ["kcops", "v1", "connectors"] and p[-1:] == ["exchanges"]:
             since = int(q.get("since", ["0"])[0])
             ex = [e for e in EXCHANGES.get(p[3], []) if e["seq"] > since]
-            return self.send(200, {"exchanges": ex, "next": (ex[-1]["seq"] + 1) if ex else since + 1})
+            return self.send(200, {"connector": p[3], "exchanges": ex, "next": ex[-1]["seq"] if ex else since})
         return self.send(404, {"error_code": 404, "message": "not found: %s" % "/".join(p)})
 
     def do_GET(self):
