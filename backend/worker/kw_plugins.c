@@ -6,12 +6,12 @@
 /* ---- plugin declarations (one line each) ---- */
 extern const struct kw_plugin kw_cron_source_plugin;
 extern const struct kw_plugin kw_http_sink_plugin, kw_http_queue_source_plugin;
-extern const struct kw_plugin kw_join_plugin;
+extern const struct kw_plugin kw_join_plugin, kw_mqtt_sink_plugin, kw_mqtt_source_plugin;
 
 const struct kw_plugin *const kw_plugins[] = {
 	&kw_cron_source_plugin,
 	/* ---- other connectors (one line each) ---- */
 	&kw_http_sink_plugin, &kw_http_queue_source_plugin,
-	&kw_join_plugin,
+	&kw_join_plugin, &kw_mqtt_sink_plugin, &kw_mqtt_source_plugin,
 	NULL,
 };

@@ -58,7 +58,8 @@ bool kw_mqtt_conn_connected(const struct kw_mqtt_conn *c);
 /* The last connection problem ("" when none), e.g. "connection refused". Borrowed. */
 const char *kw_mqtt_conn_last_error(const struct kw_mqtt_conn *c);
 
-/* Publish (copies topic and payload). The message joins the FIFO and is sent now when
+/* Publish (copies topic and payload). A NULL topic adds an entry that is already
+ * acknowledged (a record that was skipped keeps its place in the commit order). The message joins the FIFO and is sent now when
  * connected, else after the next connect. 0, or -1 when the FIFO is full (serve the
  * connection and retry) or the topic is refused (err says why). */
 int kw_mqtt_conn_publish(struct kw_mqtt_conn *c, const char *topic, const void *payload,
