@@ -279,7 +279,7 @@ diff_state(struct kc_state_plan *p, const struct kc_state_connector *c, const js
 		if (strcmp(have, "PAUSED") == 0 || strcmp(have, "STOPPED") == 0) {
 			s = step_add(p, KC_STATE_RESUME, c->name);
 			s->from = kc_xstrdup(have);
-			return;
+			/* failed tasks stay failed when resumed: restart them too (below) */
 		}
 		if (!c->restart_failed)
 			return;
@@ -297,6 +297,15 @@ diff_state(struct kc_state_plan *p, const struct kc_state_connector *c, const js
 		if (strcmp(have, "PAUSED") != 0) {
 			s = step_add(p, KC_STATE_PAUSE, c->name);
 			s->from = kc_xstrdup(have);
+		}
+		/* a FAILED connector stays FAILED when paused, until restarted; the restart (after
+		 * the pause) brings it up paused, else every plan would show the pause again */
+		if (strcmp(have, "FAILED") == 0 && c->restart_failed) {
+			s = step_add(p, KC_STATE_RESTART, c->name);
+			s->from = kc_xstrdup(have);
+			s->restart_connector = 1;
+			s->tasks = live_failed_tasks(entry, &nf);
+			s->ntasks = nf;
 		}
 		return;
 	case KC_STATE_STOPPED:

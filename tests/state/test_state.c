@@ -212,7 +212,10 @@ fake_exec(struct fake *f, const char *method, const char *path, const char *body
 		return rest[1] == 's' ? 204 : 202;
 	}
 	if (rest != NULL && kc_str_has_prefix(rest, "/restart?")) {
-		json_object_set_new(e, "status", fake_status(name, "RUNNING"));
+		/* like Connect: a restarted connector comes up in its target state */
+		const char *now = kc_state_live_state(e);
+		json_object_set_new(e, "status", fake_status(name, kc_str_eq(now, "PAUSED") ?
+		    "PAUSED" : "RUNNING"));
 		return 202;
 	}
 	return 404;
