@@ -252,11 +252,16 @@ parse_states(struct kc_cmd_env *env, const struct kc_cmd *self, const char *arg,
 static void
 task_cell(struct kc_cmd_tab *t, const struct kc_cmd_io *io, const struct kc_connector_view *v)
 {
-	if (v->tasks_failed > 0)
-		kc_cmd_tab_cellf(t, kc_cmd_state_color(io, "FAILED"), "%d/%zu (%d failed)",
-		    v->tasks_running, v->ntasks, v->tasks_failed);
-	else
-		kc_cmd_tab_cellf(t, NULL, "%d/%zu", v->tasks_running, v->ntasks);
+	char buf[96];
+
+	if (v->tasks_failed > 0) {
+		snprintf(buf, sizeof buf, "%d/%zu (%d failed)", v->tasks_running, v->ntasks,
+		    v->tasks_failed);
+		kc_cmd_tab_cell(t, buf, kc_cmd_state_color(io, "FAILED"));
+	} else {
+		snprintf(buf, sizeof buf, "%d/%zu", v->tasks_running, v->ntasks);
+		kc_cmd_tab_cell(t, buf, NULL);
+	}
 }
 
 /* The JSON emitter's output buffer: flushed to the stream in 64 KiB blocks. */
@@ -2165,8 +2170,13 @@ cmd_wait(struct kc_cmd_env *env, const struct kc_cmd *self, int argc, char **arg
 		sleep_ms(interval);
 	}
 	if (s.nnames == 0 && s.nre == 0) {
-		if (!env->io->quiet)
+		if (env->io->fmt == KC_FMT_JSON) {
+			json_t *r = json_pack("{sbss}", "met", 1, "url", kc_client_url(c));
+			kc_cmd_print_json(env, r, 0);
+			json_decref(r);
+		} else if (!env->io->quiet) {
 			put_clean(env->io->out, "worker ", kc_client_url(c), " is answering\n");
+		}
 		return KC_EXIT_OK;
 	}
 	for (;;) {
@@ -2199,12 +2209,19 @@ cmd_wait(struct kc_cmd_env *env, const struct kc_cmd *self, int argc, char **arg
 			if (!all)
 				break;
 		}
-		json_decref(names);
 		if (all) {
-			if (!env->io->quiet)
+			if (env->io->fmt == KC_FMT_JSON) {
+				json_t *r = json_pack("{sbsssO}", "met", 1, "for", target,
+				    "connectors", names);
+				kc_cmd_print_json(env, r, 0);
+				json_decref(r);
+			} else if (!env->io->quiet) {
 				fprintf(env->io->out, "condition met: %s\n", target);
+			}
+			json_decref(names);
 			return KC_EXIT_OK;
 		}
+		json_decref(names);
 		if (kc_mono_ms() >= deadline) {
 			char *l = kc_text_sanitize(last, 0);
 			kc_cmd_error(env, "timed out after %lld ms waiting for %s: %s",

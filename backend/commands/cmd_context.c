@@ -242,7 +242,12 @@ ctx_add(struct kc_cmd_env *env, const struct kc_cmd *self, struct kc_ctx_file *f
 		fprintf(env->io->err, "kcops: note: the secret is stored in %s (mode 0600); "
 		    "--password-env/--token-env or *-file keep it out of the file\n",
 		    kc_ctx_file_path(f));
-	if (!env->io->quiet) {
+	if (env->io->fmt == KC_FMT_JSON) {
+		json_t *r = json_pack("{sssssb}", "name", name, "result", "added", "current",
+		    kc_str_eq(kc_ctx_file_current(f), name));
+		kc_cmd_print_json(env, r, 0);
+		json_decref(r);
+	} else if (!env->io->quiet) {
 		char *n = kc_text_sanitize(name, 0);
 		fprintf(env->io->out, "context/%s added%s\n", n,
 		    kc_str_eq(kc_ctx_file_current(f), name) ? " (current)" : "");
@@ -303,7 +308,13 @@ cmd_context(struct kc_cmd_env *env, const struct kc_cmd *self, int argc, char **
 		if (cur == NULL)
 			return kc_cmd_error(env, "no current context (set one with 'kcops context use "
 			    "NAME')");
-		put_line(env->io->out, cur);
+		if (env->io->fmt == KC_FMT_JSON) {
+			json_t *r = json_pack("{ss}", "current", cur);
+			kc_cmd_print_json(env, r, 0);
+			json_decref(r);
+		} else {
+			put_line(env->io->out, cur);
+		}
 		return KC_EXIT_OK;
 	}
 	if (strcmp(sub, "use") == 0 || strcmp(sub, "remove") == 0 || strcmp(sub, "rm") == 0 ||
@@ -316,7 +327,12 @@ cmd_context(struct kc_cmd_env *env, const struct kc_cmd *self, int argc, char **
 			return kc_cmd_error(env, "%s", err.msg);
 		if (kc_ctx_file_save(f, &err) != 0)
 			return kc_cmd_error(env, "%s", err.msg);
-		if (!env->io->quiet) {
+		if (env->io->fmt == KC_FMT_JSON) {
+			json_t *r = json_pack("{ssss}", "name", argv[2], "result", use ? "current" :
+			    "removed");
+			kc_cmd_print_json(env, r, 0);
+			json_decref(r);
+		} else if (!env->io->quiet) {
 			char *n = kc_text_sanitize(argv[2], 0);
 			fprintf(env->io->out, "context/%s %s\n", n, use ? "is now current" :
 			    "removed");

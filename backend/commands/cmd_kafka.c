@@ -80,7 +80,7 @@ cmd_lag(struct kc_cmd_env *env, const struct kc_cmd *self, int argc, char **argv
 	struct kc_client *c;
 	struct kc_err err;
 	struct kc_cmd_tab *t = NULL;
-	json_t *conf = NULL, *doc = NULL, *sel = NULL, *out = NULL, *n;
+	json_t *conf = NULL, *sel = NULL, *out = NULL, *n;
 	int k = 0, id, rc = KC_EXIT_OK, wide = env->io->fmt == KC_FMT_WIDE;
 
 	while ((id = kc_cmd_getopt(env, self, argc, argv, &k, lag_opts, &val)) != KC_OPT_END) {
@@ -94,10 +94,9 @@ cmd_lag(struct kc_cmd_env *env, const struct kc_cmd *self, int argc, char **argv
 	if ((c = kc_cmd_client(env)) == NULL)
 		return KC_EXIT_ERR;
 	kc_err_clear(&err);
-	doc = kc_client_list_expanded(c, &err);
-	if (doc == NULL)
+	l = kc_client_list(c, &err);
+	if (l == NULL)
 		return kc_cmd_fail(env, "listing connectors", &err);
-	l = kc_connector_list_new(doc);
 	if (nnames > 0 || nres > 0) {
 		sel = kc_cmd_select_names(env, names, nnames, res, nres);
 		if (sel == NULL) {
@@ -141,8 +140,8 @@ cmd_lag(struct kc_cmd_env *env, const struct kc_cmd *self, int argc, char **argv
 			free(cn);
 			continue;
 		}
-		topics = kc_json_str(v->config, "topics");
-		regex = kc_json_str(v->config, "topics.regex");
+		topics = kc_connector_view_config(v, "topics");
+		regex = kc_connector_view_config(v, "topics.regex");
 		if (topics != NULL && *topics != '\0')
 			list = split_topics(topics, &nt, &store);
 		group = kc_kafka_lag_group(name);
@@ -201,7 +200,6 @@ out:
 	json_decref(sel);
 	json_decref(conf);
 	kc_connector_list_free(l);
-	json_decref(doc);
 	return rc;
 }
 

@@ -9,6 +9,7 @@
  * in backend/state so the TUI's plan view uses the same code. */
 #include "kc_cmd.h"
 
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -344,6 +345,16 @@ on_progress(void *arg, size_t done, size_t total, const struct kc_state_step *s,
 	fflush(b->f);
 }
 
+static volatile int interrupted;
+
+/* SIGINT during apply: stop sending, report what ran (a second one exits). */
+static void
+on_sigint(int sig)
+{
+	(void)sig;
+	interrupted = 1;
+}
+
 /* Ask on the terminal; 1 for yes. */
 static int
 confirm(struct kc_cmd_env *env, size_t n)
@@ -374,6 +385,7 @@ cmd_apply(struct kc_cmd_env *env, const struct kc_cmd *cmd, int argc, char **arg
 	struct kc_client *c = NULL;
 	const char *src = NULL, *val;
 	struct bar bar = { NULL, 0, 0 };
+	struct sigaction old_int;
 	json_t *selector = NULL;
 	int i = 0, id, prune = 0, dry = 0, yes = 0, parallel = 16, saved = 0, rc;
 	size_t len = 0;
@@ -500,7 +512,25 @@ cmd_apply(struct kc_cmd_env *env, const struct kc_cmd *cmd, int argc, char **arg
 	if (!dry && !kc_client_has(c, KC_FEAT_INITIAL_STATE))
 		ao.no_initial_state = 1;	/* < 3.7: create, then pause/stop at once */
 	ex = dry ? NULL : kc_state_exec_client_new(c, parallel);
+	if (!env->io->interactive) {
+		struct sigaction sa;
+
+		memset(&sa, 0, sizeof sa);
+		sa.sa_handler = on_sigint;
+		sa.sa_flags = (int)SA_RESETHAND;
+		sigemptyset(&sa.sa_mask);
+		interrupted = 0;
+		sigaction(SIGINT, &sa, &old_int);
+		ao.cancel = &interrupted;
+		if (ex != NULL)
+			kc_state_exec_client_set_cancel(ex, &interrupted);
+	}
 	r = kc_state_apply(p, ex, &ao);
+	if (!env->io->interactive)
+		sigaction(SIGINT, &old_int, NULL);
+	if (interrupted)
+		fprintf(env->io->err, "%s: interrupted: requests already sent finished; the rest "
+		    "was not sent\n", env->prog);
 	kc_state_exec_client_free(ex);
 	if (env->io->fmt == KC_FMT_JSON) {
 		json_t *o = kc_state_report_json(r);

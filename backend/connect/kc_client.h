@@ -238,6 +238,8 @@ void kc_connector_list_free(struct kc_connector_list *l);
 /* Binary search by name; NULL when absent. */
 const struct kc_connector_view *kc_connector_list_find(const struct kc_connector_list *l,
     const char *name);
+/* A config value of a view (either way the list was made); NULL when absent or null. */
+const char *kc_connector_view_config(const struct kc_connector_view *v, const char *key);
 /* Health of one ConnectorStateInfo object (NULL: unknown). */
 enum kc_health kc_connector_health(const json_t *status);
 

@@ -136,8 +136,18 @@ str(struct parser *ps, char **out)
 	if (expect(ps, '"') != 0)
 		return -1;
 	r = w = ps->p;
-	/* Fast scan: most strings have no escapes (the text is NUL-terminated, and a NUL
-	 * byte is special too, so the scan stops at the end). */
+	/* Fast path: most strings have no escapes. Find the closing quote and make sure no
+	 * backslash comes before it (memchr is vectorised). Raw control characters, invalid
+	 * in JSON, are tolerated here: the model's strings are sanitised before display. */
+	{
+		char *q = memchr(r, '"', (size_t)(ps->end - r));
+		if (q != NULL && memchr(r, '\\', (size_t)(q - r)) == NULL) {
+			*q = '\0';
+			*out = r;
+			ps->p = q + 1;
+			return 0;
+		}
+	}
 	while (!special[(unsigned char)*r])
 		r++;
 	if (r > ps->end)

@@ -223,3 +223,15 @@ kc_connector_list_find(const struct kc_connector_list *l, const char *name)
 	}
 	return NULL;
 }
+
+/* Config value lookup on a view. */
+const char *
+kc_connector_view_config(const struct kc_connector_view *v, const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < v->nconfig; i++)
+		if (strcmp(v->config_keys[i], key) == 0)
+			return v->config_vals[i];
+	return NULL;
+}

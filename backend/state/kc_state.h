@@ -263,6 +263,9 @@ struct kc_state_apply_opts {
 	int			 no_initial_state; /* worker < 3.7: create, then pause/stop at once */
 	kc_state_progress_fn	 progress;
 	void			*progress_arg;
+	/* When set and *cancel becomes non-zero (e.g. from a SIGINT handler), steps not yet
+	 * handed to the executor are reported failed ("not run: interrupted"). */
+	volatile int		*cancel;
 };
 
 struct kc_state_report;
@@ -291,6 +294,9 @@ struct kc_client;
 /* An executor running requests through `c`, at most `parallel` in flight (0: 16), over the
  * client's reused connections. Free with kc_state_exec_client_free(). */
 struct kc_state_exec *kc_state_exec_client_new(struct kc_client *c, int parallel);
+/* Stop sending queued requests once *cancel is non-zero (they complete as "not sent:
+ * interrupted"); requests in flight finish normally. */
+void kc_state_exec_client_set_cancel(struct kc_state_exec *ex, volatile int *cancel);
 void kc_state_exec_client_free(struct kc_state_exec *ex);
 /* The live snapshot for planning (GET /connectors?expand=status&expand=info, with the
  * client's fallback). New reference, or NULL with err set. */

@@ -241,6 +241,10 @@ kc_state_apply(const struct kc_state_plan *p, const struct kc_state_exec *ex,
 			    (int)s->action != phases[ph][2])
 				continue;
 			pd[i] = (struct pending){ r, s, o, ex, &done, n, 0 };
+			if (o != NULL && o->cancel != NULL && *o->cancel) {
+				finish(&pd[i], "not run: interrupted");
+				continue;
+			}
 			if (o != NULL && o->no_initial_state && s->action == KC_STATE_CREATE &&
 			    s->target != KC_STATE_RUNNING)
 				pd[i].followup = 1;

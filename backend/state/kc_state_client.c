@@ -29,6 +29,7 @@ struct cexec {
 	struct xreq		**q;	/* each allocated: callbacks keep pointers */
 	size_t			 nq, cap, next;
 	int			 inflight;
+	volatile int		*cancel;
 };
 
 /* Client completion: report to the step and free the request's copies. */
@@ -70,6 +71,11 @@ cexec_submit(void *arg, const char *method, const char *path, const char *body,
 static void
 fill(struct cexec *x)
 {
+	while (x->next < x->nq && x->cancel != NULL && *x->cancel) {
+		struct xreq *r = x->q[x->next++];
+
+		r->done(r->arg, 0, NULL, "not sent: interrupted");
+	}
 	while (x->next < x->nq && x->inflight < x->parallel) {
 		struct xreq *r = x->q[x->next++];
 
@@ -117,6 +123,12 @@ kc_state_exec_client_new(struct kc_client *c, int parallel)
 	x->ex.submit = cexec_submit;
 	x->ex.run = cexec_run;
 	return &x->ex;
+}
+
+void
+kc_state_exec_client_set_cancel(struct kc_state_exec *ex, volatile int *cancel)
+{
+	((struct cexec *)ex)->cancel = cancel;
 }
 
 void

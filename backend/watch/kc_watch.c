@@ -767,8 +767,16 @@ runner_restarts(struct kc_watch_runner *r)
 		kc_err_clear(&err);
 		st = kc_client_status(r->client, name, &err);
 		if (st == NULL) {
-			/* gone, or unreachable: the next poll will tell */
-			t->b.next_at = now + (w->o.interval_ms < 1000 ? w->o.interval_ms : 1000);
+			/* gone (404: the next poll drops it), or a problem worth a line */
+			if (err.code != 404) {
+				ev = conn_event(r, KC_WEV_RESTART_ERROR, name);
+				add_attempts(ev, t);
+				kc_watch_event_str(ev, "error", err.msg);
+				json_object_set_new(ev, "code", json_integer(err.code));
+				kc_watch_event_str(ev, "during", "status check before the restart");
+				kc_watch_emit(w, KC_WEV_RESTART_ERROR, ev);
+			}
+			t->b.next_at = kc_mono_ms() + w->o.interval_ms;
 			free(name);
 			continue;
 		}

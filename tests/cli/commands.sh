@@ -300,6 +300,8 @@ run context use prod-ro
 expect_out 'context/prod-ro is now current'
 run context current
 expect_out_eq 'prod-ro'
+run context current -o json
+jq_check '.current == "prod-ro"' "context current json"
 run context show -o json
 jq_check '.read_only == true and .headers["X-Team"] == "ops"' "context show"
 run context remove prod-ro
@@ -345,6 +347,11 @@ expect_rc 0
 run wait
 expect_rc 0
 expect_out 'is answering'
+run wait -o json
+jq_check '.met == true and .url == "'"$URL"'"' "wait json"
+run wait sink-a --for stopped -o json
+expect_rc 0
+jq_check '.met == true and .connectors == ["sink-a"]' "wait json with names"
 run delete -e '.'
 expect_rc 0
 rest GET /connectors

@@ -1715,7 +1715,7 @@ sink_run(struct kw_task *t)
 			commit(s, false);
 			s->last_commit = now;
 		}
-		if (now - s->last_metrics >= 1000) {
+		if (now - s->last_metrics >= 250) {
 			metrics(s);
 			s->last_metrics = now;
 		}
