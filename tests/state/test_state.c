@@ -588,6 +588,53 @@ test_apply_unresolvable_ref(void **unused)
 	kc_state_free(st);
 }
 
+/* Progress callback that interrupts after the first step. */
+static void
+cancel_after_first(void *arg, size_t done, size_t total, const struct kc_state_step *s,
+    const char *error)
+{
+	(void)done;
+	(void)total;
+	(void)s;
+	(void)error;
+	*(volatile int *)arg = 1;
+}
+
+/* An interrupt stops steps not yet submitted; what ran is reported as done. */
+static void
+test_apply_cancel(void **unused)
+{
+	struct kc_state *st = kc_state_parse(mixed_state, strlen(mixed_state), "mixed.json");
+	json_t *live = mixed_live(), *rj, *f0;
+	struct fake f = { live, NULL, 0, json_array(), 0 };
+	struct kc_state_exec ex = { &f, fake_submit, fake_run };
+	volatile int cancel = 0;
+	struct kc_state_apply_opts o = { .progress = cancel_after_first,
+	    .progress_arg = (void *)&cancel, .cancel = &cancel };
+	struct kc_state_plan *p = kc_state_plan_new(st, live, NULL, NULL);
+	struct kc_state_report *r;
+	size_t i, nint = 0;
+
+	(void)unused;
+	r = kc_state_apply(p, &ex, &o);
+	rj = kc_state_report_json(r);
+	/* the create phase was submitted before the flag rose; later phases never ran */
+	assert_int_equal(json_array_size(json_object_get(rj, "added")), 2);
+	assert_int_equal(json_array_size(json_object_get(rj, "updated")), 0);
+	assert_int_equal(json_array_size(json_object_get(rj, "removed")), 0);
+	json_array_foreach(json_object_get(rj, "failed"), i, f0)
+		nint += strcmp(kc_json_str(f0, "error"), "not run: interrupted") == 0;
+	assert_int_equal(nint, 4);	/* 2 updates, 1 pause, 1 delete */
+	assert_int_equal(f.runs, 1);
+	assert_non_null(json_object_get(live, "old-1"));
+	json_decref(rj);
+	kc_state_report_free(r);
+	kc_state_plan_free(p);
+	json_decref(f.log);
+	json_decref(live);
+	kc_state_free(st);
+}
+
 /* A long failure list is cut in the text report, complete in JSON. */
 static void
 test_report_many_failures(void **unused)
@@ -1144,6 +1191,7 @@ main(void)
 		cmocka_unit_test(test_apply_order_and_partial_failure),
 		cmocka_unit_test(test_dry_run),
 		cmocka_unit_test(test_report_many_failures),
+		cmocka_unit_test(test_apply_cancel),
 		cmocka_unit_test(test_apply_unresolvable_ref),
 		cmocka_unit_test(test_apply_without_initial_state),
 		cmocka_unit_test(test_progress_and_requests),
