@@ -2271,14 +2271,14 @@ const struct kc_cmd kc_cmd_connect_table[] = {
 	    "                         and then paused or stopped at once, with a note)\n",
 	    KC_CMD_MUTATES, cmd_create, NULL, NULL },
 	{ "apply", NULL, "apply -f FILE [--dry-run]",
-	    "Create or update one connector from a file (no change if identical)",
+	    "Create or update one connector from a file given with -f",
 	    "  -f, --file FILE   connector file (repeatable); '-' reads stdin\n"
 	    "  -n, --name NAME   name when the file has none\n"
 	    "  --dry-run         validate through Connect and say what would happen\n"
 	    "Without -f, 'apply FILE' applies a state file (see kcops-state(5)).\n",
 	    KC_CMD_MUTATES, cmd_apply, accepts_file, NULL },
 	{ "validate", NULL, "validate -f FILE",
-	    "Validate a connector file with Connect's validate endpoint",
+	    "Validate a connector file given with -f through Connect",
 	    "Prints FILE: KEY: message for every problem; exit code 1 when any.\n"
 	    "Without -f, 'validate FILE' checks a state file.\n", 0, cmd_validate,
 	    accepts_file, NULL },

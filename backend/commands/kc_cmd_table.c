@@ -14,6 +14,7 @@
  */
 #include "kc_cmd.h"
 
+#include <ctype.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -378,9 +379,21 @@ cmd_help(struct kc_cmd_env *env, const struct kc_cmd *self, int argc, char **arg
 	    "       %s                (no command: the interactive console)\n\n"
 	    "Commands:\n", env->prog, env->prog);
 	for (c = kc_cmd_next(NULL); c != NULL; c = kc_cmd_next(c)) {
+		const struct kc_cmd *d, *e;
+		int seen = 0;
 		if (c->flags & KC_CMD_HIDDEN)
 			continue;
-		fprintf(out, "  %-44s %s\n", c->usage, c->summary);
+		/* One line per name; entries sharing a name (apply -f / apply FILE) join. */
+		for (d = kc_cmd_next(NULL); d != c; d = kc_cmd_next(d))
+			seen |= strcmp(d->name, c->name) == 0;
+		if (seen)
+			continue;
+		fprintf(out, "  %-11s %s", c->name, c->summary);
+		for (e = kc_cmd_next(c); e != NULL; e = kc_cmd_next(e))
+			if (strcmp(e->name, c->name) == 0)
+				fprintf(out, "; %c%s", tolower((unsigned char)e->summary[0]),
+				    e->summary + 1);
+		fputc('\n', out);
 	}
 	fprintf(out, "\nGlobal options:\n"
 	    "  --context NAME        use this context (also KCOPS_CONTEXT)\n"
@@ -395,7 +408,8 @@ cmd_help(struct kc_cmd_env *env, const struct kc_cmd *self, int argc, char **arg
 	    "  -v, --verbose         log every REST request to stderr\n"
 	    "  -q, --quiet           print only data and errors\n\n"
 	    "Exit codes: 0 ok, 1 error, 2 usage, 3 plan has changes.\n"
-	    "See '%s help COMMAND' for one command, and kcops(1).\n", env->prog);
+	    "See '%s help COMMAND' for a command's arguments and options, and kcops(1).\n",
+	    env->prog);
 	return KC_EXIT_OK;
 }
 
