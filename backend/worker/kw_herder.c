@@ -8,6 +8,7 @@
  * source offsets to STATE_DIR/offsets.json every offset.flush.interval.ms and at shutdown. */
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -695,6 +696,32 @@ start_tasks_locked(struct kw_worker *w, struct kw_connector *c)
 	kw_bump(w);
 }
 
+static int
+rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	if (remove(path) != 0)
+		kc_log(LOGGER, KC_LOG_WARN, "cannot remove %s: %s", path, strerror(errno));
+	return 0;
+}
+
+/* Remove a deleted connector's private directory (kw_task_state_dir), so a new connector
+ * with the same name starts clean. */
+static void
+remove_conn_dir(struct kw_worker *w, const char *name)
+{
+	char *enc = kc_url_encode_segment(name);
+	char *dir = kc_xasprintf("%s/connectors/%s", w->state_dir, enc);
+	struct stat st;
+
+	if (stat(dir, &st) == 0)
+		nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	free(dir);
+	free(enc);
+}
+
 /* One reconcile pass; returns true if it unlocked (the caller restarts the scan). */
 static bool
 reconcile_one_locked(struct kw_worker *w, struct kw_connector *c)
@@ -764,6 +791,7 @@ herder_main(void *arg)
 				memmove(&w->graveyard[i], &w->graveyard[i + 1],
 				    (w->ngrave - i - 1) * sizeof(*w->graveyard));
 				w->ngrave--;
+				remove_conn_dir(w, c->name);
 				conn_free(c);
 			}
 			for (i = 0; i < w->nconns && !again; i++)

@@ -110,6 +110,9 @@ kc_http POST "$U/connectors/echo/restart?includeTasks=true&onlyFailed=true"; kc_
 [ "$(kc_json 'j["connector"]["state"]')" = RUNNING ] || kc_fail "connector restarted although not FAILED: $HTTP_BODY"
 # the record is still there, so the restarted task fails again on it
 wait_json "$U/connectors/echo/status" '"FAILED" in [t["state"] for t in j["tasks"]]' true 30
+[ -e "$WORKER_STATE_DIR/connectors/echo/task-0" ] || kc_fail "no private state directory for echo"
 kc_http DELETE "$U/connectors/echo"; kc_expect_code 204 delete
+for ((i = 0; i < 100; i++)); do [ -e "$WORKER_STATE_DIR/connectors/echo" ] || break; sleep 0.1; done
+[ ! -e "$WORKER_STATE_DIR/connectors/echo" ] || kc_fail "private state directory kept after DELETE"
 worker_stop
 echo "sink_runtime: all checks passed"

@@ -57,6 +57,15 @@ echo_run(struct kw_task *t)
 	char err[512];
 	int ret = 0;
 
+	{
+		/* leave a file in the private directory (removed with the connector) */
+		char *path = kc_xasprintf("%s/task-%d", kw_task_state_dir(t), kw_task_id(t));
+		FILE *f = fopen(path, "w");
+
+		if (f != NULL)
+			fclose(f);
+		free(path);
+	}
 	rk = kw_task_sink_consumer(t, err, sizeof(err));
 	if (rk == NULL)
 		return kw_task_fail(t, "%s", err);
