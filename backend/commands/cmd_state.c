@@ -62,7 +62,8 @@ load_state(struct kc_cmd_env *env, const char *src, const struct kc_state_source
 	return st;
 }
 
-/* Print the state's diagnostics to io->err (text) and return their number. */
+/* Print the state's diagnostics (and warnings, unless -q) to io->err; returns the number of
+ * errors. */
 static size_t
 print_diags(struct kc_cmd_env *env, const struct kc_state *st)
 {
@@ -70,6 +71,8 @@ print_diags(struct kc_cmd_env *env, const struct kc_state *st)
 
 	kc_buf_init(&b);
 	kc_state_diags_text(st, &b);
+	if (!env->io->quiet)
+		kc_state_warnings_text(st, &b);
 	fputs(kc_buf_str(&b), env->io->err);
 	kc_buf_free(&b);
 	return kc_state_ndiags(st);
@@ -138,20 +141,27 @@ cmd_validate(struct kc_cmd_env *env, const struct kc_cmd *cmd, int argc, char **
 	}
 	n = kc_state_ndiags(st);
 	if (env->io->fmt == KC_FMT_JSON) {
-		json_t *o = json_pack("{s:s, s:b, s:i, s:b, s:o}", "file", kc_state_name(st), "valid",
-		    n == 0, "connectors", (int)kc_state_count(st), "checked_by_connect", remote,
-		    "errors", kc_state_diags_json(st));
+		json_t *o = json_pack("{s:s, s:b, s:i, s:b, s:o, s:o}", "file", kc_state_name(st),
+		    "valid", n == 0, "connectors", (int)kc_state_count(st), "checked_by_connect",
+		    remote, "errors", kc_state_diags_json(st), "warnings",
+		    kc_state_warnings_json(st));
 		kc_cmd_print_json(env, o, 0);
 		json_decref(o);
 	} else {
 		print_diags(env, st);
+		size_t w = kc_state_nwarnings(st);
+		char ws[64] = "";
+
+		if (w > 0)
+			snprintf(ws, sizeof ws, ", %zu warning%s", w, w == 1 ? "" : "s");
 		if (n == 0 && !env->io->quiet) {
 			char *name = kc_text_sanitize(kc_state_name(st), 0);
-			fprintf(env->io->out, "%s: valid (%zu connector%s%s)\n", name, kc_state_count(st),
-			    kc_state_count(st) == 1 ? "" : "s", remote ? ", checked by Connect" : "");
+			fprintf(env->io->out, "%s: valid (%zu connector%s%s%s)\n", name,
+			    kc_state_count(st), kc_state_count(st) == 1 ? "" : "s",
+			    remote ? ", checked by Connect" : "", ws);
 			free(name);
 		} else if (n > 0)
-			fprintf(env->io->err, "%zu error%s\n", n, n == 1 ? "" : "s");
+			fprintf(env->io->err, "%zu error%s%s\n", n, n == 1 ? "" : "s", ws);
 	}
 	kc_state_free(st);
 	return n == 0 ? KC_EXIT_OK : KC_EXIT_ERR;

@@ -110,6 +110,15 @@ const char *kc_state_key_origin(const struct kc_state *st, size_t i, const char 
 
 size_t kc_state_ndiags(const struct kc_state *st);
 const struct kc_state_diag *kc_state_diag(const struct kc_state *st, size_t i);
+/* Warnings do not stop anything (validate exits 0, plans go ahead): a sensitive value written
+ * in plain text instead of a ${kcops:...} reference. Same shape as diagnostics. */
+size_t kc_state_nwarnings(const struct kc_state *st);
+const struct kc_state_diag *kc_state_warning(const struct kc_state *st, size_t i);
+/* "NAME: /pointer: warning: message (line L)", one a line, sanitized. */
+void kc_state_warnings_text(const struct kc_state *st, struct kc_buf *out);
+/* New reference: the warnings as kc_state_diags_json() shapes them. */
+json_t *kc_state_warnings_json(const struct kc_state *st);
+
 /* Add a diagnostic (used for errors found against a cluster, e.g. Connect's validate). */
 void kc_state_add_diag(struct kc_state *st, const char *pointer, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

@@ -21,6 +21,8 @@ struct kc_state {
 	json_t				*file_lines;	/* directory sources: file -> lines */
 	struct kc_state_diag		*diags;
 	size_t				 ndiags, diagcap;
+	struct kc_state_diag		*warns;
+	size_t				 nwarns, warncap;
 };
 
 /* A diagnostic about a place in `file` (NULL: the state's own text). */

@@ -36,18 +36,21 @@ static const char *const state_names[] = { "running", "paused", "stopped" };
 
 /* Add a diagnostic with an optional line/column, about `file` (NULL: the state's text). */
 static void
-diag_add_in(struct kc_state *st, const char *file, const char *ptr, int line, int col,
-    const char *fmt, va_list ap)
+diag_add_to(struct kc_state *st, int warning, const char *file, const char *ptr, int line,
+    int col, const char *fmt, va_list ap)
 {
 	const json_t *lines = file != NULL ? json_object_get(st->file_lines, file) : st->lines;
+	struct kc_state_diag **arr = warning ? &st->warns : &st->diags;
+	size_t *n = warning ? &st->nwarns : &st->ndiags;
+	size_t *cap = warning ? &st->warncap : &st->diagcap;
 	struct kc_state_diag *d;
 	struct kc_buf b;
 
-	if (st->ndiags == st->diagcap) {
-		st->diagcap = st->diagcap ? st->diagcap * 2 : 16;
-		st->diags = kc_xrealloc(st->diags, st->diagcap * sizeof *st->diags);
+	if (*n == *cap) {
+		*cap = *cap ? *cap * 2 : 16;
+		*arr = kc_xrealloc(*arr, *cap * sizeof **arr);
 	}
-	d = &st->diags[st->ndiags++];
+	d = &(*arr)[(*n)++];
 	kc_buf_init(&b);
 	kc_buf_vprintf(&b, fmt, ap);
 	d->file = kc_xstrdup(file);
@@ -72,11 +75,36 @@ diag_add_in(struct kc_state *st, const char *file, const char *ptr, int line, in
 	}
 }
 
+/* Add a diagnostic about `file` (NULL: the state's own text). */
+static void
+diag_add_in(struct kc_state *st, const char *file, const char *ptr, int line, int col,
+    const char *fmt, va_list ap)
+{
+	diag_add_to(st, 0, file, ptr, line, col, fmt, ap);
+}
+
 /* Add a diagnostic about the state's own text. */
 static void
 diag_add(struct kc_state *st, const char *ptr, int line, int col, const char *fmt, va_list ap)
 {
 	diag_add_in(st, NULL, ptr, line, col, fmt, ap);
+}
+
+/* Add a warning about the state's own text, once per pointer. */
+static void warn(struct kc_state *st, const char *ptr, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void
+warn(struct kc_state *st, const char *ptr, const char *fmt, ...)
+{
+	va_list ap;
+	size_t i;
+
+	for (i = 0; i < st->nwarns; i++)
+		if (strcmp(st->warns[i].pointer, ptr) == 0)
+			return;
+	va_start(ap, fmt);
+	diag_add_to(st, 1, NULL, ptr, 0, 0, fmt, ap);
+	va_end(ap);
 }
 
 void
@@ -247,6 +275,16 @@ merge_config(struct kc_state *st, const char *ptr, const json_t *cfg, json_t *ou
 		case JSON_STRING:
 			sv = json_incref(v);
 			check_refs(st, p, json_string_value(v));
+			if (kc_state_key_is_sensitive(key) && json_string_length(v) > 0 &&
+			    strstr(json_string_value(v), "${") == NULL &&
+			    !kc_state_value_is_masked(json_string_value(v)))
+				warn(st, p, "\"%s\" holds a sensitive value in plain text: prefer "
+				    "${kcops:env:VAR} or ${kcops:file:PATH}", key);
+			else if (kc_state_key_is_sensitive(key) &&
+			    kc_state_value_is_masked(json_string_value(v)))
+				diag(st, p, "\"%s\" holds a masked value (%s), which Connect would "
+				    "store as is: put the real value or a ${kcops:...} reference", key,
+				    json_string_value(v));
 			break;
 		case JSON_INTEGER:
 			snprintf(num, sizeof num, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
@@ -995,6 +1033,17 @@ merge_part(struct kc_state *st, struct kc_state *part, const char *file, json_t 
 		st->ndiags++;
 	}
 	part->ndiags = 0;
+	for (i = 0; i < part->nwarns; i++) {
+		if (st->nwarns == st->warncap) {
+			st->warncap = st->warncap ? st->warncap * 2 : 16;
+			st->warns = kc_xrealloc(st->warns, st->warncap * sizeof *st->warns);
+		}
+		st->warns[st->nwarns] = part->warns[i];
+		if (st->warns[st->nwarns].file == NULL)
+			st->warns[st->nwarns].file = kc_xstrdup(file);
+		st->nwarns++;
+	}
+	part->nwarns = 0;
 	if (part->lines != NULL)
 		json_object_set(st->file_lines, file, part->lines);
 	for (i = 0; i < part->nconns; i++) {
@@ -1128,6 +1177,12 @@ kc_state_free(struct kc_state *st)
 		free(st->diags[i].message);
 	}
 	free(st->diags);
+	for (i = 0; i < st->nwarns; i++) {
+		free(st->warns[i].file);
+		free(st->warns[i].pointer);
+		free(st->warns[i].message);
+	}
+	free(st->warns);
 	free(st->conns);
 	free(st->origins);
 	json_decref(st->prune_match);
@@ -1193,51 +1248,59 @@ kc_state_diag(const struct kc_state *st, size_t i)
 	return i < st->ndiags ? &st->diags[i] : NULL;
 }
 
-void
-kc_state_diags_text(const struct kc_state *st, struct kc_buf *out)
+/* Diagnostics or warnings as text lines. */
+static void
+diags_text(const struct kc_state *st, const struct kc_state_diag *v, size_t n,
+    const char *tag, struct kc_buf *out)
 {
 	char *name = kc_text_sanitize(st->name, 0);
 	size_t i;
 
-	for (i = 0; i < st->ndiags; i++) {
-		const struct kc_state_diag *d = &st->diags[i];
+	for (i = 0; i < n; i++) {
+		const struct kc_state_diag *d = &v[i];
 		char *msg = kc_text_sanitize(d->message, 0);
 		char *ptr = kc_text_sanitize(d->pointer, 0);
 
-		if (d->file != NULL) {
-			free(name);
-			name = kc_text_sanitize(d->file, 0);
-		} else if (strcmp(name, st->name) != 0) {
-			free(name);
-			name = kc_text_sanitize(st->name, 0);
-		}
-
+		free(name);
+		name = kc_text_sanitize(d->file != NULL ? d->file : st->name, 0);
 		if (d->col > 0)
-			kc_buf_printf(out, "%s:%d:%d: %s\n", name, d->line, d->col, msg);
+			kc_buf_printf(out, "%s:%d:%d: %s%s\n", name, d->line, d->col, tag, msg);
 		else if (d->line > 0)
-			kc_buf_printf(out, "%s: %s: %s (line %d)\n", name, ptr[0] ? ptr : "/", msg,
-			    d->line);
+			kc_buf_printf(out, "%s: %s: %s%s (line %d)\n", name, ptr[0] ? ptr : "/", tag,
+			    msg, d->line);
 		else
-			kc_buf_printf(out, "%s: %s: %s\n", name, ptr[0] ? ptr : "/", msg);
+			kc_buf_printf(out, "%s: %s: %s%s\n", name, ptr[0] ? ptr : "/", tag, msg);
 		free(ptr);
 		free(msg);
 	}
 	free(name);
 }
 
-json_t *
-kc_state_diags_json(const struct kc_state *st)
+void
+kc_state_diags_text(const struct kc_state *st, struct kc_buf *out)
+{
+	diags_text(st, st->diags, st->ndiags, "", out);
+}
+
+void
+kc_state_warnings_text(const struct kc_state *st, struct kc_buf *out)
+{
+	diags_text(st, st->warns, st->nwarns, "warning: ", out);
+}
+
+/* Diagnostics or warnings as a JSON array. */
+static json_t *
+diags_json(const struct kc_state_diag *v, size_t n)
 {
 	json_t *arr = json_array();
 	size_t i;
 
-	for (i = 0; i < st->ndiags; i++) {
-		const struct kc_state_diag *d = &st->diags[i];
+	for (i = 0; i < n; i++) {
+		const struct kc_state_diag *d = &v[i];
 		json_t *o = json_pack("{s:s, s:s}", "pointer", d->pointer, "message", d->message);
 
 		if (d->file != NULL)
 			json_object_set_new(o, "file", json_string(d->file));
-
 		if (d->line > 0)
 			json_object_set_new(o, "line", json_integer(d->line));
 		if (d->col > 0)
@@ -1245,6 +1308,30 @@ kc_state_diags_json(const struct kc_state *st)
 		json_array_append_new(arr, o);
 	}
 	return arr;
+}
+
+json_t *
+kc_state_diags_json(const struct kc_state *st)
+{
+	return diags_json(st->diags, st->ndiags);
+}
+
+json_t *
+kc_state_warnings_json(const struct kc_state *st)
+{
+	return diags_json(st->warns, st->nwarns);
+}
+
+size_t
+kc_state_nwarnings(const struct kc_state *st)
+{
+	return st->nwarns;
+}
+
+const struct kc_state_diag *
+kc_state_warning(const struct kc_state *st, size_t i)
+{
+	return i < st->nwarns ? &st->warns[i] : NULL;
 }
 
 json_t *

@@ -273,6 +273,7 @@ test_validate_golden(void **unused)
 
 		kc_buf_init(&b);
 		kc_state_diags_text(st, &b);
+		kc_state_warnings_text(st, &b);
 		golden(exp, kc_buf_str(&b));
 		if (strcmp(files[i], "valid.json") == 0)
 			assert_int_equal(kc_state_ndiags(st), 0);
