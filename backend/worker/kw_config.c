@@ -768,3 +768,43 @@ kw_config_effective(const struct kw_plugin *p, const json_t *config)
 	free(defs);
 	return out;
 }
+
+/* ConfigKeyInfo list of a converter class (GET /connector-plugins/P/config). */
+json_t *
+kw_config_converter_keys(const char *cls)
+{
+	static const struct kw_cfg_def json_defs[] = {
+		{ "converter.type", KW_CFG_STRING, NULL, KW_LOW, NULL,
+		  "How this converter will be used: key or value (set by the worker).", NULL,
+		  KW_CFG_OPTIONAL },
+		{ "schemas.enable", KW_CFG_BOOLEAN, "true", KW_HIGH, "Schemas",
+		  "Include schemas within each of the serialized values and keys.", NULL, 0 },
+		{ "schemas.cache.size", KW_CFG_INT, "1000", KW_HIGH, "Schemas",
+		  "The maximum number of schemas that can be cached in this converter instance.",
+		  NULL, 0 },
+	};
+	static const struct kw_cfg_def string_defs[] = {
+		{ "converter.type", KW_CFG_STRING, NULL, KW_LOW, NULL,
+		  "How this converter will be used: key or value (set by the worker).", NULL,
+		  KW_CFG_OPTIONAL },
+		{ "converter.encoding", KW_CFG_STRING, "UTF-8", KW_HIGH, "Converter",
+		  "The name of the character encoding (kcops passes bytes through unchanged).",
+		  NULL, 0 },
+	};
+	const struct kw_cfg_def *defs = NULL;
+	json_t *out = json_array();
+	size_t n = 0, i;
+	int kind = converter_kind(cls);
+
+	if (kind == KW_CONV_JSON) {
+		defs = json_defs;
+		n = KC_NITEMS(json_defs);
+	} else if (kind == KW_CONV_STRING) {
+		defs = string_defs;
+		n = KC_NITEMS(string_defs);
+	}
+	for (i = 0; i < n; i++) {
+		json_array_append_new(out, def_json(&defs[i], (int)i + 1));
+	}
+	return out;
+}

@@ -119,6 +119,8 @@ json_t *kw_config_validate(const struct kw_plugin *p, const json_t *config, int 
 char *kw_config_error_text(const json_t *infos);
 /* ConfigKeyInfo array for GET /connector-plugins/P/config. New reference. */
 json_t *kw_config_plugin_keys(const struct kw_plugin *p);
+/* ConfigKeyInfo array of a supported converter class. New reference. */
+json_t *kw_config_converter_keys(const char *cls);
 /* Effective config: the stored config with every default filled in. New reference. */
 json_t *kw_config_effective(const struct kw_plugin *p, const json_t *config);
 /* Converter from connector config over worker config; "key" or "value". 0 or -1 + err. */

@@ -1136,7 +1136,7 @@ h_plugin_config(struct kw_req *req, struct kw_resp *resp)
 
 	if (p == NULL) {
 		if (kw_converter_class_known(req->params[0]))
-			kw_resp_json(resp, 200, json_array());
+			kw_resp_json(resp, 200, kw_config_converter_keys(req->params[0]));
 		else
 			kw_resp_error(resp, 404, "Unknown plugin %s.", req->params[0]);
 		return 0;

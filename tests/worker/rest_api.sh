@@ -51,6 +51,9 @@ kc_http GET "$U/connector-plugins/kcops.http.HttpCronSourceConnector/config"
 kc_expect_code 200 "plugin config"; shape config_key_infos "plugin config"
 expect_eq "$(jq_ 'sorted(k["name"] for k in j if k["name"] in ("topic","jobs","tasks.max"))')" '["jobs", "tasks.max", "topic"]' "plugin keys"
 kc_http GET "$U/connector-plugins/HttpCronSource/config"; kc_expect_code 200 "plugin alias config"
+kc_http GET "$U/connector-plugins/org.apache.kafka.connect.json.JsonConverter/config"
+kc_expect_code 200 "converter config"; shape config_key_infos "converter config"
+[ "$(jq_ '[k["default_value"] for k in j if k["name"]=="schemas.enable"]')" = '["true"]' ] || kc_fail "JsonConverter keys: $HTTP_BODY"
 kc_http GET "$U/connector-plugins/NoSuchPlugin/config"; kc_expect_code 404 "unknown plugin"; shape error "unknown plugin"
 
 # ---- validate
