@@ -285,7 +285,7 @@ static const struct kw_cfg_def sink_defs[] = {
 	  kw_valid_nonneg_int, 0 },
 	{ "max.pending.records", KW_CFG_INT, "0", KW_LOW, "HTTP",
 	  "Unfinished records (sent, retrying, or awaiting publication) before the task pauses "
-	  "its partitions; 0: 4 x max.in.flight x batch.max.size, at least 1000.",
+	  "its partitions; 0: 4 x max.in.flight x batch.max.size, at least 5000.",
 	  kw_valid_nonneg_int, 0 },
 	{ "http.connect.timeout.ms", KW_CFG_LONG, "10000", KW_MEDIUM, "HTTP",
 	  "Connection timeout.", kw_valid_nonneg_int, 0 },
@@ -472,7 +472,10 @@ struct sink {
 	struct http_qitem	*pend_head, *pend_tail;	/* exchanges waiting for queue space */
 	size_t			 npend;
 	bool			 bp_paused, user_paused, mode_stopping;
-	int64_t			 last_commit, last_metrics, last_pause_apply;
+	int64_t			 last_commit, last_metrics, last_pause_apply, full_since;
+	int64_t			 last_keepalive;
+	rd_kafka_message_t	**held;			/* taken while full, not yet handled */
+	size_t			 nheld;
 	/* metrics */
 	uint64_t		 records, requests, ok, failed, bad, skipped, dropped, batches_sent;
 	uint64_t		 produced, produce_errors, queue_full, commits;
@@ -1160,6 +1163,20 @@ handle_record(struct sink *s, rd_kafka_message_t *m)
 	json_decref(vj);
 }
 
+/* Take up to max records from the consumer and handle them. Returns how many. */
+static ssize_t
+consume(struct sink *s, rd_kafka_message_t **msgs, size_t max)
+{
+	ssize_t n, i;
+
+	n = rd_kafka_consume_batch_queue(s->cq, 0, msgs, max);
+	for (i = 0; i < n; i++) {
+		handle_record(s, msgs[i]);
+		rd_kafka_message_destroy(msgs[i]);
+	}
+	return n < 0 ? 0 : n;
+}
+
 /* Pause or resume every assigned partition. */
 static void
 set_paused(struct sink *s, bool pause)
@@ -1406,6 +1423,9 @@ sink_cleanup(struct sink *s)
 		free(s->batches[i].gkey);
 	}
 	free(s->batches);
+	for (i = 0; i < s->nheld; i++)
+		rd_kafka_message_destroy(s->held[i]);
+	free(s->held);
 	kw_http_exec_free(s->x, call_drop);
 	for (it = s->pend_head; it != NULL; it = next) {
 		next = (struct http_qitem *)it->base.next;
@@ -1490,8 +1510,8 @@ sink_run(struct kw_task *t)
 	s->window = (size_t)kw_task_cfg_int(t, "max.pending.records", 0);
 	if (s->window == 0) {
 		s->window = (size_t)o.max_in_flight * (size_t)s->batch_max * 4;
-		if (s->window < 1000)
-			s->window = 1000;
+		if (s->window < 5000)
+			s->window = 5000;
 	}
 	o.connect_timeout_ms = kw_task_cfg_int(t, "http.connect.timeout.ms", 10000);
 	o.request_timeout_ms = kw_task_cfg_int(t, "http.request.timeout.ms", 30000);
@@ -1656,7 +1676,7 @@ sink_run(struct kw_task *t)
 	kw_task_set_state(t, KW_TASK_RUNNING);
 	s->last_commit = s->last_metrics = s->rate_prev_ms = kc_mono_ms();
 	while ((target = kw_task_target(t)) != KW_TARGET_STOP) {
-		bool want_pause;
+		bool full;
 		size_t pending;
 
 		if (target == KW_TARGET_PAUSE && !s->user_paused) {
@@ -1673,36 +1693,58 @@ sink_run(struct kw_task *t)
 			rd_kafka_poll(s->producer, 0);
 		if (s->npend > 0)
 			flush_pending(s);
-		/* intake */
+		/* intake: stop taking records while the window is full (they wait in the
+		 * consumer's prefetch queue); pause the partitions only when that lasts, since
+		 * a pause drops the prefetched records and costs a refetch */
 		pending = kc_kafka_watermark_pending(s->ack->wm);
-		want_pause = pending >= s->window || s->npend > 0;
+		full = pending >= s->window || s->npend > 0;
 		now = kc_mono_ms();
-		if (want_pause && (!s->bp_paused || now - s->last_pause_apply >= 500)) {
+		if (!full)
+			s->full_since = 0;
+		else if (s->full_since == 0)
+			s->full_since = now;
+		if (full && now - s->full_since >= 1000 &&
+		    (!s->bp_paused || now - s->last_pause_apply >= 500)) {
 			/* re-applied periodically: a rebalance brings unpaused partitions */
 			set_paused(s, true);
 			s->bp_paused = true;
 			s->last_pause_apply = now;
-		} else if (!want_pause && s->bp_paused && pending < s->window * 3 / 4) {
+		} else if (!full && s->bp_paused && pending < s->window * 3 / 4) {
 			s->bp_paused = false;
 			if (!s->user_paused)
 				set_paused(s, false);
 		}
 		n = 0;
-		if (pending < s->window + 256) {
-			n = rd_kafka_consume_batch_queue(s->cq, 0, msgs,
-			    KC_NITEMS(msgs) < s->window ? KC_NITEMS(msgs) : s->window);
-			for (i = 0; i < n; i++) {
-				handle_record(s, msgs[i]);
-				rd_kafka_message_destroy(msgs[i]);
+		if (!full) {
+			while (s->nheld > 0 && pending < s->window) {
+				handle_record(s, s->held[0]);
+				rd_kafka_message_destroy(s->held[0]);
+				memmove(s->held, s->held + 1, --s->nheld * sizeof(*s->held));
+				pending++;
+				n++;
 			}
+			if (s->nheld == 0)
+				n += consume(s, msgs, KC_NITEMS(msgs) < s->window - pending ?
+				    KC_NITEMS(msgs) : s->window - pending);
+		} else if (now - s->full_since >= 60000 && now - s->last_keepalive >= 1000) {
+			/* full for a minute: take one record a second (held, not processed) so
+			 * the group does not drop us for not polling (max.poll.interval.ms) */
+			rd_kafka_message_t *m = NULL;
+
+			if (rd_kafka_consume_batch_queue(s->cq, 0, &m, 1) == 1) {
+				s->held = kc_xrealloc(s->held, (s->nheld + 1) * sizeof(*s->held));
+				s->held[s->nheld++] = m;
+			}
+			s->last_keepalive = now;
 		}
 		if (s->nbatches > 0)
 			batch_linger(s, false);
 		/* HTTP: don't sleep when records may be waiting */
-		timeout = n > 0 ? 0 : (s->nbatches > 0 ? 5 : 20);
-		if (kw_http_exec_outstanding(s->x) == 0 && n == 0) {
-			/* nothing to drive: poll the consumer queue instead (wakes on records) */
-			n = rd_kafka_consume_batch_queue(s->cq, timeout, msgs, 1);
+		timeout = n > 0 ? 0 : full ? 2 : (s->nbatches > 0 ? 5 : 20);
+		if (kw_http_exec_outstanding(s->x) == 0 && n == 0 && !full && s->nheld == 0) {
+			/* nothing to drive: wait on the consumer queue instead (wakes on records) */
+			n = rd_kafka_consume_batch_queue(s->cq, s->producer != NULL &&
+			    pending > 0 ? 2 : timeout, msgs, 1);
 			for (i = 0; i < n; i++) {
 				handle_record(s, msgs[i]);
 				rd_kafka_message_destroy(msgs[i]);
