@@ -16,7 +16,10 @@
  * per-task restarts before 3.0).
  *
  * A failed poll starts an outage: reported once, the tracks are kept as they were and no
- * restart is made until a poll succeeds again ("resumed", with the duration).
+ * restart is made until a poll succeeds again ("resumed", with the duration). A connector
+ * missing from a listing is dropped ("deleted") only after two polls at least 2 s apart,
+ * because a worker that has just restarted may answer with an empty list for a moment and
+ * the connector's back-off must survive that.
  *
  * Drift: the state file is re-read each cycle (the last good one is kept when it becomes
  * unreadable; the problem is reported once per distinct message). The plan is computed
@@ -731,7 +734,17 @@ runner_poll(struct kc_watch_runner *r)
 	for (i = 0; i < l->n; i++)
 		observe(r, &l->v[i], now);
 	for (i = r->ntracks; i-- > 0;) {
-		if (r->tracks[i].seen)
+		struct kc_watch_track *t = &r->tracks[i];
+
+		if (t->seen) {
+			t->missing = 0;
+			continue;
+		}
+		/* a worker that just (re)started may list nothing for a moment: a connector is
+		 * gone when two polls at least 2 s apart miss it, so its back-off survives */
+		if (t->missing++ == 0)
+			t->missing_since = now;
+		if (t->missing < 2 || now - t->missing_since < 2000)
 			continue;
 		ev = conn_event(r, KC_WEV_DELETED, r->tracks[i].name);
 		kc_watch_event_str(ev, "last_state", kc_health_name(r->tracks[i].health));

@@ -20,6 +20,8 @@ struct kc_watch_track {
 	const char		*no_restart;	/* why restarts are off (static text) or NULL */
 	enum kc_health		 health;	/* last seen */
 	int			 seen;		/* in the current poll */
+	int			 missing;	/* consecutive polls without it */
+	int64_t			 missing_since;	/* first of those polls (monotonic ms) */
 };
 
 /* One context, polled by its own thread. */

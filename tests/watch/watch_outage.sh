@@ -3,7 +3,8 @@
 # reports the outage once (not once per poll), keeps its last state (no connector reported
 # deleted or added around the outage), /status says unreachable, and when the worker comes
 # back on the same address the watch resumes by itself (one resumed event with the outage
-# duration) and keeps working (a failure after the outage is still reported).
+# duration) and keeps working (a failure after the outage is still reported, a deletion
+# too).
 . "$(dirname "$0")/lib.sh"
 
 PORT=$(free_port)
@@ -47,6 +48,11 @@ rest POST /connectors '{"name":"late-fail","config":{"connector.class":"kcops.ht
 [ "$CODE" = 201 ] || fail "create late-fail: $CODE $BODY"
 wait_event "$EV" added late-fail 10 >/dev/null
 wait_event "$EV" failed late-fail 10 >/dev/null
+# and a real deletion is reported (after two polls 2 s apart)
+rest DELETE /connectors/late-fail
+[ "$CODE" = 204 ] || fail "delete late-fail: $CODE $BODY"
+del=$(wait_event "$EV" deleted late-fail 10)
+check "$del" 'ev["last_state"] == "failed"' "deleted event"
 
 kill -TERM "$WATCH_PID"
 rc=0
