@@ -23,6 +23,7 @@
 #include <string.h>
 #include <sys/time.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "kc_client_int.h"
@@ -36,6 +37,56 @@ static struct tui_app *the_app;
 static struct sigaction old_winch;
 static volatile sig_atomic_t got_term;
 static int curses_on;
+static int saved_stderr = -1;
+
+/* While the screen is ours, stderr (librdkafka, libcurl, the library's own warnings) goes to
+ * $XDG_STATE_HOME/kcops/console.log instead of scribbling over the screen. */
+static void
+stderr_to_log(void)
+{
+	const char *s = getenv("XDG_STATE_HOME"), *home = getenv("HOME");
+	char *dir = NULL, *path, *p;
+	int fd;
+
+	if (s != NULL && *s == '/')
+		dir = kc_xasprintf("%s/kcops", s);
+	else if (home != NULL && *home != '\0')
+		dir = kc_xasprintf("%s/.local/state/kcops", home);
+	if (dir == NULL)
+		path = kc_xstrdup("/dev/null");
+	else {
+		for (p = dir + 1; *p != '\0'; p++)
+			if (*p == '/') {
+				*p = '\0';
+				mkdir(dir, 0700);
+				*p = '/';
+			}
+		mkdir(dir, 0700);
+		path = kc_xasprintf("%s/console.log", dir);
+	}
+	fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+	if (fd < 0)
+		fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		fflush(stderr);
+		saved_stderr = dup(STDERR_FILENO);
+		dup2(fd, STDERR_FILENO);
+		close(fd);
+	}
+	free(path);
+	free(dir);
+}
+
+static void
+stderr_restore(void)
+{
+	if (saved_stderr < 0)
+		return;
+	fflush(stderr);
+	dup2(saved_stderr, STDERR_FILENO);
+	close(saved_stderr);
+	saved_stderr = -1;
+}
 
 /* ---- signals ---------------------------------------------------------------------------- */
 
@@ -82,6 +133,7 @@ fatal_hook(void)
 		endwin();
 		curses_on = 0;
 	}
+	stderr_restore();
 }
 
 /* ---- messages, posts, view stack ------------------------------------------------------ */
@@ -326,6 +378,8 @@ info_done(struct kc_client *c, struct kc_resp *resp, const struct kc_err *err, v
 	free(app->version);
 	app->version = kc_text_sanitize(kc_json_str_or(resp->json, "version", "?"), 0);
 	app->version_num = parse_version(kc_json_str(resp->json, "version"));
+	free(app->server_bootstrap);
+	app->server_bootstrap = kc_xstrdup(kc_json_str(resp->json, "bootstrap_servers"));
 	app->dirty = 1;
 }
 
@@ -531,6 +585,11 @@ connect_ctx(struct tui_app *app)
 static void
 drop_connection(struct tui_app *app)
 {
+	tui_lag_stop(app);
+	free(app->server_bootstrap);
+	app->server_bootstrap = NULL;
+	free(app->lag_error);
+	app->lag_error = NULL;
 	kc_client_free(app->client);
 	app->client = NULL;
 	cancel_requests(app);
@@ -1013,6 +1072,10 @@ loop(struct tui_app *app)
 			if (v != NULL && app->nviews > 1 && v->ops->fetch != NULL)
 				v->ops->fetch(app, v);
 		}
+		if (app->client != NULL && now >= app->next_lag_ms && app->last_ok_ms != 0) {
+			tui_lag_tick(app);
+			app->next_lag_ms = now + (app->refresh_ms > 5000 ? app->refresh_ms : 5000);
+		}
 		timeout = 1000 - (kc_wall_ms() % 1000);
 		if (app->client != NULL && app->next_fetch_ms - now < timeout)
 			timeout = app->next_fetch_ms - now;
@@ -1222,9 +1285,11 @@ tui_main(int argc, char **argv)
 	}
 
 	/* curses */
+	stderr_to_log();
 	the_app = &app;
 	kc_set_fatal_hook(fatal_hook);
 	if (initscr() == NULL) {
+		stderr_restore();
 		fprintf(stderr, "kcops: error: cannot initialise the terminal (TERM=%s)\n",
 		    getenv("TERM") ? getenv("TERM") : "");
 		app_free(&app);
@@ -1264,6 +1329,7 @@ tui_main(int argc, char **argv)
 	tui_prompt_done(&app);
 	endwin();
 	curses_on = 0;
+	stderr_restore();
 	sigaction(SIGWINCH, &old_winch, NULL);
 	if (app.stats.fp != NULL) {
 		struct rusage ru;

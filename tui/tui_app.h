@@ -90,6 +90,9 @@ struct tui_app {
 
 	/* server info */
 	char			*version;	/* Connect version (sanitised) */
+	char			*server_bootstrap;	/* kcops-worker's Kafka, from GET / */
+	char			*lag_error;	/* last lag problem (raw) or NULL */
+	int64_t			 next_lag_ms;
 	int			 version_num;	/* major*10000+minor*100+patch, 0 unknown */
 	int			 info_inflight;
 
@@ -173,6 +176,13 @@ void tui_suspend(struct tui_app *app);
 void tui_resume(struct tui_app *app);
 /* Refuse a mutation in a read-only context: returns 1 (and sets a message) when refused. */
 int tui_refuse_readonly(struct tui_app *app, const char *what);
+
+/* ---- tui_lag.c: consumer-group lag on a helper thread ---- */
+/* Start a lag round when none runs and Kafka is reachable (context "kafka" section,
+ * --bootstrap, or the bootstrap servers kcops-worker reports). */
+void tui_lag_tick(struct tui_app *app);
+/* Stop and join the lag thread (its result is still posted). */
+void tui_lag_stop(struct tui_app *app);
 
 /* ---- tui_draw.c: sanitising drawing helpers ---- */
 /* Draw s (already sanitised or not: it is sanitised here) at (y, x), clipped to `width`

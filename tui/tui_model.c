@@ -37,6 +37,8 @@ conn_free(struct tui_conn *c)
 	free(c->state);
 	free(c->worker);
 	free(c->klass);
+	free(c->topics);
+	free(c->topics_regex);
 }
 
 void
@@ -161,7 +163,7 @@ void
 tui_rows_from_list(const struct kc_connector_list *l, struct tui_conn **rowsp, size_t *np)
 {
 	struct tui_conn *rows = kc_xcalloc(l->n + 1, sizeof(*rows));
-	size_t i;
+	size_t i, k;
 
 	for (i = 0; i < l->n; i++) {
 		const struct kc_connector_view *v = &l->v[i];
@@ -177,6 +179,14 @@ tui_rows_from_list(const struct kc_connector_list *l, struct tui_conn **rowsp, s
 		c->nrunning = v->tasks_running;
 		c->nfailed = v->tasks_failed;
 		c->lag = -1;
+		for (k = 0; k < v->nconfig; k++) {
+			if (v->config_vals[k] == NULL)
+				continue;
+			if (strcmp(v->config_keys[k], "topics") == 0)
+				c->topics = kc_xstrdup(v->config_vals[k]);
+			else if (strcmp(v->config_keys[k], "topics.regex") == 0)
+				c->topics_regex = kc_xstrdup(v->config_vals[k]);
+		}
 	}
 	*rowsp = rows;
 	*np = l->n;
@@ -231,6 +241,9 @@ tui_model_load(struct tui_model *m, const json_t *expanded, struct kc_err *err)
 		c->state = san(conn != NULL ? kc_json_str_or(conn, "state", "UNKNOWN") : "UNKNOWN");
 		c->worker = san(kc_json_str(conn, "worker_id"));
 		c->klass = san(kc_json_str(json_object_get(info, "config"), "connector.class"));
+		c->topics = kc_xstrdup(kc_json_str(json_object_get(info, "config"), "topics"));
+		c->topics_regex = kc_xstrdup(kc_json_str(json_object_get(info, "config"),
+		    "topics.regex"));
 		c->lag = -1;
 		json_array_foreach(tasks, i, t) {
 			const char *st = kc_json_str_or(t, "state", "");

@@ -36,6 +36,8 @@ struct tui_conn {
 	int	 nfailed;
 	long long lag;		/* -1 unknown */
 	int	 marked;
+	char	*topics;	/* raw config "topics" (sinks), or NULL */
+	char	*topics_regex;	/* raw config "topics.regex", or NULL */
 };
 
 struct tui_model {

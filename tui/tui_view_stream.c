@@ -462,7 +462,7 @@ q_draw(struct tui_app *app, struct tui_view *v, int top, int height)
 {
 	struct qv *q = v->priv;
 	unsigned int h = tui_theme_attr(TUI_ROLE_TABLE_HEADER);
-	int y = top, sw = COLS - 62;
+	int y = top, sw = COLS - 69;
 	size_t i;
 	json_t *e;
 	char buf[64];
@@ -474,8 +474,8 @@ q_draw(struct tui_app *app, struct tui_view *v, int top, int height)
 	tui_put(y, 22, 9, "DEPTH", h, 0);
 	tui_put(y, 32, 9, "CAPACITY", h, 0);
 	tui_put(y, 42, 8, "REJECTED", h, 0);
-	tui_put(y, 52, 8, "CONSUMER", h, 0);
-	tui_put(y, 61, sw, "DEPTH OVER TIME", h, 0);
+	tui_put(y, 52, 16, "CONSUMER", h, 0);
+	tui_put(y, 69, sw, "DEPTH OVER TIME", h, 0);
 	y++;
 	if (json_array_size(q->queues) == 0)
 		tui_put(y++, 2, COLS - 4, q->unsupported ?
@@ -500,11 +500,11 @@ q_draw(struct tui_app *app, struct tui_view *v, int top, int height)
 		tui_put_right(y, 32, 8, buf, 0);
 		snprintf(buf, sizeof(buf), "%lld", kc_json_int_or(e, "rejected", 0));
 		tui_put_right(y, 42, 8, buf, 0);
-		tui_put(y, 52, 8, json_is_string(cons) ? json_string_value(cons) :
+		tui_put(y, 52, 16, json_is_string(cons) ? json_string_value(cons) :
 		    cons != NULL && !json_is_null(cons) ? "yes" : "none",
 		    cons == NULL || json_is_null(cons) ? tui_theme_attr(TUI_ROLE_STATUS_WARN) :
 		    0, 0);
-		tui_sparkline(app, y, 61, sw, hh->v, hh->n, tui_theme_attr(TUI_ROLE_SPARK));
+		tui_sparkline(app, y, 69, sw, hh->v, hh->n, tui_theme_attr(TUI_ROLE_SPARK));
 		y++;
 	}
 	/* consumer-group lag of sink connectors (from the lag thread) */
@@ -541,9 +541,12 @@ q_draw(struct tui_app *app, struct tui_view *v, int top, int height)
 			tui_put(y, 2, COLS - 4, "no sink connectors", tui_theme_attr(TUI_ROLE_DIM),
 			    0);
 		else if (app->ctx != NULL && kc_ctx_bootstrap(app->ctx) == NULL &&
-		    y < top + height)
+		    app->server_bootstrap == NULL && y < top + height)
 			tui_put(y, 2, COLS - 4, "lag needs Kafka bootstrap servers (context "
 			    "\"kafka\" section or --bootstrap)", tui_theme_attr(TUI_ROLE_DIM), 0);
+		else if (app->lag_error != NULL && y < top + height)
+			tui_put(y, 2, COLS - 4, app->lag_error, tui_theme_attr(TUI_ROLE_STATUS_WARN),
+			    0);
 	}
 	(void)v;
 }
