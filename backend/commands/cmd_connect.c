@@ -75,6 +75,33 @@ put_clean(FILE *out, const char *prefix, const char *s, const char *suffix)
 	fputs(suffix, out);
 }
 
+/* After a 404 for a connector name: "did you mean" from the live list (best effort). */
+static void
+suggest_name(struct kc_cmd_env *env, const char *name, const struct kc_err *err)
+{
+	struct kc_client *c = env->client;
+	struct kc_err e2;
+	const char **names, *best;
+	json_t *all, *n;
+	size_t i, k = 0;
+
+	if (c == NULL || err->code != 404 || env->io->quiet)
+		return;
+	kc_err_clear(&e2);
+	all = kc_client_list_names(c, &e2);
+	if (all == NULL)
+		return;
+	names = kc_xcalloc(json_array_size(all) + 1, sizeof *names);
+	json_array_foreach(all, i, n)
+		if (json_is_string(n))
+			names[k++] = json_string_value(n);
+	best = kc_str_closest(name, names, k);
+	if (best != NULL && strcmp(best, name) != 0)
+		put_clean(env->io->err, "kcops: hint: did you mean '", best, "'?\n");
+	free(names);
+	json_decref(all);
+}
+
 /* Client or NULL (error printed). */
 #define CLIENT_OR_FAIL(env, c) do {				\
 	if (((c) = kc_cmd_client(env)) == NULL)			\
@@ -965,6 +992,7 @@ describe_one(struct kc_cmd_env *env, struct kc_client *c, const char *name)
 	info = kc_client_connector(c, name, &err);
 	if (info == NULL) {
 		kc_cmd_fail(env, name, &err);
+		suggest_name(env, name, &err);
 		return NULL;
 	}
 	st = kc_client_status(c, name, &err);
@@ -1701,6 +1729,8 @@ run_verb(struct kc_cmd_env *env, const struct kc_cmd *self, int argc, char **arg
 			rc = kc_cmd_fail(env, name, &err);
 			if (err.code == KC_E_USAGE)
 				break;	/* a version gate: the same for every connector */
+			if (s.nre == 0)
+				suggest_name(env, name, &err);
 			if (results != NULL)
 				json_array_append_new(results, json_pack("{ssssss}", "name", name,
 				    "result", "error", "error", err.msg));

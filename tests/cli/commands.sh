@@ -190,6 +190,9 @@ expect_rc 2
 run pause no-such
 expect_rc 1
 expect_err 'no-such'
+run pause cron-x
+expect_rc 1
+expect_err "hint: did you mean 'cron-"
 
 # ---- patch, apply -f, validate -f ---------------------------------------------------------------
 run patch cron-a --set job.j.rate=7 --remove db.password
