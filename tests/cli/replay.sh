@@ -191,6 +191,17 @@ expect_no_escape
 run --color get connectors
 expect_rc 0
 grep -q $'\033\\[31;1mFAILED' "$OUT" || kc_fail "--color: FAILED is not red"
+# On a terminal (a pty from script(1)) states are coloured unless NO_COLOR is set.
+if command -v script >/dev/null; then
+	TERM=xterm script -qec "$KCOPS --url $URL get connectors" /dev/null >"$T/tty.out" </dev/null ||
+		kc_fail "kcops under script(1) failed"
+	grep -q $'\033\\[31;1mFAILED' "$T/tty.out" || kc_fail "no colour on a terminal: $(cat -v "$T/tty.out")"
+	NO_COLOR=1 TERM=xterm script -qec "$KCOPS --url $URL get connectors" /dev/null >"$T/tty.out" </dev/null
+	if grep -q $'\033\\[3' "$T/tty.out"; then kc_fail "colour despite NO_COLOR"; fi
+	grep -q 'orders-sink' "$T/tty.out" || kc_fail "NO_COLOR output: $(cat -v "$T/tty.out")"
+fi
+run get connectors
+if grep -q $'\033' "$OUT"; then _fail "colour in a pipe"; fi
 run restart orders-sink --tasks failed
 expect_rc 0
 expect_out 'connector/orders-sink restarted (1 task, failed only)'
