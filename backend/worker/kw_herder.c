@@ -778,6 +778,7 @@ herder_main(void *arg)
 		bool again = true;
 		struct timespec ts;
 
+		atomic_store(&w->herder_beat_ms, kc_mono_ms());
 		while (again && !w->herder_stop) {
 			again = false;
 			while (w->ngrave > 0) {
@@ -827,6 +828,7 @@ herder_main(void *arg)
 int
 kw_herder_start(struct kw_worker *w, char *err, size_t errlen)
 {
+	atomic_store(&w->herder_beat_ms, kc_mono_ms());
 	if (pthread_create(&w->herder, NULL, herder_main, w) != 0) {
 		snprintf(err, errlen, "cannot start herder thread: %s", strerror(errno));
 		return -1;
@@ -834,12 +836,11 @@ kw_herder_start(struct kw_worker *w, char *err, size_t errlen)
 	return 0;
 }
 
-/* Stop everything and free the connectors. */
+/* Stop every task and write the state files; connectors stay readable (the REST server
+ * may still be answering). */
 void
 kw_herder_shutdown(struct kw_worker *w)
 {
-	size_t i;
-
 	pthread_mutex_lock(&w->lock);
 	w->herder_stop = true;
 	pthread_cond_broadcast(&w->cond);
@@ -847,12 +848,23 @@ kw_herder_shutdown(struct kw_worker *w)
 	pthread_join(w->herder, NULL);
 	pthread_mutex_lock(&w->lock);
 	kw_herder_save_locked(w);
+	pthread_mutex_unlock(&w->lock);
+}
+
+/* Free every connector (no task may run: after kw_herder_shutdown or before start). */
+void
+kw_herder_free(struct kw_worker *w)
+{
+	size_t i;
+
 	for (i = 0; i < w->nconns; i++)
 		conn_free(w->conns[i]);
 	free(w->conns);
 	w->conns = NULL;
 	w->nconns = 0;
+	for (i = 0; i < w->ngrave; i++)
+		conn_free(w->graveyard[i]);
 	free(w->graveyard);
 	w->graveyard = NULL;
-	pthread_mutex_unlock(&w->lock);
+	w->ngrave = 0;
 }

@@ -98,6 +98,7 @@ struct kw_worker {
 	bool			 herder_stop;
 	bool			 started;	/* startup finished (GET /health) */
 	pthread_t		 herder;
+	atomic_int_fast64_t	 herder_beat_ms;	/* monotonic time of the herder's last pass */
 	int64_t			 start_ms;
 };
 
@@ -132,8 +133,10 @@ bool kw_converter_class_known(const char *cls);
 /* ---- herder (kw_herder.c) ---- */
 
 int kw_herder_start(struct kw_worker *w, char *err, size_t errlen);
-/* Stop every task, flush state and offsets, join the herder thread. */
+/* Stop every task, flush state and offsets, join the herder thread. Connectors stay. */
 void kw_herder_shutdown(struct kw_worker *w);
+/* Free every connector; no task may be running. */
+void kw_herder_free(struct kw_worker *w);
 /* Load connectors.json and offsets.json from state_dir. 0, or -1 + err. */
 int kw_herder_load(struct kw_worker *w, char *err, size_t errlen);
 /* Persist configs and target states (lock held). */

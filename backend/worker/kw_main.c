@@ -357,24 +357,13 @@ main(int argc, char **argv)
 	kc_log(LOGGER, KC_LOG_INFO, "signal %d: stopping tasks and flushing state", sig);
 	rc = 0;
 out:
-	kw_rest_stop(w.rest);
-	w.rest = NULL;
+	/* Tasks first (they publish to the REST layer), then REST, then the connectors REST
+	 * handlers read. */
 	if (herder_running)
 		kw_herder_shutdown(&w);
-	else {
-		/* connectors loaded but never started */
-		for (i = 0; i < (int)w.nconns; i++) {
-			struct kw_connector *c = w.conns[i];
-
-			json_decref(c->config);
-			json_decref(c->topics);
-			json_decref(c->sink_pending);
-			free(c->ring);
-			free(c->name);
-			free(c);
-		}
-		free(w.conns);
-	}
+	kw_rest_stop(w.rest);
+	w.rest = NULL;
+	kw_herder_free(&w);
 	kc_kafka_mock_free(w.mock);
 	if (rc == 0)
 		kc_log(LOGGER, KC_LOG_INFO, "stopped");

@@ -179,17 +179,24 @@ h_root(struct kw_req *req, struct kw_resp *resp)
 static int
 h_health(struct kw_req *req, struct kw_resp *resp)
 {
+	int64_t stuck_ms;
 	bool started;
 
 	pthread_mutex_lock(&req->w->lock);
 	started = req->w->started;
 	pthread_mutex_unlock(&req->w->lock);
-	if (started)
-		kw_resp_json(resp, 200, json_pack("{s:s,s:s}", "status", "healthy", "message",
-		    "Worker has completed startup and is ready to handle requests."));
-	else
+	stuck_ms = kc_mono_ms() - atomic_load(&req->w->herder_beat_ms);
+	if (!started)
 		kw_resp_json(resp, 503, json_pack("{s:s,s:s}", "status", "starting", "message",
 		    "Worker is still starting up."));
+	else if (stuck_ms > 30000)
+		kw_resp_json(resp, 500, json_pack("{s:s,s:s}", "status", "unhealthy", "message",
+		    "Worker was unable to handle this request and may be unable to handle other "
+		    "requests: the herder thread has not completed a pass for over 30 s (it may be "
+		    "waiting for a task to stop)"));
+	else
+		kw_resp_json(resp, 200, json_pack("{s:s,s:s}", "status", "healthy", "message",
+		    "Worker has completed startup and is ready to handle requests."));
 	return 0;
 }
 
