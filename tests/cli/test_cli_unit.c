@@ -132,6 +132,66 @@ test_listing_parse(void **state)
 	kc_connector_list_free(l);
 }
 
+/* Random damage to a real expanded listing never crashes the direct parser, and whatever
+ * it accepts gives a usable model (run under ASan in CI). */
+static void
+test_listing_mutations(void **state)
+{
+	const char *root = getenv("KCOPS_SOURCE_ROOT");
+	char path[1024], *text, *buf;
+	json_t *doc, *exp = NULL, *r;
+	struct kc_connector_list *l;
+	struct kc_err err;
+	size_t len, i, k;
+	unsigned int seed = 12345;
+
+	(void)state;
+	snprintf(path, sizeof path, "%s/tests/data/connect/connect-3.9-failed-task.json",
+	    root != NULL ? root : "../..");
+	text = kc_read_file(path, &len);
+	if (text == NULL)
+		skip();
+	doc = kc_json_parse(text, len, 0, &err);
+	free(text);
+	assert_non_null(doc);
+	json_array_foreach(json_object_get(doc, "routes"), i, r)
+		if (kc_str_eq(kc_json_str(r, "path"), "/connectors?expand=status&expand=info"))
+			exp = json_object_get(r, "body");
+	assert_non_null(exp);
+	text = json_dumps(exp, JSON_COMPACT);
+	len = strlen(text);
+	l = kc_connector_list_parse(text, len, &err);
+	assert_non_null(l);
+	assert_int_equal(l->n, 4);
+	kc_connector_list_free(l);
+	buf = kc_xmalloc(len + 1);
+	for (k = 0; k < 3000; k++) {
+		size_t n, j, cut = len;
+		memcpy(buf, text, len + 1);
+		n = 1 + rand_r(&seed) % 4;
+		for (j = 0; j < n; j++) {
+			size_t at = (size_t)rand_r(&seed) % len;
+			static const char pick[] = "{}[]\":,\\nu0 \x01\xff";
+			buf[at] = pick[rand_r(&seed) % (sizeof pick - 1)];
+		}
+		if (k % 7 == 0)
+			cut = (size_t)rand_r(&seed) % len;
+		l = kc_connector_list_parse(buf, cut, &err);
+		if (l != NULL) {
+			for (j = 0; j < l->n; j++) {
+				assert_non_null(l->v[j].name);
+				assert_non_null(l->v[j].state);
+				assert_non_null(l->v[j].type);
+				assert_true(l->v[j].ntasks == 0 || l->v[j].tasks != NULL);
+			}
+			kc_connector_list_free(l);
+		}
+	}
+	free(buf);
+	free(text);
+	json_decref(doc);
+}
+
 /* Version gates, including Confluent Platform version strings. */
 static void
 test_feature_gates(void **state)
@@ -428,6 +488,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_model_health),
 		cmocka_unit_test(test_listing_parse),
+		cmocka_unit_test(test_listing_mutations),
 		cmocka_unit_test(test_feature_gates),
 		cmocka_unit_test(test_secrets),
 		cmocka_unit_test(test_getopt),
