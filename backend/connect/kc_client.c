@@ -516,7 +516,9 @@ http_error(struct kc_resp *resp, struct kc_err *err)
 		return;
 	}
 	text[0] = '\0';
-	if (resp->body != NULL && resp->len > 0)
+	/* Connect's own error shape with a null message (e.g. an NPE): the status says it. */
+	if (resp->body != NULL && resp->len > 0 && !(resp->json != NULL &&
+	    json_object_get(resp->json, "error_code") != NULL))
 		text_message(resp->body, resp->len, text, sizeof text);
 	if (text[0] == '\0') {
 		const char *why = "";
