@@ -38,6 +38,17 @@ url=$(sed -n 's/^kcops-worker listening on //p' "$D/w1.out")
 grep -q 'plugin.path does not apply' "$D/w1.err" || kc_fail "no warning for plugin.path: $(cat "$D/w1.err")"
 expect 1 'in use by another kcops-worker' -- "$D/ok.properties"
 expect 1 'cannot listen' -- --set "listeners=$url" --set "state.dir=$D/s2"
+# --demo creates the demo connector; rest.advertised.* set the worker_id
+WORKER_STATE_DIR=
+worker_start --demo --set rest.advertised.host.name=worker-a.example --set rest.advertised.port=18083
+for ((i = 0; i < 100; i++)); do
+	kc_http GET "$WORKER_URL/connectors/demo-cron/status"
+	[ "$HTTP_CODE" = 200 ] && [ "$(kc_json '[t["state"] for t in j["tasks"]]')" = '["RUNNING"]' ] && break
+	sleep 0.1
+done
+[ "$(kc_json 'j["connector"]["worker_id"]')" = worker-a.example:18083 ] || kc_fail "--demo / advertised worker_id: $HTTP_BODY"
+[ "$(kc_json '[t["state"] for t in j["tasks"]]')" = '["RUNNING"]' ] || kc_fail "demo connector not running: $HTTP_BODY"
+worker_stop
 "$W" --help | grep -q 'usage: kcops-worker' || kc_fail "--help"
 "$W" --version | grep -q '^kcops-worker 0.1.0' || kc_fail "--version"
 kill -TERM $p1; wait $p1 || kc_fail "worker exited non-zero on SIGTERM"
