@@ -534,7 +534,10 @@ http_error(struct kc_resp *resp, struct kc_err *err)
 		case 503: why = "Service Unavailable"; break;
 		case 504: why = "Gateway Timeout"; break;
 		}
-		kc_err_set(err, (int)resp->status, "HTTP %ld %s", resp->status, why);
+		if (*why != '\0')
+			kc_err_set(err, (int)resp->status, "%s", why);
+		else
+			kc_err_set(err, (int)resp->status, "HTTP error %ld", resp->status);
 	} else {
 		kc_err_set(err, (int)resp->status, "%s", text);
 	}

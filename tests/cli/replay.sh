@@ -128,6 +128,10 @@ expect_rc 1
 expect_err 'Request timed out. The worker is currently reading to the end of the config topic'
 expect_err 'the worker may still complete it'
 expect_log_count 'PUT /connectors/slow-sink/config' 1
+printf '%s\n' '{"name": "broken", "config": {"connector.class": "X"}}' >"$T/broken.json"
+run apply -f "$T/broken.json"
+expect_rc 1
+expect_err 'broken: Internal Server Error (HTTP 500)'
 run pause slow-sink -o json
 expect_rc 1
 jq_check '.[0].result == "error" and (.[0].error | startswith("Request timed out"))' "json error entry"
