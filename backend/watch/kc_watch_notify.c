@@ -196,27 +196,41 @@ eat_sigpipe(void)
 		;
 }
 
-/* An environment with the event names added. Caller frees the array and the added strings. */
+#define NENV 5
+
+/* An environment with the event's names added (KCOPS_EVENT, KCOPS_CONTEXT, KCOPS_CONNECTOR,
+ * KCOPS_OWNER_NAME, KCOPS_OWNER_EMAIL; empty when absent). Caller frees the array and the
+ * added strings. */
 static char **
 child_env(const json_t *ev, char **added)
 {
-	size_t n = 0, i, k = 0;
+	static const char *const names[NENV] = { "KCOPS_EVENT", "KCOPS_CONTEXT",
+	    "KCOPS_CONNECTOR", "KCOPS_OWNER_NAME", "KCOPS_OWNER_EMAIL" };
+	const json_t *owner = json_object_get(ev, "owner");
+	const char *vals[NENV];
+	size_t n = 0, i, j, k = 0;
 	char **env;
-	const char *names[3] = { "KCOPS_EVENT", "KCOPS_CONTEXT", "KCOPS_CONNECTOR" };
-	const char *keys[3] = { "event", "context", "connector" };
 
+	vals[0] = kc_json_str_or(ev, "event", "");
+	vals[1] = kc_json_str_or(ev, "context", "");
+	vals[2] = kc_json_str_or(ev, "connector", "");
+	vals[3] = kc_json_str_or(owner, "name", "");
+	vals[4] = kc_json_str_or(owner, "email", "");
 	while (environ[n] != NULL)
 		n++;
-	env = kc_xcalloc(n + 4, sizeof(*env));
+	env = kc_xcalloc(n + NENV + 1, sizeof(*env));
 	for (i = 0; i < n; i++) {
-		if (strncmp(environ[i], "KCOPS_EVENT=", 12) == 0 ||
-		    strncmp(environ[i], "KCOPS_CONTEXT=", 14) == 0 ||
-		    strncmp(environ[i], "KCOPS_CONNECTOR=", 16) == 0)
-			continue;
-		env[k++] = environ[i];
+		for (j = 0; j < NENV; j++) {
+			size_t l = strlen(names[j]);
+
+			if (strncmp(environ[i], names[j], l) == 0 && environ[i][l] == '=')
+				break;
+		}
+		if (j == NENV)
+			env[k++] = environ[i];
 	}
-	for (i = 0; i < 3; i++) {
-		added[i] = kc_xasprintf("%s=%s", names[i], kc_json_str_or(ev, keys[i], ""));
+	for (i = 0; i < NENV; i++) {
+		added[i] = kc_xasprintf("%s=%s", names[i], vals[i]);
 		env[k++] = added[i];
 	}
 	env[k] = NULL;
@@ -230,7 +244,7 @@ deliver_exec(struct kc_notify *n, const char *body, const json_t *ev, char *deta
 {
 	posix_spawn_file_actions_t fa;
 	int fds[2], status = 0, ok = 0, killed = 0;
-	char *added[3] = { NULL, NULL, NULL };
+	char *added[NENV] = { NULL };
 	char **env;
 	pid_t pid;
 	size_t len = strlen(body), off = 0;
@@ -248,9 +262,8 @@ deliver_exec(struct kc_notify *n, const char *body, const json_t *ev, char *deta
 	err = posix_spawnp(&pid, n->argv[0], &fa, NULL, n->argv, env);
 	posix_spawn_file_actions_destroy(&fa);
 	free(env);
-	free(added[0]);
-	free(added[1]);
-	free(added[2]);
+	for (size_t i = 0; i < NENV; i++)
+		free(added[i]);
 	close(fds[0]);
 	if (err != 0) {
 		close(fds[1]);

@@ -8,7 +8,8 @@
  *    doubling delay (Retry-After honoured up to 60 s); another 4xx is not retried.
  *  - command: run directly (no shell: see kc_watch_split_command), with the event JSON (one
  *    line) on stdin, its stdout sent to stderr (so it never mixes with an NDJSON event log
- *    on stdout), KCOPS_EVENT / KCOPS_CONTEXT / KCOPS_CONNECTOR in its environment. It is
+ *    on stdout), KCOPS_EVENT / KCOPS_CONTEXT / KCOPS_CONNECTOR / KCOPS_OWNER_NAME /
+ *    KCOPS_OWNER_EMAIL in its environment (empty when the event has none). It is
  *    killed (TERM, then KILL 2 s later) when it runs longer than the timeout. Not retried:
  *    a command may have side effects (a mail sent twice).
  *

@@ -182,13 +182,17 @@ test_exec(void **state)
 	assert_non_null(mkdtemp(dir));
 	snprintf(path, sizeof(path), "%s/out", dir);
 	snprintf(cmd, sizeof(cmd), "/bin/sh -c 'cat >> \"$0\"; echo \"$KCOPS_EVENT "
-	    "$KCOPS_CONNECTOR $KCOPS_CONTEXT\" >> \"$0.env\"' %s", path);
+	    "$KCOPS_CONNECTOR $KCOPS_CONTEXT <$KCOPS_OWNER_NAME> <$KCOPS_OWNER_EMAIL>\" >> "
+	    "\"$0.env\"' %s", path);
 	o.exec_cmd = cmd;
 	o.on_result = on_result;
 	o.on_result_arg = &res;
 	n = kc_notify_new(&o, &err);
 	assert_non_null(n);
 	ev = sample_event("failed", "it's \"quoted\"");
+	json_object_set_new(ev, "owner", json_pack("{s:s,s:s}", "name", "Orders team", "email",
+	    "orders@example.com"));
+	setenv("KCOPS_OWNER_EMAIL", "inherited@example.com", 1);	/* replaced, not kept */
 	kc_notify_post(n, ev);
 	json_decref(ev);
 	assert_int_equal(kc_notify_flush(n, 5000), 0);
@@ -203,7 +207,9 @@ test_exec(void **state)
 	free(text);
 	snprintf(path, sizeof(path), "%s/out.env", dir);
 	text = kc_read_file(path, &len);
-	assert_string_equal(text, "failed it's \"quoted\" test\n");
+	assert_string_equal(text, "failed it's \"quoted\" test <Orders team> "
+	    "<orders@example.com>\n");
+	unsetenv("KCOPS_OWNER_EMAIL");
 	free(text);
 	kc_notify_free(n, 1000);
 
