@@ -183,6 +183,7 @@ tui_dialog_draw(struct tui_app *app)
 			x += tui_put(y, x, COLS - x, "  ", tui_theme_attr(TUI_ROLE_DIALOG), 0);
 			x += tui_put(y, x, COLS - x, k, tui_theme_attr(TUI_ROLE_DIALOG) | A_BOLD |
 			    A_UNDERLINE, 0);
+			x += tui_put(y, x, COLS - x, ") ", tui_theme_attr(TUI_ROLE_DIALOG), 0);
 			x += tui_put_clean(y, x, COLS - x, dlg.items[i] + 1,
 			    tui_theme_attr(TUI_ROLE_DIALOG), 0);
 		}
