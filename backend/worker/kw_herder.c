@@ -68,17 +68,15 @@ write_atomic(const char *path, const char *text)
 	return ret;
 }
 
-/* Persist connectors.json. */
+/* Snapshot connectors.json (written by kw_herder_flush). */
 void
 kw_herder_save_locked(struct kw_worker *w)
 {
 	json_t *arr = json_array(), *doc;
-	char *text, *path;
 	size_t i;
 
 	for (i = 0; i < w->nconns; i++) {
 		struct kw_connector *c = w->conns[i];
-
 		json_t *e = json_pack("{s:s,s:O,s:s}", "name", c->name, "config", c->config,
 		    "target", target_names[c->target]);
 
@@ -87,12 +85,30 @@ kw_herder_save_locked(struct kw_worker *w)
 		json_array_append_new(arr, e);
 	}
 	doc = json_pack("{s:i,s:o}", "version", 1, "connectors", arr);
-	text = json_dumps(doc, JSON_INDENT(1));
-	path = kc_xasprintf("%s/connectors.json", w->state_dir);
-	write_atomic(path, text);
-	free(path);
-	free(text);
+	free(w->save_text);
+	w->save_text = json_dumps(doc, JSON_INDENT(1));
 	json_decref(doc);
+}
+
+/* Write the latest snapshot, outside the worker lock. Writers are serialised, and each
+ * takes the newest snapshot, so an older one never overwrites a newer one. */
+void
+kw_herder_flush(struct kw_worker *w)
+{
+	char *text, *path;
+
+	pthread_mutex_lock(&w->save_lock);
+	pthread_mutex_lock(&w->lock);
+	text = w->save_text;
+	w->save_text = NULL;
+	pthread_mutex_unlock(&w->lock);
+	if (text != NULL) {
+		path = kc_xasprintf("%s/connectors.json", w->state_dir);
+		write_atomic(path, text);
+		free(path);
+		free(text);
+	}
+	pthread_mutex_unlock(&w->save_lock);
 }
 
 /* Persist offsets.json when dirty. */
@@ -802,6 +818,11 @@ herder_main(void *arg)
 			save_offsets_locked(w);
 			last_flush = kc_mono_ms();
 		}
+		if (w->save_text != NULL) {
+			pthread_mutex_unlock(&w->lock);
+			kw_herder_flush(w);
+			pthread_mutex_lock(&w->lock);
+		}
 		clock_gettime(CLOCK_REALTIME, &ts);
 		ts.tv_nsec += 200 * 1000000L;
 		if (ts.tv_nsec >= 1000000000L) {
@@ -849,6 +870,7 @@ kw_herder_shutdown(struct kw_worker *w)
 	pthread_mutex_lock(&w->lock);
 	kw_herder_save_locked(w);
 	pthread_mutex_unlock(&w->lock);
+	kw_herder_flush(w);
 }
 
 /* Free every connector (no task may run: after kw_herder_shutdown or before start). */
@@ -867,4 +889,6 @@ kw_herder_free(struct kw_worker *w)
 	free(w->graveyard);
 	w->graveyard = NULL;
 	w->ngrave = 0;
+	free(w->save_text);
+	w->save_text = NULL;
 }

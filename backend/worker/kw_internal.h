@@ -94,6 +94,8 @@ struct kw_worker {
 	size_t			 ngrave, capgrave;
 	atomic_uint_fast64_t	 gen;
 	json_t			*offsets;	/* source offsets: {connector: [{partition, offset}]} */
+	char			*save_text;	/* lock: connectors.json snapshot not yet written */
+	pthread_mutex_t		 save_lock;	/* serialises writes of connectors.json */
 	bool			 offsets_dirty;
 	bool			 herder_stop;
 	bool			 started;	/* startup finished (GET /health) */
@@ -139,8 +141,12 @@ void kw_herder_shutdown(struct kw_worker *w);
 void kw_herder_free(struct kw_worker *w);
 /* Load connectors.json and offsets.json from state_dir. 0, or -1 + err. */
 int kw_herder_load(struct kw_worker *w, char *err, size_t errlen);
-/* Persist configs and target states (lock held). */
+/* Snapshot configs and target states for persisting (lock held, cheap: no I/O). */
 void kw_herder_save_locked(struct kw_worker *w);
+/* Write the latest snapshot to STATE_DIR/connectors.json (lock NOT held; fsync'd before it
+ * returns, so a REST answer given after it survives a crash). The herder thread also
+ * flushes on every pass. */
+void kw_herder_flush(struct kw_worker *w);
 /* Lock-held helpers for REST handlers. */
 struct kw_connector *kw_conn_find_locked(struct kw_worker *w, const char *name);
 struct kw_connector *kw_conn_add_locked(struct kw_worker *w, const char *name, json_t *config,

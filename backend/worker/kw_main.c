@@ -130,6 +130,7 @@ create_demo(struct kw_worker *w, const char *url)
 		kc_log(LOGGER, KC_LOG_INFO, "demo connector demo-cron created");
 	}
 	pthread_mutex_unlock(&w->lock);
+	kw_herder_flush(w);
 	json_decref(config);
 }
 
@@ -263,6 +264,7 @@ main(int argc, char **argv)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 
 	pthread_mutex_init(&w.lock, NULL);
+	pthread_mutex_init(&w.save_lock, NULL);
 	pthread_cond_init(&w.cond, NULL);
 	w.offsets = json_object();
 	w.worker_id = kc_xstrdup("starting");
@@ -377,6 +379,7 @@ out:
 	if (lockfd >= 0)
 		close(lockfd);
 	pthread_mutex_destroy(&w.lock);
+	pthread_mutex_destroy(&w.save_lock);
 	pthread_cond_destroy(&w.cond);
 	return rc;
 }

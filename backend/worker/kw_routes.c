@@ -386,6 +386,7 @@ h_create(struct kw_req *req, struct kw_resp *resp)
 		kw_resp_json(resp, 201, kw_conn_info_locked(w, c));
 	}
 	pthread_mutex_unlock(&w->lock);
+	kw_herder_flush(w);
 	set_location(resp, name);
 	kc_log("kcops.worker.rest", KC_LOG_INFO, "created connector %s", name);
 out:
@@ -423,6 +424,7 @@ h_delete(struct kw_req *req, struct kw_resp *resp)
 		kw_herder_save_locked(w);
 	}
 	pthread_mutex_unlock(&w->lock);
+	kw_herder_flush(w);
 	if (c == NULL)
 		not_found(resp, req->params[0]);
 	else
@@ -492,6 +494,7 @@ apply_config(struct kw_req *req, struct kw_resp *resp, json_t *config, bool must
 	}
 	kw_herder_save_locked(w);
 	pthread_mutex_unlock(&w->lock);
+	kw_herder_flush(w);
 }
 
 static int
@@ -670,6 +673,7 @@ set_target(struct kw_req *req, struct kw_resp *resp, enum kw_ctarget t, int stat
 		}
 	}
 	pthread_mutex_unlock(&w->lock);
+	kw_herder_flush(w);
 	if (c == NULL)
 		not_found(resp, req->params[0]);
 	else
@@ -1075,6 +1079,7 @@ offsets_change(struct kw_req *req, struct kw_resp *resp, json_t *body)
 				    "be applied when its tasks start (%s)", c->name, err);
 			}
 			pthread_mutex_unlock(&w->lock);
+			kw_herder_flush(w);
 		}
 		json_decref(commits);
 		kw_resp_json(resp, 200, json_pack("{s:s}", "message", body != NULL ?
