@@ -845,6 +845,48 @@ kc_client_detect(struct kc_client *c, struct kc_err *err)
 	return 0;
 }
 
+struct detect_job {
+	void	(*cb)(struct kc_client *, const struct kc_err *, void *);
+	void	*arg;
+};
+
+/* GET / arrived for kc_client_detect_async. */
+static void
+detect_async_cb(struct kc_client *c, struct kc_resp *resp, const struct kc_err *err, void *arg)
+{
+	struct detect_job *d = arg;
+	struct kc_err e;
+
+	if (err == NULL && (resp->json == NULL || !json_is_object(resp->json))) {
+		kc_err_set(&e, KC_E_PARSE, "%s/ did not answer with a JSON object: is this a "
+		    "Kafka Connect worker?", c->urls[c->cur]);
+		err = &e;
+	}
+	if (err == NULL)
+		kc_client_set_info(c, resp->json);
+	d->cb(c, err, d->arg);
+	free(d);
+}
+
+/* Detect without blocking. */
+int
+kc_client_detect_async(struct kc_client *c, void (*cb)(struct kc_client *,
+    const struct kc_err *, void *), void *arg)
+{
+	struct detect_job *d;
+
+	if (c == NULL || cb == NULL)
+		return -1;
+	if (c->info != NULL) {
+		cb(c, NULL, arg);
+		return 0;
+	}
+	d = kc_xcalloc(1, sizeof *d);
+	d->cb = cb;
+	d->arg = arg;
+	return kc_client_submit_drop(c, "GET", "/", NULL, detect_async_cb, d, free);
+}
+
 /* Store an asynchronously fetched GET / answer. */
 void
 kc_client_set_info(struct kc_client *c, json_t *info)

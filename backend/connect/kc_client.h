@@ -22,7 +22,9 @@
  *
  * Behaviour shared by both forms:
  *  - The Connect version comes from GET / (done once, lazily, or explicitly with
- *    kc_client_detect / kc_client_detect_async). Features are gated with kc_client_has();
+ *    kc_client_detect, or kc_client_detect_async; the async listing detects without
+ *    blocking). Features are gated with kc_client_has() (which detects synchronously when
+ *    needed: async callers should detect first);
  *    operations fall back where a fallback exists (see enum kc_feature).
  *    An unparseable version is treated as "newest" (all features on).
  *  - Rebalance 409s ("stale configuration", "no known leader", "conflicting operation") and
@@ -107,6 +109,10 @@ const char *kc_feature_since(enum kc_feature f);
 
 /* GET / once (cached). Returns 0, or -1 with err when the worker cannot be reached. */
 int kc_client_detect(struct kc_client *c, struct kc_err *err);
+/* The same without blocking: cb runs from kc_client_perform (err NULL on success; at once
+ * when already detected). Returns 0, or -1 on bad arguments. */
+int kc_client_detect_async(struct kc_client *c, void (*cb)(struct kc_client *c,
+    const struct kc_err *err, void *arg), void *arg);
 /* Cached GET / document (borrowed; NULL before detection). Has "version", "commit",
  * "kafka_cluster_id", and on kcops-worker "kcops_version" and "bootstrap_servers". */
 const json_t *kc_client_server_info(const struct kc_client *c);

@@ -46,6 +46,17 @@ on_resp(struct kc_client *c, struct kc_resp *resp, const struct kc_err *err, voi
 		j->doc = json_incref(resp->json);
 }
 
+static void
+on_detect(struct kc_client *c, const struct kc_err *err, void *arg)
+{
+	struct job *j = arg;
+
+	(void)c;
+	j->done = 1;
+	if (err != NULL)
+		j->err = *err;
+}
+
 static struct kc_client *
 client(const char **urls, size_t n)
 {
@@ -130,6 +141,11 @@ main(int argc, char **argv)
 	CHECK(kc_client_pending(c) == 0, "requests left pending");
 	json_decref(j.doc);
 
+	/* Detection without blocking (already detected: the callback runs at once). */
+	memset(&j, 0, sizeof j);
+	CHECK(kc_client_detect_async(c, on_detect, &j) == 0 && j.done && j.err.code == 0,
+	    "detect_async on a detected client");
+
 	/* A raw request, and a wake-up from "another thread" interrupting a long wait. */
 	memset(&j, 0, sizeof j);
 	kc_client_submit(c, "GET", "/connectors/orders-sink/status", NULL, on_resp, &j);
@@ -148,10 +164,15 @@ main(int argc, char **argv)
 	    "404 error: %d %s", j.err.code, j.err.msg);
 	kc_client_free(c);
 
-	/* 3.9 behind a dead first URL: failover, one expanded call. */
+	/* 3.9 behind a dead first URL: failover, async detection, one expanded call. */
 	urls[0] = argv[3];
 	urls[1] = argv[2];
 	c = client(urls, 2);
+	memset(&j, 0, sizeof j);
+	CHECK(kc_client_detect_async(c, on_detect, &j) == 0 && !j.done, "detect_async blocked");
+	loop(c, &j, p[0], &seen);
+	CHECK(j.done && j.err.code == 0 && kc_client_version(c) == 30900,
+	    "detect_async: %d %s, version %d", j.err.code, j.err.msg, kc_client_version(c));
 	memset(&j, 0, sizeof j);
 	kc_client_list_expanded_async(c, on_list, &j);
 	loop(c, &j, p[0], &seen);
