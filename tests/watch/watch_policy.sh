@@ -86,6 +86,34 @@ for i in $(seq 50); do
 done
 [ "$(jq_py "$BODY" 'ev["connector"]["state"]')" = PAUSED ] || fail "billing-http not paused: $BODY"
 
+# ---- the cap, no limit, and restarts on time whatever the poll interval --------------------
+# One poll every 30 s, base 500 ms, cap 1 s, no limit: restarts keep coming about 1 s apart
+# (the delay is capped), re-checked just before each one, between two polls.
+failing capped-http capped-q
+sleep 0.5
+EV=$T/cap.ndjson
+polls_before=$(grep -c 'GET /connectors -> 200' "$WORKER_LOG" || true)
+bg "$KCOPS" watch --url "$WORKER_URL" --interval 30s --backoff 500ms --backoff-max 1s \
+	--max-restarts unlimited --log "$EV" 2>"$T/cap.log"
+CAP_PID=$BG_PID
+for i in $(seq 100); do [ "$(count_events "$EV" restarted capped-http)" -ge 5 ] && break; sleep 0.1; done
+kill -TERM "$CAP_PID"
+wait "$CAP_PID" || fail "watch exited non-zero"
+mapfile -t times < <(sed -n 's/^\([0-9T:.-]*Z\) DEBUG kcops.worker.rest: POST \/connectors\/capped-http\/restart -> 20[24]$/\1/p' "$WORKER_LOG")
+[ "${#times[@]}" -ge 5 ] || fail "expected at least 5 restarts of capped-http, got ${#times[@]}"
+"$PY" - "${times[@]}" <<'PYEOF' || fail "capped restart gaps"
+import sys
+from datetime import datetime
+t = [datetime.strptime(s, "%Y-%m-%dT%H:%M:%S.%fZ").timestamp() for s in sys.argv[1:]]
+gaps = [b - a for a, b in zip(t, t[1:])]
+print("# capped restart gaps: %s" % ", ".join("%.3f" % g for g in gaps), file=sys.stderr)
+sys.exit(0 if all(0.8 <= g <= 1.2 for g in gaps) else 1)
+PYEOF
+[ "$(count_events "$EV" gave_up)" = 0 ] || fail "an unlimited policy gave up"
+# one poll (the bulk call and its companion name list: two log lines) in those seconds
+[ $(( $(grep -c 'GET /connectors -> 200' "$WORKER_LOG") - polls_before )) -le 2 ] ||
+	fail "more than one poll at a 30 s interval"
+
 # ---- usage errors -------------------------------------------------------------------------
 rc=0; "$KCOPS" watch --url "$WORKER_URL" --apply 2>"$T/u.log" || rc=$?
 [ "$rc" = 2 ] && grep -q -- '--apply needs --state' "$T/u.log" || fail "--apply without --state: $rc $(cat "$T/u.log")"
