@@ -331,16 +331,24 @@ ob_c(struct obuf *o, char c)
 #define OB_LIT(o, lit) ob_put((o), (lit), sizeof(lit) - 1)
 
 /* Bytes copied as they are into a JSON string: printable ASCII except '"' and '\\'. */
-static unsigned char plain_ascii[256];
-
-static void
-plain_ascii_init(void)
-{
-	int c;
-
-	for (c = 0x20; c < 0x7f; c++)
-		plain_ascii[c] = c != '"' && c != '\\';
-}
+static const unsigned char plain_ascii[256] = {
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+};
 
 /* Append s as a JSON string: escapes, and U+FFFD for bytes that are not UTF-8. */
 static void
@@ -562,7 +570,6 @@ get_connectors(struct kc_cmd_env *env, const struct kc_cmd *self, const struct s
 		arr = json_array();
 	} else if (io->fmt == KC_FMT_JSON) {
 		json_out = 1;
-		plain_ascii_init();
 		jb = kc_xmalloc(sizeof *jb);
 		jb->out = io->out;
 		jb->len = 0;
