@@ -10,6 +10,7 @@
 #include "kc_client.h"
 
 #include <ctype.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -123,7 +124,14 @@ add_header(struct kc_client *c, const char *line)
 	c->hdrs = n;
 }
 
-static int curl_inited;
+static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
+
+/* libcurl's global set-up, once per process (client objects may be made on any thread). */
+static void
+curl_init_once(void)
+{
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+}
 
 /* Make a client from options. */
 struct kc_client *
@@ -145,10 +153,7 @@ kc_client_new(const struct kc_client_opts *o, struct kc_err *err)
 			return NULL;
 		}
 	}
-	if (!curl_inited) {
-		curl_global_init(CURL_GLOBAL_DEFAULT);
-		curl_inited = 1;
-	}
+	pthread_once(&curl_once, curl_init_once);
 	c = kc_xcalloc(1, sizeof *c);
 	c->multi = curl_multi_init();
 	if (c->multi == NULL) {
