@@ -38,6 +38,17 @@ tui_put_clean(int y, int x, int width, const char *s, unsigned int attr, int pad
 			col++;
 			continue;
 		}
+		if (tui_draw_ascii) {
+			/* one '?' per UTF-8 character (the text was made valid UTF-8 upstream) */
+			size_t want = *p >= 0xf0 ? 4 : *p >= 0xe0 ? 3 : *p >= 0xc0 ? 2 : 1;
+
+			for (n = 1; n < want && (p[n] & 0xc0) == 0x80; n++)
+				;
+			addch('?');
+			p += n;
+			col++;
+			continue;
+		}
 		n = mbrtowc(&wc, (const char *)p, strnlen((const char *)p, 4), &st);
 		if (n == (size_t)-1 || n == (size_t)-2 || n == 0) {
 			memset(&st, 0, sizeof(st));
