@@ -68,6 +68,23 @@ print_text(void *arg, const json_t *ev)
 		if (strcmp(kind, "state") == 0)
 			kc_buf_printf(&b, "%s -> %s", kc_json_str_or(ev, "from", "?"),
 			    kc_json_str_or(ev, "to", "?"));
+		else if (strcmp(kind, "added") == 0)
+			kc_buf_printf(&b, "new %s connector, %s", kc_json_str_or(ev, "type", "?"),
+			    kc_json_str_or(ev, "state", "?"));
+		else if (strcmp(kind, "deleted") == 0)
+			kc_buf_printf(&b, "gone (was %s)", kc_json_str_or(ev, "last_state", "?"));
+		else if (strcmp(kind, "resumed") == 0)
+			kc_buf_printf(&b, "reachable again after %lld ms",
+			    kc_json_int_or(ev, "outage_ms", 0));
+		else if (strcmp(kind, "drift_cleared") == 0)
+			kc_buf_printf(&b, "the cluster matches %s again",
+			    kc_json_str_or(ev, "source", "the state file"));
+		else if (strcmp(kind, "stopped") == 0)
+			kc_buf_puts(&b, kc_json_str_or(ev, "reason", ""));
+		else if (strcmp(kind, "notify_failed") == 0)
+			kc_buf_printf(&b, "%s delivery of a %s event: %s",
+			    kc_json_str_or(ev, "target", "?"), kc_json_str_or(ev, "for_event", "?"),
+			    kc_json_str_or(ev, "error", "?"));
 		else if (kc_json_str(ev, "error") != NULL)
 			kc_buf_puts(&b, kc_json_str(ev, "error"));
 		else if (kc_json_str(ev, "url") != NULL)

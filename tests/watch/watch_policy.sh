@@ -5,7 +5,10 @@
 #  - with --managed-only, a connector not in the state file is left alone;
 #  - --exec gets each notified event as JSON on stdin, run without a shell;
 #  - --once runs one cycle and exits 0; a failed connector is restarted at once;
-#  - --apply applies the plan (create the missing connector, pause the one meant paused).
+#  - --apply applies the plan (create the missing connector, pause the one meant paused);
+#  - with one poll every 30 s, a capped, unlimited back-off still restarts on time (gaps
+#    equal to the cap, as the worker saw them), never giving up;
+#  - usage errors, a state file wrong at start-up, --format text, --state -.
 . "$(dirname "$0")/lib.sh"
 
 start_worker
@@ -136,6 +139,14 @@ rc=0; "$KCOPS" watch --url "$WORKER_URL" --state "$T/bad.json" 2>"$T/u.log" || r
 [ "$rc" = 1 ] && grep -q '/connectors/0/state' "$T/u.log" || fail "bad state file: $rc $(cat "$T/u.log")"
 rc=0; "$KCOPS" watch --url "$WORKER_URL" --webhook http://127.0.0.1:1/ --webhook-header @"$T/nope" 2>"$T/u.log" || rc=$?
 [ "$rc" = 1 ] && grep -q 'nope' "$T/u.log" || fail "--webhook-header @missing: $rc"
+
+# ---- --format text: one line per event for people ------------------------------------------
+"$KCOPS" watch --once --no-restart --url "$WORKER_URL" --format text >"$T/text.out" 2>&1 ||
+	fail "--format text: $(cat "$T/text.out")"
+grep -Eq '^[0-9T:-]{19} failed +[^ ]+ +capped-http +capped-http: task 0 FAILED: ' "$T/text.out" ||
+	fail "no failed line in the text output: $(cat "$T/text.out")"
+grep -Eq '^[0-9T:-]{19} stopped ' "$T/text.out" || fail "no stopped line: $(cat "$T/text.out")"
+! grep -q '^{' "$T/text.out" || fail "JSON in the text output"
 
 # ---- the state file from standard input (read once) --------------------------------------
 sed 's/"paused"/"running"/' "$T/state.json" >"$T/state.stdin"
