@@ -111,20 +111,39 @@ kw_herder_flush(struct kw_worker *w)
 	pthread_mutex_unlock(&w->save_lock);
 }
 
-/* Persist offsets.json when dirty. */
+/* Snapshot offsets.json when dirty (lock held, no I/O); flush_offsets writes it. */
 static void
 save_offsets_locked(struct kw_worker *w)
 {
-	char *text, *path;
-
 	if (!w->offsets_dirty)
 		return;
-	text = json_dumps(w->offsets, JSON_COMPACT);
-	path = kc_xasprintf("%s/offsets.json", w->state_dir);
-	if (write_atomic(path, text) == 0)
-		w->offsets_dirty = false;
-	free(path);
-	free(text);
+	free(w->offsets_text);
+	w->offsets_text = json_dumps(w->offsets, JSON_COMPACT);
+	w->offsets_dirty = false;
+}
+
+/* Write the latest offsets snapshot (lock NOT held). */
+void
+kw_herder_flush_offsets(struct kw_worker *w)
+{
+	char *text, *path;
+
+	pthread_mutex_lock(&w->save_lock);
+	pthread_mutex_lock(&w->lock);
+	text = w->offsets_text;
+	w->offsets_text = NULL;
+	pthread_mutex_unlock(&w->lock);
+	if (text != NULL) {
+		path = kc_xasprintf("%s/offsets.json", w->state_dir);
+		if (write_atomic(path, text) != 0) {
+			pthread_mutex_lock(&w->lock);
+			w->offsets_dirty = true;	/* try again next pass */
+			pthread_mutex_unlock(&w->lock);
+		}
+		free(path);
+		free(text);
+	}
+	pthread_mutex_unlock(&w->save_lock);
 }
 
 static int
@@ -818,9 +837,10 @@ herder_main(void *arg)
 			save_offsets_locked(w);
 			last_flush = kc_mono_ms();
 		}
-		if (w->save_text != NULL) {
+		if (w->save_text != NULL || w->offsets_text != NULL) {
 			pthread_mutex_unlock(&w->lock);
 			kw_herder_flush(w);
+			kw_herder_flush_offsets(w);
 			pthread_mutex_lock(&w->lock);
 		}
 		clock_gettime(CLOCK_REALTIME, &ts);
@@ -869,8 +889,10 @@ kw_herder_shutdown(struct kw_worker *w)
 	pthread_join(w->herder, NULL);
 	pthread_mutex_lock(&w->lock);
 	kw_herder_save_locked(w);
+	save_offsets_locked(w);
 	pthread_mutex_unlock(&w->lock);
 	kw_herder_flush(w);
+	kw_herder_flush_offsets(w);
 }
 
 /* Free every connector (no task may run: after kw_herder_shutdown or before start). */
@@ -891,4 +913,6 @@ kw_herder_free(struct kw_worker *w)
 	w->ngrave = 0;
 	free(w->save_text);
 	w->save_text = NULL;
+	free(w->offsets_text);
+	w->offsets_text = NULL;
 }

@@ -95,6 +95,7 @@ struct kw_worker {
 	atomic_uint_fast64_t	 gen;
 	json_t			*offsets;	/* source offsets: {connector: [{partition, offset}]} */
 	char			*save_text;	/* lock: connectors.json snapshot not yet written */
+	char			*offsets_text;	/* lock: offsets.json snapshot not yet written */
 	pthread_mutex_t		 save_lock;	/* serialises writes of connectors.json */
 	bool			 offsets_dirty;
 	bool			 herder_stop;
@@ -170,6 +171,8 @@ void kw_herder_kick_locked(struct kw_worker *w);
 json_t *kw_conn_exchanges_locked(struct kw_connector *c, uint64_t since, size_t max,
     uint64_t *next);
 json_t *kw_conn_metrics_locked(struct kw_connector *c);
+/* Write pending offsets.json (lock NOT held). */
+void kw_herder_flush_offsets(struct kw_worker *w);
 /* Source offsets of a connector (new array) and replacement (NULL = reset). */
 json_t *kw_offsets_get_locked(struct kw_worker *w, const char *conn);
 void kw_offsets_set_locked(struct kw_worker *w, const char *conn, json_t *offsets);

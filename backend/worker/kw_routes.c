@@ -974,6 +974,7 @@ offsets_change(struct kw_req *req, struct kw_resp *resp, json_t *body)
 		}
 	}
 	pthread_mutex_unlock(&w->lock);
+	kw_herder_flush_offsets(w);
 	if (c == NULL) {
 		not_found(resp, req->params[0]);
 		goto out;
