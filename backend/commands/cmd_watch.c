@@ -91,6 +91,10 @@ print_text(void *arg, const json_t *ev)
 			kc_buf_puts(&b, kc_json_str(ev, "url"));
 		msg = kc_buf_str(&b);
 	}
+	/* "NAME: text" messages: the name has its own column */
+	if (conn != NULL && strncmp(msg, conn, strlen(conn)) == 0 &&
+	    strncmp(msg + strlen(conn), ": ", 2) == 0)
+		msg += strlen(conn) + 2;
 	safe_msg = kc_text_sanitize(msg, 0);
 	safe_conn = kc_text_sanitize(conn != NULL ? conn : "-", 0);
 	fprintf(out, "%.19s %-13s %-12s %s  %s\n", kc_json_str_or(ev, "time", ""), kind,

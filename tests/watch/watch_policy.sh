@@ -143,7 +143,7 @@ rc=0; "$KCOPS" watch --url "$WORKER_URL" --webhook http://127.0.0.1:1/ --webhook
 # ---- --format text: one line per event for people ------------------------------------------
 "$KCOPS" watch --once --no-restart --url "$WORKER_URL" --format text >"$T/text.out" 2>&1 ||
 	fail "--format text: $(cat "$T/text.out")"
-grep -Eq '^[0-9T:-]{19} failed +[^ ]+ +capped-http +capped-http: task 0 FAILED: ' "$T/text.out" ||
+grep -Eq '^[0-9T:-]{19} failed +[^ ]+ +capped-http +task 0 FAILED: ' "$T/text.out" ||
 	fail "no failed line in the text output: $(cat "$T/text.out")"
 grep -Eq '^[0-9T:-]{19} stopped ' "$T/text.out" || fail "no stopped line: $(cat "$T/text.out")"
 ! grep -q '^{' "$T/text.out" || fail "JSON in the text output"
