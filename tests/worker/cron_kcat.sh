@@ -57,7 +57,12 @@ check_records "$T/json" 300 1
 el_ms=$(( ($(date +%s%N) - t_create) / 1000000 ))
 n=$(grep -c '^load	' "$T/plain")
 [ "$n" -ge 300 ] && [ "$n" -le $((200 * el_ms / 1000 + 50)) ] || kc_fail "rate 200/s produced $n records in $el_ms ms"
+# graceful stop flushes the final source offsets
+kc_http GET "$WORKER_URL/kcops/v1/connectors/gen/metrics"
+seen=$(kc_json 'j["total"]["records"]')
 worker_stop
+stored=$("$KC_PY" -c 'import json,sys; print(sum(e["offset"]["records"] for e in json.load(open(sys.argv[1]))["gen"]))' "$WORKER_STATE_DIR/offsets.json")
+[ "$stored" -ge "$seen" ] || kc_fail "offsets.json holds $stored records after SIGTERM, metrics showed $seen before"
 
 # Out-of-process mock: the topic is auto-created through Metadata, data outlives a crash.
 WORKER_STATE_DIR=
