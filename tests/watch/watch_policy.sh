@@ -128,6 +128,10 @@ rc=0; "$KCOPS" watch --url "$WORKER_URL" --exec "x 'y" --once 2>"$T/u.log" || rc
 [ "$rc" = 2 ] && grep -q 'unterminated' "$T/u.log" || fail "--exec quote: $rc $(cat "$T/u.log")"
 rc=0; "$KCOPS" watch --url "$WORKER_URL" --interval 0 2>"$T/u.log" || rc=$?
 [ "$rc" = 2 ] || fail "--interval 0 must be refused"
+printf 'tok\n' >"$T/tok.ok"; chmod 600 "$T/tok.ok"
+rc=0; "$KCOPS" watch --url "$WORKER_URL" --listen "${WORKER_URL#http://}" --token-file "$T/tok.ok" \
+	--log "$T/inuse.ndjson" 2>"$T/u.log" || rc=$?
+[ "$rc" = 1 ] && grep -q 'Address already in use' "$T/u.log" || fail "--listen on a busy port: $rc $(cat "$T/u.log")"
 printf 'tok\n' >"$T/tok.open"; chmod 644 "$T/tok.open"
 rc=0; "$KCOPS" watch --url "$WORKER_URL" --listen 127.0.0.1:0 --token-file "$T/tok.open" 2>"$T/u.log" || rc=$?
 [ "$rc" != 0 ] && grep -q 'chmod 600' "$T/u.log" || fail "a world-readable token file must be refused"
