@@ -149,9 +149,16 @@ cmd_complete(struct kc_cmd_env *env, const struct kc_cmd *self, int argc, char *
 	if (argc > 2)
 		prefix = strcmp(argv[2], "--") == 0 ? (argc > 3 ? argv[3] : "") : argv[2];
 	if (strcmp(what, "commands") == 0) {
-		for (c = kc_cmd_next(NULL); c != NULL; c = kc_cmd_next(c))
-			if (!(c->flags & KC_CMD_HIDDEN))
+		for (c = kc_cmd_next(NULL); c != NULL; c = kc_cmd_next(c)) {
+			const struct kc_cmd *d;
+			int seen = 0;
+			if (c->flags & KC_CMD_HIDDEN)
+				continue;
+			for (d = kc_cmd_next(NULL); d != c; d = kc_cmd_next(d))
+				seen |= strcmp(d->name, c->name) == 0;
+			if (!seen)
 				cand(env, c->name, prefix);
+		}
 		return KC_EXIT_OK;
 	}
 	if (strcmp(what, "contexts") == 0) {

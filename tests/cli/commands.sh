@@ -329,6 +329,20 @@ env -u KCOPS_URL "$KCOPS" --context dev __complete connectors -- cron >"$T/o"
 	COMP_WORDS=(kcops get ''); COMP_CWORD=2; _kcops
 	[ "${#COMPREPLY[@]}" = 6 ] || kc_fail "completion after get: ${COMPREPLY[*]}"
 ) || exit 1
+# zsh completion, with compadd stubbed (skipped where zsh is not installed)
+if command -v zsh >/dev/null; then
+	PATH=$(dirname "$KCOPS"):$PATH KCOPS_CONTEXT=dev zsh -c '
+		compadd() { print -r -- "$*"; }
+		_files() { print files; }
+		source "$1" >/dev/null
+		words=(kcops pause ""); CURRENT=3; _kcops
+		words=(kcops get ""); CURRENT=3; _kcops
+		words=(kcops ""); CURRENT=2; _kcops
+	' zsh <("$KCOPS" completion zsh) >"$T/zsh.out" 2>&1 || kc_fail "zsh completion: $(cat "$T/zsh.out")"
+	grep -qF -- '-Q -- cron\ b cron-a cron-c sink-a' "$T/zsh.out" || kc_fail "zsh connector completion: $(cat "$T/zsh.out")"
+	grep -qx 'connectors tasks plugins loggers offsets topics' "$T/zsh.out" || kc_fail "zsh get completion"
+	[ "$(grep -c ' apply ' "$T/zsh.out")" = 1 ] || kc_fail "zsh command completion: $(cat "$T/zsh.out")"
+fi
 # the shipped copies of the completion scripts are current
 "$KCOPS" completion bash | cmp -s - "$KCOPS_SOURCE_ROOT/docs/completion/kcops.bash" ||
 	kc_fail "docs/completion/kcops.bash differs from 'kcops completion bash'"
