@@ -586,12 +586,17 @@ get_connectors(struct kc_cmd_env *env, const struct kc_cmd *self, const struct s
 	}
 	for (i = 0; i < l->n; i++) {
 		const struct kc_connector_view *v = &l->v[i];
-		if (!name_selected(s, res, v->name) || !state_selected(states, v))
+		if (!name_selected(s, res, v->name) ||
+		    (!tasks_view && !state_selected(states, v)))
 			continue;
 		shown++;
 		if (tasks_view) {
 			for (j = 0; j < v->ntasks; j++) {
 				const struct kc_task_view *tv = &v->tasks[j];
+				int ts = kc_health_parse(tv->state);
+				/* get tasks --state: the task's own state */
+				if (states != 0 && (ts < 0 || !(states & (1u << ts))))
+					continue;
 				if (arr != NULL) {
 					json_t *o = json_pack("{ss si ss ss}", "connector", v->name,
 					    "id", tv->id, "state", tv->state, "worker_id",
@@ -952,7 +957,8 @@ cmd_get(struct kc_cmd_env *env, const struct kc_cmd *self, int argc, char **argv
 	    strcmp(what, "conn") == 0 || strcmp(what, "cs") == 0)
 		return get_connectors(env, self, &s, states, 0);
 	if (states != 0 && strcmp(what, "tasks") != 0 && strcmp(what, "task") != 0)
-		return kc_cmd_usage(env, self, "--state applies to connectors and tasks");
+		return kc_cmd_usage(env, self, "--state applies to connectors and tasks (for tasks: "
+		    "the task's own state)");
 	if (strcmp(what, "tasks") == 0 || strcmp(what, "task") == 0)
 		return get_connectors(env, self, &s, states, 1);
 	if (strcmp(what, "plugins") == 0 || strcmp(what, "plugin") == 0)

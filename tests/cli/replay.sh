@@ -188,6 +188,10 @@ expect_out '       	at org.apache.kafka.connect.json.JsonConverter'
 expect_out 'aws.secret.access.key = ********'
 expect_out 'Topics:    orders'
 expect_no_escape
+run get tasks --state failed -o names
+expect_out_eq 'orders-sink/1'
+run get tasks --state paused -o json
+jq_check 'length == 1 and .[0].connector == "audit-source"' "tasks by state"
 run get tasks -o wide
 expect_rc 0
 expect_out 'orders-sink   1     FAILED   10.0.0.6:8083  org.apache.kafka.connect.errors.ConnectException: Exiting WorkerSinkTask'
