@@ -2284,7 +2284,8 @@ cmd_wait(struct kc_cmd_env *env, const struct kc_cmd *self, int argc, char **arg
 "  NAME...             only these connectors\n" \
 "  -e, --regex REGEX   connectors whose name matches (POSIX extended regex; repeatable)\n" \
 "  --state S[,S...]    running, paused, stopped, failed, unassigned, restarting;\n" \
-"                      'failed' also matches a RUNNING connector with a failed task\n" \
+"                      'failed' also matches a RUNNING connector with a failed task;\n" \
+"                      with 'get tasks', the task's own state\n" \
 "  -t, --types T,...   plugins: source, sink, converter, header_converter,\n" \
 "                      transformation, predicate\n" \
 "  -a, --all           plugins: every type (Connect 3.2+)\n" \
