@@ -9,6 +9,7 @@
  * in backend/state so the TUI's plan view uses the same code. */
 #include "kc_cmd.h"
 
+#include <errno.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +24,7 @@
 enum {
 	O_OFFLINE = 1, O_PRUNE, O_OUT, O_EXIT_CODE, O_DRY_RUN, O_YES, O_PARALLEL, O_SECRETS,
 	O_TOKEN, O_HEADER, O_GH_USER, O_GH_TOKEN, O_BRANCH, O_GH_API, O_FILE, O_SELECTOR,
+	O_OWNER, O_OWNER_EMAIL,
 };
 
 #define SOURCE_OPTS \
@@ -564,9 +566,10 @@ static int
 cmd_export(struct kc_cmd_env *env, const struct kc_cmd *cmd, int argc, char **argv)
 {
 	static const struct kc_cmd_opt defs[] = { { O_SECRETS, 0, "secrets", 1 },
-	    { O_OUT, 0, "out", 1 }, { 0, 0, NULL, 0 } };
+	    { O_OUT, 0, "out", 1 }, { O_OWNER, 0, "owner", 1 }, { O_OWNER_EMAIL, 0, "owner-email", 1 },
+	    { 0, 0, NULL, 0 } };
 	enum kc_state_secrets mode = KC_STATE_SECRETS_REF;
-	const char *out = NULL, *val;
+	const char *out = NULL, *val, *owner = NULL, *owner_email = NULL;
 	struct kc_client *c;
 	json_t *live, *doc, *refs = NULL, *names = NULL, *ref;
 	int i = 0, id, rc = KC_EXIT_OK;
@@ -583,6 +586,10 @@ cmd_export(struct kc_cmd_env *env, const struct kc_cmd *cmd, int argc, char **ar
 			json_array_append_new(names, json_string(val));
 		} else if (id == O_OUT)
 			out = val;
+		else if (id == O_OWNER)
+			owner = val;
+		else if (id == O_OWNER_EMAIL)
+			owner_email = val;
 		else if (id == O_SECRETS) {
 			if (strcmp(val, "ref") == 0)
 				mode = KC_STATE_SECRETS_REF;
@@ -622,9 +629,44 @@ cmd_export(struct kc_cmd_env *env, const struct kc_cmd *cmd, int argc, char **ar
 	}
 	doc = kc_state_export(live, mode, &refs);
 	json_decref(live);
+	if (owner != NULL || owner_email != NULL) {	/* owners for every exported connector */
+		json_t *d = json_object(), *o = json_object(), *rest = json_object();
+		const char *mk;
+		json_t *mv;
+
+		if (owner != NULL)
+			json_object_set_new(o, "name", json_string(owner));
+		if (owner_email != NULL)
+			json_object_set_new(o, "email", json_string(owner_email));
+		json_object_set_new(d, "owner", o);
+		/* keep "version" first, then require_owner and defaults, then the rest */
+		json_object_foreach(doc, mk, mv)
+			json_object_set(rest, mk, mv);
+		json_object_clear(doc);
+		json_object_set(doc, "version", json_object_get(rest, "version"));
+		json_object_set_new(doc, "require_owner", json_boolean(owner != NULL &&
+		    owner_email != NULL));
+		json_object_set_new(doc, "defaults", d);
+		json_object_del(rest, "version");
+		json_object_update(doc, rest);
+		json_decref(rest);
+	}
 	if (out != NULL) {
-		if (json_dump_file(doc, out, JSON_INDENT(2)) < 0)
-			rc = kc_cmd_error(env, "%s: cannot write", out);
+		char *text = json_dumps(doc, JSON_INDENT(2));
+		FILE *f = fopen(out, "w");
+		int bad = f == NULL, e = errno;
+
+		if (f != NULL) {
+			bad = fputs(text, f) < 0 || fputc('\n', f) == EOF;
+			e = errno;
+			if (fclose(f) != 0 && !bad) {
+				bad = 1;
+				e = errno;
+			}
+		}
+		if (bad)
+			rc = kc_cmd_error(env, "%s: cannot write: %s", out, strerror(e));
+		free(text);
 	} else {
 		char *s = json_dumps(doc, JSON_INDENT(2));
 		fputs(s, env->io->out);
@@ -684,11 +726,13 @@ const struct kc_cmd kc_cmd_state_table[] = {
 	  "since the plan was made. -l/--selector limits it as for plan. 'apply -f FILE'\n"
 	  "applies one connector file instead.\n",
 	  KC_CMD_MUTATES, cmd_apply, NULL, NULL },
-	{ "export", NULL, "export [NAME...] [--secrets ref|mask|plain] [--out FILE]",
+	{ "export", NULL, "export [NAME...] [--secrets ref|mask|plain] [--owner N --owner-email E] [--out FILE]",
 	  "Write the live cluster as a state file",
 	  "Writes every connector (or the named ones) as a state file that plans to no change.\n"
 	  "Sensitive values become ${kcops:env:KCOPS_SECRET_<CONNECTOR>_<KEY>} references\n"
-	  "(listed on stderr; --secrets mask writes ******** and plain the values).\n",
+	  "(listed on stderr; --secrets mask writes ******** and plain the values).\n"
+	  "--owner and --owner-email write a default owner for every connector (and, with\n"
+	  "both, require_owner), for teams that review owners.\n",
 	  0, cmd_export, NULL, NULL },
 	{ NULL, NULL, NULL, NULL, NULL, 0, NULL, NULL, NULL },
 };

@@ -278,6 +278,11 @@ KCOPS_SECRET_ALPHA_API_TOKEN=$SECRET KCOPS_SECRET_BETA_DB_PASSWORD=$FSECRET \
 	no_changes "$T/exported.json" "export"
 run export --secrets mask
 grep -q '"api.token": "\*\*\*\*\*\*\*\*"' "$T/out" || kc_fail "export --secrets mask: $OUT"
+run export --owner "Platform team" --owner-email platform@example.com --out "$T/owned.json"
+expect_rc 0 "export with owners"
+grep -q '"require_owner": true' "$T/owned.json" || kc_fail "export --owner: $(head -12 "$T/owned.json")"
+KCOPS_SECRET_ALPHA_API_TOKEN=$SECRET KCOPS_SECRET_BETA_DB_PASSWORD=$FSECRET \
+	no_changes "$T/owned.json" "export with owners"
 
 kc_note "flat format"
 cat >"$T/flat.json" <<'EOF'
