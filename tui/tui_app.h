@@ -181,6 +181,9 @@ int tui_refuse_readonly(struct tui_app *app, const char *what);
 /* Start a lag round when none runs and Kafka is reachable (context "kafka" section,
  * --bootstrap, or the bootstrap servers kcops-worker reports). */
 void tui_lag_tick(struct tui_app *app);
+/* librdkafka settings for the current cluster (context "kafka" section, --bootstrap, or the
+ * Kafka kcops-worker reports). New reference, or NULL when no Kafka is known. */
+json_t *tui_kafka_conf(struct tui_app *app);
 /* Stop and join the lag thread (its result is still posted). */
 void tui_lag_stop(struct tui_app *app);
 

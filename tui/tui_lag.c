@@ -112,8 +112,8 @@ lag_main(void *arg)
 
 /* The librdkafka settings for lag: the context's "kafka" section, else the bootstrap servers
  * kcops-worker reports in GET /. New reference or NULL. */
-static json_t *
-lag_conf(struct tui_app *app)
+json_t *
+tui_kafka_conf(struct tui_app *app)
 {
 	const char *bs = app->ctx != NULL ? kc_ctx_bootstrap(app->ctx) : NULL;
 	json_t *conf;
@@ -144,7 +144,7 @@ tui_lag_tick(struct tui_app *app)
 
 	if (lag_running || app->client == NULL || m->nrows == 0)
 		return;
-	if ((conf = lag_conf(app)) == NULL)
+	if ((conf = tui_kafka_conf(app)) == NULL)
 		return;
 	for (i = 0; i < m->nrows; i++)
 		if (strcmp(m->rows[i].type, "sink") == 0)

@@ -4,11 +4,13 @@
 #include "tui_lines.h"
 
 #include <curses.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "kc_json.h"
+#include "kc_kafka_tail.h"
 #include "kc_text.h"
 #include "kc_util.h"
 
@@ -40,6 +42,16 @@ struct exv {
 	char		*error;
 	int		 unsupported;
 	unsigned long long total;
+	/* Apache clusters: tail the response topics through librdkafka */
+	int		 tail_started;
+	char		*tail_topics[2];
+	pthread_t	 tail_thread;
+	int		 tail_running;
+	volatile int	 tail_stop;
+	pthread_mutex_t	 tail_lock;
+	json_t		*tail_new;	/* records parsed by the thread, not yet shown */
+	int		 tail_posted;
+	json_t		*kconf;
 };
 
 static void
@@ -50,19 +62,39 @@ exrow_free(struct exrow *r)
 	free(r->error);
 }
 
+static void parse_exchange(struct exrow *r, const json_t *e);
+
 static void
 exv_unref(struct exv *x)
 {
 	size_t i;
 
-	if (--x->refs > 0)
+	/* the tail thread takes references too */
+	if (__atomic_sub_fetch(&x->refs, 1, __ATOMIC_ACQ_REL) > 0)
 		return;
 	for (i = 0; i < x->n; i++)
 		exrow_free(&x->rows[i]);
 	free(x->rows);
 	free(x->name);
 	free(x->error);
+	free(x->tail_topics[0]);
+	free(x->tail_topics[1]);
+	json_decref(x->tail_new);
+	json_decref(x->kconf);
+	pthread_mutex_destroy(&x->tail_lock);
 	free(x);
+}
+
+static void
+add_row(struct exv *x, const json_t *e)
+{
+	if (x->n == EX_KEEP) {
+		exrow_free(&x->rows[0]);
+		memmove(x->rows, x->rows + 1, (EX_KEEP - 1) * sizeof(*x->rows));
+		x->n--;
+	}
+	parse_exchange(&x->rows[x->n++], e);
+	x->total++;
 }
 
 /* First present member among several names (dotted paths allowed: "request.method"). */
@@ -101,16 +133,19 @@ num(const json_t *v, long long def)
 static void
 parse_exchange(struct exrow *r, const json_t *e)
 {
-	static const char *const t_names[] = { "time", "timestamp", "ts", "time_ms",
+	/* kcops-worker's summaries, and HttpExchange records (Struct and POJO field names) */
+	static const char *const t_names[] = { "time", "timestamp", "ts", "time_ms", "moment",
 		"request.time", NULL };
-	static const char *const m_names[] = { "method", "request.method", NULL };
-	static const char *const u_names[] = { "url", "request.url", NULL };
+	static const char *const m_names[] = { "method", "request.method", "httpRequest.method",
+		NULL };
+	static const char *const u_names[] = { "url", "request.url", "httpRequest.url", NULL };
 	static const char *const s_names[] = { "status", "status_code", "statusCode",
-		"response.status", "response.statusCode", NULL };
+		"response.status", "response.statusCode", "httpResponse.statusCode", NULL };
 	static const char *const l_names[] = { "latency_ms", "duration_ms", "latency",
-		"elapsed_ms", "duration", NULL };
+		"elapsed_ms", "duration", "durationInMillis", NULL };
 	static const char *const a_names[] = { "attempts", "attempt", "tries", NULL };
-	static const char *const e_names[] = { "error", "message", NULL };
+	static const char *const e_names[] = { "error", "message", "response.statusMessage",
+		"httpResponse.statusMessage", NULL };
 	json_t *t = pick(e, t_names);
 
 	memset(r, 0, sizeof(*r));
@@ -146,6 +181,140 @@ parse_exchange(struct exrow *r, const json_t *e)
 
 static void ex_poll(struct tui_app *app, struct exv *x);
 
+/* ---- Apache clusters: the response topics, tailed on a helper thread ---- */
+
+static void
+tail_drain(struct tui_app *app, void *arg)
+{
+	struct exv *x = arg;
+	json_t *list, *e;
+	size_t i;
+
+	pthread_mutex_lock(&x->tail_lock);
+	list = x->tail_new;
+	x->tail_new = json_array();
+	x->tail_posted = 0;
+	pthread_mutex_unlock(&x->tail_lock);
+	if (!x->closed)
+		json_array_foreach(list, i, e)
+			add_row(x, e);
+	json_decref(list);
+	app->dirty = 1;
+	exv_unref(x);
+}
+
+static void *
+tail_main(void *arg)
+{
+	struct exv *x = arg;
+	struct kc_kafka_tail *t[2] = { NULL, NULL };
+	struct kc_err err;
+	int i, nt = 0;
+
+	for (i = 0; i < 2; i++) {
+		if (x->tail_topics[i] == NULL)
+			continue;
+		kc_err_clear(&err);
+		t[nt] = kc_kafka_tail_new(x->kconf, x->tail_topics[i], "-20", 5000, &err);
+		if (t[nt] != NULL)
+			nt++;
+	}
+	while (!x->tail_stop && nt > 0) {
+		for (i = 0; i < nt && !x->tail_stop; i++) {
+			struct kc_kafka_rec rec;
+			int rc;
+
+			kc_err_clear(&err);
+			rc = kc_kafka_tail_poll(t[i], 100, &rec, &err);
+			if (rc == 1 && rec.value != NULL) {
+				json_t *v = json_loadb(rec.value, rec.value_len, 0, NULL);
+
+				if (json_is_object(v)) {
+					if (json_object_get(v, "moment") == NULL && rec.timestamp_ms > 0)
+						json_object_set_new(v, "time",
+						    json_integer(rec.timestamp_ms));
+					pthread_mutex_lock(&x->tail_lock);
+					json_array_append(x->tail_new, v);
+					if (!x->tail_posted) {
+						x->tail_posted = 1;
+						__atomic_add_fetch(&x->refs, 1, __ATOMIC_ACQ_REL);
+						tui_post(x->app, tail_drain, x);
+					}
+					pthread_mutex_unlock(&x->tail_lock);
+				}
+				json_decref(v);
+			}
+		}
+	}
+	for (i = 0; i < nt; i++)
+		kc_kafka_tail_free(t[i]);
+	return NULL;
+}
+
+static void
+config_for_tail(struct kc_client *c, struct kc_resp *resp, const struct kc_err *err, void *arg)
+{
+	/* success topics first, then error topics (queue source, PRODUCER mode, DLQ) */
+	static const char *const ok_keys[] = { "success.topic", "producer.success.topic", NULL };
+	static const char *const bad_keys[] = { "error.topic", "producer.error.topic",
+		"errors.deadletterqueue.topic.name", NULL };
+	struct exv *x = arg;
+	struct tui_app *app = x->app;
+	const char *const *k;
+
+	(void)c;
+	if (x->closed || err != NULL || resp == NULL || !json_is_object(resp->json)) {
+		exv_unref(x);
+		return;
+	}
+	for (k = ok_keys; *k != NULL && x->tail_topics[0] == NULL; k++)
+		x->tail_topics[0] = kc_xstrdup(kc_json_str(resp->json, *k));
+	for (k = bad_keys; *k != NULL && x->tail_topics[1] == NULL; k++)
+		x->tail_topics[1] = kc_xstrdup(kc_json_str(resp->json, *k));
+	if (x->tail_topics[0] == NULL && x->tail_topics[1] == NULL) {
+		free(x->error);
+		x->error = kc_xstrdup("no exchange stream here (not kcops-worker) and the "
+		    "connector names no response topic to tail");
+	} else if ((x->kconf = tui_kafka_conf(app)) == NULL) {
+		free(x->error);
+		x->error = kc_xstrdup("to tail the response topics, give Kafka bootstrap servers "
+		    "(context \"kafka\" section or --bootstrap)");
+	} else {
+		x->tail_new = json_array();
+		x->tail_stop = 0;
+		if (pthread_create(&x->tail_thread, NULL, tail_main, x) == 0) {
+			x->tail_running = 1;
+			free(x->error);
+			x->error = kc_text_sanitize(x->tail_topics[1] == NULL ?
+			    x->tail_topics[0] : x->tail_topics[0] == NULL ? x->tail_topics[1] :
+			    x->tail_topics[0], 0);
+			tui_msg(app, TUI_MSG_INFO, "tailing %s%s%s through Kafka",
+			    x->tail_topics[0] ? x->tail_topics[0] : "",
+			    x->tail_topics[0] && x->tail_topics[1] ? " and " : "",
+			    x->tail_topics[1] ? x->tail_topics[1] : "");
+		}
+	}
+	app->dirty = 1;
+	exv_unref(x);
+}
+
+/* The worker has no exchange stream: find the connector's response topics. */
+static void
+tail_begin(struct tui_app *app, struct exv *x)
+{
+	char *enc, *path;
+
+	if (x->tail_started)
+		return;
+	x->tail_started = 1;
+	enc = kc_url_encode_segment(x->name);
+	path = kc_xasprintf("/connectors/%s/config", enc);
+	if (tui_submit(app, "GET", path, NULL, config_for_tail, x) == 0)
+		__atomic_add_fetch(&x->refs, 1, __ATOMIC_ACQ_REL);
+	free(path);
+	free(enc);
+}
+
 static void
 ex_done(struct kc_client *c, struct kc_resp *resp, const struct kc_err *err, void *arg)
 {
@@ -162,10 +331,12 @@ ex_done(struct kc_client *c, struct kc_resp *resp, const struct kc_err *err, voi
 	free(x->error);
 	x->error = NULL;
 	if (err != NULL) {
-		if (err->code == 404 && strstr(err->msg, "onnector") == NULL)
+		if ((err->code == 404 && strstr(err->msg, "onnector") == NULL) || err->code == 405)
 			x->unsupported = 1;
 		x->error = kc_text_sanitize(err->msg, 0);
 		x->app->dirty = 1;
+		if (x->unsupported && c != NULL)
+			tail_begin(x->app, x);
 		exv_unref(x);
 		return;	/* the next refresh tick retries */
 	}
@@ -176,13 +347,7 @@ ex_done(struct kc_client *c, struct kc_resp *resp, const struct kc_err *err, voi
 
 		if (seq != 0 && seq <= x->since)
 			continue;
-		if (x->n == EX_KEEP) {
-			exrow_free(&x->rows[0]);
-			memmove(x->rows, x->rows + 1, (EX_KEEP - 1) * sizeof(*x->rows));
-			x->n--;
-		}
-		parse_exchange(&x->rows[x->n++], e);
-		x->total++;
+		add_row(x, e);
 		if (seq > x->since)
 			x->since = seq;
 	}
@@ -211,7 +376,7 @@ ex_poll(struct tui_app *app, struct exv *x)
 	    x->since, EX_WAIT_MS);
 	if (tui_submit(app, "GET", path, NULL, ex_done, x) == 0) {
 		x->inflight = 1;
-		x->refs++;
+		__atomic_add_fetch(&x->refs, 1, __ATOMIC_ACQ_REL);
 	}
 	free(path);
 	free(enc);
@@ -254,9 +419,9 @@ ex_draw(struct tui_app *app, struct tui_view *v, int top, int height)
 	if (v->scroll > v->cursor)
 		v->scroll = v->cursor;
 	if (x->n == 0) {
-		tui_put(top + 2, 2, COLS - 4, x->unsupported ?
-		    "This cluster has no exchange stream (not kcops-worker)." : x->error ?
-		    x->error : "waiting for exchanges...", tui_theme_attr(x->error ?
+		tui_put(top + 2, 2, COLS - 4, x->tail_running ?
+		    "waiting for records on the response topics..." : x->error ? x->error :
+		    "waiting for exchanges...", tui_theme_attr(x->error && !x->tail_running ?
 		    TUI_ROLE_STATUS_ERROR : TUI_ROLE_DIM), 0);
 		return;
 	}
@@ -316,6 +481,11 @@ ex_done_view(struct tui_app *app, struct tui_view *v)
 
 	(void)app;
 	x->closed = 1;
+	if (x->tail_running) {
+		x->tail_stop = 1;
+		pthread_join(x->tail_thread, NULL);
+		x->tail_running = 0;
+	}
 	exv_unref(x);
 }
 
@@ -347,6 +517,7 @@ tui_open_exchanges(struct tui_app *app, const char *name)
 	x->refs = 1;
 	x->follow = 1;
 	x->rows = kc_xcalloc(EX_KEEP, sizeof(*x->rows));
+	pthread_mutex_init(&x->tail_lock, NULL);
 	tui_push(app, &tui_exchanges_ops, title, x);
 	free(title);
 }

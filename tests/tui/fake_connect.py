@@ -21,6 +21,7 @@ CONNECTORS = {}
 EXCHANGES = {}
 LOG = None
 GEN = 0
+APACHE = False
 
 
 def make(name, i=0, state="RUNNING", ntasks=2, failed_task=None, cls="kcops.http.HttpSinkConnector",
@@ -150,6 +151,8 @@ class H(BaseHTTPRequestHandler):
             if "tasks.max" in b and not str(b["tasks.max"]).isdigit():
                 errs.append({"value": {"name": "tasks.max", "errors": ["Invalid value %s for configuration tasks.max: Not a number" % b["tasks.max"]]}})
             return self.send(200, {"name": p[1], "error_count": len(errs), "groups": [], "configs": errs})
+        if APACHE and p[:1] == ["kcops"]:
+            return self.send(404, {"error_code": 404, "message": "HTTP 404 Not Found"})
         if p[:3] == ["kcops", "v1", "queues"]:
             return self.send(200, [{"name": "default", "depth": 3, "capacity": 100, "max_depth": 10,
                                     "enqueued": 10, "dequeued": 7, "rejected": 0, "consumer": "q-src",
@@ -174,14 +177,16 @@ class H(BaseHTTPRequestHandler):
 
 
 def main():
-    global LOG
+    global LOG, APACHE
     ap = argparse.ArgumentParser()
     ap.add_argument("--port-file", required=True)
     ap.add_argument("--log")
     ap.add_argument("--connectors", type=int, default=0)
     ap.add_argument("--seed", help="JSON file: list of connector specs for make()")
+    ap.add_argument("--apache", action="store_true", help="no /kcops/v1 extensions (404)")
     a = ap.parse_args()
     LOG = a.log
+    APACHE = a.apache
     for i in range(a.connectors):
         st = "FAILED" if i % 97 == 5 else "PAUSED" if i % 31 == 3 else "RUNNING"
         CONNECTORS["conn-%05d" % i] = make("conn-%05d" % i, i, state=st,
