@@ -215,6 +215,11 @@ make_plan(struct kc_cmd_env *env, const char *src, const struct kc_state_source_
 		char *m = kc_text_sanitize(err.msg, 0);
 		kc_cmd_error(env, "%s", m);
 		free(m);
+	} else if (kc_state_plan_count_action(p, KC_STATE_STOP) > 0 && *cp != NULL &&
+	    !kc_client_has(*cp, KC_FEAT_STOP)) {
+		fprintf(env->io->err, "%s: warning: this worker predates Kafka Connect %s, which "
+		    "added stop: the stop steps will fail (use paused instead)\n", env->prog,
+		    kc_feature_since(KC_FEAT_STOP));
 	}
 	json_decref(live);
 	kc_state_free(st);
