@@ -72,10 +72,16 @@ static void
 update_title(struct tui_app *app, struct tui_view *v)
 {
 	const struct tui_model *m = &app->model;
-	char *t;
+	char *t, marks[32] = "";
+	size_t i, n = 0;
 
-	t = kc_xasprintf("connectors%s%s%s%s", m->filter ? " /" : "",
-	    m->filter ? m->filter : "", m->filter ? "/" : "", m->failed_only ? " [failed]" : "");
+	for (i = 0; i < m->nrows; i++)
+		n += m->rows[i].marked != 0;
+	if (n > 0)
+		snprintf(marks, sizeof(marks), " [%zu marked]", n);
+	t = kc_xasprintf("connectors%s%s%s%s%s", m->filter ? " /" : "",
+	    m->filter ? m->filter : "", m->filter ? "/" : "", m->failed_only ? " [failed]" : "",
+	    marks);
 	free(v->title);
 	v->title = kc_text_sanitize(t, 0);
 	free(t);

@@ -227,8 +227,10 @@ ctx_draw(struct tui_app *app, struct tui_view *v, int top, int height)
 		char *p = app->file ? kc_xstrdup(kc_ctx_file_path(app->file)) :
 		    kc_xstrdup("the config file");
 
-		tui_putf(top + 2, 2, COLS - 4, tui_theme_attr(TUI_ROLE_DIM),
-		    "No contexts in %s. Add one with: kcops context set NAME --url URL", p);
+		tui_putf(top + 2, 2, COLS - 4, tui_theme_attr(TUI_ROLE_DIM), "No contexts in %s.",
+		    p);
+		tui_put(top + 3, 2, COLS - 4, "Add one with ':context add NAME --url URL', then "
+		    "Esc and 1.", tui_theme_attr(TUI_ROLE_DIM), 0);
 		free(p);
 		return;
 	}
@@ -306,8 +308,17 @@ tui_open_contexts(struct tui_app *app)
 {
 	struct ctxv *c = kc_xcalloc(1, sizeof(*c));
 	struct tui_view *top;
+	struct kc_ctx_file *f;
+	struct kc_err err;
 	size_t i;
 
+	/* re-read the file: ':context add' or another shell may have changed it */
+	kc_err_clear(&err);
+	if ((f = kc_ctx_file_load(app->config_path, &err)) != NULL) {
+		kc_ctx_file_free(app->file);
+		app->file = f;
+	} else
+		tui_msg(app, TUI_MSG_ERROR, "%s", err.msg);
 	ctx_load(app, c);
 	tui_push(app, &tui_contexts_ops, "contexts", c);
 	top = tui_top(app);
