@@ -109,6 +109,7 @@ static const char zsh_script[] =
 "}\n"
 "_kcops \"$@\"\n";
 
+/* kcops completion bash|zsh. */
 static int
 cmd_completion(struct kc_cmd_env *env, const struct kc_cmd *self, int argc, char **argv)
 {
@@ -132,6 +133,7 @@ cand(struct kc_cmd_env *env, const char *s, const char *prefix)
 	fprintf(env->io->out, "%s\n", s);
 }
 
+/* kcops __complete WHAT [PREFIX]: one candidate per line. */
 static int
 cmd_complete(struct kc_cmd_env *env, const struct kc_cmd *self, int argc, char **argv)
 {

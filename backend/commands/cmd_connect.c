@@ -110,6 +110,7 @@ suggest_name(struct kc_cmd_env *env, const char *name, const struct kc_err *err)
 
 /* ---- info ------------------------------------------------------------------------------ */
 
+/* kcops info. */
 static int
 cmd_info(struct kc_cmd_env *env, const struct kc_cmd *self, int argc, char **argv)
 {
@@ -228,6 +229,7 @@ compile_res(struct kc_cmd_env *env, const struct sel *s, regex_t *res)
 	return 0;
 }
 
+/* Free the compiled regexes of a selection. */
 static void
 free_res(const struct sel *s, regex_t *res)
 {
@@ -298,6 +300,7 @@ struct obuf {
 	char	 data[65536];
 };
 
+/* Write out the buffered JSON. */
 static void
 ob_flush(struct obuf *o)
 {
@@ -306,6 +309,7 @@ ob_flush(struct obuf *o)
 	o->len = 0;
 }
 
+/* Append bytes. */
 static inline void
 ob_put(struct obuf *o, const char *s, size_t n)
 {
@@ -320,6 +324,7 @@ ob_put(struct obuf *o, const char *s, size_t n)
 	o->len += n;
 }
 
+/* Append one byte. */
 static inline void
 ob_c(struct obuf *o, char c)
 {
@@ -421,6 +426,7 @@ struct secret_memo {
 	char	 val[512];
 };
 
+/* Is key secret-looking? (memoised) */
 static int
 secret_key(struct secret_memo *m, const char *key)
 {
@@ -442,6 +448,7 @@ secret_key(struct secret_memo *m, const char *key)
 	return kc_cmd_is_secret_key(key);	/* table full */
 }
 
+/* Free the memo. */
 static void
 secret_memo_free(struct secret_memo *m)
 {
@@ -538,6 +545,7 @@ load_list(struct kc_cmd_env *env)
 	return l;
 }
 
+/* get connectors / get tasks. */
 static int
 get_connectors(struct kc_cmd_env *env, const struct kc_cmd *self, const struct sel *s,
     unsigned int states, int tasks_view)
@@ -678,6 +686,7 @@ get_connectors(struct kc_cmd_env *env, const struct kc_cmd *self, const struct s
 	return KC_EXIT_OK;
 }
 
+/* get plugins. */
 static int
 get_plugins(struct kc_cmd_env *env, const struct kc_cmd *self, const char *types, int all)
 {
@@ -734,6 +743,7 @@ get_plugins(struct kc_cmd_env *env, const struct kc_cmd *self, const char *types
 	return KC_EXIT_OK;
 }
 
+/* get loggers. */
 static int
 get_loggers(struct kc_cmd_env *env, const struct sel *s)
 {
@@ -801,6 +811,7 @@ resolve_sel(struct kc_cmd_env *env, const struct kc_cmd *self, const struct sel 
 	return kc_cmd_select_names(env, s->names, s->nnames, s->re, s->nre);
 }
 
+/* get offsets. */
 static int
 get_offsets(struct kc_cmd_env *env, const struct kc_cmd *self, const struct sel *s)
 {
@@ -862,6 +873,7 @@ get_offsets(struct kc_cmd_env *env, const struct kc_cmd *self, const struct sel 
 	return rc;
 }
 
+/* get topics. */
 static int
 get_topics(struct kc_cmd_env *env, const struct kc_cmd *self, const struct sel *s)
 {
@@ -915,6 +927,7 @@ get_topics(struct kc_cmd_env *env, const struct kc_cmd *self, const struct sel *
 	return rc;
 }
 
+/* kcops get WHAT. */
 static int
 cmd_get(struct kc_cmd_env *env, const struct kc_cmd *self, int argc, char **argv)
 {
@@ -1135,6 +1148,7 @@ collect_names(struct kc_cmd_env *env, const struct kc_cmd *self, int argc, char 
 	return 0;
 }
 
+/* kcops describe connector NAME... */
 static int
 cmd_describe(struct kc_cmd_env *env, const struct kc_cmd *self, int argc, char **argv)
 {
@@ -1316,6 +1330,7 @@ report_end(struct kc_cmd_env *env, json_t *results, int rc)
 	return rc;
 }
 
+/* kcops create -f FILE. */
 static int
 cmd_create(struct kc_cmd_env *env, const struct kc_cmd *self, int argc, char **argv)
 {
@@ -1489,6 +1504,7 @@ apply_one(struct kc_cmd_env *env, struct kc_client *c, const char *path, const c
 	return rc;
 }
 
+/* Apply one connector file (for other modules). */
 int
 kc_cmd_apply_connector_file(struct kc_cmd_env *env, const char *path)
 {
@@ -1515,6 +1531,7 @@ accepts_file(int argc, char **argv)
 	return 0;
 }
 
+/* kcops apply -f FILE. */
 static int
 cmd_apply(struct kc_cmd_env *env, const struct kc_cmd *self, int argc, char **argv)
 {
@@ -1555,6 +1572,7 @@ cmd_apply(struct kc_cmd_env *env, const struct kc_cmd *self, int argc, char **ar
 	return report_end(env, results, rc);
 }
 
+/* kcops validate -f FILE. */
 static int
 cmd_validate(struct kc_cmd_env *env, const struct kc_cmd *self, int argc, char **argv)
 {
@@ -1612,6 +1630,7 @@ static const struct kc_cmd_opt patch_opts[] = {
 	{ 0, 0, NULL, 0 },
 };
 
+/* kcops patch NAME... --set/--remove. */
 static int
 cmd_patch(struct kc_cmd_env *env, const struct kc_cmd *self, int argc, char **argv)
 {
@@ -1699,6 +1718,7 @@ out:
 
 enum verb { V_PAUSE, V_RESUME, V_STOP, V_DELETE };
 
+/* pause / resume / stop / delete over the selected connectors. */
 static int
 run_verb(struct kc_cmd_env *env, const struct kc_cmd *self, int argc, char **argv,
     enum verb vb)
@@ -1755,24 +1775,28 @@ run_verb(struct kc_cmd_env *env, const struct kc_cmd *self, int argc, char **arg
 	return report_end(env, results, rc);
 }
 
+/* kcops pause. */
 static int
 cmd_pause(struct kc_cmd_env *env, const struct kc_cmd *self, int argc, char **argv)
 {
 	return run_verb(env, self, argc, argv, V_PAUSE);
 }
 
+/* kcops resume. */
 static int
 cmd_resume(struct kc_cmd_env *env, const struct kc_cmd *self, int argc, char **argv)
 {
 	return run_verb(env, self, argc, argv, V_RESUME);
 }
 
+/* kcops stop. */
 static int
 cmd_stop(struct kc_cmd_env *env, const struct kc_cmd *self, int argc, char **argv)
 {
 	return run_verb(env, self, argc, argv, V_STOP);
 }
 
+/* kcops delete. */
 static int
 cmd_delete(struct kc_cmd_env *env, const struct kc_cmd *self, int argc, char **argv)
 {
@@ -1827,6 +1851,7 @@ restart_tasks(struct kc_cmd_env *env, const struct kc_cmd *self, int argc, char 
 	return report_end(env, results, rc);
 }
 
+/* kcops restart NAME... [--tasks all|failed] | restart task NAME/ID. */
 static int
 cmd_restart(struct kc_cmd_env *env, const struct kc_cmd *self, int argc, char **argv)
 {
@@ -1916,6 +1941,7 @@ static const struct kc_cmd_opt offsets_opts[] = {
 	{ 0, 0, NULL, 0 },
 };
 
+/* kcops offsets alter|reset NAME. */
 static int
 cmd_offsets(struct kc_cmd_env *env, const struct kc_cmd *self, int argc, char **argv)
 {
@@ -2033,6 +2059,7 @@ static const struct kc_cmd_opt logger_opts[] = {
 	{ 0, 0, NULL, 0 },
 };
 
+/* kcops logger set|get. */
 static int
 cmd_logger(struct kc_cmd_env *env, const struct kc_cmd *self, int argc, char **argv)
 {
@@ -2145,6 +2172,7 @@ sleep_ms(long ms)
 	nanosleep(&ts, NULL);
 }
 
+/* kcops wait: until the worker answers or connectors reach a state. */
 static int
 cmd_wait(struct kc_cmd_env *env, const struct kc_cmd *self, int argc, char **argv)
 {

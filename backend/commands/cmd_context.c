@@ -42,6 +42,7 @@ urls_of(const json_t *o)
 	return out;
 }
 
+/* context list. */
 static int
 ctx_list(struct kc_cmd_env *env, struct kc_ctx_file *f)
 {
@@ -132,6 +133,7 @@ set_in(json_t *o, const char *sect, const char *key, const char *value)
 	json_object_set_new(s, key, json_string(value));
 }
 
+/* context add NAME --url URL [options]. */
 static int
 ctx_add(struct kc_cmd_env *env, const struct kc_cmd *self, struct kc_ctx_file *f, int argc,
     char **argv)
@@ -285,6 +287,7 @@ masked_ctx(struct kc_cmd_env *env, const json_t *o)
 	return c;
 }
 
+/* kcops context SUBCOMMAND. */
 static int
 cmd_context(struct kc_cmd_env *env, const struct kc_cmd *self, int argc, char **argv)
 {

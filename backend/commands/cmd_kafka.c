@@ -71,6 +71,7 @@ split_topics(const char *s, size_t *n, char **store)
 	return out;
 }
 
+/* kcops lag [NAME...]. */
 static int
 cmd_lag(struct kc_cmd_env *env, const struct kc_cmd *self, int argc, char **argv)
 {
@@ -225,6 +226,7 @@ put_bytes(FILE *out, const char *p, size_t n)
 	free(s);
 }
 
+/* kcops tail TOPIC. */
 static int
 cmd_tail(struct kc_cmd_env *env, const struct kc_cmd *self, int argc, char **argv)
 {

@@ -53,6 +53,7 @@ want_color(int tty)
 	return term == NULL || strcmp(term, "dumb") != 0;
 }
 
+/* The one-shot command line: globals, then the command. */
 int
 kc_cli_main(int argc, char **argv)
 {

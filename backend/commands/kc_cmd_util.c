@@ -218,6 +218,7 @@ kc_cmd_print_json(struct kc_cmd_env *env, const json_t *v, int mask_configs)
 
 /* ---- colours --------------------------------------------------------------------------- */
 
+/* ANSI colour of a state word when colour is on. */
 const char *
 kc_cmd_state_color(const struct kc_cmd_io *io, const char *state)
 {
@@ -234,6 +235,7 @@ kc_cmd_state_color(const struct kc_cmd_io *io, const char *state)
 	return "";
 }
 
+/* ANSI reset when colour is on. */
 const char *
 kc_cmd_color_reset(const struct kc_cmd_io *io)
 {
@@ -253,6 +255,7 @@ struct kc_cmd_tab {
 	struct kc_buf	 text;		/* every cell, sanitised, NUL-separated */
 };
 
+/* A table with its header cells. */
 struct kc_cmd_tab *
 kc_cmd_tab_new(size_t ncols, ...)
 {
@@ -269,6 +272,7 @@ kc_cmd_tab_new(size_t ncols, ...)
 	return t;
 }
 
+/* Add one cell (sanitised) to the current row. */
 void
 kc_cmd_tab_cell(struct kc_cmd_tab *t, const char *text, const char *color)
 {
@@ -306,6 +310,7 @@ kc_cmd_tab_cell(struct kc_cmd_tab *t, const char *text, const char *color)
 		t->fill = 0;
 }
 
+/* Add one formatted cell. */
 void
 kc_cmd_tab_cellf(struct kc_cmd_tab *t, const char *color, const char *fmt, ...)
 {
@@ -320,6 +325,7 @@ kc_cmd_tab_cellf(struct kc_cmd_tab *t, const char *color, const char *fmt, ...)
 	free(s);
 }
 
+/* Data rows so far. */
 size_t
 kc_cmd_tab_rows(const struct kc_cmd_tab *t)
 {
@@ -336,6 +342,7 @@ rest_empty(const struct kc_cmd_tab *t, size_t r, size_t c)
 	return 1;
 }
 
+/* Print aligned, with colours when on; no trailing blanks. */
 void
 kc_cmd_tab_print(struct kc_cmd_tab *t, struct kc_cmd_io *io)
 {
@@ -379,6 +386,7 @@ kc_cmd_tab_print(struct kc_cmd_tab *t, struct kc_cmd_io *io)
 	free(w);
 }
 
+/* Free a table. */
 void
 kc_cmd_tab_free(struct kc_cmd_tab *t)
 {
@@ -393,6 +401,7 @@ kc_cmd_tab_free(struct kc_cmd_tab *t)
 
 /* ---- connector selection --------------------------------------------------------------- */
 
+/* Names from positionals and -e regexes, in order, without duplicates. */
 json_t *
 kc_cmd_select_names(struct kc_cmd_env *env, const char *const *names, size_t nnames,
     const char *const *regexes, size_t nregex)

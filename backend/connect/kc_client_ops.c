@@ -88,6 +88,7 @@ need(struct kc_client *c, enum kc_feature f, struct kc_err *err)
 	return -1;
 }
 
+/* GET / (cached after the first call). */
 json_t *
 kc_client_info(struct kc_client *c, struct kc_err *err)
 {
@@ -96,6 +97,7 @@ kc_client_info(struct kc_client *c, struct kc_err *err)
 	return json_incref((json_t *)kc_client_server_info(c));
 }
 
+/* GET /health (3.9). */
 json_t *
 kc_client_health(struct kc_client *c, struct kc_err *err)
 {
@@ -104,6 +106,7 @@ kc_client_health(struct kc_client *c, struct kc_err *err)
 	return call_json(c, "GET", "/health", NULL, NULL, err);
 }
 
+/* GET /connectors: the name array. */
 json_t *
 kc_client_list_names(struct kc_client *c, struct kc_err *err)
 {
@@ -370,6 +373,7 @@ list_start(struct kc_client *c, struct list_job *j)
 	}
 }
 
+/* Start the expanded listing; detects the version first when needed. */
 int
 kc_client_list_expanded_async(struct kc_client *c, kc_client_list_cb cb, void *arg)
 {
@@ -412,6 +416,7 @@ list_sync_cb(struct kc_client *c, json_t *expanded, const struct kc_err *err, vo
 		*s->err = *err;
 }
 
+/* The expanded listing, blocking. */
 json_t *
 kc_client_list_expanded(struct kc_client *c, struct kc_err *err)
 {
@@ -433,30 +438,35 @@ kc_client_list_expanded(struct kc_client *c, struct kc_err *err)
 
 /* ---- single connector reads ----------------------------------------------------------- */
 
+/* GET /connectors/C (ConnectorInfo). */
 json_t *
 kc_client_connector(struct kc_client *c, const char *name, struct kc_err *err)
 {
 	return get_c(c, name, "", err);
 }
 
+/* GET /connectors/C/config. */
 json_t *
 kc_client_config(struct kc_client *c, const char *name, struct kc_err *err)
 {
 	return get_c(c, name, "/config", err);
 }
 
+/* GET /connectors/C/status. */
 json_t *
 kc_client_status(struct kc_client *c, const char *name, struct kc_err *err)
 {
 	return get_c(c, name, "/status", err);
 }
 
+/* GET /connectors/C/tasks. */
 json_t *
 kc_client_tasks(struct kc_client *c, const char *name, struct kc_err *err)
 {
 	return get_c(c, name, "/tasks", err);
 }
 
+/* GET /connectors/C/tasks/T/status. */
 json_t *
 kc_client_task_status(struct kc_client *c, const char *name, int task, struct kc_err *err)
 {
@@ -466,6 +476,7 @@ kc_client_task_status(struct kc_client *c, const char *name, int task, struct kc
 	return get_c(c, name, suffix, err);
 }
 
+/* GET /connectors/C/topics (2.5). */
 json_t *
 kc_client_topics(struct kc_client *c, const char *name, struct kc_err *err)
 {
@@ -474,6 +485,7 @@ kc_client_topics(struct kc_client *c, const char *name, struct kc_err *err)
 	return get_c(c, name, "/topics", err);
 }
 
+/* PUT /connectors/C/topics/reset (2.5). */
 int
 kc_client_topics_reset(struct kc_client *c, const char *name, struct kc_err *err)
 {
@@ -488,6 +500,7 @@ kc_client_topics_reset(struct kc_client *c, const char *name, struct kc_err *err
 	return rc;
 }
 
+/* GET /connectors/C/offsets (3.5). */
 json_t *
 kc_client_offsets(struct kc_client *c, const char *name, struct kc_err *err)
 {
@@ -510,6 +523,7 @@ verb(struct kc_client *c, const char *name, const char *method, const char *suff
 	return rc;
 }
 
+/* POST /connectors, with initial_state or its pre-3.7 emulation. */
 json_t *
 kc_client_create(struct kc_client *c, const char *name, const json_t *config,
     const char *initial_state, const char **note, struct kc_err *err)
@@ -555,6 +569,7 @@ kc_client_create(struct kc_client *c, const char *name, const json_t *config,
 	return v;
 }
 
+/* PUT /connectors/C/config (create or replace). */
 json_t *
 kc_client_put_config(struct kc_client *c, const char *name, const json_t *config,
     int *created, struct kc_err *err)
@@ -569,6 +584,7 @@ kc_client_put_config(struct kc_client *c, const char *name, const json_t *config
 	return v;
 }
 
+/* PATCH /connectors/C/config on 3.8+, else GET, merge and PUT. */
 json_t *
 kc_client_patch_config(struct kc_client *c, const char *name, const json_t *set,
     struct kc_err *err)
@@ -599,24 +615,28 @@ kc_client_patch_config(struct kc_client *c, const char *name, const json_t *set,
 	return v;
 }
 
+/* DELETE /connectors/C. */
 int
 kc_client_delete(struct kc_client *c, const char *name, struct kc_err *err)
 {
 	return verb(c, name, "DELETE", "", err);
 }
 
+/* PUT /connectors/C/pause. */
 int
 kc_client_pause(struct kc_client *c, const char *name, struct kc_err *err)
 {
 	return verb(c, name, "PUT", "/pause", err);
 }
 
+/* PUT /connectors/C/resume. */
 int
 kc_client_resume(struct kc_client *c, const char *name, struct kc_err *err)
 {
 	return verb(c, name, "PUT", "/resume", err);
 }
 
+/* PUT /connectors/C/stop (3.5). */
 int
 kc_client_stop(struct kc_client *c, const char *name, struct kc_err *err)
 {
@@ -639,6 +659,7 @@ count_restarting(const json_t *st)
 	return n;
 }
 
+/* Restart a connector and maybe its tasks (per-task calls before 3.0). */
 json_t *
 kc_client_restart(struct kc_client *c, const char *name, enum kc_restart how, int *ntasks,
     struct kc_err *err)
@@ -693,6 +714,7 @@ kc_client_restart(struct kc_client *c, const char *name, enum kc_restart how, in
 	return st;
 }
 
+/* POST /connectors/C/tasks/T/restart. */
 int
 kc_client_restart_task(struct kc_client *c, const char *name, int task, struct kc_err *err)
 {
@@ -702,6 +724,7 @@ kc_client_restart_task(struct kc_client *c, const char *name, int task, struct k
 	return verb(c, name, "POST", suffix, err);
 }
 
+/* PATCH /connectors/C/offsets (3.6). */
 json_t *
 kc_client_offsets_alter(struct kc_client *c, const char *name, const json_t *body,
     struct kc_err *err)
@@ -717,6 +740,7 @@ kc_client_offsets_alter(struct kc_client *c, const char *name, const json_t *bod
 	return v;
 }
 
+/* DELETE /connectors/C/offsets (3.6). */
 json_t *
 kc_client_offsets_reset(struct kc_client *c, const char *name, struct kc_err *err)
 {
@@ -733,6 +757,7 @@ kc_client_offsets_reset(struct kc_client *c, const char *name, struct kc_err *er
 
 /* ---- plugins, validation, loggers ----------------------------------------------------- */
 
+/* GET /connector-plugins[?connectorsOnly=false]. */
 json_t *
 kc_client_plugins(struct kc_client *c, int all_types, struct kc_err *err)
 {
@@ -742,6 +767,7 @@ kc_client_plugins(struct kc_client *c, int all_types, struct kc_err *err)
 	    "/connector-plugins", NULL, NULL, err);
 }
 
+/* GET /connector-plugins/P/config (3.2). */
 json_t *
 kc_client_plugin_config(struct kc_client *c, const char *plugin, struct kc_err *err)
 {
@@ -758,6 +784,7 @@ kc_client_plugin_config(struct kc_client *c, const char *plugin, struct kc_err *
 	return v;
 }
 
+/* PUT /connector-plugins/P/config/validate. */
 json_t *
 kc_client_validate(struct kc_client *c, const json_t *config, struct kc_err *err)
 {
@@ -777,6 +804,7 @@ kc_client_validate(struct kc_client *c, const json_t *config, struct kc_err *err
 	return v;
 }
 
+/* GET /admin/loggers (2.4). */
 json_t *
 kc_client_loggers(struct kc_client *c, struct kc_err *err)
 {
@@ -785,6 +813,7 @@ kc_client_loggers(struct kc_client *c, struct kc_err *err)
 	return call_json(c, "GET", "/admin/loggers", NULL, NULL, err);
 }
 
+/* GET /admin/loggers/L (2.4). */
 json_t *
 kc_client_logger(struct kc_client *c, const char *logger, struct kc_err *err)
 {
@@ -801,6 +830,7 @@ kc_client_logger(struct kc_client *c, const char *logger, struct kc_err *err)
 	return v;
 }
 
+/* PUT /admin/loggers/L[?scope=cluster]. */
 json_t *
 kc_client_logger_set(struct kc_client *c, const char *logger, const char *level,
     const char *scope, struct kc_err *err)
@@ -889,6 +919,7 @@ list_slow(struct kc_client *c, struct kc_err *err)
 	return l;
 }
 
+/* The whole cluster as a model: the expanded answer parsed directly, or the general path. */
 struct kc_connector_list *
 kc_client_list(struct kc_client *c, struct kc_err *err)
 {

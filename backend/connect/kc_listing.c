@@ -43,6 +43,7 @@ struct parser {
 	size_t		 ncopies, copycap;
 };
 
+/* Skip JSON white space. */
 static void
 ws(struct parser *ps)
 {
@@ -72,6 +73,7 @@ peek(struct parser *ps)
 	return ps->p < ps->end ? *ps->p : 0;
 }
 
+/* Value of one hex digit, -1 if none. */
 static int
 hexv(char c)
 {
@@ -343,6 +345,7 @@ object(struct parser *ps, int (*member)(struct parser *, const char *, void *), 
 
 /* ---- the listing's objects ------------------------------------------------------------- */
 
+/* A member of status.connector. */
 static int
 connector_state_member(struct parser *ps, const char *key, void *ctx)
 {
@@ -357,6 +360,7 @@ connector_state_member(struct parser *ps, const char *key, void *ctx)
 	return skip(ps, 1);
 }
 
+/* A member of one status task. */
 static int
 task_member(struct parser *ps, const char *key, void *ctx)
 {
@@ -422,6 +426,7 @@ tasks_array(struct parser *ps)
 	}
 }
 
+/* A member of a ConnectorStateInfo. */
 static int
 status_member(struct parser *ps, const char *key, void *ctx)
 {
@@ -460,6 +465,7 @@ add_kv(struct parser *ps, const char *key, const char *val)
 	ps->kv[ps->nkv++] = val;
 }
 
+/* One config entry of info.config. */
 static int
 config_member(struct parser *ps, const char *key, void *ctx)
 {
@@ -492,6 +498,7 @@ config_member(struct parser *ps, const char *key, void *ctx)
 	return 0;
 }
 
+/* A member of a ConnectorInfo. */
 static int
 info_member(struct parser *ps, const char *key, void *ctx)
 {
@@ -514,6 +521,7 @@ struct entry_ctx {
 	size_t task0;
 };
 
+/* A member of one connector's {status, info} entry. */
 static int
 entry_member(struct parser *ps, const char *key, void *ctx)
 {
@@ -534,6 +542,7 @@ entry_member(struct parser *ps, const char *key, void *ctx)
 	return skip(ps, 1);
 }
 
+/* One connector of the listing. */
 static int
 top_member(struct parser *ps, const char *key, void *ctx)
 {
@@ -569,6 +578,7 @@ top_member(struct parser *ps, const char *key, void *ctx)
 	return 0;
 }
 
+/* qsort: views by name. */
 static int
 cmp_view(const void *a, const void *b)
 {
@@ -589,6 +599,7 @@ sorted(const struct kc_connector_list *l)
 	return 1;
 }
 
+/* qsort: tasks by id. */
 static int
 cmp_task(const void *a, const void *b)
 {
@@ -633,6 +644,7 @@ kc_listing_store_free(void *priv)
 	free(st);
 }
 
+/* Parse a copy of the text (see kc_listing_parse_owned). */
 struct kc_connector_list *
 kc_connector_list_parse(const char *text, size_t len, struct kc_err *err)
 {

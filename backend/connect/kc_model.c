@@ -90,6 +90,7 @@ sorted(const struct kc_connector_list *l)
 	return 1;
 }
 
+/* qsort: tasks by id. */
 static int
 cmp_task(const void *a, const void *b)
 {

@@ -159,12 +159,14 @@ kc_ctx_file_save(struct kc_ctx_file *f, struct kc_err *err)
 	return 0;
 }
 
+/* The file's path. */
 const char *
 kc_ctx_file_path(const struct kc_ctx_file *f)
 {
 	return f->path;
 }
 
+/* A top-level section such as "keys" or "theme". */
 const json_t *
 kc_ctx_file_section(const struct kc_ctx_file *f, const char *name)
 {
@@ -173,12 +175,14 @@ kc_ctx_file_section(const struct kc_ctx_file *f, const char *name)
 	return json_object_get(f->doc, name);
 }
 
+/* The contexts object. */
 const json_t *
 kc_ctx_file_contexts(const struct kc_ctx_file *f)
 {
 	return json_object_get(f->doc, "contexts");
 }
 
+/* The current context's name, or NULL. */
 const char *
 kc_ctx_file_current(const struct kc_ctx_file *f)
 {
@@ -299,6 +303,7 @@ kc_ctx_check(const char *name, const json_t *ctx, struct kc_err *err)
 	return 0;
 }
 
+/* Add or replace a context after checking it. */
 int
 kc_ctx_file_set(struct kc_ctx_file *f, const char *name, json_t *ctx, struct kc_err *err)
 {
@@ -315,6 +320,7 @@ kc_ctx_file_set(struct kc_ctx_file *f, const char *name, json_t *ctx, struct kc_
 	return 0;
 }
 
+/* Remove a context (and unset it as current). */
 int
 kc_ctx_file_remove(struct kc_ctx_file *f, const char *name, struct kc_err *err)
 {
@@ -330,6 +336,7 @@ kc_ctx_file_remove(struct kc_ctx_file *f, const char *name, struct kc_err *err)
 	return 0;
 }
 
+/* Make a context current. */
 int
 kc_ctx_file_use(struct kc_ctx_file *f, const char *name, struct kc_err *err)
 {
@@ -470,6 +477,7 @@ from_json(struct kc_ctx *ctx, const char *name, const json_t *o, struct kc_err *
 	return 0;
 }
 
+/* Resolve --url / --context / current into a context. */
 struct kc_ctx *
 kc_ctx_resolve(const struct kc_ctx_file *f, const struct kc_ctx_overrides *ov,
     struct kc_err *err)
@@ -530,6 +538,7 @@ kc_ctx_resolve(const struct kc_ctx_file *f, const struct kc_ctx_overrides *ov,
 	return ctx;
 }
 
+/* Free a resolved context. */
 void
 kc_ctx_free(struct kc_ctx *ctx)
 {
@@ -555,6 +564,7 @@ kc_ctx_free(struct kc_ctx *ctx)
 	free(ctx);
 }
 
+/* Client options from a context. */
 void
 kc_ctx_client_opts(const struct kc_ctx *ctx, struct kc_client_opts *o)
 {
@@ -573,6 +583,7 @@ kc_ctx_client_opts(const struct kc_ctx *ctx, struct kc_client_opts *o)
 	o->timeout_ms = ctx->timeout_ms;
 }
 
+/* The context's Kafka bootstrap servers. */
 const char *
 kc_ctx_bootstrap(const struct kc_ctx *ctx)
 {

@@ -12,6 +12,7 @@
 #include "kc_kafka_conf.h"
 #include "kc_util.h"
 
+/* The consumer group of a sink connector. */
 char *
 kc_kafka_lag_group(const char *connector)
 {
@@ -87,6 +88,7 @@ wanted(const char *topic, const char *const *topics, size_t ntopics, regex_t *re
 	return re != NULL && regexec(re, topic, 0, NULL, 0) == 0;
 }
 
+/* Lag of a group on topics: committed offsets against watermarks. */
 struct kc_kafka_lag *
 kc_kafka_lag_get(const json_t *conf, const char *group, const char *const *topics,
     size_t ntopics, const char *topics_regex, int timeout_ms, struct kc_err *err)
@@ -189,6 +191,7 @@ out:
 	return l;
 }
 
+/* Free a lag result. */
 void
 kc_kafka_lag_free(struct kc_kafka_lag *l)
 {
@@ -203,6 +206,7 @@ kc_kafka_lag_free(struct kc_kafka_lag *l)
 	free(l);
 }
 
+/* A lag result as JSON. */
 json_t *
 kc_kafka_lag_json(const struct kc_kafka_lag *l)
 {

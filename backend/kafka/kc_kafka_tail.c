@@ -27,6 +27,7 @@ quiet_log(const rd_kafka_t *rk, int level, const char *fac, const char *buf)
 		fprintf(stderr, "kcops: kafka: %s: %s\n", fac, buf);
 }
 
+/* Assign every partition of the topic at the start position. */
 struct kc_kafka_tail *
 kc_kafka_tail_new(const json_t *conf, const char *topic, const char *start, int timeout_ms,
     struct kc_err *err)
@@ -143,6 +144,7 @@ drop_last(struct kc_kafka_tail *t)
 	t->headers = NULL;
 }
 
+/* Close the consumer. */
 void
 kc_kafka_tail_free(struct kc_kafka_tail *t)
 {
@@ -158,6 +160,7 @@ kc_kafka_tail_free(struct kc_kafka_tail *t)
 	free(t);
 }
 
+/* Next record within timeout_ms. */
 int
 kc_kafka_tail_poll(struct kc_kafka_tail *t, int timeout_ms, struct kc_kafka_rec *rec,
     struct kc_err *err)
@@ -273,6 +276,7 @@ set_bytes(json_t *o, const char *name, const char *p, size_t n)
 	free(enc);
 }
 
+/* One record as JSON. */
 json_t *
 kc_kafka_rec_json(const struct kc_kafka_rec *rec)
 {
