@@ -6,6 +6,7 @@
 #include <cmocka.h>
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -126,6 +127,27 @@ test_dump_roundtrip(void **state)
 		kw_join_fmt_real(d, buf, sizeof(buf));
 		assert_true(strtod(buf, NULL) == d);
 		assert_true(strlen(buf) <= 24);
+		/* and it is the shortest: the same as trying every precision */
+		if (d != trunc(d)) {
+			char brute[64];
+			int p;
+
+			for (p = 1; p <= 17; p++) {
+				snprintf(brute, sizeof(brute), "%.*g", p, d);
+				if (strtod(brute, NULL) == d)
+					break;
+			}
+			assert_string_equal(buf, brute);
+		}
+		/* short decimals stay short */
+		snprintf(buf, sizeof(buf), "%d.%02d", rand() % 1000, rand() % 100);
+		d = strtod(buf, NULL);
+		{
+			char again[64], want[64];
+
+			snprintf(want, sizeof(want), "%.*g", 15, d);
+			assert_string_equal(kw_join_fmt_real(d, again, sizeof(again)), want);
+		}
 	}
 	assert_string_equal(kw_join_fmt_real(NAN, buf, sizeof(buf)), "null");
 }

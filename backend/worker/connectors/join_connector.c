@@ -21,8 +21,9 @@
  * current when it is processed.
  *
  * Stream records are produced to output.topic with the stream key, timestamp and headers
- * (plus kcops.join: hit|miss); stream offsets are committed only after the whole batch was
- * delivered (at-least-once).
+ * (plus kcops.join: hit|miss). Production is pipelined: records polled together form a
+ * batch, and a batch's stream offsets are committed once all its output records (and all
+ * earlier batches') were delivered (at-least-once).
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -164,8 +165,39 @@ struct tpart {
 	int64_t	 end;		/* catch-up target (high watermark when assigned) */
 };
 
+/* The table side of an output record, rendered once per table key: "name":value pairs
+ * (after field selection, prefix and nesting) ready to be appended to a stream object. */
+struct frag {
+	char	**names;	/* output field names */
+	char	**texts;	/* "name":value JSON text */
+	size_t	  n;
+};
+
+/* A cache of table lookups by canonical key (present with its fragment, or absent),
+ * dropped per key when the table changes. Open addressing, cleared when 3/4 full. */
+struct tcache_ent {
+	char		*key;		/* NULL: empty slot */
+	size_t		 klen;
+	uint64_t	 hash;
+	bool		 present;
+	struct frag	 frag;
+};
+
+#define TCACHE_SIZE	(1u << 17)
+
+/* Stream records polled together; their offsets are committed once every output record
+ * of the batch (and of every batch before it) was delivered. */
+struct batch {
+	rd_kafka_topic_partition_list_t	*offs;
+	int				 outstanding;	/* produced, not yet delivered */
+	bool				 closed;	/* no more records join it */
+	struct batch			*next;
+};
+
 struct join {
 	struct kw_task		*t;
+	struct batch		*bhead, *btail;	/* FIFO of uncommitted batches */
+	int			 nbatches;
 	struct kw_join_spec	 spec;
 	const char		*table_topic, *out_topic;
 	bool			 partitioned, tolerate;
@@ -177,6 +209,10 @@ struct join {
 	const struct kw_converter *kconv, *vconv;
 	struct kw_join_enc	 enc;
 	struct kc_buf		 key, val, out;
+	struct tcache_ent	*cache;		/* TCACHE_SIZE slots */
+	size_t			 ncache;
+	struct frag		 defaults;	/* missing.defaults rendered */
+	bool			 fast;		/* output = stream text + fragments */
 	int64_t			 last_ckpt, last_metrics, rate_t0;
 	uint64_t		 rate_n0;
 	double			 rate;
@@ -185,6 +221,7 @@ struct join {
 	bool			 dirty;		/* the store batch holds changes */
 	bool			 resumed;	/* the table came from an LMDB checkpoint */
 	/* counters */
+	int64_t			 last_batch_wall;	/* wall ms the last batch was delivered */
 	uint64_t		 t_read, t_updates, t_deletes, t_skipped, hits, misses, dropped,
 				 in, out_n, errors;
 };
@@ -194,8 +231,11 @@ static void
 on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
 {
 	struct join *j = opaque;
+	struct batch *b = m->_private;
 
 	(void)rk;
+	if (b != NULL)
+		b->outstanding--;
 	if (m->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
 		if (j->dr_failed++ == 0)
 			snprintf(j->dr_err, sizeof(j->dr_err), "%s", rd_kafka_err2str(m->err));
@@ -307,6 +347,167 @@ checkpoint(struct join *j, char *err, size_t errlen)
 	return 0;
 }
 
+/* FNV-1a. */
+static uint64_t
+hash_key(const char *k, size_t len)
+{
+	uint64_t h = 1469598103934665603ULL;
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		h ^= (unsigned char)k[i];
+		h *= 1099511628211ULL;
+	}
+	return h;
+}
+
+static void
+frag_free(struct frag *f)
+{
+	size_t i;
+
+	for (i = 0; i < f->n; i++) {
+		free(f->names[i]);
+		free(f->texts[i]);
+	}
+	free(f->names);
+	free(f->texts);
+	memset(f, 0, sizeof(*f));
+}
+
+/* Render the members of an object as "name":value texts. */
+static void
+frag_build(struct frag *f, const json_t *obj)
+{
+	struct kc_buf b;
+	const char *k;
+	json_t *v;
+	size_t i = 0;
+	json_t *name;
+
+	memset(f, 0, sizeof(*f));
+	if (!json_is_object(obj) || json_object_size(obj) == 0)
+		return;
+	f->n = json_object_size(obj);
+	f->names = kc_xcalloc(f->n, sizeof(*f->names));
+	f->texts = kc_xcalloc(f->n, sizeof(*f->texts));
+	kc_buf_init(&b);
+	json_object_foreach((json_t *)obj, k, v) {
+		kc_buf_reset(&b);
+		name = json_string(k);
+		kw_join_dump(name, &b);
+		json_decref(name);
+		kc_buf_putc(&b, ':');
+		kw_join_dump(v, &b);
+		f->names[i] = kc_xstrdup(k);
+		f->texts[i] = kc_xstrdup(b.data);
+		i++;
+	}
+	kc_buf_free(&b);
+}
+
+/* Empty the whole cache. */
+static void
+cache_clear(struct join *j)
+{
+	size_t i;
+
+	if (j->cache == NULL)
+		return;
+	for (i = 0; i < TCACHE_SIZE; i++) {
+		if (j->cache[i].key == NULL)
+			continue;
+		free(j->cache[i].key);
+		frag_free(&j->cache[i].frag);
+		j->cache[i].key = NULL;
+	}
+	j->ncache = 0;
+}
+
+/* The slot of key (found, or the empty slot where it would go). */
+static struct tcache_ent *
+cache_slot(struct join *j, const char *key, size_t klen, uint64_t h)
+{
+	size_t i = (size_t)h & (TCACHE_SIZE - 1);
+	struct tcache_ent *e;
+
+	for (;;) {
+		e = &j->cache[i];
+		if (e->key == NULL || (e->hash == h && e->klen == klen &&
+		    memcmp(e->key, key, klen) == 0))
+			return e;
+		i = (i + 1) & (TCACHE_SIZE - 1);
+	}
+}
+
+/* Forget one key (the table changed). Backward-shift deletion keeps probes intact. */
+static void
+cache_drop(struct join *j, const char *key, size_t klen)
+{
+	struct tcache_ent *e, tmp;
+	size_t i, k, home;
+
+	if (j->cache == NULL || j->ncache == 0)
+		return;
+	e = cache_slot(j, key, klen, hash_key(key, klen));
+	if (e->key == NULL)
+		return;
+	free(e->key);
+	frag_free(&e->frag);
+	e->key = NULL;
+	j->ncache--;
+	i = (size_t)(e - j->cache);
+	for (k = (i + 1) & (TCACHE_SIZE - 1); j->cache[k].key != NULL;
+	    k = (k + 1) & (TCACHE_SIZE - 1)) {
+		home = (size_t)j->cache[k].hash & (TCACHE_SIZE - 1);
+		/* move k back to i when its home is not in (i, k] cyclically */
+		if ((i <= k) ? (home <= i || home > k) : (home <= i && home > k)) {
+			tmp = j->cache[k];
+			j->cache[i] = tmp;
+			memset(&j->cache[k], 0, sizeof(j->cache[k]));
+			i = k;
+		}
+	}
+}
+
+/* Look a key up through the cache: the cached entry (present or absent), or NULL on a
+ * store error (err set). */
+static struct tcache_ent *
+cache_lookup(struct join *j, const char *key, size_t klen, char *err, size_t errlen)
+{
+	uint64_t h = hash_key(key, klen);
+	struct tcache_ent *e = cache_slot(j, key, klen, h);
+	const char *tval;
+	size_t tlen;
+	json_t *tv, *side;
+	int found;
+
+	if (e->key != NULL)
+		return e;
+	found = kw_join_store_get(j->store, key, klen, &tval, &tlen, err, errlen);
+	if (found < 0)
+		return NULL;
+	if (j->ncache >= TCACHE_SIZE / 4 * 3) {
+		cache_clear(j);
+		e = cache_slot(j, key, klen, h);
+	}
+	e->key = kc_xstrndup(key, klen);
+	e->klen = klen;
+	e->hash = h;
+	e->present = false;
+	memset(&e->frag, 0, sizeof(e->frag));
+	if (found == 1 && (tv = json_loadb(tval, tlen, JSON_DECODE_ANY, NULL)) != NULL) {
+		/* the table side exactly as kw_join_merge would add it to an empty record */
+		side = kw_join_merge(&j->spec, NULL, tv);
+		frag_build(&e->frag, side);
+		json_decref(side);
+		json_decref(tv);
+		e->present = true;
+	}
+	j->ncache++;
+	return e;
+}
+
 /* Apply one table record (or event). */
 static int
 apply_table(struct join *j, rd_kafka_message_t *m, char *err, size_t errlen)
@@ -335,6 +536,7 @@ apply_table(struct join *j, rd_kafka_message_t *m, char *err, size_t errlen)
 		j->t_skipped++;	/* a table record without a key cannot be joined */
 		return 0;
 	}
+	cache_drop(j, j->key.data, j->key.len);
 	if (m->payload == NULL) {
 		j->t_deletes++;
 		return kw_join_store_del(j->store, j->key.data, j->key.len, err, errlen);
@@ -455,6 +657,7 @@ rebuild(struct join *j, char *err, size_t errlen)
 
 	if (kw_join_store_clear(j->store, err, errlen) != 0)
 		return -1;
+	cache_clear(j);
 	for (p = 0; p < j->ntp; p++) {
 		j->tp[p].pos = -1;
 		j->tp[p].caught_up = false;
@@ -523,7 +726,7 @@ publish_metrics(struct join *j)
 		j->rate_t0 = now;
 		j->rate_n0 = j->out_n + j->dropped;
 	}
-	m = json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:f,s:i}",
+	m = json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:f,s:i,s:I}",
 	    "table.size", (json_int_t)kw_join_store_count(j->store),
 	    "table.records.read", (json_int_t)j->t_read,
 	    "table.updates", (json_int_t)j->t_updates,
@@ -536,9 +739,31 @@ publish_metrics(struct join *j)
 	    "records", (json_int_t)j->out_n,
 	    "errors", (json_int_t)j->errors,
 	    "records.per.second", j->rate,
-	    "table.resumed", j->resumed ? 1 : 0);
+	    "table.resumed", j->resumed ? 1 : 0,
+	    "last.batch.wall.ms", (json_int_t)j->last_batch_wall);
 	kw_task_set_metrics(j->t, m);
 	j->last_metrics = now;
+}
+
+/* Fast output: the stream object (compact) with the cached table side appended; stream
+ * fields win over table fields of the same name. */
+static void
+fast_output(struct join *j, const json_t *sv, const struct frag *f)
+{
+	bool first = json_object_size(sv) == 0;
+	size_t i;
+
+	kw_join_dump(sv, &j->out);
+	j->out.len--;		/* reopen the object: drop its '}' */
+	for (i = 0; i < f->n; i++) {
+		if (json_object_get(sv, f->names[i]) != NULL)
+			continue;
+		if (!first)
+			kc_buf_putc(&j->out, ',');
+		first = false;
+		kc_buf_puts(&j->out, f->texts[i]);
+	}
+	kc_buf_putc(&j->out, '}');
 }
 
 /* Join one stream record and produce the result. 0, or -1 (err) to fail the task. */
@@ -549,10 +774,10 @@ join_record(struct join *j, rd_kafka_message_t *m, char *err, size_t errlen)
 	const char *tval = NULL;
 	size_t tlen = 0;
 	json_t *sv, *tv = NULL, *keyv, *out;
+	struct tcache_ent *e = NULL;
 	rd_kafka_headers_t *hdrs = NULL;
 	rd_kafka_resp_err_t r;
-	bool have_key;
-	int found = 0;
+	bool have_key, found;
 
 	j->in++;
 	sv = value_json(j->vconv, m->payload, m->len, verr, sizeof(verr));
@@ -573,39 +798,45 @@ join_record(struct join *j, rd_kafka_message_t *m, char *err, size_t errlen)
 	} else {
 		have_key = canon_data(j->kconv, m->key, m->key_len, &j->key);
 	}
-	if (have_key) {
-		found = kw_join_store_get(j->store, j->key.data, j->key.len, &tval, &tlen, err,
-		    errlen);
-		if (found < 0) {
+	if (have_key && j->key.len > 0) {
+		e = cache_lookup(j, j->key.data, j->key.len, err, errlen);
+		if (e == NULL) {
 			json_decref(sv);
 			return -1;
 		}
-		if (found == 1)
-			tv = json_loadb(tval, tlen, JSON_DECODE_ANY, NULL);
 	}
-	if (tv != NULL)
+	found = e != NULL && e->present;
+	if (found)
 		j->hits++;
 	else
 		j->misses++;
-	if (tv == NULL && j->spec.inner) {
+	if (!found && j->spec.inner) {
 		j->dropped++;
 		json_decref(sv);
 		return 0;
 	}
-	out = kw_join_merge(&j->spec, sv, tv);
-	json_decref(sv);
-	json_decref(tv);
 	kc_buf_reset(&j->out);
-	if (kw_join_enc_json(&j->enc, out, &j->out, err, errlen) != 0) {
+	if (j->fast && json_is_object(sv)) {
+		fast_output(j, sv, found ? &e->frag : &j->defaults);
+	} else {
+		if (found && kw_join_store_get(j->store, j->key.data, j->key.len, &tval, &tlen,
+		    err, errlen) == 1)
+			tv = json_loadb(tval, tlen, JSON_DECODE_ANY, NULL);
+		out = kw_join_merge(&j->spec, sv, tv);
+		json_decref(tv);
+		if (kw_join_enc_json(&j->enc, out, &j->out, err, errlen) != 0) {
+			json_decref(out);
+			json_decref(sv);
+			return -1;
+		}
 		json_decref(out);
-		return -1;
 	}
-	json_decref(out);
+	json_decref(sv);
 	if (rd_kafka_message_headers(m, &hdrs) == RD_KAFKA_RESP_ERR_NO_ERROR)
 		hdrs = rd_kafka_headers_copy(hdrs);
 	else
 		hdrs = rd_kafka_headers_new(1);
-	rd_kafka_header_add(hdrs, "kcops.join", -1, found == 1 ? "hit" : "miss", -1);
+	rd_kafka_header_add(hdrs, "kcops.join", -1, found ? "hit" : "miss", -1);
 	for (;;) {
 		r = rd_kafka_producev(j->prod,
 		    RD_KAFKA_V_TOPIC(j->out_topic),
@@ -614,11 +845,14 @@ join_record(struct join *j, rd_kafka_message_t *m, char *err, size_t errlen)
 		    RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
 		    RD_KAFKA_V_TIMESTAMP(rd_kafka_message_timestamp(m, NULL)),
 		    RD_KAFKA_V_HEADERS(hdrs),
+		    RD_KAFKA_V_OPAQUE(j->btail),
 		    RD_KAFKA_V_END);
 		if (r != RD_KAFKA_RESP_ERR__QUEUE_FULL)
 			break;
 		rd_kafka_poll(j->prod, 10);
 	}
+	if (r == RD_KAFKA_RESP_ERR_NO_ERROR)
+		j->btail->outstanding++;
 	if (r != RD_KAFKA_RESP_ERR_NO_ERROR) {
 		rd_kafka_headers_destroy(hdrs);
 		snprintf(err, errlen, "produce to %s: %s", j->out_topic, rd_kafka_err2str(r));
@@ -628,23 +862,89 @@ join_record(struct join *j, rd_kafka_message_t *m, char *err, size_t errlen)
 	return 0;
 }
 
-/* Flush the producer and commit the batch's stream offsets. 0, 1 stopped, -1 error. */
-static int
-finish_batch(struct join *j, rd_kafka_topic_partition_list_t *offs, char *err, size_t errlen)
+/* Open a new batch at the FIFO's tail. */
+static struct batch *
+batch_open(struct join *j)
 {
-	while (rd_kafka_outq_len(j->prod) > 0) {
-		rd_kafka_flush(j->prod, 100);
-		if (kw_task_target(j->t) == KW_TARGET_STOP && rd_kafka_outq_len(j->prod) > 0)
-			return 1;	/* not delivered: not committed */
-	}
+	struct batch *b = kc_xcalloc(1, sizeof(*b));
+
+	b->offs = rd_kafka_topic_partition_list_new(8);
+	if (j->btail != NULL)
+		j->btail->next = b;
+	else
+		j->bhead = b;
+	j->btail = b;
+	j->nbatches++;
+	return b;
+}
+
+/* Record that offset (of a consumed stream record) belongs to the open batch. */
+static void
+batch_note(struct join *j, rd_kafka_message_t *m)
+{
+	rd_kafka_topic_partition_t *tp;
+	const char *topic = rd_kafka_topic_name(m->rkt);
+
+	tp = rd_kafka_topic_partition_list_find(j->btail->offs, topic, m->partition);
+	if (tp == NULL)
+		tp = rd_kafka_topic_partition_list_add(j->btail->offs, topic, m->partition);
+	tp->offset = m->offset + 1;
+}
+
+/* Commit every finished batch at the head of the FIFO (one commit for all of them).
+ * Returns -1 with err when a delivery failed. */
+static int
+batch_commit(struct join *j, bool sync, char *err, size_t errlen)
+{
+	rd_kafka_topic_partition_list_t *all = NULL;
+	rd_kafka_topic_partition_t *tp, *e;
+	struct batch *b;
+	int i;
+
+	rd_kafka_poll(j->prod, 0);
 	if (j->dr_failed > 0) {
 		snprintf(err, errlen, "%d record(s) could not be written to %s: %s", j->dr_failed,
 		    j->out_topic, j->dr_err);
 		return -1;
 	}
-	if (offs->cnt > 0)
-		rd_kafka_commit(j->stream, offs, 1);
+	while ((b = j->bhead) != NULL && b->closed && b->outstanding == 0) {
+		for (i = 0; i < b->offs->cnt; i++) {
+			e = &b->offs->elems[i];
+			if (all == NULL)
+				all = rd_kafka_topic_partition_list_new(8);
+			tp = rd_kafka_topic_partition_list_find(all, e->topic, e->partition);
+			if (tp == NULL)
+				tp = rd_kafka_topic_partition_list_add(all, e->topic, e->partition);
+			tp->offset = e->offset;
+		}
+		j->bhead = b->next;
+		if (j->bhead == NULL)
+			j->btail = NULL;
+		j->nbatches--;
+		rd_kafka_topic_partition_list_destroy(b->offs);
+		free(b);
+	}
+	if (all != NULL) {
+		rd_kafka_commit(j->stream, all, sync ? 0 : 1);
+		rd_kafka_topic_partition_list_destroy(all);
+		j->last_batch_wall = kc_wall_ms();
+	}
 	return 0;
+}
+
+/* Drop every batch (at exit). */
+static void
+batch_free_all(struct join *j)
+{
+	struct batch *b;
+
+	while ((b = j->bhead) != NULL) {
+		j->bhead = b->next;
+		rd_kafka_topic_partition_list_destroy(b->offs);
+		free(b);
+	}
+	j->btail = NULL;
+	j->nbatches = 0;
 }
 
 /* Set up the table: metadata, store, checkpoint checks, assignment. */
@@ -764,8 +1064,6 @@ join_run(struct kw_task *t)
 {
 	struct join j;
 	rd_kafka_conf_t *conf;
-	rd_kafka_topic_partition_list_t *offs;
-	rd_kafka_topic_partition_t *tp;
 	rd_kafka_message_t *m;
 	char err[512], e[256];
 	const char *scope;
@@ -790,6 +1088,9 @@ join_run(struct kw_task *t)
 	    kw_task_cfg(t, "table.nest"), kw_task_cfg(t, "missing.defaults"), err,
 	    sizeof(err)) != 0)
 		return kw_task_fail(t, "%s", err);
+	j.cache = kc_xcalloc(TCACHE_SIZE, sizeof(*j.cache));
+	j.fast = !j.enc.envelope && j.spec.stream_fields == NULL && j.spec.stream_prefix[0] == '\0';
+	frag_build(&j.defaults, j.spec.missing_defaults);
 
 	/* output topic, table topic, producer */
 	if (kw_task_ensure_topic(t, j.out_topic, err, sizeof(err)) != 0) {
@@ -854,7 +1155,6 @@ join_run(struct kw_task *t)
 		goto out;
 	}
 	kw_task_set_state(t, KW_TASK_RUNNING);
-	offs = rd_kafka_topic_partition_list_new(16);
 	while (kw_task_target(t) != KW_TARGET_STOP) {
 		if (kw_task_target(t) == KW_TARGET_PAUSE) {
 			if (!paused)
@@ -870,8 +1170,7 @@ join_run(struct kw_task *t)
 			rc = kw_task_fail(t, "table %s: %s", j.table_topic, err);
 			break;
 		}
-		rd_kafka_topic_partition_list_destroy(offs);
-		offs = rd_kafka_topic_partition_list_new(16);
+		batch_open(&j);
 		r = 0;
 		for (n = 0; n < BATCH_MAX; n++) {
 			m = rd_kafka_consumer_poll(j.stream, n == 0 ? 100 : 0);
@@ -889,14 +1188,8 @@ join_run(struct kw_task *t)
 				r = need_partition(&j, m->partition, err, sizeof(err));
 			if (r == 0)
 				r = join_record(&j, m, err, sizeof(err));
-			if (r == 0) {
-				tp = rd_kafka_topic_partition_list_find(offs,
-				    rd_kafka_topic_name(m->rkt), m->partition);
-				if (tp == NULL)
-					tp = rd_kafka_topic_partition_list_add(offs,
-					    rd_kafka_topic_name(m->rkt), m->partition);
-				tp->offset = m->offset + 1;
-			}
+			if (r == 0)
+				batch_note(&j, m);
 			rd_kafka_message_destroy(m);
 			if (r != 0)
 				break;
@@ -909,10 +1202,16 @@ join_run(struct kw_task *t)
 		}
 		if (r == 1)
 			break;
-		r = finish_batch(&j, offs, err, sizeof(err));
-		if (r < 0) {
+		j.btail->closed = true;
+		if (batch_commit(&j, false, err, sizeof(err)) != 0) {
 			rc = kw_task_fail(t, "%s", err);
 			break;
+		}
+		/* bound what is produced but not delivered */
+		while (j.nbatches > 64 && kw_task_target(t) != KW_TARGET_STOP) {
+			rd_kafka_poll(j.prod, 10);
+			if (batch_commit(&j, false, err, sizeof(err)) != 0)
+				break;
 		}
 		if (j.dirty && kc_mono_ms() - j.last_ckpt >= j.ckpt_interval &&
 		    checkpoint(&j, err, sizeof(err)) != 0) {
@@ -922,7 +1221,14 @@ join_run(struct kw_task *t)
 		if (kc_mono_ms() - j.last_metrics >= 500)
 			publish_metrics(&j);
 	}
-	rd_kafka_topic_partition_list_destroy(offs);
+	/* deliver what is in flight, commit what was delivered */
+	if (j.prod != NULL && j.stream != NULL) {
+		rd_kafka_flush(j.prod, 5000);
+		if (j.btail != NULL)
+			j.btail->closed = true;
+		if (batch_commit(&j, true, err, sizeof(err)) != 0)
+			kc_log(LOGGER, KC_LOG_WARN, "%s: %s", kw_task_connector(t), err);
+	}
 out:
 	if (j.store != NULL && rc == 0 && checkpoint(&j, err, sizeof(err)) != 0)
 		kc_log(LOGGER, KC_LOG_ERROR, "%s: final table checkpoint: %s",
@@ -941,6 +1247,10 @@ out:
 		rd_kafka_flush(j.prod, 2000);
 		rd_kafka_destroy(j.prod);
 	}
+	batch_free_all(&j);
+	cache_clear(&j);
+	free(j.cache);
+	frag_free(&j.defaults);
 	kw_join_store_free(j.store);
 	free(j.tp);
 	kc_buf_free(&j.key);

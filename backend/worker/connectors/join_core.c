@@ -26,7 +26,10 @@ kw_join_fmt_real(double d, char *buf, size_t len)
 			snprintf(buf, len, "0");
 		return buf;
 	}
-	for (prec = 1; prec <= 17; prec++) {
+	/* %g drops trailing zeros, so the first of 15, 16, 17 digits that reads back is the
+	 * shortest form: a double is within 2^-53 of any shorter decimal that reads back as
+	 * it, so rounding it to 15 digits gives that decimal zero-padded */
+	for (prec = 15; prec <= 17; prec++) {
 		snprintf(buf, len, "%.*g", prec, d);
 		if (strtod(buf, NULL) == d)
 			break;
