@@ -27,14 +27,17 @@ enum {
 
 static struct kc_watch *volatile running_watch;
 
-/* SIGINT/SIGTERM: stop the watch. */
+/* SIGINT/SIGTERM: stop the watch; SIGHUP: reopen the --log file (after logrotate). */
 static void
 on_signal(int sig)
 {
 	struct kc_watch *w = running_watch;
 
-	(void)sig;
-	if (w != NULL)
+	if (w == NULL)
+		return;
+	if (sig == SIGHUP)
+		kc_watch_reopen_log(w);
+	else
 		kc_watch_stop(w);
 }
 
@@ -204,9 +207,8 @@ cmd_watch(struct kc_cmd_env *env, const struct kc_cmd *cmd, int argc, char **arg
 	const char **headers = NULL;
 	size_t nheaders = 0;
 	const char *val, *log_path = NULL, *format = "json";
-	struct sigaction sa, old_int, old_term, old_pipe;
-	int id, i_arg = 0, all_ctx = 0, rc = KC_EXIT_USAGE;
-	FILE *logf = NULL;
+	struct sigaction sa, old_int, old_term, old_hup, old_pipe;
+	int id, i_arg = 0, all_ctx = 0, log_file = 0, rc = KC_EXIT_USAGE;
 	int64_t ms;
 
 	o.policy.max_attempts = 5;
@@ -443,19 +445,15 @@ cmd_watch(struct kc_cmd_env *env, const struct kc_cmd *cmd, int argc, char **arg
 	o.nctxs = nctxs;
 
 	/* where events go */
-	if (log_path != NULL && strcmp(log_path, "-") != 0) {
-		logf = fopen(log_path, "a");
-		if (logf == NULL) {
-			kc_cmd_error(env, "--log %s: %s", log_path, strerror(errno));
-			goto out;
-		}
-		o.log = logf;
-	} else if (strcmp(format, "json") == 0)
+	log_file = log_path != NULL && strcmp(log_path, "-") != 0;
+	if (log_file)
+		o.log_path = log_path;	/* opened by the watch, reopened on SIGHUP */
+	else if (strcmp(format, "json") == 0)
 		o.log = env->io->out;
 	if (strcmp(format, "text") == 0)
 		pr.text = env->io->out;	/* stdout; a --log file still gets NDJSON */
 	pr.err = env->io->err;
-	pr.note_listen = logf != NULL && !env->io->quiet;
+	pr.note_listen = log_file && !env->io->quiet;
 	o.on_event = on_event;
 	o.on_event_arg = &pr;
 
@@ -475,6 +473,7 @@ cmd_watch(struct kc_cmd_env *env, const struct kc_cmd *cmd, int argc, char **arg
 	running_watch = w;
 	sigaction(SIGINT, &sa, &old_int);
 	sigaction(SIGTERM, &sa, &old_term);
+	sigaction(SIGHUP, &sa, &old_hup);
 	sa.sa_handler = SIG_IGN;
 	sigaction(SIGPIPE, &sa, &old_pipe);
 	kc_err_clear(&err);
@@ -487,12 +486,11 @@ cmd_watch(struct kc_cmd_env *env, const struct kc_cmd *cmd, int argc, char **arg
 	}
 	sigaction(SIGINT, &old_int, NULL);
 	sigaction(SIGTERM, &old_term, NULL);
+	sigaction(SIGHUP, &old_hup, NULL);
 	sigaction(SIGPIPE, &old_pipe, NULL);
 	running_watch = NULL;
 out:
 	kc_watch_free(w);
-	if (logf != NULL)
-		fclose(logf);
 	for (i = owned_from; i < nctxs; i++)
 		kc_ctx_free(ctxs[i]);
 	free(ctxs);

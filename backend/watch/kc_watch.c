@@ -37,6 +37,7 @@
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "kc_buf.h"
@@ -133,12 +134,27 @@ kc_watch_emit(struct kc_watch *w, enum kc_watch_kind k, json_t *ev)
 	json_decref(w->ring[w->seq % KC_WATCH_RING]);
 	json_object_set_new(ev, "seq", json_integer(w->seq));
 	w->ring[w->seq % KC_WATCH_RING] = json_incref(ev);
-	if (w->o.log != NULL) {
+	if (w->reopen && w->o.log_path != NULL) {
+		FILE *f = fopen(w->o.log_path, "a");
+
+		w->reopen = 0;
+		if (f != NULL) {
+			if (w->logf != NULL)
+				fclose(w->logf);
+			w->logf = f;
+		} else
+			kc_log(LOGGER, KC_LOG_ERROR, "cannot reopen %s: %s (still writing to the "
+			    "old file)", w->o.log_path, strerror(errno));
+	}
+	if (w->logf != NULL || w->o.log != NULL) {
+		FILE *f = w->logf != NULL ? w->logf : w->o.log;
+
 		line = kc_watch_event_line(ev);
-		fputs(line, w->o.log);
-		fflush(w->o.log);
+		fputs(line, f);
+		fflush(f);
 		free(line);
 	}
+	pthread_cond_broadcast(&w->ev_cv);
 	if (w->o.on_event != NULL)
 		w->o.on_event(w->o.on_event_arg, ev);
 	pthread_mutex_unlock(&w->ev_mu);
@@ -1004,7 +1020,12 @@ kc_watch_new(const struct kc_watch_opts *o, struct kc_err *err)
 	if (w->policy.healthy_ms <= 0)
 		w->policy.healthy_ms = 60000;
 	pthread_mutex_init(&w->ev_mu, NULL);
+	pthread_cond_init(&w->ev_cv, NULL);
 	pthread_mutex_init(&w->sync_mu, NULL);
+	if (o->log_path != NULL && (w->logf = fopen(o->log_path, "a")) == NULL) {
+		kc_err_set(err, KC_E_IO, "--log %s: %s", o->log_path, strerror(errno));
+		goto fail;
+	}
 	if (o->token_file != NULL) {
 		w->tokens = kc_watch_tokens_load(o->token_file, err);
 		if (w->tokens == NULL) {
@@ -1086,6 +1107,13 @@ fail:
 	return NULL;
 }
 
+/* Reopen the log file before the next event (async-signal-safe). */
+void
+kc_watch_reopen_log(struct kc_watch *w)
+{
+	w->reopen = 1;
+}
+
 /* Stop (async-signal-safe). */
 void
 kc_watch_stop(struct kc_watch *w)
@@ -1133,6 +1161,10 @@ kc_watch_run(struct kc_watch *w, struct kc_err *err)
 			w->r[i].started = 0;
 		}
 	}
+	/* long polls of /events end now (they see `stopping`) */
+	pthread_mutex_lock(&w->ev_mu);
+	pthread_cond_broadcast(&w->ev_cv);
+	pthread_mutex_unlock(&w->ev_mu);
 	kc_watch_serve_stop(w);
 	/* deliver what is queued, within reason */
 	kc_notify_flush(w->notify, 5000);
@@ -1173,6 +1205,9 @@ kc_watch_free(struct kc_watch *w)
 		close(w->stop_pipe[0]);
 	if (w->stop_pipe[1] >= 0)
 		close(w->stop_pipe[1]);
+	if (w->logf != NULL)
+		fclose(w->logf);
+	pthread_cond_destroy(&w->ev_cv);
 	pthread_mutex_destroy(&w->ev_mu);
 	pthread_mutex_destroy(&w->sync_mu);
 	free(w);
@@ -1218,14 +1253,29 @@ kc_watch_status_json(struct kc_watch *w)
 	return out;
 }
 
-/* Recent events after `since`. */
+/* Recent events after `since`, waiting up to wait_ms for one. */
 json_t *
-kc_watch_events_json(struct kc_watch *w, int64_t since)
+kc_watch_events_json(struct kc_watch *w, int64_t since, long wait_ms)
 {
 	json_t *out = json_object(), *arr = json_array();
 	int64_t s, first;
 
 	pthread_mutex_lock(&w->ev_mu);
+	if (wait_ms > 0 && w->seq <= since) {
+		struct timespec ts;
+
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_sec += wait_ms / 1000;
+		ts.tv_nsec += (wait_ms % 1000) * 1000000L;
+		if (ts.tv_nsec >= 1000000000L) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000L;
+		}
+		while (w->seq <= since && !w->stopping) {
+			if (pthread_cond_timedwait(&w->ev_cv, &w->ev_mu, &ts) == ETIMEDOUT)
+				break;
+		}
+	}
 	first = w->seq - KC_WATCH_RING + 1;
 	if (first < 1)
 		first = 1;

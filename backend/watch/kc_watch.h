@@ -102,6 +102,8 @@ struct kc_watch_opts {
 
 	/* The event log. */
 	FILE			*log;		/* NDJSON, one event a line (borrowed) or NULL */
+	const char		*log_path;	/* or: a file the watch opens (append) and reopens
+						   after kc_watch_reopen_log() (log rotation) */
 	kc_watch_event_fn	 on_event;	/* every event, or NULL */
 	void			*on_event_arg;
 
@@ -119,6 +121,9 @@ struct kc_watch *kc_watch_new(const struct kc_watch_opts *o, struct kc_err *err)
 int kc_watch_run(struct kc_watch *w, struct kc_err *err);
 /* Ask kc_watch_run() to return. Async-signal-safe (call it from a signal handler). */
 void kc_watch_stop(struct kc_watch *w);
+/* Reopen log_path before the next event is written (SIGHUP after logrotate moved the file).
+ * Async-signal-safe. */
+void kc_watch_reopen_log(struct kc_watch *w);
 /* Free (after kc_watch_run returned). NULL is a no-op. */
 void kc_watch_free(struct kc_watch *w);
 
@@ -129,7 +134,8 @@ int kc_watch_port(const struct kc_watch *w);
  * "notifications": {...}}. Thread-safe. */
 json_t *kc_watch_status_json(struct kc_watch *w);
 /* New reference: {"events": [events with "seq" > since], "next": seq to ask for next}. The
- * last 1000 events are kept. Thread-safe. */
-json_t *kc_watch_events_json(struct kc_watch *w, int64_t since);
+ * last 1000 events are kept. With wait_ms > 0 and nothing newer than `since`, waits up to
+ * wait_ms for one (or for the watch to stop). Thread-safe. */
+json_t *kc_watch_events_json(struct kc_watch *w, int64_t since, long wait_ms);
 
 #endif

@@ -63,6 +63,9 @@ struct kc_watch {
 	volatile sig_atomic_t	 stopping;
 
 	pthread_mutex_t		 ev_mu;		/* event log, ring, callback */
+	pthread_cond_t		 ev_cv;		/* a new event (long polls of /events) */
+	FILE			*logf;		/* opened from log_path */
+	volatile sig_atomic_t	 reopen;	/* kc_watch_reopen_log() was called */
 	json_t			*ring[KC_WATCH_RING];
 	int64_t			 seq;		/* events emitted */
 

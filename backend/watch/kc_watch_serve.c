@@ -16,7 +16,8 @@
  *	POST /sync (or /connectors/sync) apply: {added, removed, paused, resumed, updated,
  *	                                 restarted, stopped, failed, dry_run}; 200 when every
  *	                                 step worked, 502 when some failed; ?dry_run=true
- *	GET  /events?since=SEQ           the watch's recent events
+ *	GET  /events?since=SEQ[&wait=D]  the watch's recent events; with wait (up to 60s), a
+ *	                                 long poll: answers as soon as there is a newer one
  *	GET  /status                     the watch's view of every context
  *	GET  /health                     {"status": "ok"}
  *
@@ -403,10 +404,17 @@ route(struct kc_watch *w, struct MHD_Connection *c, const char *method, const ch
 	else if (strcmp(url, "/plan") == 0)
 		h_plan(w, c, a);
 	else if (strcmp(url, "/events") == 0) {
-		const char *s = query(c, "since");
+		const char *s = query(c, "since"), *wt = query(c, "wait");
+		int64_t wait_ms = 0;
 
+		if (wt != NULL && ((wait_ms = kc_parse_duration_ms(wt, 1000)) < 0 ||
+		    wait_ms > 60000)) {
+			fail(a, 400, "wait=%s: a duration up to 60s, e.g. wait=30s", wt);
+			return;
+		}
 		a->status = 200;
-		a->body = kc_watch_events_json(w, s != NULL ? strtoll(s, NULL, 10) : 0);
+		a->body = kc_watch_events_json(w, s != NULL ? strtoll(s, NULL, 10) : 0,
+		    (long)wait_ms);
 	} else if (strcmp(url, "/status") == 0) {
 		a->status = 200;
 		a->body = kc_watch_status_json(w);

@@ -134,11 +134,11 @@ test_pipeline(void **state)
 	assert_null(json_object_get(json_array_get(rx.bodies, 0), "suppressed_before"));
 
 	/* the ring */
-	evs = kc_watch_events_json(w, 5);
+	evs = kc_watch_events_json(w, 5, 0);
 	assert_int_equal(json_array_size(json_object_get(evs, "events")), 2);
 	assert_int_equal(json_integer_value(json_object_get(evs, "next")), 7);
 	json_decref(evs);
-	evs = kc_watch_events_json(w, 0);
+	evs = kc_watch_events_json(w, 0, 0);
 	assert_int_equal(json_array_size(json_object_get(evs, "events")), 7);
 	json_decref(evs);
 	evs = kc_watch_status_json(w);
@@ -172,15 +172,15 @@ test_ring(void **state)
 	assert_non_null(w);
 	for (i = 0; i < 2500; i++)
 		kc_watch_emit(w, KC_WEV_STATE, kc_watch_event_new("state", "unit", "x", 0));
-	evs = kc_watch_events_json(w, 0);
+	evs = kc_watch_events_json(w, 0, 0);
 	assert_int_equal(json_array_size(json_object_get(evs, "events")), KC_WATCH_RING);
 	assert_int_equal(kc_json_int_or(json_array_get(json_object_get(evs, "events"), 0), "seq",
 	    0), 2500 - KC_WATCH_RING + 1);
 	json_decref(evs);
-	evs = kc_watch_events_json(w, 2499);
+	evs = kc_watch_events_json(w, 2499, 0);
 	assert_int_equal(json_array_size(json_object_get(evs, "events")), 1);
 	json_decref(evs);
-	evs = kc_watch_events_json(w, 99999);
+	evs = kc_watch_events_json(w, 99999, 0);
 	assert_int_equal(json_array_size(json_object_get(evs, "events")), 0);
 	json_decref(evs);
 	kc_watch_free(w);

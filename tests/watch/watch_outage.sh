@@ -4,7 +4,7 @@
 # deleted or added around the outage), /status says unreachable, and when the worker comes
 # back on the same address the watch resumes by itself (one resumed event with the outage
 # duration) and keeps working (a failure after the outage is still reported, a deletion
-# too).
+# too). Also: /events long polls, and SIGHUP reopening a rotated --log file.
 . "$(dirname "$0")/lib.sh"
 
 PORT=$(free_port)
@@ -42,11 +42,28 @@ sleep 0.5
 [ "$(count_events "$EV" outage)" = 1 ] && [ "$(count_events "$EV" resumed)" = 1 ] ||
 	fail "one outage and one resumed event expected"
 
+# a long poll of /events answers as soon as a new event comes (the connector added below)
+ev_next=$(jq_py "$(curl -s --max-time 10 -H 'Authorization: Bearer tok' "$SVC/events?since=0")" 'ev["next"]')
+t0=$(date +%s%N)
+empty=$(curl -s --max-time 10 -H 'Authorization: Bearer tok' "$SVC/events?since=$ev_next&wait=700ms")
+waited=$(( ($(date +%s%N) - t0) / 1000000 ))
+check "$empty" 'ev["events"] == [] and ev["next"] == '"$ev_next" "/events wait timeout"
+[ "$waited" -ge 600 ] || fail "/events?wait=700ms answered after $waited ms"
+[ "$(curl -s -o /dev/null -w '%{http_code}' -H 'Authorization: Bearer tok' "$SVC/events?wait=2h")" = 400 ] ||
+	fail "/events?wait=2h must be 400"
+curl -s --max-time 30 -H 'Authorization: Bearer tok' "$SVC/events?since=$ev_next&wait=20s" >"$T/longpoll.json" &
+LP_PID=$!
+sleep 0.3
+
 # still watching: a failure after the outage is reported
 rest POST /connectors '{"name":"late-fail","config":{"connector.class":"kcops.http.HttpSinkConnector",
  "topics":"late","publish.mode":"IN_MEMORY_QUEUE","queue.name":"late-q","queue.consumer.wait.ms":"200"}}'
 [ "$CODE" = 201 ] || fail "create late-fail: $CODE $BODY"
 wait_event "$EV" added late-fail 10 >/dev/null
+t0=$(date +%s%N)
+wait "$LP_PID" || fail "the long poll failed"
+[ $(( ($(date +%s%N) - t0) / 1000000 )) -lt 3000 ] || fail "the long poll did not end with the event"
+check "$(cat "$T/longpoll.json")" 'any(e["event"] == "added" and e["connector"] == "late-fail" for e in ev["events"])' "long poll"
 wait_event "$EV" failed late-fail 10 >/dev/null
 # and a real deletion is reported (after two polls 2 s apart)
 rest DELETE /connectors/late-fail
@@ -54,8 +71,16 @@ rest DELETE /connectors/late-fail
 del=$(wait_event "$EV" deleted late-fail 10)
 check "$del" 'ev["last_state"] == "failed"' "deleted event"
 
+# log rotation: move the file away, SIGHUP, and new events go to a new file
+mv "$EV" "$EV.1"
+kill -HUP "$WATCH_PID"
+rest DELETE /connectors/steady
+wait_event "$EV" deleted steady 10 >/dev/null
+[ "$(count_events "$EV.1" deleted steady)" = 0 ] || fail "an event went to the rotated file"
+
 kill -TERM "$WATCH_PID"
 rc=0
 wait "$WATCH_PID" || rc=$?
 [ "$rc" = 0 ] || fail "watch exited with $rc"
+wait_event "$EV" stopped "" 2 >/dev/null
 note "watch_outage: ok"
