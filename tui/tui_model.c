@@ -96,6 +96,17 @@ cmp_name(const void *a, const void *b)
 	return strcmp(((const struct tui_conn *)a)->name, ((const struct tui_conn *)b)->name);
 }
 
+static int
+sorted_by_name(const struct tui_conn *r, size_t n)
+{
+	size_t i;
+
+	for (i = 1; i < n; i++)
+		if (strcmp(r[i - 1].name, r[i].name) > 0)
+			return 0;
+	return 1;
+}
+
 /* Copy marks and lag from the old rows (sorted by name) to the new ones. */
 static void
 carry_over(struct tui_conn *old, size_t nold, struct tui_conn *rows, size_t n)
@@ -104,6 +115,25 @@ carry_over(struct tui_conn *old, size_t nold, struct tui_conn *rows, size_t n)
 
 	if (nold == 0)
 		return;
+	/* both sides usually come sorted by name (the parsed listing is): merge in O(n) */
+	if (sorted_by_name(old, nold) && sorted_by_name(rows, n)) {
+		size_t a = 0, b = 0;
+
+		while (a < nold && b < n) {
+			int c = strcmp(old[a].name, rows[b].name);
+
+			if (c == 0) {
+				rows[b].marked = old[a].marked;
+				rows[b].lag = old[a].lag;
+				a++;
+				b++;
+			} else if (c < 0)
+				a++;
+			else
+				b++;
+		}
+		return;
+	}
 	qsort(old, nold, sizeof(*old), cmp_name);
 	for (i = 0; i < n; i++) {
 		struct tui_conn key = { .name = rows[i].name }, *o;

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kc_client.h"
 #include "kc_json.h"
 #include "kc_util.h"
 #include "tui_keys.h"
@@ -220,6 +221,50 @@ test_model(void **state)
 	json_decref(j);
 }
 
+/* The console's path: text parsed by kc_connector_list_parse into rows, then installed. */
+static void
+test_model_rows_from_list(void **state)
+{
+	const char *text =
+	    "{\"z\": {\"status\": {\"name\": \"z\", \"type\": \"sink\", \"connector\": {\"state\":"
+	    " \"RUNNING\", \"worker_id\": \"w\"}, \"tasks\": [{\"id\": 0, \"state\": \"FAILED\","
+	    " \"worker_id\": \"w\"}]}, \"info\": {\"name\": \"z\", \"type\": \"sink\", \"tasks\": [],"
+	    " \"config\": {\"connector.class\": \"X\", \"topics\": \"t1,t2\"}}},"
+	    " \"a\": {\"status\": {\"name\": \"a\", \"type\": \"source\", \"connector\": {\"state\":"
+	    " \"PAUSED\", \"worker_id\": \"w\"}, \"tasks\": []}, \"info\": {\"name\": \"a\","
+	    " \"type\": \"source\", \"tasks\": [], \"config\": {\"connector.class\": \"Y\"}}}}";
+	struct kc_connector_list *l;
+	struct tui_conn *rows;
+	struct tui_model m;
+	struct kc_err err;
+	size_t n;
+	int round;
+
+	(void)state;
+	tui_model_init(&m);
+	for (round = 0; round < 2; round++) {
+		l = kc_connector_list_parse(text, strlen(text), &err);
+		assert_non_null(l);
+		tui_rows_from_list(l, &rows, &n);
+		kc_connector_list_free(l);
+		assert_int_equal(n, 2);
+		tui_model_replace(&m, rows, n);
+		assert_string_equal(m.rows[m.order[0]].name, "a");
+		assert_string_equal(m.rows[m.order[1]].topics, "t1,t2");
+		assert_int_equal(m.n_degraded, 1);
+		assert_int_equal(m.n_paused, 1);
+		if (round == 0) {
+			m.rows[m.order[1]].marked = 1;
+			tui_model_set_lag(&m, "z", 42);
+		} else {
+			assert_int_equal(m.rows[m.order[1]].marked, 1);
+			assert_int_equal(m.rows[m.order[1]].lag, 42);
+			assert_int_equal(m.rows[m.order[0]].marked, 0);
+		}
+	}
+	tui_model_free(&m);
+}
+
 static void
 test_model_names(void **state)
 {
@@ -246,6 +291,7 @@ main(void)
 		cmocka_unit_test(test_theme_not_found),
 		cmocka_unit_test(test_keys),
 		cmocka_unit_test(test_model),
+		cmocka_unit_test(test_model_rows_from_list),
 		cmocka_unit_test(test_model_names),
 	};
 
