@@ -2223,6 +2223,10 @@ cmd_wait(struct kc_cmd_env *env, const struct kc_cmd *self, int argc, char **arg
 	}
 	if (min_tasks < 0)
 		min_tasks = strcasecmp(target, "running") == 0 ? 1 : 0;
+	/* A hung worker must not hold one poll for the default 120 s: each request gets at
+	 * most 5 s (or --timeout) so the overall deadline is kept. */
+	if (env->client == NULL && env->timeout_ms == 0)
+		env->timeout_ms = timeout < 5000 ? timeout : 5000;
 	CLIENT_OR_FAIL(env, c);
 	deadline = kc_mono_ms() + timeout;
 	/* The worker first. */

@@ -386,6 +386,20 @@ RC2=0
 KCOPS_URL=http://127.0.0.1:$port "$KCOPS" get connectors 2>"$T/e" || RC2=$?
 [ "$RC2" = 1 ] || kc_fail "unreachable worker: exit $RC2"
 grep -q "cannot reach http://127.0.0.1:$port" "$T/e" || kc_fail "unreachable message: $(cat "$T/e")"
+# a worker that accepts connections but never answers (hung): wait keeps its deadline
+"$KC_PY" -c 'import socket, sys, time
+s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(16)
+print(s.getsockname()[1], flush=True); time.sleep(60)' >"$T/hung.port" &
+hung_pid=$!
+kc_on_exit "kill $hung_pid"
+for ((i = 0; i < 100; i++)); do [ -s "$T/hung.port" ] && break; sleep 0.05; done
+t0=$(date +%s%N)
+KCOPS_URL=http://127.0.0.1:$(cat "$T/hung.port") "$KCOPS" wait --wait-timeout 2s 2>"$T/e" &&
+	kc_fail "wait on a hung worker succeeded"
+ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+[ "$ms" -lt 6000 ] || kc_fail "wait --wait-timeout 2s took $ms ms on a hung worker"
+grep -q "no answer from" "$T/e" || kc_fail "hung worker message: $(cat "$T/e")"
+kill "$hung_pid" 2>/dev/null || true
 # failover: the first URL is down, the second answers
 KCOPS_URL="http://127.0.0.1:$port,$URL" "$KCOPS" info -o json >"$T/o" || kc_fail "failover to the second URL"
 jq -e '.url == "'"$URL"'"' "$T/o" >/dev/null || kc_fail "failover used $(jq -r .url "$T/o")"
