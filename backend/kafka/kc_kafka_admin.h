@@ -8,12 +8,17 @@
 #include <stddef.h>
 
 /* Make sure `topic` exists, using a conf that reaches the cluster (copied, not consumed).
- * Order: Metadata from a consumer handle (no auto-creation) -> CreateTopics with partitions
- * and replication (-1 = broker default) -> on a CreateTopics timeout (librdkafka's mock
- * cluster has no CreateTopics), a Metadata request from a producer handle, which auto-creates
- * on brokers that allow it (the mock does, with 4 partitions). 0, or -1 with err. */
+ * Order: the cluster's topic list (never creates) -> CreateTopics with partitions and
+ * replication (-1 = broker default) -> on a CreateTopics timeout, or at once on librdkafka's
+ * mock cluster (cluster id "mockCluster...", no CreateTopics), a Metadata request naming the
+ * topic, which auto-creates on brokers that allow it (the mock does, with 4 partitions).
+ * 0, or -1 with err. */
 int kc_kafka_ensure_topic(const rd_kafka_conf_t *conf, const char *topic, int partitions,
     int replication, int timeout_ms, char *err, size_t errlen);
+
+/* 1 when `topic` exists, 0 when it does not (no auto-creation), -1 with err. */
+int kc_kafka_topic_exists(const rd_kafka_conf_t *conf, const char *topic, int timeout_ms,
+    char *err, size_t errlen);
 
 /* Partitions of the named topics with the group's committed offsets, as a new JSON array
  * [{"topic": T, "partition": P, "offset": O}] (only partitions with a commit). `topics` is

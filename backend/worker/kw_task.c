@@ -430,7 +430,19 @@ kw_task_ensure_topic(struct kw_task *t, const char *topic, char *err, size_t err
 	int repl = (int)kw_task_cfg_int(t, "topic.creation.default.replication.factor", -1);
 	int r;
 
-	if (w->mock != NULL) {
+	if (strcmp(kw_config_get(w, "topic.creation.enable", "true"), "false") == 0) {
+		/* Topic creation is off for this worker: the topic must already exist. */
+		rd_kafka_conf_t *conf = kw_task_kafka_conf(t, "admin", err, errlen);
+
+		if (conf == NULL)
+			return -1;
+		r = kc_kafka_topic_exists(conf, topic, 5000, err, errlen);
+		rd_kafka_conf_destroy(conf);
+		if (r == 0)
+			snprintf(err, errlen, "topic %s does not exist and topic.creation.enable=false",
+			    topic);
+		r = r == 1 ? 0 : -1;
+	} else if (w->mock != NULL) {
 		r = kc_kafka_mock_topic_create(w->mock, topic, parts < 1 ? 1 : parts,
 		    repl < 1 ? 1 : repl, err, errlen);
 	} else {

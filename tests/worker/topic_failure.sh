@@ -34,4 +34,22 @@ wait_json "$U/connectors/gen/status" 'j["tasks"][0]["state"]' RUNNING 40
 kc_http GET "$U/connectors/gen/tasks/0/status"
 [ "$(kc_json '"trace" in j')" = false ] || kc_fail "a RUNNING task keeps no trace: $HTTP_BODY"
 worker_stop
+
+# topic.creation.enable=false: a missing topic fails the task, an existing one is used
+WORKER_STATE_DIR=
+MOCK_BOOTSTRAP=
+worker_start --set topic.creation.enable=false
+U=$WORKER_URL
+kc_http POST "$U/connectors" '{"name":"nocreate","config":{"connector.class":"HttpCronSource","topic":"missing.topic","jobs":"a","job.a.url":"http://127.0.0.1:9/","job.a.rate":"10"}}'
+kc_expect_code 201 create
+wait_json "$U/connectors/nocreate/status" 'j["tasks"][0]["state"]' FAILED 20
+kc_http GET "$U/connectors/nocreate/tasks/0/status"
+case $(kc_json 'j["trace"]') in
+	*"missing.topic does not exist and topic.creation.enable=false"*) ;;
+	*) kc_fail "trace: $HTTP_BODY" ;;
+esac
+echo x | kcat -b "$WORKER_BOOTSTRAP" -t missing.topic -P	# creates it (Metadata auto-creation)
+kc_http POST "$U/connectors/nocreate/tasks/0/restart"; kc_expect_code 204 "task restart"
+wait_json "$U/connectors/nocreate/status" 'j["tasks"][0]["state"]' RUNNING 20
+worker_stop
 echo "topic_failure: all checks passed"
