@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <time.h>
 
 #include "kc_util.h"
@@ -357,6 +358,21 @@ try_connect(struct kw_mqtt_conn *c)
 	c->state_since = kc_mono_ms();
 }
 
+/* Read every packet already waiting on the socket (bounded). */
+static int
+drain(struct kw_mqtt_conn *c)
+{
+	int sock = mosquitto_socket(c->mosq), avail = 0, budget = 4096, rc = MOSQ_ERR_SUCCESS;
+
+	while (budget-- > 0 && sock >= 0 && !c->lost &&
+	    ioctl(sock, FIONREAD, &avail) == 0 && avail > 0) {
+		rc = mosquitto_loop_read(c->mosq, 1);
+		if (rc != MOSQ_ERR_SUCCESS)
+			break;
+	}
+	return rc;
+}
+
 void
 kw_mqtt_conn_loop(struct kw_mqtt_conn *c, int timeout_ms)
 {
@@ -386,6 +402,10 @@ kw_mqtt_conn_loop(struct kw_mqtt_conn *c, int timeout_ms)
 		if (wait < 0)
 			wait = 0;
 		rc = mosquitto_loop(c->mosq, wait, 1);
+		/* mosquitto_loop reads one packet when little QoS state is pending: drain what
+		 * the socket already holds (a subscriber receives floods of PUBLISH packets) */
+		if (rc == MOSQ_ERR_SUCCESS && !c->lost)
+			rc = drain(c);
 		if (rc != MOSQ_ERR_SUCCESS || c->lost) {
 			if (c->last_error[0] == '\0' || rc == MOSQ_ERR_CONN_LOST)
 				snprintf(c->last_error, sizeof(c->last_error), "connection to %s:%d "
