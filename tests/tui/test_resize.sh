@@ -4,6 +4,7 @@
 . "$KCOPS_SOURCE_ROOT/tests/tui/lib.sh"
 
 worker_start
+TUI_TERM=tmux-256color	# this test also covers TERM=tmux
 for n in resize-a resize-b resize-c; do tui_cron "$n"; done
 
 tui_start --url "$WORKER_URL"

@@ -88,12 +88,17 @@ idle_requests=$((log_after - log_before))
 idle_s=$(( (t_idle1 - t_idle0) / 1000000 ))
 [ "$idle_fetches" -gt 0 ] || kc_fail "no refresh happened in ${idle_s} ms"
 
-# a REST change reaches the screen within one interval
-t0=$(date +%s%N)
-kc_http PUT "$WORKER_URL/connectors/bench-00000/pause"
-kc_expect_code 202 "pause bench-00000"
-tui_wait_re 'bench-00000 +sink +PAUSED' 10
-change_ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+# REST changes reach the screen within one interval (three changes, each timed from the
+# request to the screen showing it)
+change_ms=""
+for step in pause:PAUSED resume:RUNNING pause:PAUSED; do
+	sleep 0.$((RANDOM % 9 + 1))	# not in step with the refresh timer
+	t0=$(date +%s%N)
+	kc_http PUT "$WORKER_URL/connectors/bench-00000/${step%%:*}"
+	kc_expect_code 202 "${step%%:*} bench-00000"
+	tui_wait_re "bench-00000 +sink +${step##*:}" 10
+	change_ms+="$(( ($(date +%s%N) - t0) / 1000000 )),"
+done
 
 tui_quit
 grep -q '^maxrss_kb ' "$STATS" || kc_fail "kcops wrote no stats at exit"
@@ -142,8 +147,13 @@ print("bench tui: idle: %d bytes to the terminal over %d refreshes in %d ms = %.
 print("bench tui: worker request log: %d listings in %d intervals (goal: one per interval)%s" %
       (int(idle_req), round(int(idle_ms) / int(refresh_ms)),
        "" if abs(int(idle_req) - int(idle_ms) / int(refresh_ms)) <= 1 else "  OFF GOAL"))
-print("bench tui: a REST change reached the screen in %d ms (goal: within one interval, %d ms, plus one refresh cycle, %.0f ms)%s" %
-      (int(change_ms), int(refresh_ms), cycle_ms, "" if int(change_ms) <= int(refresh_ms) + cycle_ms + 100 else "  ABOVE GOAL"))
-if per >= 200 or int(change_ms) > 2 * int(refresh_ms) + 1000:
+ch = [int(x) for x in change_ms.strip(",").split(",")]
+bound = int(refresh_ms) + p(fetch, .95) + (st.median(parse) + st.median(load)) / 1000
+print("bench tui: REST changes reached the screen in %s ms (goal: within one interval, %d ms, plus the "
+      "refresh that sees it: fetch p95 + parse + install = %.0f ms)%s" %
+      (", ".join(str(c) for c in ch), int(refresh_ms), bound - int(refresh_ms),
+       "" if max(ch) <= bound + 100 else "  ABOVE GOAL"))
+change_ms = max(ch)
+if per >= 200 or change_ms > 2 * int(refresh_ms) + 1000:
     sys.exit(1)
 PY
