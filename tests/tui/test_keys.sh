@@ -11,7 +11,12 @@ for n in key-a key-b key-c key-d; do tui_cron "$n"; done
 tui_setup_home
 cat >"$TUI_HOME/editor" <<'SH'
 #!/bin/sh
-sed -i 's/"job.j1.rate": "1"/"job.j1.rate": "3"/' "$1"
+# good: a valid change; bad: a value Connect's validation rejects; junk: not JSON
+case "$(cat "$(dirname "$0")/edit-mode" 2>/dev/null)" in
+bad)	sed -i 's/"job.j1.rate": "3"/"job.j1.rate": "-5"/' "$1" ;;
+junk)	echo '{"unterminated": ' >"$1" ;;
+*)	sed -i 's/"job.j1.rate": "1"/"job.j1.rate": "3"/' "$1" ;;
+esac
 SH
 chmod +x "$TUI_HOME/editor"
 TUI_EDITOR="$TUI_HOME/editor"
@@ -69,6 +74,22 @@ tui_keys Home e
 tui_wait "key-a: config updated"
 kc_http GET "$WORKER_URL/connectors/key-a/config"
 [ "$(kc_json 'j["job.j1.rate"]')" = 3 ] || kc_fail "edit not applied: $HTTP_BODY"
+# an edit Connect rejects: its messages are shown, nothing is sent, discard ends it
+echo bad >"$TUI_HOME/edit-mode"
+tui_keys e
+tui_wait "config rejected:"
+tui_wait_re 'job\.j1\.rate: .*'
+tui_keys d
+tui_wait "edit of key-a discarded"
+tui_keys q
+# an edit that is not JSON: the parse error names the place, nothing is sent
+echo junk >"$TUI_HOME/edit-mode"
+tui_keys e
+tui_wait "config rejected:"
+tui_keys d
+tui_wait "discarded"
+kc_http GET "$WORKER_URL/connectors/key-a/config"
+[ "$(kc_json 'j["job.j1.rate"]')" = 3 ] || kc_fail "a rejected edit changed the config: $HTTP_BODY"
 
 # d asks for the name; a wrong name does nothing, the right one deletes
 tui_keys G d
