@@ -43,12 +43,13 @@ struct parser {
 	size_t		 ncopies, copycap;
 };
 
-/* Skip JSON white space. */
-static void
+/* Skip JSON white space (the text is NUL-terminated, which ends the loop). */
+static inline void
 ws(struct parser *ps)
 {
-	while (ps->p < ps->end && (*ps->p == ' ' || *ps->p == '\n' || *ps->p == '\r' ||
-	    *ps->p == '\t'))
+	if ((unsigned char)*ps->p > ' ')
+		return;
+	while (*ps->p == ' ' || *ps->p == '\n' || *ps->p == '\r' || *ps->p == '\t')
 		ps->p++;
 }
 
