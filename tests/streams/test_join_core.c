@@ -302,6 +302,93 @@ test_parse_lenient(void **state)
 	assert_null(kw_join_parse_lenient("\xed\xa0\x80", 3));	/* a surrogate */
 }
 
+static void
+test_scan(void **state)
+{
+	static const char *valid[] = {
+		"{}", " { } ", "{\"a\":1}", "{\"customer\": 7, \"amount\": 12.5}",
+		"{\"a\":[1,2,{\"b\":null}],\"c\":\"x\\\"y\",\"d\":-0.5e+3,\"e\":true,\"f\":false}",
+		"{\"s\":\"caf\xc3\xa9 \\u00e9\"}", "\n{\"a\" :\t{}\r}\n",
+	};
+	static const char *invalid[] = {
+		"", "[]", "1", "{", "{\"a\"}", "{\"a\":}", "{\"a\":1,}", "{\"a\":01}",
+		"{\"a\":1.}", "{\"a\":.5}", "{\"a\":tru}", "{\"a\":\"\x01\"}",
+		"{\"a\":\"\\x\"}", "{\"a\":\"\\u12g4\"}", "{\"a\":\"\xff\"}", "{\"a\":1}x",
+		"{\"a\":1,\"a\":2}", "{\"a\\n\":1}", "{a:1}", "{\"a\":[1,2}", "{\"a\":\"\xed\xa0\x80\"}",
+	};
+	struct kw_join_member m[KW_JOIN_SCAN_MAX];
+	struct kc_buf b;
+	char buf[256];
+	size_t i;
+	int n, k, len;
+
+	(void)state;
+	for (i = 0; i < sizeof(valid) / sizeof(valid[0]); i++)
+		assert_true(kw_join_scan_object(valid[i], strlen(valid[i]), m) >= 0);
+	for (i = 0; i < sizeof(invalid) / sizeof(invalid[0]); i++) {
+		if (kw_join_scan_object(invalid[i], strlen(invalid[i]), m) >= 0)
+			fail_msg("accepted: %s", invalid[i]);
+	}
+	n = kw_join_scan_object("{\"customer\": 7, \"amount\" : 12.50 ,\"o\":{ \"x\" : [ 1 , \"a b\" ] }}",
+	    strlen("{\"customer\": 7, \"amount\" : 12.50 ,\"o\":{ \"x\" : [ 1 , \"a b\" ] }}"), m);
+	assert_int_equal(n, 3);
+	assert_int_equal(m[1].klen, 6);
+	assert_memory_equal(m[1].key, "amount", 6);
+	assert_int_equal(m[1].vlen, 5);
+	kc_buf_init(&b);
+	kw_join_compact(m[2].val, m[2].vlen, &b);
+	assert_string_equal(b.data, "{\"x\":[1,\"a b\"]}");
+	kc_buf_reset(&b);
+	assert_true(kw_join_canon_text(m[0].val, m[0].vlen, &b));
+	assert_string_equal(b.data, "7");
+	/* canonical text agrees with the jansson path */
+	{
+		static const char *vals[] = { "7", "-0", "7.0", "\"7\"", "\"a\\u0041\"", "1e2",
+			"123456789012345678", "true", "{\"b\":1,\"a\":2}", "-12" };
+		for (i = 0; i < sizeof(vals) / sizeof(vals[0]); i++) {
+			char *want = canon(vals[i]);
+
+			kc_buf_reset(&b);
+			assert_true(kw_join_canon_text(vals[i], strlen(vals[i]), &b));
+			assert_string_equal(b.data, want);
+			free(want);
+		}
+		kc_buf_reset(&b);
+		assert_false(kw_join_canon_text("null", 4, &b));
+	}
+	kc_buf_free(&b);
+	/* never accepts what jansson rejects: random mutations of a valid document */
+	srand(7);
+	for (k = 0; k < 200000; k++) {
+		const char *base = valid[k % (sizeof(valid) / sizeof(valid[0]))];
+		json_t *j;
+
+		len = (int)strlen(base);
+		memcpy(buf, base, (size_t)len + 1);
+		for (i = 0; i < 1 + (size_t)(k % 3); i++) {
+			int at = rand() % (len > 0 ? len : 1), op = rand() % 3;
+			static const char alpha[] = "{}[]\":,. 0123456789-+eEtrufalsn\\\x01\xc3\xa9\xff";
+
+			if (op == 0 && len > 0)
+				buf[at] = alpha[rand() % (sizeof(alpha) - 1)];
+			else if (op == 1 && len > 0) {
+				memmove(buf + at, buf + at + 1, (size_t)(len - at));
+				len--;
+			} else if (len < 200) {
+				memmove(buf + at + 1, buf + at, (size_t)(len - at + 1));
+				buf[at] = alpha[rand() % (sizeof(alpha) - 1)];
+				len++;
+			}
+		}
+		if (kw_join_scan_object(buf, (size_t)len, m) < 0)
+			continue;
+		j = json_loadb(buf, (size_t)len, JSON_REJECT_DUPLICATES, NULL);
+		if (!json_is_object(j))
+			fail_msg("scanner accepted what jansson rejects: %.*s", len, buf);
+		json_decref(j);
+	}
+}
+
 int
 main(void)
 {
@@ -314,6 +401,7 @@ main(void)
 		cmocka_unit_test(test_merge),
 		cmocka_unit_test(test_field),
 		cmocka_unit_test(test_parse_lenient),
+		cmocka_unit_test(test_scan),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

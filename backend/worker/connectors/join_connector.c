@@ -213,6 +213,7 @@ struct join {
 	size_t			 ncache;
 	struct frag		 defaults;	/* missing.defaults rendered */
 	bool			 fast;		/* output = stream text + fragments */
+	struct kw_join_member	 mem[KW_JOIN_SCAN_MAX];
 	int64_t			 last_ckpt, last_metrics, rate_t0;
 	uint64_t		 rate_n0;
 	double			 rate;
@@ -766,6 +767,121 @@ fast_output(struct join *j, const json_t *sv, const struct frag *f)
 	kc_buf_putc(&j->out, '}');
 }
 
+/* Produce j->out for stream record m. 0, or -1 with err. */
+static int
+produce_out(struct join *j, rd_kafka_message_t *m, bool found, char *err, size_t errlen)
+{
+	rd_kafka_headers_t *hdrs = NULL;
+	rd_kafka_resp_err_t r;
+
+	if (rd_kafka_message_headers(m, &hdrs) == RD_KAFKA_RESP_ERR_NO_ERROR)
+		hdrs = rd_kafka_headers_copy(hdrs);
+	else
+		hdrs = rd_kafka_headers_new(1);
+	rd_kafka_header_add(hdrs, "kcops.join", -1, found ? "hit" : "miss", -1);
+	for (;;) {
+		r = rd_kafka_producev(j->prod,
+		    RD_KAFKA_V_TOPIC(j->out_topic),
+		    RD_KAFKA_V_KEY(m->key, m->key_len),
+		    RD_KAFKA_V_VALUE(j->out.data, j->out.len),
+		    RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+		    RD_KAFKA_V_TIMESTAMP(rd_kafka_message_timestamp(m, NULL)),
+		    RD_KAFKA_V_HEADERS(hdrs),
+		    RD_KAFKA_V_OPAQUE(j->btail),
+		    RD_KAFKA_V_END);
+		if (r != RD_KAFKA_RESP_ERR__QUEUE_FULL)
+			break;
+		rd_kafka_poll(j->prod, 10);
+	}
+	if (r != RD_KAFKA_RESP_ERR_NO_ERROR) {
+		rd_kafka_headers_destroy(hdrs);
+		snprintf(err, errlen, "produce to %s: %s", j->out_topic, rd_kafka_err2str(r));
+		return -1;
+	}
+	j->btail->outstanding++;
+	j->out_n++;
+	return 0;
+}
+
+/* Count a lookup; true when the record is dropped (inner join miss). */
+static bool
+count_lookup(struct join *j, bool found)
+{
+	if (found)
+		j->hits++;
+	else
+		j->misses++;
+	if (!found && j->spec.inner) {
+		j->dropped++;
+		return true;
+	}
+	return false;
+}
+
+/* The fast path: a stream value that is JSON object text, scanned without building a tree.
+ * 1 done, 0 not applicable (take the jansson path), -1 error. */
+static int
+join_fast(struct join *j, rd_kafka_message_t *m, char *err, size_t errlen)
+{
+	struct tcache_ent *e = NULL;
+	const struct frag *f;
+	int n, i, idx = -1;
+	size_t k, flen;
+	bool have_key, found, first, clash;
+
+	if (m->payload == NULL || (n = kw_join_scan_object(m->payload, m->len, j->mem)) < 0)
+		return 0;
+	kc_buf_reset(&j->key);
+	if (j->spec.join_field != NULL) {
+		flen = strlen(j->spec.join_field);
+		for (i = 0; i < n; i++)
+			if (j->mem[i].klen == flen &&
+			    memcmp(j->mem[i].key, j->spec.join_field, flen) == 0)
+				idx = i;
+		if (idx < 0 && strchr(j->spec.join_field, '.') != NULL)
+			return 0;	/* a dotted path: jansson */
+		have_key = idx >= 0 &&
+		    kw_join_canon_text(j->mem[idx].val, j->mem[idx].vlen, &j->key);
+	} else {
+		have_key = canon_data(j->kconv, m->key, m->key_len, &j->key);
+	}
+	if (have_key && j->key.len > 0) {
+		e = cache_lookup(j, j->key.data, j->key.len, err, errlen);
+		if (e == NULL)
+			return -1;
+	}
+	j->in++;
+	found = e != NULL && e->present;
+	if (count_lookup(j, found))
+		return 1;
+	f = found ? &e->frag : &j->defaults;
+	kc_buf_reset(&j->out);
+	kc_buf_putc(&j->out, '{');
+	for (i = 0; i < n; i++) {
+		if (i > 0)
+			kc_buf_putc(&j->out, ',');
+		kc_buf_putc(&j->out, '"');
+		kc_buf_append(&j->out, j->mem[i].key, j->mem[i].klen);
+		kc_buf_puts(&j->out, "\":");
+		kw_join_compact(j->mem[i].val, j->mem[i].vlen, &j->out);
+	}
+	first = n == 0;
+	for (k = 0; k < f->n; k++) {
+		flen = strlen(f->names[k]);
+		clash = false;
+		for (i = 0; i < n && !clash; i++)
+			clash = j->mem[i].klen == flen && memcmp(j->mem[i].key, f->names[k], flen) == 0;
+		if (clash)
+			continue;
+		if (!first)
+			kc_buf_putc(&j->out, ',');
+		first = false;
+		kc_buf_puts(&j->out, f->texts[k]);
+	}
+	kc_buf_putc(&j->out, '}');
+	return produce_out(j, m, found, err, errlen) == 0 ? 1 : -1;
+}
+
 /* Join one stream record and produce the result. 0, or -1 (err) to fail the task. */
 static int
 join_record(struct join *j, rd_kafka_message_t *m, char *err, size_t errlen)
@@ -775,10 +891,11 @@ join_record(struct join *j, rd_kafka_message_t *m, char *err, size_t errlen)
 	size_t tlen = 0;
 	json_t *sv, *tv = NULL, *keyv, *out;
 	struct tcache_ent *e = NULL;
-	rd_kafka_headers_t *hdrs = NULL;
-	rd_kafka_resp_err_t r;
 	bool have_key, found;
+	int r;
 
+	if (j->fast && (r = join_fast(j, m, err, errlen)) != 0)
+		return r < 0 ? -1 : 0;
 	j->in++;
 	sv = value_json(j->vconv, m->payload, m->len, verr, sizeof(verr));
 	if (sv == NULL && verr[0] != '\0') {
@@ -806,12 +923,7 @@ join_record(struct join *j, rd_kafka_message_t *m, char *err, size_t errlen)
 		}
 	}
 	found = e != NULL && e->present;
-	if (found)
-		j->hits++;
-	else
-		j->misses++;
-	if (!found && j->spec.inner) {
-		j->dropped++;
+	if (count_lookup(j, found)) {
 		json_decref(sv);
 		return 0;
 	}
@@ -832,34 +944,7 @@ join_record(struct join *j, rd_kafka_message_t *m, char *err, size_t errlen)
 		json_decref(out);
 	}
 	json_decref(sv);
-	if (rd_kafka_message_headers(m, &hdrs) == RD_KAFKA_RESP_ERR_NO_ERROR)
-		hdrs = rd_kafka_headers_copy(hdrs);
-	else
-		hdrs = rd_kafka_headers_new(1);
-	rd_kafka_header_add(hdrs, "kcops.join", -1, found ? "hit" : "miss", -1);
-	for (;;) {
-		r = rd_kafka_producev(j->prod,
-		    RD_KAFKA_V_TOPIC(j->out_topic),
-		    RD_KAFKA_V_KEY(m->key, m->key_len),
-		    RD_KAFKA_V_VALUE(j->out.data, j->out.len),
-		    RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-		    RD_KAFKA_V_TIMESTAMP(rd_kafka_message_timestamp(m, NULL)),
-		    RD_KAFKA_V_HEADERS(hdrs),
-		    RD_KAFKA_V_OPAQUE(j->btail),
-		    RD_KAFKA_V_END);
-		if (r != RD_KAFKA_RESP_ERR__QUEUE_FULL)
-			break;
-		rd_kafka_poll(j->prod, 10);
-	}
-	if (r == RD_KAFKA_RESP_ERR_NO_ERROR)
-		j->btail->outstanding++;
-	if (r != RD_KAFKA_RESP_ERR_NO_ERROR) {
-		rd_kafka_headers_destroy(hdrs);
-		snprintf(err, errlen, "produce to %s: %s", j->out_topic, rd_kafka_err2str(r));
-		return -1;
-	}
-	j->out_n++;
-	return 0;
+	return produce_out(j, m, found, err, errlen);
 }
 
 /* Open a new batch at the FIFO's tail. */

@@ -426,3 +426,323 @@ kw_join_parse_lenient(const void *ptr, size_t len)
 		return NULL;
 	return json_stringn(ptr, len);
 }
+
+/* ---- fast path: a strict scanner for JSON text ------------------------------------------ */
+
+struct scan {
+	const char	*p, *end;
+	int		 depth;
+};
+
+static void
+skip_ws(struct scan *sc)
+{
+	while (sc->p < sc->end && (*sc->p == ' ' || *sc->p == '\t' || *sc->p == '\n' ||
+	    *sc->p == '\r'))
+		sc->p++;
+}
+
+static int
+hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* A string at sc->p ('"'); *escaped says whether it used escapes. 0 or -1. */
+static int
+scan_string(struct scan *sc, bool *escaped)
+{
+	const unsigned char *p = (const unsigned char *)sc->p + 1;
+	const unsigned char *end = (const unsigned char *)sc->end;
+	unsigned int cp;
+	int n, i;
+
+	*escaped = false;
+	while (p < end) {
+		if (*p == '"') {
+			sc->p = (const char *)p + 1;
+			return 0;
+		}
+		if (*p < 0x20)
+			return -1;
+		if (*p == '\\') {
+			*escaped = true;
+			if (++p >= end)
+				return -1;
+			if (*p == 'u') {
+				if (end - p < 5)
+					return -1;
+				for (i = 1; i <= 4; i++)
+					if (hexval((char)p[i]) < 0)
+						return -1;
+				p += 5;
+				continue;
+			}
+			if (strchr("\"\\/bfnrt", *p) == NULL || *p == '\0')
+				return -1;
+			p++;
+			continue;
+		}
+		if (*p < 0x80) {
+			p++;
+			continue;
+		}
+		if ((*p & 0xe0) == 0xc0) { n = 1; cp = *p & 0x1f; }
+		else if ((*p & 0xf0) == 0xe0) { n = 2; cp = *p & 0x0f; }
+		else if ((*p & 0xf8) == 0xf0) { n = 3; cp = *p & 0x07; }
+		else return -1;
+		if (end - p <= n)
+			return -1;
+		for (i = 1; i <= n; i++) {
+			if ((p[i] & 0xc0) != 0x80)
+				return -1;
+			cp = (cp << 6) | (p[i] & 0x3f);
+		}
+		if ((n == 1 && cp < 0x80) || (n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) ||
+		    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+			return -1;
+		p += n + 1;
+	}
+	return -1;
+}
+
+/* A number per RFC 8259. */
+static int
+scan_number(struct scan *sc)
+{
+	const char *p = sc->p;
+
+	if (p < sc->end && *p == '-')
+		p++;
+	if (p >= sc->end)
+		return -1;
+	if (*p == '0')
+		p++;
+	else if (*p >= '1' && *p <= '9')
+		while (p < sc->end && *p >= '0' && *p <= '9')
+			p++;
+	else
+		return -1;
+	if (p < sc->end && *p == '.') {
+		p++;
+		if (p >= sc->end || *p < '0' || *p > '9')
+			return -1;
+		while (p < sc->end && *p >= '0' && *p <= '9')
+			p++;
+	}
+	if (p < sc->end && (*p == 'e' || *p == 'E')) {
+		p++;
+		if (p < sc->end && (*p == '+' || *p == '-'))
+			p++;
+		if (p >= sc->end || *p < '0' || *p > '9')
+			return -1;
+		while (p < sc->end && *p >= '0' && *p <= '9')
+			p++;
+	}
+	sc->p = p;
+	return 0;
+}
+
+static int scan_value(struct scan *sc);
+
+/* An object or array at sc->p. */
+static int
+scan_container(struct scan *sc)
+{
+	char close = *sc->p == '{' ? '}' : ']';
+	bool obj = close == '}', esc;
+
+	if (++sc->depth > 32)
+		return -1;
+	sc->p++;
+	skip_ws(sc);
+	if (sc->p < sc->end && *sc->p == close) {
+		sc->p++;
+		sc->depth--;
+		return 0;
+	}
+	for (;;) {
+		if (obj) {
+			if (sc->p >= sc->end || *sc->p != '"' || scan_string(sc, &esc) != 0)
+				return -1;
+			skip_ws(sc);
+			if (sc->p >= sc->end || *sc->p != ':')
+				return -1;
+			sc->p++;
+			skip_ws(sc);
+		}
+		if (scan_value(sc) != 0)
+			return -1;
+		skip_ws(sc);
+		if (sc->p >= sc->end)
+			return -1;
+		if (*sc->p == ',') {
+			sc->p++;
+			skip_ws(sc);
+			continue;
+		}
+		if (*sc->p != close)
+			return -1;
+		sc->p++;
+		sc->depth--;
+		return 0;
+	}
+}
+
+static int
+scan_value(struct scan *sc)
+{
+	size_t left = (size_t)(sc->end - sc->p);
+	bool esc;
+
+	if (left == 0)
+		return -1;
+	switch (*sc->p) {
+	case '{':
+	case '[':
+		return scan_container(sc);
+	case '"':
+		return scan_string(sc, &esc);
+	case 't':
+		if (left < 4 || memcmp(sc->p, "true", 4) != 0)
+			return -1;
+		sc->p += 4;
+		return 0;
+	case 'f':
+		if (left < 5 || memcmp(sc->p, "false", 5) != 0)
+			return -1;
+		sc->p += 5;
+		return 0;
+	case 'n':
+		if (left < 4 || memcmp(sc->p, "null", 4) != 0)
+			return -1;
+		sc->p += 4;
+		return 0;
+	default:
+		return scan_number(sc);
+	}
+}
+
+int
+kw_join_scan_object(const char *s, size_t len, struct kw_join_member *m)
+{
+	struct scan sc = { s, s + len, 1 };
+	const char *k, *v;
+	bool esc;
+	int n = 0, i;
+
+	skip_ws(&sc);
+	if (sc.p >= sc.end || *sc.p != '{')
+		return -1;
+	sc.p++;
+	skip_ws(&sc);
+	if (sc.p < sc.end && *sc.p == '}') {
+		sc.p++;
+		goto tail;
+	}
+	for (;;) {
+		if (sc.p >= sc.end || *sc.p != '"')
+			return -1;
+		k = sc.p + 1;
+		if (scan_string(&sc, &esc) != 0 || esc || n == KW_JOIN_SCAN_MAX)
+			return -1;
+		m[n].key = k;
+		m[n].klen = (size_t)(sc.p - 1 - k);
+		for (i = 0; i < n; i++)
+			if (m[i].klen == m[n].klen && memcmp(m[i].key, k, m[n].klen) == 0)
+				return -1;	/* duplicate: jansson keeps the last one */
+		skip_ws(&sc);
+		if (sc.p >= sc.end || *sc.p != ':')
+			return -1;
+		sc.p++;
+		skip_ws(&sc);
+		v = sc.p;
+		if (scan_value(&sc) != 0)
+			return -1;
+		m[n].val = v;
+		m[n].vlen = (size_t)(sc.p - v);
+		n++;
+		skip_ws(&sc);
+		if (sc.p >= sc.end)
+			return -1;
+		if (*sc.p == ',') {
+			sc.p++;
+			skip_ws(&sc);
+			continue;
+		}
+		if (*sc.p != '}')
+			return -1;
+		sc.p++;
+		break;
+	}
+tail:
+	skip_ws(&sc);
+	return sc.p == sc.end ? n : -1;
+}
+
+void
+kw_join_compact(const char *v, size_t len, struct kc_buf *out)
+{
+	size_t i, start = 0;
+	bool in_str = false;
+
+	kc_buf_reserve(out, len);
+	for (i = 0; i < len; i++) {
+		char c = v[i];
+
+		if (in_str) {
+			if (c == '\\')
+				i++;
+			else if (c == '"')
+				in_str = false;
+			continue;
+		}
+		if (c == '"') {
+			in_str = true;
+		} else if (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
+			kc_buf_append(out, v + start, i - start);
+			start = i + 1;
+		}
+	}
+	kc_buf_append(out, v + start, len - start);
+}
+
+bool
+kw_join_canon_text(const char *v, size_t len, struct kc_buf *out)
+{
+	json_t *j;
+	size_t i;
+	bool ok;
+
+	if (len >= 2 && v[0] == '"' && memchr(v, '\\', len) == NULL) {
+		kc_buf_append(out, v + 1, len - 2);
+		return true;
+	}
+	/* a plain integer of up to 18 digits is its own canonical text */
+	i = v[0] == '-' ? 1 : 0;
+	if (len > i && len - i <= 18 && (v[i] != '0' || len - i == 1)) {
+		size_t d;
+
+		for (d = i; d < len && v[d] >= '0' && v[d] <= '9'; d++)
+			;
+		if (d == len) {
+			if (len == 2 && v[0] == '-' && v[1] == '0')
+				kc_buf_putc(out, '0');
+			else
+				kc_buf_append(out, v, len);
+			return true;
+		}
+	}
+	if (len == 4 && memcmp(v, "null", 4) == 0)
+		return false;
+	j = json_loadb(v, len, JSON_DECODE_ANY, NULL);
+	ok = kw_join_canon_json(j, out);
+	json_decref(j);
+	return ok;
+}

@@ -76,6 +76,30 @@ json_t *kw_join_field(const json_t *value, const char *field);
  * table fields and defaults of the same name. New reference. */
 json_t *kw_join_merge(const struct kw_join_spec *spec, const json_t *stream, const json_t *table);
 
+/* ---- a fast path for JSON object text ------------------------------------------------- */
+
+/* One top-level member of a scanned object: the key's characters (between the quotes, never
+ * containing escapes) and the value's text (as written, possibly with white space). */
+struct kw_join_member {
+	const char	*key;
+	size_t		 klen;
+	const char	*val;
+	size_t		 vlen;
+};
+
+#define KW_JOIN_SCAN_MAX	64
+
+/* Strictly validate s[0..len) as one JSON object (RFC 8259, valid UTF-8, nesting up to 32)
+ * and record its top-level members in m (up to KW_JOIN_SCAN_MAX). Returns the member count,
+ * or -1 when the text is not valid JSON, not an object, has escaped or duplicate top-level
+ * keys, or more members than fit: the caller then takes the jansson path. */
+int kw_join_scan_object(const char *s, size_t len, struct kw_join_member *m);
+/* Append v[0..len) (valid JSON text) without the white space outside strings. */
+void kw_join_compact(const char *v, size_t len, struct kc_buf *out);
+/* Canonical key text of a member value given as JSON text (see kw_join_canon_json).
+ * false: null (no key). */
+bool kw_join_canon_text(const char *v, size_t len, struct kc_buf *out);
+
 /* Parse record bytes as JSON when they are JSON, else as a JSON string (valid UTF-8) or
  * NULL (neither). New reference. */
 json_t *kw_join_parse_lenient(const void *ptr, size_t len);
