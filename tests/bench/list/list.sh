@@ -12,7 +12,7 @@
 KCOPS=${KCOPS:-$KCOPS_BUILD_ROOT/tui/kcops}
 kc_tmpdir
 B=$KC_TMP_LAST
-REPS=${KCOPS_BENCH_REPS:-5}
+REPS=${KCOPS_BENCH_REPS:-9}
 if [ "${KCOPS_BENCH_QUICK:-0}" = 1 ]; then N=1000; else N=10000; fi
 
 conn_json() { # NAME: a stopped HTTP sink's create body
@@ -73,43 +73,43 @@ for ((i = 0; i < 200; i++)); do
 done
 [ "$n" = "$N" ] || kc_fail "only $n of $N connectors report STOPPED"
 
-# measure LABEL CMD...: best wall time (us) of REPS runs, the CPU time (user+sys, us) of
-# that run, and the peak RSS (KiB, max over runs), from wait4()'s rusage; stdout kept in
-# $B/LABEL.out. CPU time is shown too because wall times on a shared machine are noisy.
-measure() {
-	local label=$1 out
-	shift
-	out=$("$KC_PY" - "$REPS" "$B/$label.out" "$@" <<'PY'
-import os, subprocess, sys, time
-reps, outpath, cmd = int(sys.argv[1]), sys.argv[2], sys.argv[3:]
-best = None
-rss = 0
+# Rounds: each round runs curl and the three kcops forms once, back to back, so all four see
+# the same load; per form the median wall time, its CPU time (user+sys from wait4), the peak
+# RSS, and the median of the per-round ratios to curl. Outputs are kept in $B/LABEL.out.
+"$KC_PY" - "$REPS" "$B" "$WORKER_URL" "$KCOPS" >"$B/results" <<'PY' || kc_fail "measurement failed"
+import os, statistics, subprocess, sys, time
+reps, outdir, url, kcops = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
+forms = [
+    ("curl", ["curl", "-s", "-o", "/dev/stdout", url + "/connectors?expand=status&expand=info"]),
+    ("json", [kcops, "--url", url, "get", "connectors", "-o", "json"]),
+    ("table", [kcops, "--url", url, "get", "connectors"]),
+    ("names", [kcops, "--url", url, "get", "connectors", "-o", "names"]),
+]
+env = dict(os.environ, NO_COLOR="1")
+runs = {f: [] for f, _ in forms}
 for _ in range(reps):
-    with open(outpath, "wb") as out:
-        t0 = time.perf_counter_ns()
-        p = subprocess.Popen(cmd, stdout=out, stderr=subprocess.PIPE)
-        _, status, ru = os.wait4(p.pid, 0)
-        t1 = time.perf_counter_ns()
-        err = p.stderr.read()
-    if status != 0:
-        sys.stderr.write(err.decode(errors="replace"))
-        sys.exit("%s failed (status %d)" % (cmd[0], status))
-    wall = (t1 - t0) // 1000
-    cpu = int((ru.ru_utime + ru.ru_stime) * 1e6)
-    rss = max(rss, ru.ru_maxrss)
-    if best is None or wall < best[0]:
-        best = (wall, cpu)
-print(best[0], best[1], rss)
+    for label, cmd in forms:
+        with open(os.path.join(outdir, label + ".out"), "wb") as out:
+            t0 = time.perf_counter_ns()
+            p = subprocess.Popen(cmd, stdout=out, stderr=subprocess.PIPE, env=env)
+            _, status, ru = os.wait4(p.pid, 0)
+            t1 = time.perf_counter_ns()
+            err = p.stderr.read()
+        if status != 0:
+            sys.stderr.write(err.decode(errors="replace"))
+            sys.exit("%s failed (status %d)" % (label, status))
+        runs[label].append(((t1 - t0) / 1e6, (ru.ru_utime + ru.ru_stime) * 1e3, ru.ru_maxrss))
+for label, _ in forms:
+    r = runs[label]
+    wall = statistics.median(x[0] for x in r)
+    cpu = statistics.median(x[1] for x in r)
+    rss = max(x[2] for x in r)
+    ratio = statistics.median(r[i][0] / runs["curl"][i][0] for i in range(reps))
+    print(label, "%.1f" % wall, "%.1f" % cpu, rss, "%.2f" % ratio)
 PY
-) || kc_fail "$label failed"
-	read -r "${label}_us" "${label}_cpu" "${label}_rss" <<<"$out"
-}
-
-export NO_COLOR=1
-measure curl curl -s -o /dev/stdout "$WORKER_URL/connectors?expand=status&expand=info"
-measure json "$KCOPS" --url "$WORKER_URL" get connectors -o json
-measure table "$KCOPS" --url "$WORKER_URL" get connectors
-measure names "$KCOPS" --url "$WORKER_URL" get connectors -o names
+while read -r label wall cpu rss ratio; do
+	eval "${label}_ms=$wall ${label}_cpu=$cpu ${label}_rss=$rss ${label}_ratio=$ratio"
+done <"$B/results"
 
 # The outputs are complete and right (not just fast).
 [ "$(jq 'length' "$B/curl.out")" = "$N" ] || kc_fail "curl document does not hold $N connectors"
@@ -118,19 +118,15 @@ jq -e --argjson n "$N" 'length == $n and all(.[]; .state == "STOPPED" and .confi
 [ "$(($(wc -l <"$B/table.out") - 1))" = "$N" ] || kc_fail "the table does not have $N rows"
 [ "$(wc -l <"$B/names.out")" = "$N" ] || kc_fail "-o names does not have $N lines"
 
-ratio() { "$KC_PY" -c "print('%.2f' % ($1 / $2))"; }
 goal() { "$KC_PY" -c "print('' if $1 <= 1.5 else '  ABOVE GOAL')"; }
-rj=$(ratio "$json_us" "$curl_us")
-rt=$(ratio "$table_us" "$curl_us")
-rn=$(ratio "$names_us" "$curl_us")
-printf 'bench list: %d stopped connectors, %s bytes expanded document, best of %d runs\n' \
+printf 'bench list: %d stopped connectors, %s bytes expanded document, median of %d rounds\n' \
 	"$N" "$(wc -c <"$B/curl.out")" "$REPS"
-printf 'bench list: curl (expand=status&expand=info)  %8.1f ms (cpu %4d ms)  peak RSS %6d KiB\n' \
-	"$(bc -l <<<"$curl_us / 1000")" "$((curl_cpu / 1000))" "$curl_rss"
-printf 'bench list: kcops get connectors -o json      %8.1f ms (cpu %4d ms)  peak RSS %6d KiB  ratio %s (goal <= 1.5)%s\n' \
-	"$(bc -l <<<"$json_us / 1000")" "$((json_cpu / 1000))" "$json_rss" "$rj" "$(goal "$rj")"
-printf 'bench list: kcops get connectors (table)      %8.1f ms (cpu %4d ms)  peak RSS %6d KiB  ratio %s (goal <= 1.5)%s\n' \
-	"$(bc -l <<<"$table_us / 1000")" "$((table_cpu / 1000))" "$table_rss" "$rt" "$(goal "$rt")"
-printf 'bench list: kcops get connectors -o names     %8.1f ms (cpu %4d ms)  peak RSS %6d KiB  ratio %s\n' \
-	"$(bc -l <<<"$names_us / 1000")" "$((names_cpu / 1000))" "$names_rss" "$rn"
+printf 'bench list: curl (expand=status&expand=info)  %7s ms (cpu %5s ms)  peak RSS %6d KiB\n' \
+	"$curl_ms" "$curl_cpu" "$curl_rss"
+printf 'bench list: kcops get connectors -o json      %7s ms (cpu %5s ms)  peak RSS %6d KiB  ratio %s (goal <= 1.5)%s\n' \
+	"$json_ms" "$json_cpu" "$json_rss" "$json_ratio" "$(goal "$json_ratio")"
+printf 'bench list: kcops get connectors (table)      %7s ms (cpu %5s ms)  peak RSS %6d KiB  ratio %s (goal <= 1.5)%s\n' \
+	"$table_ms" "$table_cpu" "$table_rss" "$table_ratio" "$(goal "$table_ratio")"
+printf 'bench list: kcops get connectors -o names     %7s ms (cpu %5s ms)  peak RSS %6d KiB  ratio %s\n' \
+	"$names_ms" "$names_cpu" "$names_rss" "$names_ratio"
 printf 'bench list: load average %s\n' "$(cut -d' ' -f1-3 /proc/loadavg)"
