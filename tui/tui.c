@@ -585,7 +585,7 @@ connect_ctx(struct tui_app *app)
 static void
 drop_connection(struct tui_app *app)
 {
-	tui_lag_stop(app);
+	tui_lag_stop(app, app->quit || got_term);
 	free(app->server_bootstrap);
 	app->server_bootstrap = NULL;
 	free(app->lag_error);
@@ -1012,6 +1012,7 @@ app_free(struct tui_app *app)
 {
 	struct tui_post *p, *next;
 
+	app->quit = 1;		/* helper threads are waited for from here on */
 	while (app->nviews > 0)
 		view_free(app, app->views[--app->nviews]);
 	/* finish what helper threads posted, then cancel what is still in flight */

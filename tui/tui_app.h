@@ -184,8 +184,9 @@ void tui_lag_tick(struct tui_app *app);
 /* librdkafka settings for the current cluster (context "kafka" section, --bootstrap, or the
  * Kafka kcops-worker reports). New reference, or NULL when no Kafka is known. */
 json_t *tui_kafka_conf(struct tui_app *app);
-/* Stop and join the lag thread (its result is still posted). */
-void tui_lag_stop(struct tui_app *app);
+/* Abandon the running lag round (its result is dropped); with wait, also wait until every
+ * lag thread has finished (at exit). */
+void tui_lag_stop(struct tui_app *app, int wait);
 
 /* ---- tui_draw.c: sanitising drawing helpers ---- */
 /* Draw s (already sanitised or not: it is sanitised here) at (y, x), clipped to `width`

@@ -10,6 +10,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "kc_kafka_lag.h"
 #include "kc_util.h"
@@ -31,11 +32,14 @@ struct lag_job {
 	size_t		 n;
 	unsigned int	 gen;
 	char		*error;
+	volatile int	 stop;
 };
 
-static pthread_t lag_thread;
-static int lag_running;
-static volatile int lag_stop;
+/* Lag threads are detached: a context switch never waits for a slow Kafka. lag_current is
+ * the round of the current context (NULL when none runs); lag_live counts threads still
+ * running, which the last tui_lag_stop() waits for. */
+static struct lag_job *lag_current;
+static int lag_live;
 
 static void
 job_free(struct lag_job *j)
@@ -59,10 +63,8 @@ lag_apply(struct tui_app *app, void *arg)
 	struct lag_job *j = arg;
 	size_t i;
 
-	if (lag_running) {
-		pthread_join(lag_thread, NULL);
-		lag_running = 0;
-	}
+	if (j == lag_current)
+		lag_current = NULL;
 	if (j->gen == app->conn_gen) {
 		for (i = 0; i < j->n; i++)
 			tui_model_set_lag(&app->model, j->items[i].name, j->items[i].lag);
@@ -80,7 +82,7 @@ lag_main(void *arg)
 	struct lag_job *j = arg;
 	size_t i;
 
-	for (i = 0; i < j->n && !lag_stop; i++) {
+	for (i = 0; i < j->n && !j->stop; i++) {
 		struct lag_item *it = &j->items[i];
 		char *group = kc_kafka_lag_group(it->name), *copy = NULL, *save = NULL, *tok;
 		const char *topics[64];
@@ -107,6 +109,7 @@ lag_main(void *arg)
 		free(group);
 	}
 	tui_post(j->app, lag_apply, j);
+	__atomic_sub_fetch(&lag_live, 1, __ATOMIC_ACQ_REL);
 	return NULL;
 }
 
@@ -142,7 +145,7 @@ tui_lag_tick(struct tui_app *app)
 	size_t i, nsinks = 0, from = 0, to = m->norder;
 	json_t *conf;
 
-	if (lag_running || app->client == NULL || m->nrows == 0)
+	if (lag_current != NULL || app->client == NULL || m->nrows == 0)
 		return;
 	if ((conf = tui_kafka_conf(app)) == NULL)
 		return;
@@ -181,21 +184,35 @@ tui_lag_tick(struct tui_app *app)
 		job_free(j);
 		return;
 	}
-	lag_stop = 0;
-	if (pthread_create(&lag_thread, NULL, lag_main, j) != 0) {
-		job_free(j);
-		return;
+	{
+		pthread_t th;
+		pthread_attr_t attr;
+
+		pthread_attr_init(&attr);
+		pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+		__atomic_add_fetch(&lag_live, 1, __ATOMIC_ACQ_REL);
+		if (pthread_create(&th, &attr, lag_main, j) != 0) {
+			__atomic_sub_fetch(&lag_live, 1, __ATOMIC_ACQ_REL);
+			pthread_attr_destroy(&attr);
+			job_free(j);
+			return;
+		}
+		pthread_attr_destroy(&attr);
 	}
-	lag_running = 1;
+	lag_current = j;
 }
 
 void
-tui_lag_stop(struct tui_app *app)
+tui_lag_stop(struct tui_app *app, int wait)
 {
+	int i;
+
 	(void)app;
-	if (!lag_running)
-		return;
-	lag_stop = 1;
-	pthread_join(lag_thread, NULL);
-	lag_running = 0;	/* the posted result is dropped or applied by run_posts() */
+	if (lag_current != NULL) {
+		lag_current->stop = 1;	/* its result is dropped: the generation changes */
+		lag_current = NULL;
+	}
+	/* at exit, let running threads post (within 10 s) so nothing outlives the app */
+	for (i = 0; wait && i < 1000 && __atomic_load_n(&lag_live, __ATOMIC_ACQUIRE) > 0; i++)
+		usleep(10000);
 }

@@ -215,7 +215,7 @@ tail_main(void *arg)
 		if (x->tail_topics[i] == NULL)
 			continue;
 		kc_err_clear(&err);
-		t[nt] = kc_kafka_tail_new(x->kconf, x->tail_topics[i], "-20", 5000, &err);
+		t[nt] = kc_kafka_tail_new(x->kconf, x->tail_topics[i], "-20", 2000, &err);
 		if (t[nt] != NULL)
 			nt++;
 	}
