@@ -919,8 +919,10 @@ get_topics(struct kc_cmd_env *env, const struct kc_cmd *self, const struct sel *
 	}
 	if (env->io->fmt == KC_FMT_JSON)
 		kc_cmd_print_json(env, all, 0);
-	else if (t != NULL)
+	else if (t != NULL && kc_cmd_tab_rows(t) > 0)
 		kc_cmd_tab_print(t, env->io);
+	else if (t != NULL && rc == KC_EXIT_OK && !env->io->quiet)
+		fprintf(env->io->err, "No topics recorded.\n");
 	kc_cmd_tab_free(t);
 	json_decref(all);
 	json_decref(names);
@@ -1148,7 +1150,55 @@ collect_names(struct kc_cmd_env *env, const struct kc_cmd *self, int argc, char 
 	return 0;
 }
 
-/* kcops describe connector NAME... */
+/* describe plugin CLASS: the plugin's config definitions (3.2). */
+static int
+describe_plugin(struct kc_cmd_env *env, const struct kc_cmd *self, int argc, char **argv)
+{
+	struct kc_client *c;
+	struct kc_err err;
+	struct kc_cmd_tab *t;
+	json_t *defs, *d;
+	size_t i;
+
+	if (argc != 3)
+		return kc_cmd_usage(env, self, "describe plugin needs one plugin class or alias");
+	CLIENT_OR_FAIL(env, c);
+	kc_err_clear(&err);
+	defs = kc_client_plugin_config(c, argv[2], &err);
+	if (defs == NULL)
+		return kc_cmd_fail(env, argv[2], &err);
+	if (env->io->fmt == KC_FMT_JSON) {
+		kc_cmd_print_json(env, defs, 0);
+	} else if (env->io->fmt == KC_FMT_NAMES) {
+		json_array_foreach(defs, i, d)
+			put_clean(env->io->out, "", kc_json_str_or(d, "name", ""), "\n");
+	} else {
+		int wide = env->io->fmt == KC_FMT_WIDE;
+		t = wide ? kc_cmd_tab_new(6, "KEY", "TYPE", "REQUIRED", "DEFAULT", "IMPORTANCE",
+		    "DOCUMENTATION") : kc_cmd_tab_new(5, "KEY", "TYPE", "REQUIRED", "DEFAULT",
+		    "IMPORTANCE");
+		json_array_foreach(defs, i, d) {
+			json_t *dv = json_object_get(d, "default_value");
+			kc_cmd_tab_cell(t, kc_json_str_or(d, "name", ""), NULL);
+			kc_cmd_tab_cell(t, kc_json_str_or(d, "type", ""), NULL);
+			kc_cmd_tab_cell(t, json_is_true(json_object_get(d, "required")) ? "yes" : "",
+			    NULL);
+			kc_cmd_tab_cell(t, json_is_string(dv) ? json_string_value(dv) : "-", NULL);
+			kc_cmd_tab_cell(t, kc_json_str_or(d, "importance", ""), NULL);
+			if (wide) {
+				char *fl = first_line(kc_json_str(d, "documentation"));
+				kc_cmd_tab_cell(t, fl, NULL);
+				free(fl);
+			}
+		}
+		kc_cmd_tab_print(t, env->io);
+		kc_cmd_tab_free(t);
+	}
+	json_decref(defs);
+	return KC_EXIT_OK;
+}
+
+/* kcops describe connector NAME... | describe plugin CLASS */
 static int
 cmd_describe(struct kc_cmd_env *env, const struct kc_cmd *self, int argc, char **argv)
 {
@@ -1158,6 +1208,8 @@ cmd_describe(struct kc_cmd_env *env, const struct kc_cmd *self, int argc, char *
 	size_t i;
 	int rc = KC_EXIT_OK;
 
+	if (argc > 1 && (strcmp(argv[1], "plugin") == 0 || strcmp(argv[1], "plugins") == 0))
+		return describe_plugin(env, self, argc, argv);
 	if (collect_names(env, self, argc, argv, &s) != 0)
 		return KC_EXIT_USAGE;
 	names = resolve_sel(env, self, &s);
@@ -2118,6 +2170,47 @@ cmd_logger(struct kc_cmd_env *env, const struct kc_cmd *self, int argc, char **a
 	return KC_EXIT_OK;
 }
 
+/* kcops topics reset NAME...: forget the topics a connector has used (2.5). */
+static int
+cmd_topics(struct kc_cmd_env *env, const struct kc_cmd *self, int argc, char **argv)
+{
+	struct kc_client *c;
+	struct kc_err err;
+	struct sel s;
+	json_t *names, *n, *results;
+	size_t k;
+	int rc = KC_EXIT_OK;
+
+	if (argc < 2 || (strcmp(argv[1], "reset") != 0 && strcmp(argv[1], "get") != 0))
+		return kc_cmd_usage(env, self, "expected 'topics reset NAME...' or 'topics get "
+		    "NAME...'");
+	if (collect_names(env, self, argc - 1, argv + 1, &s) != 0)
+		return KC_EXIT_USAGE;
+	if (strcmp(argv[1], "get") == 0)
+		return get_topics(env, self, &s);
+	names = resolve_sel(env, self, &s);
+	if (names == NULL)
+		return SEL_RC(&s);
+	if ((c = kc_cmd_client(env)) == NULL) {
+		json_decref(names);
+		return KC_EXIT_ERR;
+	}
+	results = env->io->fmt == KC_FMT_JSON ? json_array() : NULL;
+	json_array_foreach(names, k, n) {
+		const char *name = json_string_value(n);
+		kc_err_clear(&err);
+		if (kc_client_topics_reset(c, name, &err) != 0) {
+			rc = kc_cmd_fail(env, name, &err);
+			if (err.code == KC_E_USAGE)
+				break;
+			continue;
+		}
+		report(env, results, name, "topics reset", NULL);
+	}
+	json_decref(names);
+	return report_end(env, results, rc);
+}
+
 /* "logger get" and "offsets get" only read. */
 static int
 sub_mutates(int argc, char **argv)
@@ -2335,10 +2428,11 @@ const struct kc_cmd kc_cmd_connect_table[] = {
 	{ "get", "ls list", "get connectors|tasks|plugins|loggers|offsets|topics [NAME...]",
 	    "List connectors, tasks, plugins, loggers, offsets or topics", GET_HELP, 0,
 	    cmd_get, NULL, NULL },
-	{ "describe", "desc show", "describe connector NAME... [-e REGEX]",
+	{ "describe", "desc show", "describe connector NAME... [-e REGEX] | describe plugin CLASS",
 	    "Show one connector: config (secrets masked), tasks, traces, topics",
-	    NAMES_HELP "-o json prints one object for one NAME, an array otherwise.\n", 0,
-	    cmd_describe, NULL, NULL },
+	    NAMES_HELP "-o json prints one object for one NAME, an array otherwise.\n"
+	    "'describe plugin CLASS' lists the plugin's config keys (Connect 3.2+; -o wide adds\n"
+	    "the documentation's first line).\n", 0, cmd_describe, NULL, NULL },
 	{ "create", NULL, "create -f FILE [--initial-state running|paused|stopped]",
 	    "Create a connector from a file (JSON {name, config}, a flat config, or .properties)",
 	    "  -f, --file FILE        connector file; '-' reads stdin (repeatable)\n"
@@ -2383,6 +2477,9 @@ const struct kc_cmd kc_cmd_connect_table[] = {
 	    "  offsets reset NAME                      forget every offset\n"
 	    "The connector must be STOPPED first ('kcops stop NAME').\n", KC_CMD_MUTATES,
 	    cmd_offsets, NULL, sub_mutates },
+	{ "topics", NULL, "topics reset NAME... [-e REGEX] | topics get NAME...",
+	    "Reset (or show) the topics connectors have used (2.5+)", NAMES_HELP,
+	    KC_CMD_MUTATES, cmd_topics, NULL, sub_mutates },
 	{ "logger", NULL, "logger set NAME LEVEL [--scope worker|cluster] | logger get [NAME]",
 	    "Change a logger's level (and every logger below it)",
 	    "  --scope cluster   apply on every worker (3.7+)\n", KC_CMD_MUTATES, cmd_logger,

@@ -41,8 +41,15 @@ _kcops() {
 	logger)
 		if [[ -z $sub ]]; then COMPREPLY=($(compgen -W $'set\nget' -- "$cur"));
 		else COMPREPLY=($(_kcops_names loggers "$cur")); fi ;;
+	topics)
+		if [[ -z $sub ]]; then COMPREPLY=($(compgen -W $'reset\nget' -- "$cur"));
+		else COMPREPLY=($(_kcops_names connectors "$cur")); fi ;;
 	offsets)
 		if [[ -z $sub ]]; then COMPREPLY=($(compgen -W $'alter\nreset' -- "$cur"));
+		else COMPREPLY=($(_kcops_names connectors "$cur")); fi ;;
+	describe|desc|show)
+		if [[ -z $sub ]]; then COMPREPLY=($(compgen -W $'connector\nplugin' -- "$cur") $(_kcops_names connectors "$cur"));
+		elif [[ $sub == plugin ]]; then COMPREPLY=($(_kcops_names plugins "$cur"));
 		else COMPREPLY=($(_kcops_names connectors "$cur")); fi ;;
 	help) COMPREPLY=($(_kcops_names commands "$cur")) ;;
 	completion) COMPREPLY=($(compgen -W $'bash\nzsh' -- "$cur")) ;;

@@ -141,6 +141,20 @@ expect_rc 0
 sleep 0.5
 run get topics cron-a -o json
 jq_check '.["cron-a"].topics | type == "array"' "topics json"
+run describe plugin kcops.http.HttpCronSourceConnector
+expect_rc 0
+expect_out 'connector.class'
+run describe plugin kcops.http.HttpCronSourceConnector -o json
+jq_check 'map(.name) | index("topic") != null' "describe plugin json"
+run describe plugin no.such.Plugin
+expect_rc 1
+run topics get cron-a -o json
+jq_check '.["cron-a"].topics | type == "array"' "topics get"
+run topics reset cron-a
+expect_rc 0
+expect_out 'connector/cron-a topics reset'
+rest GET /connectors/cron-a/topics
+[ "$(jq -r '."cron-a".topics | length' <<<"$HTTP_BODY")" = 0 ] || kc_fail "topics reset not applied: $HTTP_BODY"
 run get offsets cron-a -o json
 expect_rc 0
 jq_check '.offsets | type == "array"' "offsets json"
