@@ -339,18 +339,21 @@ test_qos0_roundtrip(void **state)
 	    sizeof(err)), 0);
 	assert_int_equal(kw_mqtt_conn_publish(pub, "other/deep/1", "last", 4, 0, false, NULL, 2,
 	    err, sizeof(err)), 0);
+	/* QoS 2: acknowledged after PUBCOMP */
+	assert_int_equal(kw_mqtt_conn_publish(pub, "q0/b/x", "{\"q\":2}", 7, 2, false, NULL, 3,
+	    err, sizeof(err)), 0);
 	/* wildcards are refused as topic names */
 	assert_int_equal(kw_mqtt_conn_publish(pub, "q0/+/x", "x", 1, 0, false, NULL, 3, err,
 	    sizeof(err)), -1);
 	end = kc_mono_ms() + 5000;
-	while ((r.n < 2 || popped < 3) && kc_mono_ms() < end) {
+	while ((r.n < 3 || popped < 4) && kc_mono_ms() < end) {
 		kw_mqtt_conn_loop(pub, 5);
 		kw_mqtt_conn_loop(sub, 5);
 		popped += (int)kw_mqtt_conn_pop_acked(pub, NULL, NULL);
 	}
-	assert_int_equal(popped, 3);
-	assert_int_equal(r.n, 2);
-	assert_string_equal(r.last, "last");
+	assert_int_equal(popped, 4);
+	assert_int_equal(r.n, 3);
+	assert_string_equal(r.last, "{\"q\":2}");
 	kw_mqtt_conn_free(pub);
 	kw_mqtt_conn_free(sub);
 	stop_broker();
