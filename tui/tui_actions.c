@@ -430,6 +430,103 @@ start_edit(struct tui_app *app, const char *name)
 	free(enc);
 }
 
+struct task_restart {
+	struct tui_app	*app;
+	char		*name;
+	int		 task;
+};
+
+static void
+task_restarted(struct kc_client *c, struct kc_resp *resp, const struct kc_err *err, void *arg)
+{
+	struct task_restart *t = arg;
+
+	(void)c;
+	(void)resp;
+	if (err != NULL)
+		tui_msg(t->app, TUI_MSG_ERROR, "%s task %d: %s", t->name, t->task, err->msg);
+	else
+		tui_msg(t->app, TUI_MSG_INFO, "restarted %s task %d", t->name, t->task);
+	tui_fetch_now(t->app);
+	free(t->name);
+	free(t);
+}
+
+void
+tui_restart_task(struct tui_app *app, const char *name, int task)
+{
+	struct task_restart *t;
+	char *enc, *path;
+
+	if (tui_refuse_readonly(app, "restart"))
+		return;
+	t = kc_xcalloc(1, sizeof(*t));
+	t->app = app;
+	t->name = kc_xstrdup(name);
+	t->task = task;
+	enc = kc_url_encode_segment(name);
+	path = kc_xasprintf("/connectors/%s/tasks/%d/restart", enc, task);
+	if (tui_submit(app, "POST", path, NULL, task_restarted, t) != 0) {
+		tui_msg(app, TUI_MSG_ERROR, "not connected to a cluster");
+		free(t->name);
+		free(t);
+	}
+	free(path);
+	free(enc);
+}
+
+/* The restart menu of the detail view: the three variants plus one entry per task. */
+struct detail_menu {
+	char	*name;
+	int	 ids[10];
+	int	 n;
+};
+
+static void
+detail_restart_chosen(struct tui_app *app, int choice, void *arg)
+{
+	struct detail_menu *dm = arg;
+
+	if (choice >= 0 && choice < 3) {
+		struct menu_arg *ma = kc_xcalloc(1, sizeof(*ma));
+
+		ma->names = json_pack("[s]", dm->name);
+		restart_chosen(app, choice, ma);
+	} else if (choice >= 3 && choice - 3 < dm->n)
+		tui_restart_task(app, dm->name, dm->ids[choice - 3]);
+	free(dm->name);
+	free(dm);
+}
+
+void
+tui_restart_menu_tasks(struct tui_app *app, const char *name, const int *ids,
+    const char *const *states, int n)
+{
+	struct detail_menu *dm;
+	char *items[13], *title;
+	int i, k = 0;
+
+	if (tui_refuse_readonly(app, "restart"))
+		return;
+	dm = kc_xcalloc(1, sizeof(*dm));
+	dm->name = kc_xstrdup(name);
+	items[k++] = kc_xstrdup("cconnector");
+	items[k++] = kc_xstrdup("aall tasks");
+	items[k++] = kc_xstrdup("ffailed only");
+	for (i = 0; i < n && dm->n < 10; i++) {
+		if (ids[i] < 0 || ids[i] > 9)
+			continue;
+		dm->ids[dm->n++] = ids[i];
+		items[k++] = kc_xasprintf("%dtask %d%s%s", ids[i], ids[i],
+		    states[i] != NULL && strcmp(states[i], "FAILED") == 0 ? " (FAILED)" : "", "");
+	}
+	title = kc_xasprintf("restart %s:", name);
+	tui_menu(app, title, (const char *const *)items, (size_t)k, detail_restart_chosen, dm);
+	free(title);
+	for (i = 0; i < k; i++)
+		free(items[i]);
+}
+
 int
 tui_conn_action(struct tui_app *app, enum tui_action a, const char *name)
 {

@@ -237,6 +237,11 @@ void tui_prompt_run(struct tui_app *app, const char *line);
 /* ---- actions on connectors (tui_actions.c) ---- */
 /* Run a key action that targets connectors (marked rows, else `name`). Returns TUI_R_*. */
 int tui_conn_action(struct tui_app *app, enum tui_action a, const char *name);
+/* POST /connectors/NAME/tasks/ID/restart. */
+void tui_restart_task(struct tui_app *app, const char *name, int task);
+/* The restart menu with one extra entry per task (ids 0..9; states may hold NULLs). */
+void tui_restart_menu_tasks(struct tui_app *app, const char *name, const int *ids,
+    const char *const *states, int n);
 /* Names the action targets: marked rows, else `name`. New JSON array. */
 json_t *tui_targets(struct tui_app *app, const char *name);
 

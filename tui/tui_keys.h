@@ -43,7 +43,7 @@
 	X(PAUSE, "pause", "Connector", 1, "Pause") \
 	X(RESUME, "resume", "Connector", 1, "Resume") \
 	X(STOP, "stop", "Connector", 1, "Stop (tasks shut down, config kept)") \
-	X(RESTART, "restart", "Connector", 1, "Restart menu: connector, all tasks, failed only") \
+	X(RESTART, "restart", "Connector", 1, "Restart menu: connector, all tasks, failed only; one task in detail") \
 	X(DELETE, "delete", "Connector", 1, "Delete (confirm by typing the name)") \
 	X(DEPLOY, "deploy", "Connector", 1, "Deploy the state file: plan, confirm, apply") \
 	X(EDIT, "edit", "Connector", 1, "Edit the config in $EDITOR (validated first)") \

@@ -286,6 +286,22 @@ detail_action(struct tui_app *app, struct tui_view *v, enum tui_action a)
 		return TUI_R_REDRAW;
 	case TUI_A_OPEN:
 		return TUI_R_NONE;
+	case TUI_A_RESTART: {
+		json_t *tasks = json_object_get(d->part[PART_STATUS], "tasks"), *t;
+		const char *states[10];
+		int ids[10], n = 0;
+		size_t i;
+
+		json_array_foreach(tasks, i, t) {
+			if (n == 10)
+				break;
+			ids[n] = (int)kc_json_int_or(t, "id", -1);
+			states[n] = kc_json_str(t, "state");
+			n++;
+		}
+		tui_restart_menu_tasks(app, d->name, ids, states, n);
+		return TUI_R_REDRAW;
+	}
 	default:
 		return TUI_R_UNHANDLED;
 	}

@@ -91,6 +91,16 @@ tui_wait "discarded"
 kc_http GET "$WORKER_URL/connectors/key-a/config"
 [ "$(kc_json 'j["job.j1.rate"]')" = 3 ] || kc_fail "a rejected edit changed the config: $HTTP_BODY"
 
+# in the detail view the restart menu also lists each task
+tui_keys Home Enter
+tui_wait "Tasks (1)"
+tui_keys R
+tui_wait "0) task 0"
+tui_keys 0
+tui_wait "restarted key-a task 0"
+tui_keys q
+tui_wait_re 'key-a +source'
+
 # d asks for the name; a wrong name does nothing, the right one deletes
 tui_keys G d
 tui_wait "delete key-d? type its name to confirm:"
