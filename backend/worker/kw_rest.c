@@ -15,6 +15,7 @@
 
 #include "kc_buf.h"
 #include "kc_log.h"
+#include "kc_text.h"
 #include "kc_util.h"
 #include "kw_internal.h"
 #include "kw_rest.h"
@@ -232,11 +233,20 @@ kw_resp_error(struct kw_resp *resp, int status, const char *fmt, ...)
 	struct kc_buf b = { 0 };
 	va_list ap;
 
+	json_t *body;
+
 	va_start(ap, fmt);
 	kc_buf_vprintf(&b, fmt, ap);
 	va_end(ap);
-	kw_resp_json(resp, status, json_pack("{s:i,s:s}", "error_code", status, "message",
-	    kc_buf_str(&b)));
+	body = json_pack("{s:i,s:s}", "error_code", status, "message", kc_buf_str(&b));
+	if (body == NULL) {
+		/* not UTF-8 (e.g. it quotes a request path): replace the bad bytes */
+		char *clean = kc_text_sanitize(kc_buf_str(&b), KC_TEXT_KEEP_NL | KC_TEXT_KEEP_TAB);
+
+		body = json_pack("{s:i,s:s}", "error_code", status, "message", clean);
+		free(clean);
+	}
+	kw_resp_json(resp, status, body);
 	kc_buf_free(&b);
 }
 
@@ -415,6 +425,17 @@ dispatch(struct kw_rest *rest, struct reqstate *rs, const char *url, const char 
 		kw_resp_error(resp, 404, "HTTP 404 Not Found");
 		json_decref(priv.owned);
 		return;
+	}
+	for (i = 0; i < nsegs; i++) {
+		json_t *utf8 = json_string(segs[i]);
+
+		if (utf8 == NULL) {
+			/* No connector, plugin or logger has a name that is not UTF-8. */
+			kw_resp_error(resp, 404, "HTTP 404 Not Found (path segment %d is not UTF-8)",
+			    i + 1);
+			goto out;
+		}
+		json_decref(utf8);
 	}
 	if (rs->too_big) {
 		kw_resp_error(resp, 413, "Request body exceeds the limit of %zu bytes "
