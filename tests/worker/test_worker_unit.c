@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "kc_json.h"
+#include "kc_kafka_conf.h"
 #include "kc_util.h"
 #include "kw_cron.h"
 #include "kw_internal.h"
@@ -363,6 +364,49 @@ test_plugin_find(void **state)
 	assert_null(kw_plugin_find(NULL));
 }
 
+/* ---- Kafka client settings ---- */
+
+static void
+test_kafka_conf(void **state)
+{
+	rd_kafka_conf_t *conf = rd_kafka_conf_new();
+	json_t *map;
+	char err[512], val[64];
+	size_t len = sizeof(val);
+	bool skipped;
+
+	(void)state;
+	assert_true(kc_kafka_conf_is_client_key("security.protocol"));
+	assert_true(kc_kafka_conf_is_client_key("sasl.mechanism"));
+	assert_true(kc_kafka_conf_is_client_key("ssl.ca.location"));
+	assert_false(kc_kafka_conf_is_client_key("linger.ms"));
+	/* Java-only and unknown keys are skipped, bad values are errors naming the key */
+	assert_int_equal(kc_kafka_conf_set(conf, "ssl.truststore.location", "/x.jks", &skipped,
+	    err, sizeof(err)), 0);
+	assert_true(skipped);
+	assert_int_equal(kc_kafka_conf_set(conf, "max.poll.records", "10", &skipped, err,
+	    sizeof(err)), 0);
+	assert_true(skipped);
+	assert_int_equal(kc_kafka_conf_set(conf, "session.timeout.ms", "abc", &skipped, err,
+	    sizeof(err)), -1);
+	assert_non_null(strstr(err, "session.timeout.ms"));
+	/* prefix application: only consumer.* keys, prefix stripped, numbers converted */
+	map = json_pack("{s:s,s:i,s:s}", "consumer.session.timeout.ms", "6000",
+	    "consumer.heartbeat.interval.ms", 500, "producer.linger.ms", "7");
+	assert_int_equal(kc_kafka_conf_apply(conf, map, "consumer.", err, sizeof(err)), 0);
+	assert_int_equal(rd_kafka_conf_get(conf, "session.timeout.ms", val, &len), RD_KAFKA_CONF_OK);
+	assert_string_equal(val, "6000");
+	len = sizeof(val);
+	assert_int_equal(rd_kafka_conf_get(conf, "heartbeat.interval.ms", val, &len),
+	    RD_KAFKA_CONF_OK);
+	assert_string_equal(val, "500");
+	len = sizeof(val);
+	assert_int_equal(rd_kafka_conf_get(conf, "linger.ms", val, &len), RD_KAFKA_CONF_OK);
+	assert_string_not_equal(val, "7");
+	json_decref(map);
+	rd_kafka_conf_destroy(conf);
+}
+
 int
 main(void)
 {
@@ -374,6 +418,7 @@ main(void)
 		cmocka_unit_test(test_converters),
 		cmocka_unit_test(test_cron),
 		cmocka_unit_test(test_plugin_find),
+		cmocka_unit_test(test_kafka_conf),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
