@@ -27,6 +27,7 @@ struct exrow {
 	long long latency_ms;	/* -1 unknown */
 	int	 attempts;
 	char	*error;
+	json_t	*raw;		/* the exchange as received (Enter shows it) */
 };
 
 struct exv {
@@ -60,6 +61,7 @@ exrow_free(struct exrow *r)
 	free(r->method);
 	free(r->url);
 	free(r->error);
+	json_decref(r->raw);
 }
 
 static void parse_exchange(struct exrow *r, const json_t *e);
@@ -149,6 +151,7 @@ parse_exchange(struct exrow *r, const json_t *e)
 	json_t *t = pick(e, t_names);
 
 	memset(r, 0, sizeof(*r));
+	r->raw = json_deep_copy(e);
 	if (json_is_string(t)) {
 		/* ISO-8601: keep HH:MM:SS */
 		const char *s = json_string_value(t), *tt = strchr(s, 'T');
@@ -462,8 +465,19 @@ ex_action(struct tui_app *app, struct tui_view *v, enum tui_action a)
 		    "paused following (f resumes)");
 		return TUI_R_REDRAW;
 	}
-	if (a == TUI_A_OPEN)
-		return TUI_R_NONE;
+	if (a == TUI_A_OPEN) {
+		if (v->cursor >= 0 && (size_t)v->cursor < x->n && x->rows[v->cursor].raw != NULL) {
+			char *text = json_dumps(x->rows[v->cursor].raw, JSON_INDENT(2) |
+			    JSON_SORT_KEYS);
+			char *title = kc_xasprintf("exchange %s %s", x->rows[v->cursor].time,
+			    x->rows[v->cursor].method);
+
+			x->follow = 0;	/* stay on this row when coming back */
+			tui_open_text(app, title, text != NULL ? text : kc_xstrdup("{}"));
+			free(title);
+		}
+		return TUI_R_REDRAW;
+	}
 	if ((r = tui_scroll_action(v, a, (long)x->n)) != TUI_R_UNHANDLED) {
 		if (a == TUI_A_UP || a == TUI_A_PAGE_UP || a == TUI_A_HOME)
 			x->follow = 0;

@@ -45,6 +45,13 @@ tui_keys f
 tui_wait "paused,"
 tui_keys End
 tui_wait "following,"
+# Enter shows the whole exchange as the worker reported it
+tui_keys Enter
+tui_wait "exchange "
+tui_wait_re '"latency_ms": [0-9]+'
+tui_wait_re '"topic": "st-requests"'
+tui_keys q
+tui_wait "paused,"
 tui_keys q
 
 # queues view: the queue with its capacity and consumer, and the sink connector's row
