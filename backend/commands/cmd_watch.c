@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -25,20 +26,23 @@ enum {
 	O_TOKEN_FILE, O_ONCE, O_STATE_TOKEN, O_STATE_HEADER,
 };
 
-static struct kc_watch *volatile running_watch;
+/* The watch the signal handler acts on (any thread may receive the signal). */
+static _Atomic(struct kc_watch *) running_watch;
 
 /* SIGINT/SIGTERM: stop the watch; SIGHUP: reopen the --log file (after logrotate). */
 static void
 on_signal(int sig)
 {
-	struct kc_watch *w = running_watch;
+	struct kc_watch *w = atomic_load(&running_watch);
+	int saved = errno;
 
-	if (w == NULL)
-		return;
-	if (sig == SIGHUP)
-		kc_watch_reopen_log(w);
-	else
-		kc_watch_stop(w);
+	if (w != NULL) {
+		if (sig == SIGHUP)
+			kc_watch_reopen_log(w);
+		else
+			kc_watch_stop(w);
+	}
+	errno = saved;
 }
 
 /* A duration option ("500ms", "10s", "2m"; bare numbers are seconds). -1 after an error. */
@@ -470,7 +474,7 @@ cmd_watch(struct kc_cmd_env *env, const struct kc_cmd *cmd, int argc, char **arg
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
 	sigemptyset(&sa.sa_mask);
-	running_watch = w;
+	atomic_store(&running_watch, w);
 	sigaction(SIGINT, &sa, &old_int);
 	sigaction(SIGTERM, &sa, &old_term);
 	sigaction(SIGHUP, &sa, &old_hup);
@@ -488,7 +492,7 @@ cmd_watch(struct kc_cmd_env *env, const struct kc_cmd *cmd, int argc, char **arg
 	sigaction(SIGTERM, &old_term, NULL);
 	sigaction(SIGHUP, &old_hup, NULL);
 	sigaction(SIGPIPE, &old_pipe, NULL);
-	running_watch = NULL;
+	atomic_store(&running_watch, NULL);
 out:
 	kc_watch_free(w);
 	for (i = owned_from; i < nctxs; i++)

@@ -4,6 +4,7 @@
 
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdint.h>
 
 #include "kc_client.h"
@@ -60,12 +61,12 @@ struct kc_watch {
 	struct kc_limiter	*lim;
 	struct kc_notify	*notify;
 	int			 stop_pipe[2];
-	volatile sig_atomic_t	 stopping;
+	atomic_int		 stopping;	/* lock-free atomics: set from signal handlers */
 
 	pthread_mutex_t		 ev_mu;		/* event log, ring, callback */
 	pthread_cond_t		 ev_cv;		/* a new event (long polls of /events) */
 	FILE			*logf;		/* opened from log_path */
-	volatile sig_atomic_t	 reopen;	/* kc_watch_reopen_log() was called */
+	atomic_int		 reopen;	/* kc_watch_reopen_log() was called */
 	json_t			*ring[KC_WATCH_RING];
 	int64_t			 seq;		/* events emitted */
 
