@@ -281,6 +281,34 @@ test_model_names(void **state)
 	json_decref(names);
 }
 
+/* Garbage into the theme and key-binding parsers: errors, never a crash (run under ASan). */
+static void
+test_parsers_garbage(void **state)
+{
+	static const char alphabet[] = "abcfgnorst=,.-:# \n\t\x1b\xc3\xa9" "Cbindunbind12";
+	unsigned int seed = 12345;
+	char buf[256], err[256];
+	int i, k;
+
+	(void)state;
+	for (i = 0; i < 3000; i++) {
+		struct tui_theme t;
+		int len = (int)((seed = seed * 1103515245u + 12345u) >> 16) % 200;
+
+		for (k = 0; k < len; k++) {
+			seed = seed * 1103515245u + 12345u;
+			buf[k] = alphabet[(seed >> 16) % (sizeof(alphabet) - 1)];
+		}
+		buf[len] = '\0';
+		(void)tui_theme_parse(&t, buf, "fuzz", err, sizeof(err));
+		tui_keys_init();
+		(void)tui_keys_parse(buf, "fuzz", err, sizeof(err));
+		(void)tui_keys_override(buf, "pause", err, sizeof(err));
+		(void)tui_key_parse(buf);
+	}
+	tui_keys_free();
+}
+
 int
 main(void)
 {
@@ -290,6 +318,7 @@ main(void)
 		cmocka_unit_test(test_theme_files),
 		cmocka_unit_test(test_theme_not_found),
 		cmocka_unit_test(test_keys),
+		cmocka_unit_test(test_parsers_garbage),
 		cmocka_unit_test(test_model),
 		cmocka_unit_test(test_model_rows_from_list),
 		cmocka_unit_test(test_model_names),
