@@ -321,6 +321,14 @@ kc_client_submit(struct kc_client *c, const char *method, const char *path, cons
 	return kc_client_submit_drop(c, method, path, body, cb, arg, NULL);
 }
 
+/* Mark the last queued request raw. */
+void
+kc_client_raw_last(struct kc_client *c)
+{
+	if (c->queue_tail != NULL)
+		c->queue_tail->raw = 1;
+}
+
 /* Queue a request whose answer stays text. */
 int
 kc_client_submit_raw(struct kc_client *c, const char *method, const char *path,

@@ -240,6 +240,12 @@ struct kc_connector_list *kc_connector_list_parse(const char *text, size_t len,
 /* Blocking: the whole cluster as a model, the fastest way the worker allows (one expanded
  * call parsed directly, with the fallbacks of kc_client_list_expanded). */
 struct kc_connector_list *kc_client_list(struct kc_client *c, struct kc_err *err);
+/* The same for event loops: cb gets a list it must free with kc_connector_list_free (or
+ * NULL and err). For a TUI refreshing thousands of connectors this is several times cheaper
+ * than kc_client_list_expanded_async + kc_connector_list_new. */
+typedef void (*kc_client_model_cb)(struct kc_client *c, struct kc_connector_list *l,
+    const struct kc_err *err, void *arg);
+int kc_client_list_async(struct kc_client *c, kc_client_model_cb cb, void *arg);
 void kc_connector_list_free(struct kc_connector_list *l);
 /* Binary search by name; NULL when absent. */
 const struct kc_connector_view *kc_connector_list_find(const struct kc_connector_list *l,

@@ -125,6 +125,7 @@ kc_client_list_names(struct kc_client *c, struct kc_err *err)
 struct list_job {
 	kc_client_list_cb cb;
 	void		*arg;
+	void		(*user_drop)(void *);	/* frees arg when the client dies first */
 	json_t		*result;	/* {name: {status, info}} */
 	json_t		*names;		/* plain list (supplement / fan-out) */
 	json_t		*gone;		/* names deleted during the fan-out */
@@ -151,6 +152,8 @@ job_drop(void *arg)
 
 	if (--j->pending > 0)
 		return;
+	if (j->user_drop != NULL)
+		j->user_drop(j->arg);
 	json_decref(j->result);
 	json_decref(j->names);
 	json_decref(j->gone);
@@ -377,6 +380,14 @@ list_start(struct kc_client *c, struct list_job *j)
 int
 kc_client_list_expanded_async(struct kc_client *c, kc_client_list_cb cb, void *arg)
 {
+	return kc_client_list_expanded_async_drop(c, cb, arg, NULL);
+}
+
+/* The same, with a drop handler for arg. */
+int
+kc_client_list_expanded_async_drop(struct kc_client *c, kc_client_list_cb cb, void *arg,
+    void (*drop)(void *))
+{
 	struct list_job *j;
 
 	if (c == NULL || cb == NULL)
@@ -384,6 +395,7 @@ kc_client_list_expanded_async(struct kc_client *c, kc_client_list_cb cb, void *a
 	j = kc_xcalloc(1, sizeof *j);
 	j->cb = cb;
 	j->arg = arg;
+	j->user_drop = drop;
 	j->result = json_object();
 	j->gone = json_array();
 	if (kc_client_version(c) == 0 && kc_client_server_info(c) == NULL) {
@@ -864,6 +876,8 @@ kc_client_logger_set(struct kc_client *c, const char *logger, const char *level,
 /* ---- the fast whole-cluster model ------------------------------------------------------ */
 
 struct fast_job {
+	kc_client_model_cb cb;
+	void		*arg;
 	int		 pending;
 	struct kc_resp	 expanded;
 	struct kc_resp	 names;
@@ -872,6 +886,88 @@ struct fast_job {
 	int		 names_ok;
 };
 
+/* Free a job without delivering (the client was freed, or it is done). */
+static void
+fast_free(struct fast_job *f)
+{
+	kc_resp_free(&f->expanded);
+	kc_resp_free(&f->names);
+	free(f);
+}
+
+/* Drop handler of the general path's job. */
+static void
+fast_free_v(void *arg)
+{
+	fast_free(arg);
+}
+
+/* The client was freed with one of the job's requests outstanding. */
+static void
+fast_drop(void *arg)
+{
+	struct fast_job *f = arg;
+
+	if (--f->pending == 0)
+		fast_free(f);
+}
+
+/* The general path's answer: build the model and deliver. */
+static void
+fast_slow_cb(struct kc_client *c, json_t *expanded, const struct kc_err *err, void *arg)
+{
+	struct fast_job *f = arg;
+	struct kc_connector_list *l = expanded != NULL ? kc_connector_list_new(expanded) : NULL;
+
+	f->cb(c, l, l != NULL ? NULL : err, f->arg);
+	fast_free(f);
+}
+
+/* Both answers are in: parse, or fall back to the general path. */
+static void
+fast_step(struct kc_client *c, struct fast_job *f)
+{
+	struct kc_connector_list *l;
+	struct kc_err err;
+	size_t k = 0;
+
+	if (f->failed) {
+		kc_err_prefix(&f->err, "GET /connectors?expand=status&expand=info");
+		f->cb(c, NULL, &f->err, f->arg);
+		fast_free(f);
+		return;
+	}
+	/* A worker before 2.3 ignores expand and answers the plain name array. */
+	while (k < f->expanded.len && (f->expanded.body[k] == ' ' ||
+	    f->expanded.body[k] == '\n'))
+		k++;
+	if (k < f->expanded.len && f->expanded.body[k] == '[')
+		goto slow;
+	kc_err_clear(&err);
+	l = kc_listing_parse_owned(f->expanded.body, f->expanded.len, &err);
+	f->expanded.body = NULL;
+	if (l == NULL) {
+		f->cb(c, NULL, &err, f->arg);
+		fast_free(f);
+		return;
+	}
+	if (f->names_ok && !kc_listing_has_all(l, f->names.body != NULL ? f->names.body : "[]",
+	    f->names.len)) {
+		/* Just created, no status yet: the general path fills it in. */
+		kc_connector_list_free(l);
+		goto slow;
+	}
+	f->cb(c, l, NULL, f->arg);
+	fast_free(f);
+	return;
+slow:
+	if (kc_client_list_expanded_async_drop(c, fast_slow_cb, f, fast_free_v) != 0) {
+		kc_err_set(&err, KC_E_FAIL, "listing failed");
+		f->cb(c, NULL, &err, f->arg);
+		fast_free(f);
+	}
+}
+
 /* The raw expanded answer. */
 static void
 fast_expanded_cb(struct kc_client *c, struct kc_resp *resp, const struct kc_err *err,
@@ -879,15 +975,15 @@ fast_expanded_cb(struct kc_client *c, struct kc_resp *resp, const struct kc_err 
 {
 	struct fast_job *f = arg;
 
-	(void)c;
-	f->pending--;
 	if (err != NULL) {
 		f->failed = 1;
 		f->err = *err;
-		return;
+	} else {
+		f->expanded = *resp;
+		memset(resp, 0, sizeof *resp);
 	}
-	f->expanded = *resp;
-	memset(resp, 0, sizeof *resp);
+	if (--f->pending == 0)
+		fast_step(c, f);
 }
 
 /* The plain name list (to find connectors the expanded answer leaves out). */
@@ -896,76 +992,80 @@ fast_names_cb(struct kc_client *c, struct kc_resp *resp, const struct kc_err *er
 {
 	struct fast_job *f = arg;
 
-	(void)c;
-	f->pending--;
 	if (err == NULL) {
 		f->names_ok = 1;
 		f->names = *resp;
 		memset(resp, 0, sizeof *resp);
 	}
+	if (--f->pending == 0)
+		fast_step(c, f);
 }
 
-/* The slow, general path: JSON tree, fan-out, supplements. */
-static struct kc_connector_list *
-list_slow(struct kc_client *c, struct kc_err *err)
+/* Start the whole-cluster model (see kc_client_list). */
+int
+kc_client_list_async(struct kc_client *c, kc_client_model_cb cb, void *arg)
 {
-	json_t *doc = kc_client_list_expanded(c, err);
-	struct kc_connector_list *l;
+	struct fast_job *f;
 
-	if (doc == NULL)
-		return NULL;
-	l = kc_connector_list_new(doc);
-	json_decref(doc);
-	return l;
+	if (c == NULL || cb == NULL)
+		return -1;
+	f = kc_xcalloc(1, sizeof *f);
+	f->cb = cb;
+	f->arg = arg;
+	/* A known pre-2.3 worker (or a forced version) takes the fan-out path at once. */
+	if ((kc_client_version(c) != 0 || kc_client_server_info(c) != NULL) &&
+	    !kc_client_has(c, KC_FEAT_EXPAND)) {
+		if (kc_client_list_expanded_async_drop(c, fast_slow_cb, f, fast_free_v) != 0) {
+			free(f);
+			return -1;
+		}
+		return 0;
+	}
+	f->pending = 2;
+	kc_client_submit_drop(c, "GET", "/connectors?expand=status&expand=info", NULL,
+	    fast_expanded_cb, f, fast_drop);
+	kc_client_raw_last(c);
+	kc_client_submit_drop(c, "GET", "/connectors", NULL, fast_names_cb, f, fast_drop);
+	kc_client_raw_last(c);
+	return 0;
+}
+
+struct model_sync {
+	int				 done;
+	struct kc_connector_list	*l;
+	struct kc_err			*err;
+};
+
+/* Completion of the blocking model listing. */
+static void
+model_sync_cb(struct kc_client *c, struct kc_connector_list *l, const struct kc_err *err,
+    void *arg)
+{
+	struct model_sync *m = arg;
+
+	(void)c;
+	m->done = 1;
+	m->l = l;
+	if (l == NULL && err != NULL && m->err != NULL)
+		*m->err = *err;
 }
 
 /* The whole cluster as a model: the expanded answer parsed directly, or the general path. */
 struct kc_connector_list *
 kc_client_list(struct kc_client *c, struct kc_err *err)
 {
-	struct kc_connector_list *l = NULL;
-	struct fast_job f;
-	size_t k = 0;
+	struct model_sync m;
 
-	/* A known pre-2.3 worker (or a forced version) takes the fan-out path at once. */
-	if ((kc_client_version(c) != 0 || kc_client_server_info(c) != NULL) &&
-	    !kc_client_has(c, KC_FEAT_EXPAND))
-		return list_slow(c, err);
-	memset(&f, 0, sizeof f);
-	f.pending = 2;
-	kc_client_submit_raw(c, "GET", "/connectors?expand=status&expand=info",
-	    fast_expanded_cb, &f);
-	kc_client_submit_raw(c, "GET", "/connectors", fast_names_cb, &f);
-	while (f.pending > 0) {
+	memset(&m, 0, sizeof m);
+	m.err = err;
+	if (kc_client_list_async(c, model_sync_cb, &m) != 0) {
+		kc_err_set(err, KC_E_USAGE, "bad arguments");
+		return NULL;
+	}
+	while (!m.done) {
 		kc_client_perform(c);
-		if (f.pending > 0)
+		if (!m.done)
 			kc_client_wait(c, NULL, 0, 1000);
 	}
-	if (f.failed) {
-		kc_err_prefix(&f.err, "GET /connectors?expand=status&expand=info");
-		if (err != NULL)
-			*err = f.err;
-		goto out;
-	}
-	/* A worker before 2.3 ignores expand and answers the plain name array. */
-	while (k < f.expanded.len && (f.expanded.body[k] == ' ' || f.expanded.body[k] == '\n'))
-		k++;
-	if (k < f.expanded.len && f.expanded.body[k] == '[') {
-		l = list_slow(c, err);
-		goto out;
-	}
-	l = kc_listing_parse_owned(f.expanded.body, f.expanded.len, err);
-	f.expanded.body = NULL;
-	if (l == NULL)
-		goto out;
-	if (f.names_ok && !kc_listing_has_all(l, f.names.body != NULL ? f.names.body : "[]",
-	    f.names.len)) {
-		/* Just created, no status yet: the general path fills it in. */
-		kc_connector_list_free(l);
-		l = list_slow(c, err);
-	}
-out:
-	kc_resp_free(&f.expanded);
-	kc_resp_free(&f.names);
-	return l;
+	return m.l;
 }

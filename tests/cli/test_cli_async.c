@@ -33,6 +33,36 @@ on_list(struct kc_client *c, json_t *expanded, const struct kc_err *err, void *a
 		j->err = *err;
 }
 
+struct mjob {
+	int				 done;
+	struct kc_connector_list	*l;
+	struct kc_err			 err;
+};
+
+static void
+on_model(struct kc_client *c, struct kc_connector_list *l, const struct kc_err *err, void *arg)
+{
+	struct mjob *m = arg;
+
+	(void)c;
+	m->done = 1;
+	m->l = l;
+	if (err != NULL)
+		m->err = *err;
+}
+
+/* Loop until a model job is done. */
+static void
+mloop(struct kc_client *c, struct mjob *m)
+{
+	int64_t deadline = kc_mono_ms() + 10000;
+
+	while (!m->done && kc_mono_ms() < deadline) {
+		kc_client_wait(c, NULL, 0, 50);
+		kc_client_perform(c);
+	}
+}
+
 static void
 on_resp(struct kc_client *c, struct kc_resp *resp, const struct kc_err *err, void *arg)
 {
@@ -146,6 +176,22 @@ main(int argc, char **argv)
 	CHECK(kc_client_detect_async(c, on_detect, &j) == 0 && j.done && j.err.code == 0,
 	    "detect_async on a detected client");
 
+	/* The model form on 2.2 (expand ignored there: fan-out inside the loop). */
+	{
+		struct mjob m;
+		memset(&m, 0, sizeof m);
+		CHECK(kc_client_list_async(c, on_model, &m) == 0 && !m.done, "list_async blocked");
+		mloop(c, &m);
+		CHECK(m.done && m.l != NULL && m.l->n == 2, "2.2 model: %s", m.err.msg);
+		if (m.l != NULL) {
+			const struct kc_connector_view *v = kc_connector_list_find(m.l,
+			    "orders-sink");
+			CHECK(v != NULL && v->health == KC_HEALTH_FAILED && v->ntasks == 2,
+			    "2.2 model: orders-sink");
+		}
+		kc_connector_list_free(m.l);
+	}
+
 	/* A raw request, and a wake-up from "another thread" interrupting a long wait. */
 	memset(&j, 0, sizeof j);
 	kc_client_submit(c, "GET", "/connectors/orders-sink/status", NULL, on_resp, &j);
@@ -181,6 +227,34 @@ main(int argc, char **argv)
 	    json_object_size(j.doc));
 	CHECK(strcmp(kc_client_url(c), argv[2]) == 0, "still on %s", kc_client_url(c));
 	json_decref(j.doc);
+	/* The model form, parsed directly (new-one has no status: general path). */
+	{
+		struct mjob m;
+		memset(&m, 0, sizeof m);
+		kc_client_list_async(c, on_model, &m);
+		mloop(c, &m);
+		CHECK(m.done && m.l != NULL && m.l->n == 5, "3.9 model: %s", m.err.msg);
+		kc_connector_list_free(m.l);
+		/* freed in flight, at both stages */
+		memset(&m, 0, sizeof m);
+		kc_client_list_async(c, on_model, &m);
+		kc_client_perform(c);
+	}
+	kc_client_free(c);
+	c = client(urls, 2);
+	{
+		struct mjob m;
+		int i;
+		memset(&m, 0, sizeof m);
+		kc_client_list_async(c, on_model, &m);
+		for (i = 0; i < 200 && kc_client_pending(c) > 0; i++) {
+			kc_client_wait(c, NULL, 0, 10);
+			kc_client_perform(c);
+			if (m.done)
+				break;
+		}
+		kc_connector_list_free(m.l);
+	}
 	/* Free with requests in flight: no callback, no leak. */
 	memset(&j, 0, sizeof j);
 	kc_client_list_expanded_async(c, on_list, &j);
