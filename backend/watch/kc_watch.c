@@ -774,12 +774,13 @@ runner_poll(struct kc_watch_runner *r)
 	publish_status(r, now);
 }
 
-/* Make the restarts that are due. */
-static void
+/* Make the restarts that are due. Returns the number of connectors looked at. */
+static int
 runner_restarts(struct kc_watch_runner *r)
 {
 	struct kc_watch *w = r->w;
 	size_t i;
+	int seen = 0;
 
 	for (i = 0; i < r->ntracks && !w->stopping && !r->down; i++) {
 		struct kc_watch_track *t = &r->tracks[i];
@@ -792,6 +793,7 @@ runner_restarts(struct kc_watch_runner *r)
 
 		if (!kc_backoff_due(&t->b, &t->pol, now))
 			continue;
+		seen++;
 		name = kc_xstrdup(t->name);
 		kc_err_clear(&err);
 		st = kc_client_status(r->client, name, &err);
@@ -862,6 +864,7 @@ runner_restarts(struct kc_watch_runner *r)
 		json_decref(st);
 		free(name);
 	}
+	return seen;
 }
 
 /* When the runner should wake next (monotonic ms). */
@@ -912,8 +915,8 @@ runner_main(void *arg)
 						r->tracks[i].b.next_at = kc_mono_ms();
 			}
 		}
-		runner_restarts(r);
-		publish_status(r, kc_mono_ms());
+		if (runner_restarts(r) > 0 || w->o.once)
+			publish_status(r, kc_mono_ms());
 		if (w->o.once)
 			break;
 		wake = runner_next_wake(r, next_poll);

@@ -8,6 +8,7 @@ them as JSON to STATS on every request. Prints "port=N" once listening.
 usage: fake_connect.py N F STATS"""
 import http.server
 import json
+import os
 import sys
 import threading
 import urllib.parse
@@ -57,7 +58,6 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 stats[key][name] = stats[key].get(name, 0) + 1
             with open(stats_path + ".tmp", "w") as f:
                 json.dump(stats, f)
-            import os
             os.replace(stats_path + ".tmp", stats_path)
 
     def do_GET(self):
