@@ -487,6 +487,10 @@ cmd_watch(struct kc_cmd_env *env, const struct kc_cmd *cmd, int argc, char **arg
 
 		kc_cmd_error(env, "%s", m);
 		free(m);
+	} else if (o.once && kc_watch_unreachable(w) > 0) {
+		/* a one-shot check that could not see a cluster must not look fine */
+		rc = kc_cmd_error(env, "%zu of %zu context%s could not be reached (see the "
+		    "outage event)", kc_watch_unreachable(w), nctxs, nctxs == 1 ? "" : "s");
 	}
 	sigaction(SIGINT, &old_int, NULL);
 	sigaction(SIGTERM, &old_term, NULL);

@@ -1216,6 +1216,18 @@ kc_watch_free(struct kc_watch *w)
 	free(w);
 }
 
+/* Contexts down at their last poll. */
+size_t
+kc_watch_unreachable(const struct kc_watch *w)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < w->nr; i++)
+		if (w->r[i].down)
+			n++;
+	return n;
+}
+
 /* The service port. */
 int
 kc_watch_port(const struct kc_watch *w)

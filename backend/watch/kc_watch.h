@@ -127,6 +127,8 @@ void kc_watch_reopen_log(struct kc_watch *w);
 /* Free (after kc_watch_run returned). NULL is a no-op. */
 void kc_watch_free(struct kc_watch *w);
 
+/* Contexts whose last poll failed (for --once: did the cycle reach every cluster?). */
+size_t kc_watch_unreachable(const struct kc_watch *w);
 /* The port the service listens on (after it started; 0 otherwise). */
 int kc_watch_port(const struct kc_watch *w);
 /* New reference: {"contexts": [{"context", "reachable", "last_poll", "outage_since",

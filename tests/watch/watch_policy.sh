@@ -117,6 +117,11 @@ PYEOF
 [ $(( $(grep -c 'GET /connectors -> 200' "$WORKER_LOG") - polls_before )) -le 2 ] ||
 	fail "more than one poll at a 30 s interval"
 
+# ---- --once against a cluster it can't reach: exit 1 (and an outage event) ----------------
+rc=0; "$KCOPS" watch --once --url http://127.0.0.1:1 --log "$T/down.ndjson" 2>"$T/u.log" || rc=$?
+[ "$rc" = 1 ] && grep -q 'could not be reached' "$T/u.log" || fail "--once, cluster down: $rc $(cat "$T/u.log")"
+wait_event "$T/down.ndjson" outage "" 1 >/dev/null
+
 # ---- usage errors -------------------------------------------------------------------------
 rc=0; "$KCOPS" watch --url "$WORKER_URL" --apply 2>"$T/u.log" || rc=$?
 [ "$rc" = 2 ] && grep -q -- '--apply needs --state' "$T/u.log" || fail "--apply without --state: $rc $(cat "$T/u.log")"
