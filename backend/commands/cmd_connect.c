@@ -44,6 +44,10 @@ is_noun(const char *s)
 static int
 sel_add(struct kc_cmd_env *env, struct sel *s, const char *name, int is_re)
 {
+	if (*name == '\0') {
+		kc_cmd_usage(env, NULL, "an empty %s", is_re ? "regex" : "connector name");
+		return -1;
+	}
 	if ((is_re ? s->nre : s->nnames) >= ARGV_MAX) {
 		kc_cmd_error(env, "too many names (at most %d)", ARGV_MAX);
 		return -1;
@@ -1023,6 +1027,11 @@ describe_one(struct kc_cmd_env *env, struct kc_client *c, const char *name)
 		suggest_name(env, name, &err);
 		return NULL;
 	}
+	if (!json_is_object(info)) {
+		kc_cmd_error(env, "%s: the worker did not answer with a connector", name);
+		json_decref(info);
+		return NULL;
+	}
 	st = kc_client_status(c, name, &err);
 	if (st == NULL && err.code != 404) {
 		kc_cmd_fail(env, name, &err);
@@ -1038,8 +1047,7 @@ describe_one(struct kc_cmd_env *env, struct kc_client *c, const char *name)
 	}
 	out = json_object();
 	json_object_set_new(out, "name", json_string(name));
-	json_object_set(out, "type", json_object_get(info, "type") ? json_object_get(info,
-	    "type") : json_string("unknown"));
+	json_object_set_new(out, "type", json_string(kc_json_str_or(info, "type", "unknown")));
 	json_object_set_new(out, "state", json_string(kc_json_str_or(json_object_get(st,
 	    "connector"), "state", "UNASSIGNED")));
 	json_object_set_new(out, "health", json_string(kc_health_name(
@@ -2054,8 +2062,11 @@ cmd_offsets(struct kc_cmd_env *env, const struct kc_cmd *self, int argc, char **
 			char *end;
 			long p = part != NULL ? strtol(part, &end, 10) : -1;
 			long long o;
-			if (part == NULL || *end != '\0' || p < 0)
+			if (part == NULL)
 				return kc_cmd_usage(env, self, "--partition N is required with --topic");
+			if (*end != '\0' || p < 0)
+				return kc_cmd_usage(env, self, "--partition '%s': expected a number >= 0",
+				    part);
 			if (off == NULL)
 				return kc_cmd_usage(env, self, "--offset N is required with --topic");
 			o = strtoll(off, &end, 10);

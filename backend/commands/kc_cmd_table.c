@@ -212,8 +212,11 @@ kc_cmd_parse_globals(struct kc_cmd_env *env, int *argcp, char **argv)
 				v = a + 2;
 			else
 				v = take_value(&i, argc, argv, a[1] == 'o' ? "-o" : "--output", &bad);
-			if (v == NULL)
-				break;
+			if (v == NULL) {
+				fprintf(io->err, "%s: error: %s needs a value (table, wide, json or "
+				    "names)\n", env->prog, a);
+				return KC_EXIT_USAGE;
+			}
 			if (strcmp(v, "json") == 0)
 				io->fmt = KC_FMT_JSON;
 			else if (strcmp(v, "table") == 0)
