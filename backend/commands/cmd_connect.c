@@ -562,7 +562,7 @@ get_connectors(struct kc_cmd_env *env, const struct kc_cmd *self, const struct s
 	struct obuf *jb = NULL;
 	struct secret_memo *memo = NULL;
 	size_t i, j, shown = 0;
-	int wide = io->fmt == KC_FMT_WIDE, json_out = 0;
+	int wide = io->fmt == KC_FMT_WIDE, json_out = 0, missing = 0;
 
 	(void)self;
 	if (compile_res(env, s, res) != 0)
@@ -574,8 +574,9 @@ get_connectors(struct kc_cmd_env *env, const struct kc_cmd *self, const struct s
 	}
 	for (i = 0; i < s->nnames; i++) {
 		if (kc_connector_list_find(l, s->names[i]) == NULL) {
-			put_clean(io->err, "kcops: warning: no connector named '", s->names[i],
+			put_clean(io->err, "kcops: error: no connector named '", s->names[i],
 			    "'\n");
+			missing = 1;
 		}
 	}
 	if (io->fmt == KC_FMT_JSON && tasks_view) {
@@ -687,7 +688,7 @@ get_connectors(struct kc_cmd_env *env, const struct kc_cmd *self, const struct s
 	}
 	kc_connector_list_free(l);
 	free_res(s, res);
-	return KC_EXIT_OK;
+	return missing ? KC_EXIT_ERR : KC_EXIT_OK;
 }
 
 /* get plugins. */
@@ -704,10 +705,23 @@ get_plugins(struct kc_cmd_env *env, const struct kc_cmd *self, const char *types
 	CLIENT_OR_FAIL(env, c);
 	kc_err_clear(&err);
 	if (types != NULL) {
+		static const char *const known[] = { "source", "sink", "converter",
+		    "header_converter", "transformation", "predicate" };
 		char *copy = kc_xstrdup(types), *save = NULL, *tok;
-		for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save))
+		size_t k;
+		for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+			int ok = 0;
+			for (k = 0; k < KC_NITEMS(known); k++)
+				ok |= strcmp(tok, known[k]) == 0;
+			if (!ok) {
+				kc_cmd_usage(env, self, "-t '%s': expected source, sink, converter, "
+				    "header_converter, transformation or predicate", tok);
+				free(copy);
+				return KC_EXIT_USAGE;
+			}
 			if (strcmp(tok, "source") != 0 && strcmp(tok, "sink") != 0)
 				all = 1;
+		}
 		free(copy);
 	}
 	arr = kc_client_plugins(c, all, &err);
