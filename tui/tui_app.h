@@ -214,6 +214,9 @@ extern int tui_draw_ascii;
 typedef void (*tui_input_cb)(struct tui_app *app, const char *text, void *arg);
 void tui_input(struct tui_app *app, const char *prompt, const char *initial, tui_input_cb cb,
     void *arg);
+/* The same, with change(app, text, arg) called after every edit (live filtering). */
+void tui_input_live(struct tui_app *app, const char *prompt, const char *initial,
+    tui_input_cb cb, tui_input_cb change, void *arg);
 /* A menu of choices (one key each); cb gets the index, or -1 when cancelled. */
 typedef void (*tui_menu_cb)(struct tui_app *app, int choice, void *arg);
 void tui_menu(struct tui_app *app, const char *title, const char *const *items, size_t n,

@@ -16,6 +16,7 @@ static struct {
 	char		*prompt;
 	struct kc_buf	 text;
 	tui_input_cb	 input_cb;
+	tui_input_cb	 change_cb;	/* called as the text changes (live filters) */
 	tui_menu_cb	 menu_cb;
 	void		*arg;
 	char		**items;
@@ -54,6 +55,21 @@ tui_input(struct tui_app *app, const char *prompt, const char *initial, tui_inpu
 	dlg.input_cb = cb;
 	dlg.arg = arg;
 	app->dirty = 1;
+}
+
+void
+tui_input_live(struct tui_app *app, const char *prompt, const char *initial, tui_input_cb cb,
+    tui_input_cb change, void *arg)
+{
+	tui_input(app, prompt, initial, cb, arg);
+	dlg.change_cb = change;
+}
+
+static void
+changed(struct tui_app *app)
+{
+	if (dlg.kind == DLG_INPUT && dlg.change_cb != NULL)
+		dlg.change_cb(app, kc_buf_str(&dlg.text), dlg.arg);
 }
 
 void
@@ -150,15 +166,23 @@ tui_dialog_key(struct tui_app *app, int key)
 	case 127:
 	case 8:
 		backspace(&dlg.text);
+		changed(app);
 		return 1;
 	case 21:	/* C-u */
 		kc_buf_reset(&dlg.text);
 		if (dlg.text.data != NULL)
 			dlg.text.data[0] = '\0';
+		changed(app);
 		return 1;
 	default:
-		if (key >= ' ' && key < 256 && key != 127 && dlg.text.len < 4096)
+		if (key >= ' ' && key < 256 && key != 127 && dlg.text.len < 4096) {
 			kc_buf_putc(&dlg.text, (char)key);
+			/* only once a UTF-8 character is complete */
+			if ((key & 0xc0) != 0x80 && (key & 0x80) == 0)
+				changed(app);
+			else if ((key & 0xc0) == 0x80)
+				changed(app);
+		}
 		return 1;
 	}
 }

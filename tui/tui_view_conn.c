@@ -210,6 +210,26 @@ conn_selected(struct tui_app *app, struct tui_view *v)
 	return m->rows[m->order[v->cursor]].name;
 }
 
+/* The filter as it was when '/' was pressed (Esc restores it). */
+static char *filter_before;
+static int filter_before_set;
+
+/* Live: apply each edit that is a valid regex; errors wait for Enter. */
+static void
+filter_change(struct tui_app *app, const char *text, void *arg)
+{
+	struct tui_view *v = arg;
+	const char *keep = conn_selected(app, v);
+	char *k = kc_xstrdup(keep);
+	long i;
+
+	if (tui_model_set_filter(&app->model, text, NULL) == 0) {
+		i = tui_model_find(&app->model, k);
+		v->cursor = i >= 0 ? i : 0;
+	}
+	free(k);
+}
+
 static void
 filter_done(struct tui_app *app, const char *text, void *arg)
 {
@@ -219,9 +239,20 @@ filter_done(struct tui_app *app, const char *text, void *arg)
 	struct kc_err err;
 
 	if (text == NULL) {
+		/* cancelled: back to the filter from before */
+		if (filter_before_set)
+			tui_model_set_filter(&app->model, filter_before, NULL);
+		free(filter_before);
+		filter_before = NULL;
+		filter_before_set = 0;
 		free(k);
 		return;
 	}
+	if (filter_before_set && tui_model_set_filter(&app->model, filter_before, NULL) != 0)
+		tui_model_set_filter(&app->model, NULL, NULL);
+	free(filter_before);
+	filter_before = NULL;
+	filter_before_set = 0;
 	kc_err_clear(&err);
 	if (tui_model_set_filter(&app->model, text, &err) != 0)
 		tui_msg(app, TUI_MSG_ERROR, "%s", err.msg);
@@ -252,8 +283,11 @@ conn_action(struct tui_app *app, struct tui_view *v, enum tui_action a)
 			tui_open_detail(app, name);
 		return TUI_R_REDRAW;
 	case TUI_A_FILTER:
-		tui_input(app, "filter (regex, ! inverts): ", m->filter ? m->filter : "",
-		    filter_done, v);
+		free(filter_before);
+		filter_before = kc_xstrdup(m->filter);
+		filter_before_set = 1;
+		tui_input_live(app, "filter (regex, ! inverts): ", m->filter ? m->filter : "",
+		    filter_done, filter_change, v);
 		return TUI_R_REDRAW;
 	case TUI_A_SORT_NEXT:
 	case TUI_A_SORT_PREV: {

@@ -34,6 +34,14 @@ tui_gone "ok-orders"
 tui_keys f
 tui_wait "ok-orders"
 
+# the filter applies as it is typed; Esc in the prompt restores the previous one
+tui_keys /
+tui_type "zz"
+tui_wait "connectors /zz/"
+[ "$(rows | tr '\n' ' ')" = "zz-paused " ] || kc_fail "live filter: $(rows | tr '\n' ' ')"
+tui_keys Escape
+tui_wait "ok-orders"
+tui_gone "/zz/"
 # regex filter, then its inverse; Esc clears
 tui_keys /
 tui_type "ok|paused"
