@@ -590,6 +590,8 @@ drop_connection(struct tui_app *app)
 	app->server_bootstrap = NULL;
 	free(app->lag_error);
 	app->lag_error = NULL;
+	json_decref(app->lag_hist);
+	app->lag_hist = NULL;
 	kc_client_free(app->client);
 	app->client = NULL;
 	cancel_requests(app);

@@ -92,6 +92,7 @@ struct tui_app {
 	char			*version;	/* Connect version (sanitised) */
 	char			*server_bootstrap;	/* kcops-worker's Kafka, from GET / */
 	char			*lag_error;	/* last lag problem (raw) or NULL */
+	json_t			*lag_hist;	/* {connector: [lag, ...]} of measured sinks */
 	int64_t			 next_lag_ms;
 	int			 version_num;	/* major*10000+minor*100+patch, 0 unknown */
 	int			 info_inflight;

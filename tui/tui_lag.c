@@ -66,8 +66,23 @@ lag_apply(struct tui_app *app, void *arg)
 	if (j == lag_current)
 		lag_current = NULL;
 	if (j->gen == app->conn_gen) {
-		for (i = 0; i < j->n; i++)
+		if (app->lag_hist == NULL)
+			app->lag_hist = json_object();
+		for (i = 0; i < j->n; i++) {
+			json_t *h;
+
 			tui_model_set_lag(&app->model, j->items[i].name, j->items[i].lag);
+			if (j->items[i].lag < 0)
+				continue;
+			/* history for the queues view's sparklines, last 120 rounds */
+			if ((h = json_object_get(app->lag_hist, j->items[i].name)) == NULL) {
+				h = json_array();
+				json_object_set_new(app->lag_hist, j->items[i].name, h);
+			}
+			json_array_append_new(h, json_integer(j->items[i].lag));
+			if (json_array_size(h) > 120)
+				json_array_remove(h, 0);
+		}
 		free(app->lag_error);
 		app->lag_error = j->error;
 		j->error = NULL;

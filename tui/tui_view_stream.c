@@ -706,7 +706,6 @@ q_draw(struct tui_app *app, struct tui_view *v, int top, int height)
 
 		for (i = 0; i < app->model.nrows && y < top + height; i++) {
 			const struct tui_conn *cn = &app->model.rows[i];
-			struct qhist *hh;
 
 			if (strcmp(cn->type, "sink") != 0)
 				continue;
@@ -717,9 +716,17 @@ q_draw(struct tui_app *app, struct tui_view *v, int top, int height)
 			else
 				snprintf(buf, sizeof(buf), "-");
 			tui_put_right(y, 32, 12, buf, 0);
-			hh = hist_for(q, cn->name);
-			tui_sparkline(app, y, 52, COLS - 53, hh->v, hh->n,
-			    tui_theme_attr(TUI_ROLE_SPARK));
+			{
+				json_t *hist = json_object_get(app->lag_hist, cn->name), *sample;
+				double vals[120];
+				size_t k, nv = 0;
+
+				json_array_foreach(hist, k, sample)
+					if (nv < 120)
+						vals[nv++] = (double)json_integer_value(sample);
+				tui_sparkline(app, y, 52, COLS - 53, vals, nv,
+				    tui_theme_attr(TUI_ROLE_SPARK));
+			}
 			y++;
 		}
 		if (shown == 0 && y < top + height)
@@ -737,21 +744,9 @@ q_draw(struct tui_app *app, struct tui_view *v, int top, int height)
 }
 
 static void
-q_lag_sample(struct tui_app *app, struct qv *q)
-{
-	size_t i;
-
-	for (i = 0; i < app->model.nrows; i++)
-		if (app->model.rows[i].lag >= 0)
-			hist_add(hist_for(q, app->model.rows[i].name),
-			    (double)app->model.rows[i].lag);
-}
-
-static void
 q_fetch_all(struct tui_app *app, struct tui_view *v)
 {
 	q_fetch(app, v);
-	q_lag_sample(app, v->priv);
 }
 
 static int
