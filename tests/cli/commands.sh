@@ -131,6 +131,13 @@ if grep -q 'HttpCronSourceConnector' "$OUT"; then _fail "-t sink listed a source
 curl -s "$URL/connector-plugins" | jq -r '.[] | select(.type == "sink") | .class' >"$T/sinks"
 cmp -s "$OUT" "$T/sinks" || _fail "-t sink differs from the worker's sink plugins"
 
+run get plugins -t bogus
+expect_rc 2
+expect_err "-t 'bogus'"
+run get connectors cron-a no-such -o names
+expect_rc 1
+expect_out_eq 'cron-a'
+expect_err "no connector named 'no-such'"
 run get plugins --all -o json
 jq_check 'length >= 3' "plugins json"
 run get loggers
