@@ -223,6 +223,8 @@ struct join {
 	bool			 resumed;	/* the table came from an LMDB checkpoint */
 	/* counters */
 	int64_t			 last_batch_wall;	/* wall ms the last batch was delivered */
+	int64_t			 first_rec_wall;	/* wall ms of the first record since start or
+							   the last resume (benchmarks) */
 	uint64_t		 t_read, t_updates, t_deletes, t_skipped, hits, misses, dropped,
 				 in, out_n, errors;
 };
@@ -727,7 +729,7 @@ publish_metrics(struct join *j)
 		j->rate_t0 = now;
 		j->rate_n0 = j->out_n + j->dropped;
 	}
-	m = json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:f,s:i,s:I}",
+	m = json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:f,s:i,s:I,s:I}",
 	    "table.size", (json_int_t)kw_join_store_count(j->store),
 	    "table.records.read", (json_int_t)j->t_read,
 	    "table.updates", (json_int_t)j->t_updates,
@@ -741,7 +743,8 @@ publish_metrics(struct join *j)
 	    "errors", (json_int_t)j->errors,
 	    "records.per.second", j->rate,
 	    "table.resumed", j->resumed ? 1 : 0,
-	    "last.batch.wall.ms", (json_int_t)j->last_batch_wall);
+	    "last.batch.wall.ms", (json_int_t)j->last_batch_wall,
+	    "first.record.wall.ms", (json_int_t)j->first_rec_wall);
 	kw_task_set_metrics(j->t, m);
 	j->last_metrics = now;
 }
@@ -1245,6 +1248,7 @@ join_run(struct kw_task *t)
 			if (!paused)
 				kw_task_set_state(t, KW_TASK_PAUSED);
 			paused = true;
+			j.first_rec_wall = 0;
 			stream_pause(&j, true);	/* again after any rebalance */
 		} else if (paused) {
 			stream_pause(&j, false);
@@ -1258,7 +1262,9 @@ join_run(struct kw_task *t)
 		batch_open(&j);
 		r = 0;
 		for (n = 0; n < BATCH_MAX; n++) {
-			m = rd_kafka_consumer_poll(j.stream, n == 0 ? 100 : 0);
+			/* short waits while deliveries are pending: their commits are due */
+			m = rd_kafka_consumer_poll(j.stream, n > 0 ? 0 :
+			    j.bhead != NULL && j.bhead != j.btail ? 5 : 100);
 			if (m == NULL)
 				break;
 			if (m->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
@@ -1269,6 +1275,8 @@ join_run(struct kw_task *t)
 				continue;
 			}
 			r = 0;
+			if (j.first_rec_wall == 0)
+				j.first_rec_wall = kc_wall_ms();
 			if (j.partitioned)
 				r = need_partition(&j, m->partition, err, sizeof(err));
 			if (r == 0)

@@ -16,6 +16,8 @@ worker_start --set consumer.fetch.wait.max.ms=5 --set consumer.session.timeout.m
 	--set consumer.heartbeat.interval.ms=500
 B=$WORKER_BOOTSTRAP
 awk -v n=$N 'BEGIN { for (i = 1; i <= n; i++) printf "{\"seq\":%d,\"temp\":21.5,\"unit\":\"C\"}\n", i }' >"$T/msgs"
+# the same values keyed for Kafka (keys spread records over the partitions)
+awk '{ printf "k%d\t%s\n", NR, $0 }' "$T/msgs" >"$T/records"
 now_ms() { date +%s%3N; }
 sub_until() {	# sub_until FILTER COUNT: start a subscriber, wait until it is subscribed
 	mosquitto_sub -p "$MQTT_PORT" -q 1 -t "$1" -C "$2" -W 120 >"$T/sub.out" &
@@ -40,7 +42,7 @@ printf 'warm\n' | kcat -P -b "$B" -t bench
 wait $SUB || kc_fail "sink warm-up message not received"
 sub_until 'b/#' "$N"
 t0=$(now_ms)
-kcat -P -b "$B" -t bench -X linger.ms=5 -l "$T/msgs"
+kcat -P -b "$B" -t bench -K '\t' -X linger.ms=5 -l "$T/records"
 wait $SUB || kc_fail "the sink did not deliver $N messages"
 t1=$(now_ms)
 SINK=$(( N * 1000 / (t1 - t0) ))
@@ -52,7 +54,8 @@ wait_metric msrc 't["mqtt.connected"] == 1'
 sleep 0.5
 mosquitto_pub -p "$MQTT_PORT" -q 1 -t s/x -m warm
 wait_metric msrc 't["records"] >= 1'
-timeout 120 kcat -C -b "$B" -t s_x -o beginning -c $((N + 1)) -q -f '.' >/dev/null &
+# from the end, counting as records arrive (one MQTT topic = one Kafka key = one partition)
+timeout 120 kcat -C -b "$B" -t s_x -o end -c "$N" -q -f '.' >/dev/null &
 KC=$!
 sleep 0.5
 t0=$(now_ms)
