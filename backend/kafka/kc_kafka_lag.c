@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "kc_kafka_conf.h"
+#include "kc_log.h"
 #include "kc_util.h"
 
 /* The consumer group of a sink connector. */
@@ -19,14 +20,15 @@ kc_kafka_lag_group(const char *connector)
 	return kc_xasprintf("connect-%s", connector);
 }
 
-/* librdkafka's own log: only errors reach the user, prefixed (warnings such as broker
- * feature notes are noise for a one-shot command). */
+/* librdkafka's own log goes to the "kcops.kafka" logger at debug level: never straight to
+ * the terminal (the console may be on it); failures reach the caller as errors. */
 static void
 quiet_log(const rd_kafka_t *rk, int level, const char *fac, const char *buf)
 {
 	(void)rk;
-	if (level <= 3)
-		fprintf(stderr, "kcops: kafka: %s: %s\n", fac, buf);
+	(void)level;
+	if (kc_log_enabled("kcops.kafka", KC_LOG_DEBUG))
+		kc_log("kcops.kafka", KC_LOG_DEBUG, "%s: %s", fac, buf);
 }
 
 /* A consumer handle from the string map, never joining any group. NULL + err. */

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "kc_kafka_conf.h"
+#include "kc_log.h"
 #include "kc_util.h"
 
 struct kc_kafka_tail {
@@ -17,14 +18,15 @@ struct kc_kafka_tail {
 	char			*topic;
 };
 
-/* librdkafka's own log: only errors reach the user, prefixed (warnings such as broker
- * feature notes are noise for a one-shot command). */
+/* librdkafka's own log goes to the "kcops.kafka" logger at debug level: never straight to
+ * the terminal (the console may be on it); failures reach the caller as errors. */
 static void
 quiet_log(const rd_kafka_t *rk, int level, const char *fac, const char *buf)
 {
 	(void)rk;
-	if (level <= 3)
-		fprintf(stderr, "kcops: kafka: %s: %s\n", fac, buf);
+	(void)level;
+	if (kc_log_enabled("kcops.kafka", KC_LOG_DEBUG))
+		kc_log("kcops.kafka", KC_LOG_DEBUG, "%s: %s", fac, buf);
 }
 
 /* Assign every partition of the topic at the start position. */
