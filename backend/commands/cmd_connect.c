@@ -1287,6 +1287,10 @@ load_connector_file(struct kc_cmd_env *env, const char *path, const char *name_o
 	size_t len;
 
 	kc_err_clear(&err);
+	if (strcmp(path, "-") == 0 && env->io->interactive) {
+		kc_cmd_error(env, "-f -: standard input is not available inside the console");
+		return NULL;
+	}
 	if (strcmp(path, "-") == 0) {
 		struct kc_buf_in { char *p; size_t n, cap; } b = { NULL, 0, 0 };
 		size_t r;
