@@ -266,6 +266,9 @@ cmd_tail(struct kc_cmd_env *env, const struct kc_cmd *self, int argc, char **arg
 	}
 	if (topic == NULL)
 		return kc_cmd_usage(env, self, "tail needs a TOPIC");
+	/* Inside the console a command must end: stop after 3 s without a record. */
+	if (env->io->interactive && count < 0 && idle < 0)
+		idle = 3000;
 	if (strcmp(from, "end") != 0 && strcmp(from, "beginning") != 0 && from[0] != '-')
 		return kc_cmd_usage(env, self, "--from '%s': expected end, beginning or -N", from);
 	if ((conf = kafka_conf(env)) == NULL)
@@ -325,7 +328,8 @@ const struct kc_cmd kc_cmd_kafka_table[] = {
 	    "Print a topic's records as they arrive (like kcat -C)",
 	    "  --from end|beginning|-N  where to start (default end; -N: last N per partition)\n"
 	    "  -n, --count N            stop after N records\n"
-	    "  --idle D                 stop after D without a record\n"
+	    "  --idle D                 stop after D without a record (3s by default at the\n"
+	    "                           console's ':' prompt)\n"
 	    "Output: PARTITION/OFFSET KEY VALUE (sanitised); -o wide adds the timestamp;\n"
 	    "-o json prints one JSON object per line {topic, partition, offset, timestamp,\n"
 	    "key, value, headers} (key_base64/value_base64 for binary data).\n",
