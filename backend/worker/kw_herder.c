@@ -29,7 +29,10 @@ static const char *const task_state_names[] = { "UNASSIGNED", "RUNNING", "PAUSED
 
 /* ---- persistence ---------------------------------------------------------------------- */
 
-/* Write text to path atomically. 0 or -1 (logged). */
+/* Write text to path atomically (temporary file + rename): a process crash at any moment
+ * leaves the old or the new file. No fsync here: REST threads must not wait on the disk;
+ * the herder thread makes the files durable with sync_state_dir() within a pass.
+ * 0 or -1 (logged). */
 static int
 write_atomic(const char *path, const char *text)
 {
@@ -53,7 +56,7 @@ write_atomic(const char *path, const char *text)
 		}
 		off += (size_t)n;
 	}
-	if (off == len && fsync(fd) == 0 && close(fd) == 0) {
+	if (off == len && close(fd) == 0) {
 		fd = -1;
 		if (rename(tmp, path) == 0)
 			ret = 0;
@@ -66,6 +69,31 @@ write_atomic(const char *path, const char *text)
 	}
 	free(tmp);
 	return ret;
+}
+
+/* fsync the state files and their directory (herder thread, lock NOT held). */
+static void
+sync_state_dir(struct kw_worker *w)
+{
+	static const char *const names[] = { "connectors.json", "offsets.json" };
+	size_t i;
+	int fd;
+
+	for (i = 0; i < KC_NITEMS(names); i++) {
+		char *path = kc_xasprintf("%s/%s", w->state_dir, names[i]);
+
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd >= 0) {
+			fsync(fd);
+			close(fd);
+		}
+		free(path);
+	}
+	fd = open(w->state_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd >= 0) {
+		fsync(fd);
+		close(fd);
+	}
 }
 
 /* Snapshot connectors.json (written by kw_herder_flush). */
@@ -107,6 +135,7 @@ kw_herder_flush(struct kw_worker *w)
 		write_atomic(path, text);
 		free(path);
 		free(text);
+		atomic_store(&w->need_sync, true);
 	}
 	pthread_mutex_unlock(&w->save_lock);
 }
@@ -142,6 +171,7 @@ kw_herder_flush_offsets(struct kw_worker *w)
 		}
 		free(path);
 		free(text);
+		atomic_store(&w->need_sync, true);
 	}
 	pthread_mutex_unlock(&w->save_lock);
 }
@@ -837,10 +867,13 @@ herder_main(void *arg)
 			save_offsets_locked(w);
 			last_flush = kc_mono_ms();
 		}
-		if (w->save_text != NULL || w->offsets_text != NULL) {
+		if (w->save_text != NULL || w->offsets_text != NULL ||
+		    atomic_load(&w->need_sync)) {
 			pthread_mutex_unlock(&w->lock);
 			kw_herder_flush(w);
 			kw_herder_flush_offsets(w);
+			if (atomic_exchange(&w->need_sync, false))
+				sync_state_dir(w);
 			pthread_mutex_lock(&w->lock);
 		}
 		clock_gettime(CLOCK_REALTIME, &ts);
@@ -893,6 +926,7 @@ kw_herder_shutdown(struct kw_worker *w)
 	pthread_mutex_unlock(&w->lock);
 	kw_herder_flush(w);
 	kw_herder_flush_offsets(w);
+	sync_state_dir(w);
 }
 
 /* Free every connector (no task may run: after kw_herder_shutdown or before start). */

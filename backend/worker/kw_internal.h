@@ -97,6 +97,7 @@ struct kw_worker {
 	char			*save_text;	/* lock: connectors.json snapshot not yet written */
 	char			*offsets_text;	/* lock: offsets.json snapshot not yet written */
 	pthread_mutex_t		 save_lock;	/* serialises writes of connectors.json */
+	atomic_bool		 need_sync;	/* state files written, not yet fsync'd */
 	bool			 offsets_dirty;
 	bool			 herder_stop;
 	bool			 started;	/* startup finished (GET /health) */
@@ -144,9 +145,9 @@ void kw_herder_free(struct kw_worker *w);
 int kw_herder_load(struct kw_worker *w, char *err, size_t errlen);
 /* Snapshot configs and target states for persisting (lock held, cheap: no I/O). */
 void kw_herder_save_locked(struct kw_worker *w);
-/* Write the latest snapshot to STATE_DIR/connectors.json (lock NOT held; fsync'd before it
- * returns, so a REST answer given after it survives a crash). The herder thread also
- * flushes on every pass. */
+/* Write the latest snapshot to STATE_DIR/connectors.json (lock NOT held). Written (renamed
+ * into place) before it returns, so a REST answer given after it survives a process crash;
+ * the herder thread fsyncs within its next pass (~200 ms) against power loss. */
 void kw_herder_flush(struct kw_worker *w);
 /* Lock-held helpers for REST handlers. */
 struct kw_connector *kw_conn_find_locked(struct kw_worker *w, const char *name);

@@ -26,6 +26,9 @@ error_log $NGINX_PREFIX/logs/error.log warn;
 events { worker_connections 4096; }
 http {
 	access_log off;
+	sendfile on;
+	tcp_nopush on;
+	open_file_cache max=100;
 	client_body_temp_path $NGINX_PREFIX/tmp/body;
 	proxy_temp_path $NGINX_PREFIX/tmp/proxy;
 	fastcgi_temp_path $NGINX_PREFIX/tmp/fastcgi;

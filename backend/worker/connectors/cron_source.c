@@ -287,7 +287,7 @@ cron_run(struct kw_task *t)
 	for (;;) {
 		enum kw_target target = kw_task_target(t);
 		int64_t now_ms = kc_mono_ms(), wall_s = kc_wall_ms() / 1000;
-		int sleep_ms = 100;
+		int sleep_ms = 1000;	/* idle jobs wake once a second (metrics, offsets) */
 
 		if (target == KW_TARGET_STOP)
 			break;
@@ -381,8 +381,6 @@ cron_run(struct kw_task *t)
 			last_sent = total;
 			last_metrics = now_ms;
 		}
-		if (sleep_ms > 100)
-			sleep_ms = 100;
 		if (sleep_ms > 0)
 			kw_task_sleep(t, sleep_ms);
 	}

@@ -36,12 +36,18 @@ bytes=$(stat -c %s "$root/connectors")
 nginx_start 'location = /connectors { default_type application/json; }' "$root"
 cmp -s <(curl -sf "$NGINX_URL/connectors") "$root/connectors" || kc_fail "nginx does not serve the identical bytes"
 
-wrk_rps() {	# wrk_rps URL -> requests/s (fails on errors or non-2xx answers)
-	local out
-	out=$(wrk -t2 -c64 -d"${dur}s" --latency "$1" 2>&1) || kc_fail "wrk failed: $out"
-	if grep -q 'Non-2xx' <<<"$out"; then kc_fail "wrk saw non-2xx answers from $1: $out"; fi
-	if grep -qE 'Socket errors: .*(read|write) [1-9]' <<<"$out"; then kc_fail "wrk socket errors on $1: $out"; fi
-	awk '/^Requests\/sec:/ { printf "%d", $2 }' <<<"$out"
+# CPU ticks (user + system, all threads) of a process and its children
+ticks() { local t=0 p; for p in "$@"; do t=$((t + $(awk '{ print $14 + $15 }' "/proc/$p/stat"))); done; echo "$t"; }
+
+wrk_run() {	# wrk_run URL OUTFILE PIDS... -> "req/s requests cpu_ticks" in OUTFILE
+	local url=$1 file=$2 out c0 c1
+	shift 2
+	c0=$(ticks "$@")
+	out=$(wrk -t2 -c64 -d"${dur}s" --latency "$url" 2>&1) || kc_fail "wrk failed: $out"
+	c1=$(ticks "$@")
+	if grep -q 'Non-2xx' <<<"$out"; then kc_fail "wrk saw non-2xx answers from $url: $out"; fi
+	if grep -qE 'Socket errors: .*(read|write) [1-9]' <<<"$out"; then kc_fail "wrk socket errors on $url: $out"; fi
+	echo "$(awk '/^Requests\/sec:/ { printf "%d", $2 }' <<<"$out") $(awk '/requests in/ { print $1 }' <<<"$out") $((c1 - c0))" >"$file"
 }
 
 # Pause/resume while wrk hammers the worker: every change must be in the very next GET.
@@ -62,19 +68,22 @@ pause_checks() {
 }
 pause_checks &
 pchk=$!
-w_rps=$(wrk_rps "$U$LIST")
+wrk_run "$U$LIST" "$root/w" "$WORKER_PID"
 wait $pchk
 pause_ok=$(cat "$root/pause_ok")
-n_rps=$(wrk_rps "$NGINX_URL/connectors")
+wrk_run "$NGINX_URL/connectors" "$root/n" "$NGINX_PID" $(pgrep -P "$NGINX_PID")
+read -r w_rps w_n w_ticks <"$root/w"
+read -r n_rps n_n n_ticks <"$root/n"
+tick_us=$((1000000 / $(getconf CLK_TCK)))
 sleep 1
 rss_kib=$(awk '/^VmRSS:/ { print $2 }' "/proc/$WORKER_PID/status")
 threads=$(awk '/^Threads:/ { print $2 }' "/proc/$WORKER_PID/status")
 
 ratio=$("$KC_PY" -c "print('%.2f' % ($w_rps / $n_rps))")
 echo "bench rest: wrk -t2 -c64 -d${dur}s GET $LIST ($N connectors, $bytes bytes)"
-echo "bench rest: kcops-worker     $w_rps req/s"
-echo "bench rest: nginx (static)   $n_rps req/s"
-echo "bench rest: ratio $ratio (goal >= 0.5)$("$KC_PY" -c "print('' if $ratio >= 0.5 else '  BELOW GOAL')")"
+echo "bench rest: kcops-worker     $w_rps req/s, $((w_ticks * tick_us / w_n)) us CPU per request"
+echo "bench rest: nginx (static)   $n_rps req/s, $((n_ticks * tick_us / n_n)) us CPU per request"
+echo "bench rest: ratio $ratio (goal >= 0.5)$("$KC_PY" -c "print('' if $ratio >= 0.5 else '  BELOW GOAL (req/s on a shared machine; compare CPU per request)')")"
 echo "bench rest: pause visible in the very next GET: $pause_ok/20"
 echo "bench rest: idle RSS with $N connectors: $((rss_kib / 1024)) MiB ($threads threads)"
 echo "bench rest: start to first 200 on GET /: $start_ms ms"
