@@ -7,11 +7,13 @@
  * (exit 0), so it runs as is under systemd. */
 #include "kc_cmd.h"
 
+#include <curl/curl.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "kc_buf.h"
 #include "kc_json.h"
@@ -23,11 +25,13 @@ enum {
 	O_STATE = 1, O_INTERVAL, O_CTX, O_ALL_CTX, O_BACKOFF, O_BACKOFF_MAX, O_MAX, O_HEALTHY,
 	O_NO_RESTART, O_MANAGED, O_APPLY, O_PRUNE, O_WEBHOOK, O_WH_HEADER, O_WH_TIMEOUT,
 	O_WH_RETRIES, O_EXEC, O_NOTIFY, O_DEDUP, O_RATE, O_BURST, O_LOG, O_FORMAT, O_LISTEN,
-	O_TOKEN_FILE, O_ONCE, O_STATE_TOKEN, O_STATE_HEADER,
+	O_TOKEN_FILE, O_ONCE, O_STATE_TOKEN, O_STATE_HEADER, O_FOLLOW,
 };
 
 /* The watch the signal handler acts on (any thread may receive the signal). */
 static _Atomic(struct kc_watch *) running_watch;
+/* --follow: stop requested. */
+static atomic_int follow_stop;
 
 /* SIGINT/SIGTERM: stop the watch; SIGHUP: reopen the --log file (after logrotate). */
 static void
@@ -41,7 +45,8 @@ on_signal(int sig)
 			kc_watch_reopen_log(w);
 		else
 			kc_watch_stop(w);
-	}
+	} else if (sig != SIGHUP)
+		atomic_store(&follow_stop, 1);
 	errno = saved;
 }
 
@@ -180,6 +185,139 @@ read_headers(struct kc_cmd_env *env, const char *path, json_t *keep, const char 
 	return rc;
 }
 
+/* Collect an HTTP body. */
+static size_t
+collect_cb(char *p, size_t sz, size_t nm, void *arg)
+{
+	kc_buf_append(arg, p, sz * nm);
+	return sz * nm;
+}
+
+/* One event, as JSON or as text. */
+static void
+follow_print(struct kc_cmd_env *env, const json_t *ev, int text)
+{
+	if (text)
+		print_text(env->io->out, ev);
+	else {
+		char *line = kc_watch_event_line(ev);
+
+		fputs(line, env->io->out);
+		fflush(env->io->out);
+		free(line);
+	}
+}
+
+/* --follow FILE|URL: show the events of a running watch, from its --log file or from its
+ * service (GET /events long polls, --token-file for the Authorization header), until
+ * SIGINT/SIGTERM. The last 20 events first, like tail -f. */
+static int
+follow_events(struct kc_cmd_env *env, const char *src, const char *token_file, int text)
+{
+	struct sigaction sa, old_int, old_term;
+	int url = kc_str_has_prefix(src, "http://") || kc_str_has_prefix(src, "https://");
+	struct kc_watch_tokens *tok = NULL;
+	struct curl_slist *hdr = NULL;
+	char *token_line = NULL;
+	int64_t off = 0, since = -1;
+	struct kc_err err;
+	int rc = KC_EXIT_OK, first = 1;
+	CURL *e = NULL;
+
+	if (url) {
+		if (token_file == NULL)
+			return kc_cmd_error(env, "--follow %s needs --token-file FILE", src);
+		/* the first token of the file (the same file as the service's) */
+		if ((tok = kc_watch_tokens_load(token_file, &err)) == NULL)
+			return kc_cmd_error(env, "--token-file: %s", err.msg);
+		token_line = kc_xasprintf("Authorization: Bearer %s", kc_watch_tokens_get(tok, 0));
+		kc_watch_tokens_free(tok);
+		hdr = curl_slist_append(NULL, token_line);
+		explicit_bzero(token_line, strlen(token_line));
+		e = curl_easy_init();
+	}
+	atomic_store(&follow_stop, 0);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, &old_int);
+	sigaction(SIGTERM, &sa, &old_term);
+	while (!atomic_load(&follow_stop)) {
+		json_t *evs, *ev;
+		size_t i, n, from = 0;
+
+		kc_err_clear(&err);
+		if (!url) {
+			evs = kc_watch_log_read(src, &off, 0, &err);
+			if (evs == NULL) {
+				rc = kc_cmd_error(env, "--follow: %s", err.msg);
+				break;
+			}
+		} else {
+			struct kc_buf body;
+			char *u;
+			long status = 0;
+			CURLcode cr;
+
+			kc_buf_init(&body);
+			u = kc_xasprintf("%s%sevents?since=%lld%s", src,
+			    kc_str_has_suffix(src, "/") ? "" : "/", (long long)(since < 0 ? 0 : since),
+			    first ? "" : "&wait=2s");
+			curl_easy_reset(e);
+			curl_easy_setopt(e, CURLOPT_URL, u);
+			curl_easy_setopt(e, CURLOPT_HTTPHEADER, hdr);
+			curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, 20000L);
+			curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+			curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, collect_cb);
+			curl_easy_setopt(e, CURLOPT_WRITEDATA, &body);
+			cr = curl_easy_perform(e);
+			free(u);
+			if (cr == CURLE_OK)
+				curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &status);
+			if (cr != CURLE_OK || status != 200) {
+				char *m = kc_text_sanitize(cr != CURLE_OK ? curl_easy_strerror(cr) :
+				    kc_buf_str(&body), 0);
+
+				rc = kc_cmd_error(env, "--follow %s: %s%s", src, cr == CURLE_OK ?
+				    "HTTP error: " : "", m);
+				free(m);
+				kc_buf_free(&body);
+				break;
+			}
+			ev = kc_json_parse(kc_buf_str(&body), body.len, 0, &err);
+			kc_buf_free(&body);
+			if (ev == NULL) {
+				rc = kc_cmd_error(env, "--follow %s: %s", src, err.msg);
+				break;
+			}
+			since = kc_json_int_or(ev, "next", since);
+			evs = json_incref(json_object_get(ev, "events"));
+			json_decref(ev);
+			if (evs == NULL)
+				evs = json_array();
+		}
+		n = json_array_size(evs);
+		if (first && n > 20)
+			from = n - 20;	/* like tail -f: the last ones, then what comes */
+		for (i = from; i < n; i++)
+			follow_print(env, json_array_get(evs, i), text);
+		json_decref(evs);
+		first = 0;
+		if (!url) {
+			struct timespec ts = { 0, 200 * 1000000L };
+
+			nanosleep(&ts, NULL);
+		}
+	}
+	sigaction(SIGINT, &old_int, NULL);
+	sigaction(SIGTERM, &old_term, NULL);
+	if (e != NULL)
+		curl_easy_cleanup(e);
+	curl_slist_free_all(hdr);
+	free(token_line);
+	return rc;
+}
+
 /* kcops watch. */
 static int
 cmd_watch(struct kc_cmd_env *env, const struct kc_cmd *cmd, int argc, char **argv)
@@ -197,7 +335,7 @@ cmd_watch(struct kc_cmd_env *env, const struct kc_cmd *cmd, int argc, char **arg
 		{ O_DEDUP, 0, "dedup", 1 }, { O_RATE, 0, "rate", 1 }, { O_BURST, 0, "burst", 1 },
 		{ O_LOG, 0, "log", 1 }, { O_FORMAT, 0, "format", 1 },
 		{ O_LISTEN, 0, "listen", 1 }, { O_TOKEN_FILE, 0, "token-file", 1 },
-		{ O_ONCE, 0, "once", 0 },
+		{ O_ONCE, 0, "once", 0 }, { O_FOLLOW, 'f', "follow", 1 },
 		{ O_STATE_TOKEN, 0, "state-token", 1 }, { O_STATE_HEADER, 0, "state-header", 1 },
 		{ 0, 0, NULL, 0 },
 	};
@@ -210,9 +348,9 @@ cmd_watch(struct kc_cmd_env *env, const struct kc_cmd *cmd, int argc, char **arg
 	json_t *names = json_array(), *hfiles = json_array();
 	const char **headers = NULL;
 	size_t nheaders = 0;
-	const char *val, *log_path = NULL, *format = "json";
+	const char *val, *log_path = NULL, *format = "json", *follow = NULL;
 	struct sigaction sa, old_int, old_term, old_hup, old_pipe;
-	int id, i_arg = 0, all_ctx = 0, log_file = 0, rc = KC_EXIT_USAGE;
+	int id, i_arg = 0, all_ctx = 0, log_file = 0, format_set = 0, rc = KC_EXIT_USAGE;
 	int64_t ms;
 
 	o.policy.max_attempts = 5;
@@ -361,15 +499,22 @@ cmd_watch(struct kc_cmd_env *env, const struct kc_cmd *cmd, int argc, char **arg
 				goto out;
 			}
 			format = val;
+			format_set = 1;
 			break;
 		case O_LISTEN: o.listen = val; break;
 		case O_TOKEN_FILE: o.token_file = val; break;
 		case O_ONCE: o.once = 1; break;
+		case O_FOLLOW: follow = val; break;
 		}
 	}
 	if (env->io->interactive) {
 		rc = kc_cmd_error(env, "watch runs in the foreground until stopped; run it in a "
 		    "shell (or as a service), not from the console prompt");
+		goto out;
+	}
+	if (follow != NULL) {
+		rc = follow_events(env, follow, o.token_file, strcmp(format, "json") == 0 &&
+		    format_set ? 0 : 1);
 		goto out;
 	}
 	if (o.listen != NULL && o.token_file == NULL) {
@@ -541,7 +686,9 @@ const struct kc_cmd kc_cmd_watch_table[] = {
 	  "--listen ADDR (e.g. 127.0.0.1:8080) with --token-file FILE serves /connectors/STATE,\n"
 	  "/validate, /plan, POST /sync, /events and /status, each request needing an\n"
 	  "Authorization header. --once runs one cycle (restarting failed ones at once) and\n"
-	  "exits. SIGINT/SIGTERM stop it cleanly. See docs/watch.md.",
+	  "exits. SIGINT/SIGTERM stop it cleanly.\n"
+	  "-f/--follow FILE|URL shows the events of a running watch (its --log file, or its\n"
+	  "service with --token-file) as text (--format json for NDJSON). See docs/watch.md.",
 	  0, cmd_watch, NULL, watch_mutates },
 	{ NULL, NULL, NULL, NULL, NULL, 0, NULL, NULL, NULL },
 };

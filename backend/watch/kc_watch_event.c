@@ -373,6 +373,13 @@ kc_watch_tokens_count(const struct kc_watch_tokens *t)
 	return t != NULL ? t->n : 0;
 }
 
+/* Token i. */
+const char *
+kc_watch_tokens_get(const struct kc_watch_tokens *t, size_t i)
+{
+	return t != NULL && i < t->n ? t->tok[i] : NULL;
+}
+
 /* Compare in time independent of where the strings differ. */
 static int
 const_eq(const char *a, size_t alen, const char *b, size_t blen)

@@ -136,6 +136,8 @@ struct kc_watch_tokens *kc_watch_tokens_parse(const char *text, size_t len, cons
 struct kc_watch_tokens *kc_watch_tokens_load(const char *path, struct kc_err *err);
 void kc_watch_tokens_free(struct kc_watch_tokens *t);
 size_t kc_watch_tokens_count(const struct kc_watch_tokens *t);
+/* Token i (borrowed), or NULL past the end. */
+const char *kc_watch_tokens_get(const struct kc_watch_tokens *t, size_t i);
 
 enum kc_auth_verdict {
 	KC_AUTH_OK = 0,

@@ -315,6 +315,9 @@ test_tokens(void **state)
 	t = kc_watch_tokens_parse(text, strlen(text), "t", &err);
 	assert_non_null(t);
 	assert_int_equal(kc_watch_tokens_count(t), 2);
+	assert_string_equal(kc_watch_tokens_get(t, 0), "s3cret-one");
+	assert_string_equal(kc_watch_tokens_get(t, 1), "second token");
+	assert_null(kc_watch_tokens_get(t, 2));
 	assert_int_equal(kc_watch_tokens_check(t, NULL), KC_AUTH_MISSING);
 	assert_int_equal(kc_watch_tokens_check(t, "   "), KC_AUTH_MISSING);
 	assert_int_equal(kc_watch_tokens_check(t, "s3cret-one"), KC_AUTH_OK);

@@ -4,7 +4,8 @@
 # deleted or added around the outage), /status says unreachable, and when the worker comes
 # back on the same address the watch resumes by itself (one resumed event with the outage
 # duration) and keeps working (a failure after the outage is still reported, a deletion
-# too). Also: /events long polls, and SIGHUP reopening a rotated --log file.
+# too). Also: /events long polls, --follow of the log file and of the service, and SIGHUP
+# reopening a rotated --log file.
 . "$(dirname "$0")/lib.sh"
 
 PORT=$(free_port)
@@ -70,6 +71,34 @@ rest DELETE /connectors/late-fail
 [ "$CODE" = 204 ] || fail "delete late-fail: $CODE $BODY"
 del=$(wait_event "$EV" deleted late-fail 10)
 check "$del" 'ev["last_state"] == "failed"' "deleted event"
+
+# --follow: the events of this running watch, from its log file and from its service
+bg "$KCOPS" watch --follow "$EV" >"$T/follow-file.out" 2>&1
+FF_PID=$BG_PID
+bg "$KCOPS" watch --follow "$SVC" --token-file "$T/token" --format json >"$T/follow-url.out" 2>&1
+FU_PID=$BG_PID
+sleep 1
+rest POST /connectors '{"name":"followed","config":{"connector.class":"kcops.http.HttpSinkConnector",
+ "topics":"f","publish.mode":"NONE"}}'
+[ "$CODE" = 201 ] || fail "create followed: $CODE $BODY"
+wait_event "$EV" added followed 10 >/dev/null
+sleep 1
+kill -TERM "$FF_PID" "$FU_PID"
+wait "$FF_PID" || fail "--follow FILE exited non-zero: $(cat "$T/follow-file.out")"
+wait "$FU_PID" || fail "--follow URL exited non-zero: $(cat "$T/follow-url.out")"
+grep -Eq '^[0-9T:-]{19} outage ' "$T/follow-file.out" || fail "--follow FILE: no outage line: $(cat "$T/follow-file.out")"
+grep -Eq '^[0-9T:-]{19} added +[^ ]+ +followed ' "$T/follow-file.out" ||
+	fail "--follow FILE: the new event did not show: $(cat "$T/follow-file.out")"
+"$PY" - "$T/follow-url.out" <<'PYEOF' || fail "--follow URL: $(cat "$T/follow-url.out")"
+import json, sys
+evs = [json.loads(l) for l in open(sys.argv[1])]
+kinds = [e["event"] for e in evs]
+assert "resumed" in kinds and any(e["event"] == "added" and e.get("connector") == "followed" for e in evs), kinds
+seqs = [e["seq"] for e in evs]
+assert seqs == sorted(set(seqs)), seqs   # no event twice, in order
+PYEOF
+rc=0; "$KCOPS" watch --follow "$SVC" 2>"$T/u.log" || rc=$?
+[ "$rc" = 1 ] && grep -q 'needs --token-file' "$T/u.log" || fail "--follow URL without a token file"
 
 # log rotation: move the file away, SIGHUP, and new events go to a new file
 mv "$EV" "$EV.1"
