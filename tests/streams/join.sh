@@ -73,6 +73,18 @@ out=$(read_topic "$BS" orders-enriched 8 '%s\n')
 grep -qxF '{"amount":9,"name":"!!! unknown customer !!!"}' <<<"$out" || kc_fail "order without customer: $out"
 grep -qxF '{"value":"not json at all","name":"!!! unknown customer !!!"}' <<<"$out" || kc_fail "text order: $out"
 
+# a nested join field (dotted path) and the table nested under one field
+create_connector nested '"connector.class":"kcops.streams.TableJoinConnector","topics":"orders-nested","table.topic":"customers","output.topic":"orders-nested-out","join.field":"cust.id","table.nest":"customer","table.fields":"name"'
+wait_running nested
+wait_metric nested 't["table.size"] == 1'
+printf '{"cust":{"id":7},"n":1}\n{"cust":{"id":"7"},"n":2}\n{"cust":{"id":9},"n":3}\n' | kcat -b "$BS" -t orders-nested -P
+wait_metric nested 't["records"] == 3 and t["join.hits"] == 2'
+out=$(read_topic "$BS" orders-nested-out 3 '%s\n')
+echo "$out"
+grep -qxF '{"cust":{"id":7},"n":1,"customer":{"name":"Ada Lovelace"}}' <<<"$out" || kc_fail "nested join field: $out"
+grep -qxF '{"cust":{"id":"7"},"n":2,"customer":{"name":"Ada Lovelace"}}' <<<"$out" || kc_fail "nested string key: $out"
+grep -qxF '{"cust":{"id":9},"n":3}' <<<"$out" || kc_fail "nested miss: $out"
+
 # validation: clear errors for bad values, then (the runtime runs cross-key checks only when
 # every key is valid) for impossible combinations
 validate() {	# validate EXTRA_JSON KEYS...
