@@ -170,6 +170,7 @@ struct tpart {
 struct frag {
 	char	**names;	/* output field names */
 	char	**texts;	/* "name":value JSON text */
+	size_t	 *nlen, *tlen;	/* their lengths */
 	size_t	  n;
 };
 
@@ -375,6 +376,8 @@ frag_free(struct frag *f)
 	}
 	free(f->names);
 	free(f->texts);
+	free(f->nlen);
+	free(f->tlen);
 	memset(f, 0, sizeof(*f));
 }
 
@@ -394,6 +397,8 @@ frag_build(struct frag *f, const json_t *obj)
 	f->n = json_object_size(obj);
 	f->names = kc_xcalloc(f->n, sizeof(*f->names));
 	f->texts = kc_xcalloc(f->n, sizeof(*f->texts));
+	f->nlen = kc_xcalloc(f->n, sizeof(*f->nlen));
+	f->tlen = kc_xcalloc(f->n, sizeof(*f->tlen));
 	kc_buf_init(&b);
 	json_object_foreach((json_t *)obj, k, v) {
 		kc_buf_reset(&b);
@@ -404,6 +409,8 @@ frag_build(struct frag *f, const json_t *obj)
 		kw_join_dump(v, &b);
 		f->names[i] = kc_xstrdup(k);
 		f->texts[i] = kc_xstrdup(b.data);
+		f->nlen[i] = strlen(k);
+		f->tlen[i] = b.len;
 		i++;
 	}
 	kc_buf_free(&b);
@@ -870,7 +877,7 @@ join_fast(struct join *j, rd_kafka_message_t *m, char *err, size_t errlen)
 	}
 	first = n == 0;
 	for (k = 0; k < f->n; k++) {
-		flen = strlen(f->names[k]);
+		flen = f->nlen[k];
 		clash = false;
 		for (i = 0; i < n && !clash; i++)
 			clash = j->mem[i].klen == flen && memcmp(j->mem[i].key, f->names[k], flen) == 0;
@@ -879,7 +886,7 @@ join_fast(struct join *j, rd_kafka_message_t *m, char *err, size_t errlen)
 		if (!first)
 			kc_buf_putc(&j->out, ',');
 		first = false;
-		kc_buf_puts(&j->out, f->texts[k]);
+		kc_buf_append(&j->out, f->texts[k], f->tlen[k]);
 	}
 	kc_buf_putc(&j->out, '}');
 	return produce_out(j, m, found, err, errlen) == 0 ? 1 : -1;
