@@ -30,7 +30,12 @@ struct sel {
 	size_t		 nnames;
 	const char	*re[ARGV_MAX];
 	size_t		 nre;
+	int		 wait;		/* --wait: until the change has settled */
+	int64_t		 wait_ms;	/* --wait-timeout (default 60 s) */
 };
+
+static int reached(const json_t *st, const char *target, long min_tasks);
+static void sleep_ms(long ms);
 
 /* Is s one of the optional nouns ("connector", "connectors")? */
 static int
@@ -1146,8 +1151,79 @@ describe_text(struct kc_cmd_env *env, const json_t *d)
 
 static const struct kc_cmd_opt name_opts[] = {
 	{ 1, 'e', "regex", 1 },
+	{ 2, 0, "wait", 0 },
+	{ 3, 0, "wait-timeout", 1 },
 	{ 0, 0, NULL, 0 },
 };
+
+/* --wait / --wait-timeout D into sel; -1 after a usage error. */
+static int
+wait_opt(struct kc_cmd_env *env, const struct kc_cmd *self, struct sel *s, int id,
+    const char *val)
+{
+	s->wait = 1;
+	if (id == 3) {
+		s->wait_ms = kc_parse_duration_ms(val, 1000);
+		if (s->wait_ms <= 0) {
+			kc_cmd_usage(env, self, "--wait-timeout '%s': not a duration", val);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* After a verb: poll until every connector in names reaches target ("deleted" = gone),
+ * printing each one's settled state. Returns an exit code. */
+static int
+settle(struct kc_cmd_env *env, struct kc_client *c, const json_t *names, const char *target,
+    const struct sel *s)
+{
+	int64_t deadline = kc_mono_ms() + (s->wait_ms > 0 ? s->wait_ms : 60000);
+	size_t k, left = json_array_size(names);
+	char *done = kc_xcalloc(left + 1, 1);
+	struct kc_err err;
+	json_t *n;
+	int rc = KC_EXIT_OK;
+
+	while (left > 0) {
+		json_array_foreach(names, k, n) {
+			const char *name = json_string_value(n);
+			json_t *st;
+			int ok;
+			if (done[k])
+				continue;
+			kc_err_clear(&err);
+			st = kc_client_status(c, name, &err);
+			ok = strcmp(target, "deleted") == 0 ? st == NULL && err.code == 404 :
+			    st != NULL && reached(st, target, 0);
+			if (ok) {
+				done[k] = 1;
+				left--;
+				if (env->io->fmt != KC_FMT_JSON && !env->io->quiet) {
+					put_clean(env->io->out, "connector/", name, "");
+					fprintf(env->io->out, " is %s\n", target);
+				}
+			} else if (kc_mono_ms() >= deadline) {
+				char *cn = kc_text_sanitize(name, 0);
+				const char *cs = st != NULL ? kc_json_str_or(json_object_get(st,
+				    "connector"), "state", "?") : err.msg;
+				kc_cmd_error(env, "%s did not become %s in time (it is %s%s)", cn,
+				    target, cs, st != NULL && strcmp(cs, "FAILED") != 0 &&
+				    kc_connector_health(st) == KC_HEALTH_FAILED ?
+				    ", with a FAILED task" : "");
+				free(cn);
+				done[k] = 1;
+				left--;
+				rc = KC_EXIT_ERR;
+			}
+			json_decref(st);
+		}
+		if (left > 0)
+			sleep_ms(250);
+	}
+	free(done);
+	return rc;
+}
 
 /* Collect names and -e from argv (skipping an optional leading noun). */
 static int
@@ -1166,6 +1242,11 @@ collect_names(struct kc_cmd_env *env, const struct kc_cmd *self, int argc, char 
 			continue;
 		}
 		first = 0;
+		if (id == 2 || id == 3) {
+			if (wait_opt(env, self, s, id, val) != 0)
+				return -1;
+			continue;
+		}
 		if (sel_add(env, s, val, id == 1) != 0)
 			return -1;
 	}
@@ -1802,10 +1883,11 @@ run_verb(struct kc_cmd_env *env, const struct kc_cmd *self, int argc, char **arg
     enum verb vb)
 {
 	static const char *const done[] = { "paused", "resumed", "stopped", "deleted" };
+	static const char *const target[] = { "paused", "running", "stopped", "deleted" };
 	struct kc_client *c;
 	struct kc_err err;
 	struct sel s;
-	json_t *names, *n, *results;
+	json_t *names, *n, *results, *ok;
 	size_t k;
 	int rc = KC_EXIT_OK, r;
 
@@ -1819,6 +1901,7 @@ run_verb(struct kc_cmd_env *env, const struct kc_cmd *self, int argc, char **arg
 		return KC_EXIT_ERR;
 	}
 	results = env->io->fmt == KC_FMT_JSON ? json_array() : NULL;
+	ok = json_array();
 	json_array_foreach(names, k, n) {
 		const char *name = json_string_value(n);
 		kc_err_clear(&err);
@@ -1848,9 +1931,14 @@ run_verb(struct kc_cmd_env *env, const struct kc_cmd *self, int argc, char **arg
 			continue;
 		}
 		report(env, results, name, done[vb], NULL);
+		json_array_append(ok, n);
 	}
 	json_decref(names);
-	return report_end(env, results, rc);
+	rc = report_end(env, results, rc);
+	if (s.wait && json_array_size(ok) > 0 && settle(env, c, ok, target[vb], &s) != KC_EXIT_OK)
+		rc = KC_EXIT_ERR;
+	json_decref(ok);
+	return rc;
 }
 
 /* kcops pause. */
@@ -1884,6 +1972,8 @@ cmd_delete(struct kc_cmd_env *env, const struct kc_cmd *self, int argc, char **a
 static const struct kc_cmd_opt restart_opts[] = {
 	{ 1, 'e', "regex", 1 },
 	{ 2, 't', "tasks", 1 },
+	{ 3, 0, "wait", 0 },
+	{ 4, 0, "wait-timeout", 1 },
 	{ 0, 0, NULL, 0 },
 };
 
@@ -1936,7 +2026,7 @@ cmd_restart(struct kc_cmd_env *env, const struct kc_cmd *self, int argc, char **
 	struct kc_client *c;
 	struct kc_err err;
 	struct sel s;
-	json_t *names, *n, *results;
+	json_t *names, *n, *results, *ok;
 	enum kc_restart how = KC_RESTART_CONNECTOR;
 	const char *val;
 	size_t k;
@@ -1968,6 +2058,11 @@ cmd_restart(struct kc_cmd_env *env, const struct kc_cmd *self, int argc, char **
 				return kc_cmd_usage(env, self, "--tasks '%s': expected all or "
 				    "failed", val);
 			break;
+		case 3:
+		case 4:
+			if (wait_opt(env, self, &s, id == 3 ? 2 : 3, val) != 0)
+				return KC_EXIT_USAGE;
+			break;
 		}
 		first = 0;
 	}
@@ -1979,6 +2074,7 @@ cmd_restart(struct kc_cmd_env *env, const struct kc_cmd *self, int argc, char **
 		return KC_EXIT_ERR;
 	}
 	results = env->io->fmt == KC_FMT_JSON ? json_array() : NULL;
+	ok = json_array();
 	json_array_foreach(names, k, n) {
 		const char *name = json_string_value(n);
 		int ntasks = 0;
@@ -2002,9 +2098,14 @@ cmd_restart(struct kc_cmd_env *env, const struct kc_cmd *self, int argc, char **
 			report(env, NULL, name, msg, NULL);
 		}
 		json_decref(st);
+		json_array_append(ok, n);
 	}
 	json_decref(names);
-	return report_end(env, results, rc);
+	rc = report_end(env, results, rc);
+	if (s.wait && json_array_size(ok) > 0 && settle(env, c, ok, "running", &s) != KC_EXIT_OK)
+		rc = KC_EXIT_ERR;
+	json_decref(ok);
+	return rc;
 }
 
 /* ---- offsets alter|reset --------------------------------------------------------------- */
@@ -2450,6 +2551,11 @@ cmd_wait(struct kc_cmd_env *env, const struct kc_cmd *self, int argc, char **arg
 "Takes connector names and/or -e REGEX (repeatable); the noun 'connector' may come\n" \
 "first. Each connector is handled in turn; the exit code is 1 if any failed.\n"
 
+#define SETTLE_HELP \
+"  --wait               then wait until each connector (and its tasks) has settled in\n" \
+"                       the new state (deleted: gone); exit code 1 if one does not\n" \
+"  --wait-timeout D     how long --wait waits (default 60s)\n"
+
 const struct kc_cmd kc_cmd_connect_table[] = {
 	{ "info", NULL, "info", "Show the worker's version, cluster id and features",
 	    "Calls GET / (and GET /health on 3.9+). -o json adds the feature gates.\n", 0,
@@ -2484,19 +2590,23 @@ const struct kc_cmd kc_cmd_connect_table[] = {
 	{ "patch", NULL, "patch NAME... [-e REGEX] --set KEY=VALUE... --remove KEY...",
 	    "Change some config keys (PATCH on 3.8+, else read, merge and PUT)", NAMES_HELP,
 	    KC_CMD_MUTATES, cmd_patch, NULL, NULL },
-	{ "pause", NULL, "pause NAME... [-e REGEX]", "Pause connectors", NAMES_HELP,
+	{ "pause", NULL, "pause NAME... [-e REGEX] [--wait]", "Pause connectors",
+	    NAMES_HELP SETTLE_HELP,
 	    KC_CMD_MUTATES, cmd_pause, NULL, NULL },
-	{ "resume", NULL, "resume NAME... [-e REGEX]", "Resume paused or stopped connectors",
-	    NAMES_HELP, KC_CMD_MUTATES, cmd_resume, NULL, NULL },
-	{ "stop", NULL, "stop NAME... [-e REGEX]",
-	    "Stop connectors: tasks shut down, config kept (3.5+)", NAMES_HELP, KC_CMD_MUTATES,
+	{ "resume", NULL, "resume NAME... [-e REGEX] [--wait]",
+	    "Resume paused or stopped connectors", NAMES_HELP SETTLE_HELP, KC_CMD_MUTATES, cmd_resume, NULL, NULL },
+	{ "stop", NULL, "stop NAME... [-e REGEX] [--wait]",
+	    "Stop connectors: tasks shut down, config kept (3.5+)", NAMES_HELP SETTLE_HELP,
+	    KC_CMD_MUTATES,
 	    cmd_stop, NULL, NULL },
 	{ "restart", NULL, "restart NAME... [-e REGEX] [--tasks all|failed] | restart task NAME/ID",
 	    "Restart connectors (and all or failed tasks), or single tasks",
 	    NAMES_HELP "  -t, --tasks all|failed  also restart tasks (3.0+ in one call; older\n"
-	    "                          workers: one restart call per task)\n", KC_CMD_MUTATES,
+	    "                          workers: one restart call per task)\n" SETTLE_HELP,
+	    KC_CMD_MUTATES,
 	    cmd_restart, NULL, NULL },
-	{ "delete", "rm", "delete NAME... [-e REGEX]", "Delete connectors", NAMES_HELP,
+	{ "delete", "rm", "delete NAME... [-e REGEX] [--wait]", "Delete connectors",
+	    NAMES_HELP SETTLE_HELP,
 	    KC_CMD_MUTATES, cmd_delete, NULL, NULL },
 	{ "offsets", NULL, "offsets alter|reset NAME [...]",
 	    "Alter or reset a stopped connector's offsets (3.6+)",

@@ -188,6 +188,18 @@ await_state cron-a PAUSED
 run resume cron-a
 expect_out 'connector/cron-a resumed'
 await_state cron-a RUNNING
+# --wait returns only once the change has settled: REST agrees at once, without polling
+run pause cron-a --wait
+expect_rc 0
+expect_out 'connector/cron-a is paused'
+[ "$(rest_state cron-a)" = PAUSED ] || kc_fail "pause --wait returned before PAUSED"
+rest GET /connectors/cron-a/status
+[ "$(jq -r '[.tasks[].state] | unique | join(",")' <<<"$HTTP_BODY")" = PAUSED ] ||
+	kc_fail "pause --wait: tasks not all PAUSED: $HTTP_BODY"
+run resume cron-a --wait --wait-timeout 20s
+expect_rc 0
+expect_out 'connector/cron-a is running'
+[ "$(rest_state cron-a)" = RUNNING ] || kc_fail "resume --wait returned before RUNNING"
 run stop -e '^cron-'
 expect_out 'connector/cron-a stopped'
 await_state cron-a STOPPED

@@ -214,6 +214,10 @@ run restart orders-sink --tasks failed
 expect_rc 0
 expect_out 'connector/orders-sink restarted (1 task, failed only)'
 expect_log 'POST /connectors/orders-sink/restart?includeTasks=true&onlyFailed=true'
+run restart orders-sink --tasks failed --wait --wait-timeout 600ms
+expect_rc 1
+expect_out 'connector/orders-sink restarted'
+expect_err 'orders-sink did not become running in time (it is RUNNING, with a FAILED task)'
 run wait orders-sink --for running --wait-timeout 700ms --interval 100ms
 expect_rc 1
 expect_err 'timed out after 700 ms waiting for running'
