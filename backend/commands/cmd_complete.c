@@ -40,7 +40,7 @@ static const char bash_script[] =
 "\t-f|--file|--config|--ca-file|--cert-file|--key-file) compopt -o default; COMPREPLY=(); return ;;\n"
 "\tesac\n"
 "\tif [[ $cur == -* ]]; then\n"
-"\t\tCOMPREPLY=($(compgen -W $'--context\\n--url\\n--bootstrap\\n--output\\n--show-secrets\\n--no-color\\n--read-only\\n--timeout\\n--help\\n-e\\n--state\\n--tasks\\n-f' -- \"$cur\"))\n"
+"\t\tCOMPREPLY=($(compgen -W $'--context\\n--url\\n--bootstrap\\n--output\\n--show-secrets\\n--no-color\\n--read-only\\n--timeout\\n--help\\n-e\\n--state\\n--tasks\\n--wait\\n--wait-timeout\\n-f' -- \"$cur\"))\n"
 "\t\treturn\n"
 "\tfi\n"
 "\tif [[ -z $cmd ]]; then COMPREPLY=($(_kcops_names commands \"$cur\")); return; fi\n"

@@ -26,7 +26,7 @@ _kcops() {
 	-f|--file|--config|--ca-file|--cert-file|--key-file) compopt -o default; COMPREPLY=(); return ;;
 	esac
 	if [[ $cur == -* ]]; then
-		COMPREPLY=($(compgen -W $'--context\n--url\n--bootstrap\n--output\n--show-secrets\n--no-color\n--read-only\n--timeout\n--help\n-e\n--state\n--tasks\n-f' -- "$cur"))
+		COMPREPLY=($(compgen -W $'--context\n--url\n--bootstrap\n--output\n--show-secrets\n--no-color\n--read-only\n--timeout\n--help\n-e\n--state\n--tasks\n--wait\n--wait-timeout\n-f' -- "$cur"))
 		return
 	fi
 	if [[ -z $cmd ]]; then COMPREPLY=($(_kcops_names commands "$cur")); return; fi
