@@ -169,7 +169,8 @@ tui_key_parse(const char *name)
 		int c = (unsigned char)name[2];
 
 		if (isalpha(c))
-			return tolower(c) - 'a' + 1;
+			/* C-m is the Enter key: one code, so names and codes round-trip */
+			return tolower(c) == 'm' ? '\n' : tolower(c) - 'a' + 1;
 		if (c == '\\')
 			return 28;
 		if (c == ']')
@@ -201,6 +202,10 @@ tui_key_name(int key, char *buf, size_t len)
 		snprintf(buf, len, "Enter");
 	else if (key == 28)
 		snprintf(buf, len, "C-\\");
+	else if (key == 29)
+		snprintf(buf, len, "C-]");
+	else if (key == 0)
+		snprintf(buf, len, "C-@");
 	else if (key > 0 && key < 27)
 		snprintf(buf, len, "C-%c", 'a' + key - 1);
 	else if (key > ' ' && key < 127)

@@ -134,6 +134,20 @@ test_keys(void **state)
 	tui_key_name(3, name, sizeof(name));
 	assert_string_equal(name, "C-c");
 	assert_int_equal(tui_key_parse("C-\\"), 28);
+	/* every code the parser gives back has a name that parses to it */
+	{
+		static const char *const names[] = { "C-@", "C-a", "C-m", "C-j", "C-]", "C-\\",
+			"Esc", "Tab", "BTab", "F12", "PgDn", "x", "~" };
+		size_t i;
+
+		for (i = 0; i < KC_NITEMS(names); i++) {
+			int k = tui_key_parse(names[i]);
+
+			assert_true(k >= 0);
+			tui_key_name(k, name, sizeof(name));
+			assert_int_equal(tui_key_parse(name), k);
+		}
+	}
 	tui_keys_init();
 	assert_int_equal(tui_keys_lookup(TUI_KM_CONNECTORS, 'p'), TUI_A_PAUSE);
 	tui_keys_free();
