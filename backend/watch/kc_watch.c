@@ -356,6 +356,7 @@ report_failed(struct kc_watch_runner *r, struct kc_watch_track *t, const json_t 
 {
 	json_t *ev = conn_event(r, KC_WEV_FAILED, t->name);
 
+	r->n_incidents++;
 	add_failure(ev, t->name, status);
 	add_attempts(ev, t);
 	add_owner(r, ev, t->name);
@@ -377,6 +378,7 @@ report_gave_up(struct kc_watch_runner *r, struct kc_watch_track *t, const json_t
 	json_t *ev = conn_event(r, KC_WEV_GAVE_UP, t->name);
 	char *msg;
 
+	r->n_gave_up++;
 	add_failure(ev, t->name, status);
 	add_attempts(ev, t);
 	add_owner(r, ev, t->name);
@@ -465,6 +467,7 @@ observe(struct kc_watch_runner *r, const struct kc_connector_view *v, int64_t no
 			    kc_health_name(v->health), attempts, attempts == 1 ? "" : "s");
 			kc_watch_event_str(ev, "message", msg);
 			free(msg);
+			r->n_recovered++;
 			kc_watch_emit(r->w, KC_WEV_RECOVERED, ev);
 		}
 		break;
@@ -697,6 +700,12 @@ publish_status(struct kc_watch_runner *r, int64_t now)
 		json_object_set_new(conns, t->name, c);
 	}
 	json_object_set_new(s, "connectors", conns);
+	json_object_set_new(s, "totals", json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}",
+	    "polls", (json_int_t)r->n_polls, "failed_polls", (json_int_t)r->n_failed_polls,
+	    "outages", (json_int_t)r->n_outages, "incidents", (json_int_t)r->n_incidents,
+	    "restarts", (json_int_t)r->n_restarts, "restart_errors",
+	    (json_int_t)r->n_restart_errors, "gave_up", (json_int_t)r->n_gave_up, "recovered",
+	    (json_int_t)r->n_recovered));
 	pthread_mutex_lock(&r->mu);
 	json_decref(r->status);
 	r->status = s;
@@ -719,9 +728,12 @@ runner_poll(struct kc_watch_runner *r)
 	kc_err_clear(&err);
 	live = kc_client_list_expanded(r->client, &err);
 	now = kc_mono_ms();
+	r->n_polls++;
 	if (live == NULL) {
 		r->failed_polls++;
+		r->n_failed_polls++;
 		if (!r->down) {
+			r->n_outages++;
 			r->down = 1;
 			r->down_since = now;
 			ev = kc_watch_event_new("outage", r->name, NULL, 0);
@@ -805,6 +817,7 @@ runner_restarts(struct kc_watch_runner *r)
 				kc_watch_event_str(ev, "error", err.msg);
 				json_object_set_new(ev, "code", json_integer(err.code));
 				kc_watch_event_str(ev, "during", "status check before the restart");
+				r->n_restart_errors++;
 				kc_watch_emit(w, KC_WEV_RESTART_ERROR, ev);
 			}
 			t->b.next_at = kc_mono_ms() + w->o.interval_ms;
@@ -835,11 +848,13 @@ runner_restarts(struct kc_watch_runner *r)
 			add_attempts(ev, t);
 			kc_watch_event_str(ev, "error", err.msg);
 			json_object_set_new(ev, "code", json_integer(err.code));
+			r->n_restart_errors++;
 			kc_watch_emit(w, KC_WEV_RESTART_ERROR, ev);
 			/* not counted; try again after one interval */
 			t->b.next_at = now + w->o.interval_ms;
 		} else {
 			kc_backoff_restarted(&t->b, &t->pol, now);
+			r->n_restarts++;
 			ev = conn_event(r, KC_WEV_RESTARTED, name);
 			add_failure(ev, name, st);
 			add_attempts(ev, t);

@@ -48,6 +48,10 @@ struct kc_watch_runner {
 	char			*state_err;	/* last reported state-file error, or NULL */
 	char			*drift_sig;	/* last reported non-empty plan, or NULL */
 
+	/* totals since start (runner thread only; published through `status`) */
+	long			 n_incidents, n_restarts, n_gave_up, n_recovered, n_restart_errors;
+	long			 n_polls, n_failed_polls, n_outages;
+
 	/* what /status shows (rebuilt by the runner, read by the server) */
 	pthread_mutex_t		 mu;
 	json_t			*status;

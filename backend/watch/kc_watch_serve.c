@@ -19,6 +19,8 @@
  *	GET  /events?since=SEQ[&wait=D]  the watch's recent events; with wait (up to 60s), a
  *	                                 long poll: answers as soon as there is a newer one
  *	GET  /status                     the watch's view of every context
+ *	GET  /metrics                    Prometheus text: up, connectors by state, totals
+ *	                                 (polls, outages, incidents, restarts, gave_up, ...)
  *	GET  /health                     {"status": "ok"}
  *
  * Reads of the cluster are fresh (one bulk call per request, on a client of its own), so the
@@ -58,6 +60,7 @@ struct answer {
 	json_t		*body;		/* owned */
 	const char	*www_auth;	/* WWW-Authenticate or NULL */
 	const char	*allow;		/* Allow for 405 */
+	char		*text;		/* a text/plain body instead of JSON (owned) */
 };
 
 /* Error body {"error_code", "message"} (Connect's shape). */
@@ -371,6 +374,99 @@ h_sync(struct kc_watch *w, struct MHD_Connection *c, struct answer *a)
 	kc_client_free(cl);
 }
 
+/* A Prometheus label value: backslash, quote and newline escaped. */
+static void
+label(struct kc_buf *b, const char *v)
+{
+	for (; v != NULL && *v != '\0'; v++) {
+		if (*v == '\\' || *v == '"')
+			kc_buf_putc(b, '\\');
+		if (*v == '\n')
+			kc_buf_puts(b, "\\n");
+		else
+			kc_buf_putc(b, *v);
+	}
+}
+
+/* GET /metrics: Prometheus text exposition of the watch's view and totals. */
+static char *
+metrics_text(struct kc_watch *w)
+{
+	static const char *const healths[] = { "running", "paused", "stopped", "failed",
+	    "unassigned", "restarting", "unknown" };
+	static const struct { const char *key, *name, *help; } totals[] = {
+		{ "polls", "kcops_watch_polls_total", "Bulk status polls made." },
+		{ "failed_polls", "kcops_watch_failed_polls_total", "Polls that failed." },
+		{ "outages", "kcops_watch_outages_total", "Outages (first failed poll of each)." },
+		{ "incidents", "kcops_watch_incidents_total", "Connector failure incidents." },
+		{ "restarts", "kcops_watch_restarts_total", "Restarts of failed instances." },
+		{ "restart_errors", "kcops_watch_restart_errors_total",
+		  "Restart requests that failed." },
+		{ "gave_up", "kcops_watch_gave_up_total", "Incidents given up." },
+		{ "recovered", "kcops_watch_recovered_total", "Incidents recovered." },
+	};
+	json_t *st = kc_watch_status_json(w), *c, *n = json_object_get(st, "notifications");
+	struct kc_buf b;
+	size_t i, k;
+
+	kc_buf_init(&b);
+	kc_buf_puts(&b, "# HELP kcops_watch_up Whether the last poll of the context worked.\n"
+	    "# TYPE kcops_watch_up gauge\n");
+	json_array_foreach(json_object_get(st, "contexts"), i, c) {
+		kc_buf_puts(&b, "kcops_watch_up{context=\"");
+		label(&b, kc_json_str(c, "context"));
+		kc_buf_printf(&b, "\"} %d\n", json_is_true(json_object_get(c, "reachable")));
+	}
+	kc_buf_puts(&b, "# HELP kcops_watch_connectors Connectors by aggregated state.\n"
+	    "# TYPE kcops_watch_connectors gauge\n");
+	json_array_foreach(json_object_get(st, "contexts"), i, c) {
+		long count[KC_NITEMS(healths)] = { 0 };
+		long gave_up = 0;
+		const char *name;
+		json_t *v;
+
+		json_object_foreach(json_object_get(c, "connectors"), name, v) {
+			const char *h = kc_json_str_or(v, "health", "unknown");
+
+			for (k = 0; k < KC_NITEMS(healths) - 1; k++)
+				if (strcmp(h, healths[k]) == 0)
+					break;
+			count[k]++;
+			gave_up += json_is_true(json_object_get(v, "gave_up"));
+		}
+		for (k = 0; k < KC_NITEMS(healths); k++) {
+			kc_buf_puts(&b, "kcops_watch_connectors{context=\"");
+			label(&b, kc_json_str(c, "context"));
+			kc_buf_printf(&b, "\",state=\"%s\"} %ld\n", healths[k], count[k]);
+		}
+		kc_buf_puts(&b, "kcops_watch_given_up_connectors{context=\"");
+		label(&b, kc_json_str(c, "context"));
+		kc_buf_printf(&b, "\"} %ld\n", gave_up);
+	}
+	for (k = 0; k < KC_NITEMS(totals); k++) {
+		kc_buf_printf(&b, "# HELP %s %s\n# TYPE %s counter\n", totals[k].name,
+		    totals[k].help, totals[k].name);
+		json_array_foreach(json_object_get(st, "contexts"), i, c) {
+			kc_buf_printf(&b, "%s{context=\"", totals[k].name);
+			label(&b, kc_json_str(c, "context"));
+			kc_buf_printf(&b, "\"} %lld\n", kc_json_int_or(json_object_get(c, "totals"),
+			    totals[k].key, 0));
+		}
+	}
+	kc_buf_puts(&b, "# HELP kcops_watch_notifications_total Notification deliveries.\n"
+	    "# TYPE kcops_watch_notifications_total counter\n");
+	kc_buf_printf(&b, "kcops_watch_notifications_total{result=\"delivered\"} %lld\n"
+	    "kcops_watch_notifications_total{result=\"failed\"} %lld\n"
+	    "kcops_watch_notifications_total{result=\"dropped\"} %lld\n",
+	    kc_json_int_or(n, "delivered", 0), kc_json_int_or(n, "failed", 0),
+	    kc_json_int_or(n, "dropped", 0));
+	kc_buf_printf(&b, "# HELP kcops_watch_events_total Events emitted.\n"
+	    "# TYPE kcops_watch_events_total counter\nkcops_watch_events_total %lld\n",
+	    kc_json_int_or(st, "events", 0));
+	json_decref(st);
+	return kc_buf_steal(&b);
+}
+
 /* Route one authorised request. */
 static void
 route(struct kc_watch *w, struct MHD_Connection *c, const char *method, const char *url,
@@ -418,6 +514,9 @@ route(struct kc_watch *w, struct MHD_Connection *c, const char *method, const ch
 	} else if (strcmp(url, "/status") == 0) {
 		a->status = 200;
 		a->body = kc_watch_status_json(w);
+	} else if (strcmp(url, "/metrics") == 0) {
+		a->status = 200;
+		a->text = metrics_text(w);
 	} else if (strcmp(url, "/health") == 0) {
 		a->status = 200;
 		a->body = json_pack("{s:s}", "status", "ok");
@@ -466,21 +565,27 @@ access_handler(void *cls, struct MHD_Connection *c, const char *url, const char 
 			route(w, c, method, url, &a);
 		break;
 	}
-	if (a.body == NULL)
-		fail(&a, 500, "no answer");
-	text = json_dumps(a.body, JSON_COMPACT | JSON_PRESERVE_ORDER);
-	json_decref(a.body);
-	if (text == NULL)
-		text = kc_xstrdup("{}");
-	{
-		size_t len = strlen(text);
+	if (a.text != NULL) {
+		resp = MHD_create_response_from_buffer(strlen(a.text), a.text,
+		    MHD_RESPMEM_MUST_FREE);
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
+		    "text/plain; version=0.0.4; charset=utf-8");
+	} else {
+		size_t len;
 
+		if (a.body == NULL)
+			fail(&a, 500, "no answer");
+		text = json_dumps(a.body, JSON_COMPACT | JSON_PRESERVE_ORDER);
+		json_decref(a.body);
+		if (text == NULL)
+			text = kc_xstrdup("{}");
+		len = strlen(text);
 		text = kc_xrealloc(text, len + 2);
 		text[len] = '\n';
 		text[len + 1] = '\0';
 		resp = MHD_create_response_from_buffer(len + 1, text, MHD_RESPMEM_MUST_FREE);
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
 	}
-	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
 	if (a.www_auth != NULL)
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE, a.www_auth);
 	if (a.allow != NULL)

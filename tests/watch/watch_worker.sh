@@ -175,6 +175,33 @@ for i in $(seq 100); do [ "$(count_events "$EV" recovered orders-http)" = 2 ] &&
 [ "$(count_events "$EV" recovered orders-http)" = 2 ] || fail "no recovery after /sync"
 [ "$(code "${AUTH[@]}" "$SVC/status")" = 200 ] || fail "/status"
 check "$(cat "$T/svc.out")" 'ev["contexts"][0]["reachable"] is True and ev["notifications"]["delivered"] >= 3' "/status"
+[ "$(code "$SVC/metrics")" = 401 ] || fail "/metrics needs the token"
+[ "$(code "${AUTH[@]}" "$SVC/metrics")" = 200 ] || fail "/metrics"
+"$PY" - "$T/svc.out" "$WORKER_URL" <<'PYEOF' || fail "/metrics: $(cat "$T/svc.out")"
+import re, sys
+text, ctx = open(sys.argv[1]).read(), sys.argv[2]
+m = {}
+for line in text.splitlines():
+    if line.startswith("#") or not line.strip():
+        continue
+    name, value = line.rsplit(" ", 1)
+    m[name] = float(value)
+def get(metric, **labels):
+    key = metric + "{" + ",".join('%s="%s"' % kv for kv in labels.items()) + "}"
+    return m[key]
+assert get("kcops_watch_up", context=ctx) == 1
+assert get("kcops_watch_restarts_total", context=ctx) >= 4       # 3, then the new incident
+assert get("kcops_watch_gave_up_total", context=ctx) == 1
+assert get("kcops_watch_incidents_total", context=ctx) == 2
+assert get("kcops_watch_recovered_total", context=ctx) >= 1
+assert get("kcops_watch_connectors", context=ctx, state="running") + \
+    get("kcops_watch_connectors", context=ctx, state="failed") + \
+    get("kcops_watch_connectors", context=ctx, state="restarting") + \
+    get("kcops_watch_connectors", context=ctx, state="unassigned") == 2
+assert m['kcops_watch_notifications_total{result="delivered"}'] >= 3
+assert m["kcops_watch_events_total"] > 10
+assert "# TYPE kcops_watch_restarts_total counter" in text
+PYEOF
 [ "$(code "${AUTH[@]}" "$SVC/events?since=0")" = 200 ] || fail "/events"
 check "$(cat "$T/svc.out")" 'any(e["event"] == "gave_up" for e in ev["events"])' "/events"
 
