@@ -650,11 +650,13 @@ tui_suspend(struct tui_app *app)
 	(void)app;
 	def_prog_mode();
 	endwin();
+	stderr_restore();	/* the editor owns the terminal, stderr included */
 }
 
 void
 tui_resume(struct tui_app *app)
 {
+	stderr_to_log();
 	reset_prog_mode();
 	refresh();
 	app->dirty = 1;
