@@ -518,6 +518,31 @@ cache_lookup(struct join *j, const char *key, size_t klen, char *err, size_t err
 	return e;
 }
 
+/* Keep the rendered table side of a key that was just written (while the cache has room),
+ * so the first stream record of that key does not pay for it. */
+static void
+cache_put(struct join *j, const char *key, size_t klen, const json_t *v)
+{
+	uint64_t h = hash_key(key, klen);
+	struct tcache_ent *e = cache_slot(j, key, klen, h);
+	json_t *side;
+
+	if (e->key != NULL) {
+		frag_free(&e->frag);
+	} else {
+		if (j->ncache >= TCACHE_SIZE / 4 * 3)
+			return;
+		e->key = kc_xstrndup(key, klen);
+		e->klen = klen;
+		e->hash = h;
+		j->ncache++;
+	}
+	side = kw_join_merge(&j->spec, NULL, v);
+	frag_build(&e->frag, side);
+	json_decref(side);
+	e->present = true;
+}
+
 /* Apply one table record (or event). */
 static int
 apply_table(struct join *j, rd_kafka_message_t *m, char *err, size_t errlen)
@@ -564,14 +589,16 @@ apply_table(struct join *j, rd_kafka_message_t *m, char *err, size_t errlen)
 	}
 	kc_buf_reset(&j->val);
 	kw_join_dump(v, &j->val);
-	json_decref(v);
 	j->t_updates++;
 	if (kw_join_store_put(j->store, j->key.data, j->key.len, j->val.data, j->val.len, verr,
 	    sizeof(verr)) != 0) {
 		j->t_skipped++;
 		kc_log(LOGGER, KC_LOG_WARN, "%s: table record %s[%d]@%" PRId64 " skipped: %s",
 		    kw_task_connector(j->t), j->table_topic, p, m->offset, verr);
+	} else {
+		cache_put(j, j->key.data, j->key.len, v);
 	}
+	json_decref(v);
 	return 0;
 }
 
