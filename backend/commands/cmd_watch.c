@@ -346,8 +346,8 @@ cmd_watch(struct kc_cmd_env *env, const struct kc_cmd *cmd, int argc, char **arg
 	struct kc_ctx **ctxs = NULL;
 	size_t nctxs = 0, owned_from = 0, i;
 	json_t *names = json_array(), *hfiles = json_array();
-	const char **headers = NULL;
-	size_t nheaders = 0;
+	const char **headers = NULL, **webhooks = NULL;
+	size_t nheaders = 0, nwebhooks = 0;
 	const char *val, *log_path = NULL, *format = "json", *follow = NULL;
 	struct sigaction sa, old_int, old_term, old_hup, old_pipe;
 	int id, i_arg = 0, all_ctx = 0, log_file = 0, format_set = 0, rc = KC_EXIT_USAGE;
@@ -410,7 +410,8 @@ cmd_watch(struct kc_cmd_env *env, const struct kc_cmd *cmd, int argc, char **arg
 				    "not '%s'", val);
 				goto out;
 			}
-			o.webhook_url = val;
+			webhooks = kc_xrealloc(webhooks, (nwebhooks + 1) * sizeof(*webhooks));
+			webhooks[nwebhooks++] = val;
 			break;
 		case O_WH_HEADER:
 			if (val[0] == '@') {
@@ -535,6 +536,8 @@ cmd_watch(struct kc_cmd_env *env, const struct kc_cmd *cmd, int argc, char **arg
 	}
 	o.request_timeout_ms = env->timeout_ms;
 	o.verbose = env->io->verbose;
+	o.webhook_urls = webhooks;
+	o.nwebhook_urls = nwebhooks;
 	o.webhook_headers = headers;
 	o.nwebhook_headers = nheaders;
 
@@ -648,6 +651,7 @@ out:
 		kc_ctx_free(ctxs[i]);
 	free(ctxs);
 	free(headers);
+	free(webhooks);
 	json_decref(hfiles);
 	json_decref(names);
 	return rc;
@@ -675,8 +679,9 @@ const struct kc_cmd kc_cmd_watch_table[] = {
 	  "    a connector it wants paused or stopped is never restarted. --no-restart only\n"
 	  "    reports; --managed-only leaves connectors not in the state file alone.\n"
 	  "  - sends failed, gave_up and recovered events (--notify KINDS to choose) as JSON\n"
-	  "    to --webhook URL (retried; --webhook-header 'N: v' or @FILE, --webhook-timeout,\n"
-	  "    --webhook-retries) and/or to --exec CMD on stdin (run without a shell),\n"
+	  "    to --webhook URL (repeatable; retried; --webhook-header 'N: v' or @FILE,\n"
+	  "    --webhook-timeout, --webhook-retries) and/or to --exec CMD on stdin (run\n"
+	  "    without a shell),\n"
 	  "    de-duplicated (--dedup 5m) and rate limited (--rate 30/min, --burst 10).\n"
 	  "  - with --state FILE (re-read every cycle), reports drift once per change and,\n"
 	  "    with --apply, applies the plan (--prune allows deletes).\n"

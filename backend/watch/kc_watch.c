@@ -1054,10 +1054,11 @@ kc_watch_new(const struct kc_watch_opts *o, struct kc_err *err)
 	w->lim = kc_limiter_new(o->dedup_ms < 0 ? 0 : o->dedup_ms == 0 ? 300000 : o->dedup_ms,
 	    o->rate_per_min < 0 ? 0 : o->rate_per_min == 0 ? 30 : o->rate_per_min,
 	    o->rate_burst > 0 ? o->rate_burst : 10);
-	if (o->webhook_url != NULL || o->exec_cmd != NULL) {
+	if (o->nwebhook_urls > 0 || o->exec_cmd != NULL) {
 		struct kc_notify_opts no = { 0 };
 
-		no.webhook_url = o->webhook_url;
+		no.webhook_urls = o->webhook_urls;
+		no.nwebhook_urls = o->nwebhook_urls;
 		no.headers = o->webhook_headers;
 		no.nheaders = o->nwebhook_headers;
 		no.exec_cmd = o->exec_cmd;

@@ -88,7 +88,8 @@ struct kc_watch_opts {
 	int			 prune;		/* plans may delete connectors not in the file */
 
 	/* Notifications. */
-	const char		*webhook_url;
+	const char *const	*webhook_urls;	/* each notified event goes to every one */
+	size_t			 nwebhook_urls;
 	const char *const	*webhook_headers;
 	size_t			 nwebhook_headers;
 	const char		*exec_cmd;

@@ -50,7 +50,8 @@ struct kc_notify {
 	struct item	*q;
 	size_t		 cap, head, len;
 
-	char		*url;
+	char		**urls;
+	size_t		 nurls;
 	struct curl_slist *headers;
 	char		**argv;		/* command or NULL */
 	long		 timeout_ms;
@@ -110,9 +111,10 @@ header_cb(char *p, size_t sz, size_t nm, void *arg)
 	return len;
 }
 
-/* POST the body, retried. Returns 1 when delivered. */
+/* POST the body to url, retried. Returns 1 when delivered. */
 static int
-deliver_webhook(struct kc_notify *n, const char *body, char *detail, size_t dlen)
+deliver_webhook(struct kc_notify *n, const char *url, const char *body, char *detail,
+    size_t dlen)
 {
 	CURL *e = curl_easy_init();
 	long delay = n->backoff_ms, status = 0, retry_after;
@@ -126,7 +128,7 @@ deliver_webhook(struct kc_notify *n, const char *body, char *detail, size_t dlen
 	for (attempt = 0; attempt <= n->retries; attempt++) {
 		retry_after = -1;
 		curl_easy_reset(e);
-		curl_easy_setopt(e, CURLOPT_URL, n->url);
+		curl_easy_setopt(e, CURLOPT_URL, url);
 		curl_easy_setopt(e, CURLOPT_POSTFIELDS, body);
 		curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
 		curl_easy_setopt(e, CURLOPT_HTTPHEADER, n->headers);
@@ -365,9 +367,16 @@ notify_main(void *arg)
 		n->busy = 1;
 		pthread_mutex_unlock(&n->mu);
 
-		if (n->url != NULL) {
+		for (size_t i = 0; i < n->nurls; i++) {
 			detail[0] = '\0';
-			ok = deliver_webhook(n, it.body, detail, sizeof(detail));
+			ok = deliver_webhook(n, n->urls[i], it.body, detail, sizeof(detail));
+			if (n->nurls > 1) {
+				/* say which one */
+				char *d = kc_xasprintf("%s: %s", n->urls[i], detail);
+
+				snprintf(detail, sizeof(detail), "%s", d);
+				free(d);
+			}
 			result(n, "webhook", it.ev, ok, detail);
 		}
 		if (n->argv != NULL) {
@@ -396,7 +405,7 @@ kc_notify_new(const struct kc_notify_opts *o, struct kc_err *err)
 	struct kc_notify *n;
 	size_t i;
 
-	if (o->webhook_url == NULL && o->exec_cmd == NULL) {
+	if (o->nwebhook_urls == 0 && o->exec_cmd == NULL) {
 		kc_err_set(err, KC_E_USAGE, "no notification target (webhook or command)");
 		return NULL;
 	}
@@ -412,7 +421,10 @@ kc_notify_new(const struct kc_notify_opts *o, struct kc_err *err)
 	pthread_mutex_init(&n->mu, NULL);
 	pthread_cond_init(&n->cv, NULL);
 	pthread_cond_init(&n->idle, NULL);
-	n->url = kc_xstrdup(o->webhook_url);
+	n->urls = kc_xcalloc(o->nwebhook_urls + 1, sizeof(*n->urls));
+	for (i = 0; i < o->nwebhook_urls; i++)
+		n->urls[i] = kc_xstrdup(o->webhook_urls[i]);
+	n->nurls = o->nwebhook_urls;
 	n->headers = curl_slist_append(NULL, "Content-Type: application/json");
 	n->headers = curl_slist_append(n->headers, "Expect:");
 	for (i = 0; i < o->nheaders; i++)
@@ -540,7 +552,9 @@ kc_notify_free(struct kc_notify *n, long grace_ms)
 	}
 	free(n->q);
 	curl_slist_free_all(n->headers);
-	free(n->url);
+	for (i = 0; i < n->nurls; i++)
+		free(n->urls[i]);
+	free(n->urls);
 	kc_watch_argv_free(n->argv);
 	pthread_cond_destroy(&n->cv);
 	pthread_cond_destroy(&n->idle);

@@ -3,7 +3,7 @@
  * A notifier owns one background thread and a bounded queue, so a slow or dead webhook never
  * delays the watch loop. Each event is delivered to every configured target in order:
  *
- *  - webhook: POST URL with the event JSON as the body (Content-Type: application/json),
+ *  - webhooks: POST URL (each of them, in order) with the event JSON as the body (Content-Type: application/json),
  *    extra headers as given. A transport error, a 5xx or a 429 answer is retried with a
  *    doubling delay (Retry-After honoured up to 60 s); another 4xx is not retried.
  *  - command: run directly (no shell: see kc_watch_split_command), with the event JSON (one
@@ -31,7 +31,8 @@ typedef void (*kc_notify_result_fn)(void *arg, const char *target, const json_t 
     const char *detail);
 
 struct kc_notify_opts {
-	const char		*webhook_url;	/* NULL: no webhook */
+	const char *const	*webhook_urls;	/* each event is POSTed to every one */
+	size_t			 nwebhook_urls;
 	const char *const	*headers;	/* extra "Name: value" headers */
 	size_t			 nheaders;
 	const char		*exec_cmd;	/* NULL: no command */

@@ -88,7 +88,8 @@ test_pipeline(void **state)
 	log = open_memstream(&buf, &len);
 	o.ctxs = ctxs;
 	o.nctxs = 1;
-	o.webhook_url = url;
+	o.webhook_urls = (const char *const[]){ url };
+	o.nwebhook_urls = 1;
 	o.dedup_ms = 60000;
 	o.rate_per_min = 60;	/* one a second */
 	o.rate_burst = 2;

@@ -70,7 +70,8 @@ test_webhook_retry(void **state)
 	rx.fail_first = 2;
 	rx.fail_status = 503;
 	snprintf(url, sizeof(url), "http://127.0.0.1:%d/hook", rx.port);
-	o.webhook_url = url;
+	o.webhook_urls = (const char *const[]){ url };
+	o.nwebhook_urls = 1;
 	o.headers = hdrs;
 	o.nheaders = 1;
 	o.retry_backoff_ms = 20;
@@ -147,7 +148,8 @@ test_webhook_down(void **state)
 	rx_start(&rx);	/* take a free port, then close it */
 	snprintf(url, sizeof(url), "http://127.0.0.1:%d/", rx.port);
 	rx_stop(&rx);
-	o.webhook_url = url;
+	o.webhook_urls = (const char *const[]){ url };
+	o.nwebhook_urls = 1;
 	o.retries = 2;
 	o.retry_backoff_ms = 10;
 	o.on_result = on_result;
@@ -281,6 +283,48 @@ test_queue_bound(void **state)
 	assert_null(kc_notify_new(&(struct kc_notify_opts){ 0 }, &err));
 }
 
+/* Every webhook gets every event; one failing does not stop the other. */
+static void
+test_two_webhooks(void **state)
+{
+	struct results res = { .mu = PTHREAD_MUTEX_INITIALIZER };
+	struct kc_notify_opts o = { 0 };
+	struct kc_notify *n;
+	struct kc_err err;
+	struct rx a, b;
+	char ua[64], ub[64];
+	const char *urls[2];
+	json_t *ev;
+
+	(void)state;
+	rx_start(&a);
+	rx_start(&b);
+	b.fail_first = 100;
+	b.fail_status = 400;
+	snprintf(ua, sizeof(ua), "http://127.0.0.1:%d/a", a.port);
+	snprintf(ub, sizeof(ub), "http://127.0.0.1:%d/b", b.port);
+	urls[0] = ub;
+	urls[1] = ua;
+	o.webhook_urls = urls;
+	o.nwebhook_urls = 2;
+	o.on_result = on_result;
+	o.on_result_arg = &res;
+	n = kc_notify_new(&o, &err);
+	assert_non_null(n);
+	ev = sample_event("failed", "both");
+	kc_notify_post(n, ev);
+	kc_notify_post(n, ev);
+	json_decref(ev);
+	assert_int_equal(kc_notify_flush(n, 5000), 0);
+	assert_int_equal(rx_count(&a), 2);
+	assert_int_equal(b.hits, 2);
+	assert_int_equal(res.ok, 2);
+	assert_int_equal(res.failed, 2);
+	kc_notify_free(n, 0);
+	rx_stop(&a);
+	rx_stop(&b);
+}
+
 int
 main(void)
 {
@@ -289,6 +333,7 @@ main(void)
 		cmocka_unit_test(test_webhook_down),
 		cmocka_unit_test(test_exec),
 		cmocka_unit_test(test_queue_bound),
+		cmocka_unit_test(test_two_webhooks),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
