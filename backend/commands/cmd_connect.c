@@ -1315,6 +1315,9 @@ cmd_describe(struct kc_cmd_env *env, const struct kc_cmd *self, int argc, char *
 		return describe_plugin(env, self, argc, argv);
 	if (collect_names(env, self, argc, argv, &s) != 0)
 		return KC_EXIT_USAGE;
+	if (s.wait)
+		return kc_cmd_usage(env, self, "--wait applies to pause, resume, stop, delete and "
+		    "restart");
 	names = resolve_sel(env, self, &s);
 	if (names == NULL)
 		return SEL_RC(&s);
@@ -2316,6 +2319,9 @@ cmd_topics(struct kc_cmd_env *env, const struct kc_cmd *self, int argc, char **a
 		    "NAME...'");
 	if (collect_names(env, self, argc - 1, argv + 1, &s) != 0)
 		return KC_EXIT_USAGE;
+	if (s.wait)
+		return kc_cmd_usage(env, self, "--wait applies to pause, resume, stop, delete and "
+		    "restart");
 	if (strcmp(argv[1], "get") == 0)
 		return get_topics(env, self, &s);
 	names = resolve_sel(env, self, &s);
