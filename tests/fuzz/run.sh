@@ -14,7 +14,7 @@ set +e
   -print_final_stats=1 corpus >log 2>&1
 rc=$?
 set -e
-grep -E '^#[0-9]+ +(INITED|DONE)' log || true
+grep -E '^#[0-9]+[[:space:]]+(INITED|DONE)' log || true
 grep -E 'stat::number_of_executed_units|stat::peak_rss_mb' log || true
 if [ $rc -ne 0 ]; then
   sed -n '/ERROR:/,$p' log | head -60
