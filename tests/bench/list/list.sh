@@ -12,7 +12,7 @@
 KCOPS=${KCOPS:-$KCOPS_BUILD_ROOT/tui/kcops}
 kc_tmpdir
 B=$KC_TMP_LAST
-REPS=${KCOPS_BENCH_REPS:-9}
+if [ "${KCOPS_BENCH_QUICK:-0}" = 1 ]; then REPS=${KCOPS_BENCH_REPS:-5}; else REPS=${KCOPS_BENCH_REPS:-9}; fi
 if [ "${KCOPS_BENCH_QUICK:-0}" = 1 ]; then N=1000; else N=10000; fi
 
 conn_json() { # NAME: a stopped HTTP sink's create body
