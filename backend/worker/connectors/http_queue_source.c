@@ -72,6 +72,7 @@ produce_item(struct qsrc *q, struct http_qitem *it)
 	char *v;
 
 	kc_buf_init(&b);
+	kc_buf_reserve(&b, 1024 + it->call->resp.body.len + it->call->req.body_len);
 	http_qitem_render(it, q->response_only, &b);
 	len = b.len;
 	v = kc_buf_steal(&b);

@@ -440,6 +440,7 @@ struct batch {
 };
 
 #define LAT_BUCKETS 160
+#define RING_PER_100MS 200	/* successful exchanges streamed per 100 ms, at most */
 
 struct sink {
 	struct kw_task		*t;
@@ -487,7 +488,10 @@ struct sink {
 	uint64_t		 rate_prev_requests;
 	int64_t			 rate_prev_ms;
 	double			 rate;
-	json_t			*status_codes;		/* "200" -> count */
+	uint64_t		 codes[600];		/* per status code */
+	int64_t			 ring_window_ms;	/* exchange stream sampling */
+	int			 ring_in_window;
+	uint64_t		 ring_skipped;
 };
 
 /* Latency bucket of a duration in microseconds (4 per power of two). */
@@ -800,6 +804,7 @@ publish(struct sink *s, struct kw_http_call *c)
 	ex.vu_id = s->vu_id;
 	ex.extra_attributes = ctx->extra;
 	kc_buf_init(&b);
+	kc_buf_reserve(&b, 1024 + c->resp.body.len + c->req.body_len);
 	kw_http_exchange_render(&ex, &o, &b);
 	{
 		size_t len = b.len;
@@ -822,7 +827,6 @@ account(struct sink *s, const struct kw_http_call *c)
 	const struct call_ctx *ctx = c->user;
 	const char *rid;
 	json_t *sum;
-	char code[8];
 	int64_t us;
 
 	if (c->attempts > 0) {
@@ -833,9 +837,8 @@ account(struct sink *s, const struct kw_http_call *c)
 		} else {
 			if (c->resp.status >= 100 && c->resp.status < 600)
 				s->status[c->resp.status / 100]++;
-			snprintf(code, sizeof(code), "%d", c->resp.status);
-			json_object_set_new(s->status_codes, code, json_integer(
-			    json_integer_value(json_object_get(s->status_codes, code)) + 1));
+			if (c->resp.status >= 100 && c->resp.status < 600)
+				s->codes[c->resp.status]++;
 		}
 		us = c->duration_ms * 1000;
 		if (c->timings.direct >= 0)
@@ -851,6 +854,20 @@ account(struct sink *s, const struct kw_http_call *c)
 		s->ok++;
 	else
 		s->failed++;
+	/* the exchange stream shows every failure, and successes up to a rate a reader can
+	 * follow (the metrics count them all) */
+	if (c->success) {
+		int64_t now = kc_mono_ms();
+
+		if (now - s->ring_window_ms >= 100) {
+			s->ring_window_ms = now;
+			s->ring_in_window = 0;
+		}
+		if (++s->ring_in_window > RING_PER_100MS) {
+			s->ring_skipped++;
+			return;
+		}
+	}
 	sum = json_object();
 	json_object_set_new(sum, "method", json_string(c->req.method));
 	json_object_set_new(sum, "url", c->req.url ? json_string(c->req.url) : json_null());
@@ -1223,7 +1240,7 @@ static void
 metrics(struct sink *s)
 {
 	struct kw_http_exec_stats st;
-	json_t *m, *kinds;
+	json_t *m, *kinds, *codes;
 	int64_t now = kc_mono_ms();
 	size_t i;
 
@@ -1234,13 +1251,21 @@ metrics(struct sink *s)
 		s->rate_prev_ms = now;
 	}
 	kw_http_exec_stats(s->x, &st);
+	codes = json_object();
+	for (i = 100; i < 600; i++)
+		if (s->codes[i] > 0) {
+			char code[8];
+
+			snprintf(code, sizeof(code), "%zu", i);
+			json_object_set_new(codes, code, json_integer((json_int_t)s->codes[i]));
+		}
 	kinds = json_object();
 	for (i = 1; i < KC_NITEMS(s->kinds); i++)
 		if (s->kinds[i] > 0)
 			json_object_set_new(kinds, kw_http_err_kind_name((enum kw_http_err_kind)i),
 			    json_integer((json_int_t)s->kinds[i]));
 	m = json_pack("{s:s, s:I, s:I, s:f, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I,"
-	    " s:I, s:I, s:I, s:O, s:o, s:{s:I,s:I,s:I,s:I,s:I}, s:{s:f,s:f,s:f,s:f}, s:b, s:I}",
+	    " s:I, s:I, s:I, s:o, s:o, s:{s:I,s:I,s:I,s:I,s:I}, s:{s:f,s:f,s:f,s:f}, s:b, s:I}",
 	    "publish_mode", mode_names[s->mode],
 	    "records", (json_int_t)s->records,
 	    "requests", (json_int_t)s->requests,
@@ -1258,7 +1283,7 @@ metrics(struct sink *s)
 	    "batches", (json_int_t)s->batches_sent,
 	    "produced", (json_int_t)s->produced,
 	    "produce_errors", (json_int_t)s->produce_errors,
-	    "status", s->status_codes,
+	    "status", codes,
 	    "transport_errors", kinds,
 	    "status_class",
 	    "1xx", (json_int_t)s->status[1], "2xx", (json_int_t)s->status[2],
@@ -1272,6 +1297,7 @@ metrics(struct sink *s)
 		json_object_set_new(m, "auth_refreshes", json_integer((json_int_t)st.auth_refreshes));
 		json_object_set_new(m, "rate_limited", json_integer((json_int_t)st.rate_waits));
 		json_object_set_new(m, "commits", json_integer((json_int_t)s->commits));
+		json_object_set_new(m, "stream_skipped", json_integer((json_int_t)s->ring_skipped));
 		json_object_set_new(m, "acked_records",
 		    json_integer((json_int_t)__atomic_load_n(&s->ack->acked, __ATOMIC_RELAXED)));
 		if (s->queue != NULL) {
@@ -1454,7 +1480,6 @@ sink_cleanup(struct sink *s)
 	}
 	free(s->t_hdr);
 	free(s->t_hdr_name);
-	json_decref(s->status_codes);
 }
 
 /* The task body. */
@@ -1474,7 +1499,6 @@ sink_run(struct kw_task *t)
 	memset(s, 0, sizeof(*s));
 	s->t = t;
 	s->ack = http_ack_target_new();
-	s->status_codes = json_object();
 	snprintf(s->vu_id, sizeof(s->vu_id), "task-%d", kw_task_id(t));
 	mode = kw_task_cfg(t, "publish.mode");
 	for (i = 0; i < (ssize_t)KC_NITEMS(mode_names); i++)
