@@ -1,0 +1,99 @@
+#!/usr/bin/env bash
+# faults.sh - a cron source -> HTTP sink (PRODUCER mode) pipeline keeps working while the
+# Kafka brokers (kcops-mock-kafka, its own process, 3 brokers) go down and come back one by
+# one and all together. Checks: the worker process never dies and its REST API keeps
+# answering during every fault; the connectors' task states are sampled and printed; after
+# the last fault the pipeline recovers without a restart (all tasks RUNNING, new records
+# flow); and nothing is lost: every record the cron source wrote (each partition/offset of
+# the input topic) reached nginx at least once (the sink's URL template carries it).
+. "$KCOPS_SOURCE_ROOT/tests/lib/worker.sh"
+. "$KCOPS_SOURCE_ROOT/tests/lib/nginx.sh"
+. "$KCOPS_SOURCE_ROOT/tests/http/lib.sh"
+
+ROUNDS=${FAULTS_ROUNDS:-4} DOWN_S=${FAULTS_DOWN_S:-3} RECOVER_S=${FAULTS_RECOVER_S:-60}
+kc_tmpdir
+D=$KC_TMP_LAST
+nginx_start "location /r/ { access_log $D/access.log; return 200 '{\"ok\":true}'; }"
+mock_start --brokers 3
+for t in fin:4 fok:4 ferr:4; do mock_cmd "topic ${t%:*} ${t#*:} 1" >/dev/null; done
+worker_start --set consumer.session.timeout.ms=6000 --set consumer.heartbeat.interval.ms=500 \
+	--set producer.message.timeout.ms=120000
+conn_create fcron '{"connector.class":"kcops.http.HttpCronSourceConnector","topic":"fin",
+ "jobs":"a","job.a.url":"http://127.0.0.1:9/unused","job.a.rate":"40",
+ "value.converter":"org.apache.kafka.connect.storage.StringConverter"}'
+conn_create fsink "{\"connector.class\":\"kcops.http.HttpSinkConnector\",\"topics\":\"fin\",
+ \"tasks.max\":\"2\",\"publish.mode\":\"PRODUCER\",\"producer.success.topic\":\"fok\",
+ \"producer.error.topic\":\"ferr\",\"commit.interval.ms\":\"200\",
+ \"request.template.url\":\"$NGINX_URL/r/\${partition}-\${offset}\",
+ \"request.template.method\":\"GET\",
+ \"value.converter\":\"org.apache.kafka.connect.storage.StringConverter\",
+ \"key.converter\":\"org.apache.kafka.connect.storage.StringConverter\"}"
+wait_task_state fcron RUNNING
+wait_task_state fsink RUNNING
+for ((i = 0; i < 200; i++)); do [ -s "$D/access.log" ] && break; sleep 0.1; done
+[ -s "$D/access.log" ] || kc_fail "no request reached nginx before the faults"
+
+states() {	# "fcron=STATE fsink=STATE,STATE"
+	local c out=""
+	for c in fcron fsink; do
+		out+="$c=$(curl -s --max-time 5 "$WORKER_URL/connectors/$c/status" |
+			jq -r '[.tasks[].state] | join(",")' 2>/dev/null || echo '?') "
+	done
+	echo "$out"
+}
+faults=0 rest_ok=0 rest_bad=0
+fault() {	# fault "down 1 2" : take brokers down, sample REST, bring them back
+	local b i code
+	for b in $1; do mock_cmd "down $b" >/dev/null; done
+	faults=$((faults + 1))
+	for ((i = 0; i < DOWN_S * 2; i++)); do
+		code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 "$WORKER_URL/connectors?expand=status") || code=000
+		if [ "$code" = 200 ]; then rest_ok=$((rest_ok + 1)); else rest_bad=$((rest_bad + 1)); fi
+		kill -0 "$WORKER_PID" 2>/dev/null || kc_fail "the worker died while brokers $1 were down: $(tail -20 "$WORKER_LOG")"
+		sleep 0.5
+	done
+	kc_note "fault $faults: brokers $1 down ${DOWN_S}s; task states: $(states);" \
+		"input records $(fin_count), requests $(wc -l <"$D/access.log")"
+	for b in $1; do mock_cmd "up $b" >/dev/null; done
+	sleep 2
+	kc_note "  2s after: input records $(fin_count), requests $(wc -l <"$D/access.log")"
+}
+fin_count() { timeout 5 kcat -C -b "$MOCK_BOOTSTRAP" -t fin -e -q -f '.' 2>/dev/null | wc -c; }
+for ((r = 1; r <= ROUNDS; r++)); do
+	fault "$(( (r - 1) % 3 + 1 ))"
+done
+fault "1 2 3"
+
+# recovery without a restart: tasks RUNNING and records still flowing
+wait_task_state fcron RUNNING 60
+wait_task_state fsink RUNNING 60
+before=$(wc -l <"$D/access.log")
+for ((i = 0; i < RECOVER_S * 10; i++)); do
+	[ "$(wc -l <"$D/access.log")" -gt $((before + 20)) ] && break
+	sleep 0.1
+done
+[ "$(wc -l <"$D/access.log")" -gt $((before + 20)) ] ||
+	kc_fail "no new requests ${RECOVER_S}s after the faults ended (states: $(states); input records $(fin_count)): $(grep -v DEBUG "$WORKER_LOG" | tail -15)"
+kc_note "recovered: $(states)"
+
+# stop the source, let the sink drain, then compare
+kc_http PUT "$WORKER_URL/connectors/fcron/pause"
+sleep 1
+kcat -C -b "$MOCK_BOOTSTRAP" -t fin -e -q -f '%p-%o\n' 2>/dev/null | sort -u >"$D/produced"
+produced=$(wc -l <"$D/produced")
+[ "$produced" -gt 0 ] || kc_fail "nothing in the input topic"
+for ((i = 0; i < 600; i++)); do
+	sed -n 's|.*"GET /r/\([0-9]*-[0-9]*\) .*|\1|p' "$D/access.log" | sort -u >"$D/seen"
+	missing=$(comm -23 "$D/produced" "$D/seen" | wc -l)
+	[ "$missing" -eq 0 ] && break
+	sleep 0.1
+done
+requests=$(wc -l <"$D/access.log")
+echo "faults: records checked $produced, faults injected $faults (broker outages of ${DOWN_S}s)," \
+	"requests served by nginx $requests (duplicates $((requests - $(wc -l <"$D/seen")))), " \
+	"REST answers during faults $rest_ok ok / $rest_bad failed, lost $missing"
+[ "$missing" -eq 0 ] || kc_fail "$missing records never reached nginx, e.g. $(comm -23 "$D/produced" "$D/seen" | head -5 | tr '\n' ' ')"
+[ "$rest_bad" -eq 0 ] || kc_fail "the REST API failed $rest_bad times during broker faults"
+kill -0 "$WORKER_PID" || kc_fail "the worker is gone"
+worker_stop
+echo "faults: ok"
