@@ -9,7 +9,9 @@
 . "$KCOPS_SOURCE_ROOT/tests/streams/join_lib.sh"
 . "$KCOPS_SOURCE_ROOT/tests/mqtt/mqtt_lib.sh"
 
-if [ "${KCOPS_BENCH_QUICK:-0}" = 1 ]; then N=20000; else N=100000; fi
+# (at 100000 QoS 1 messages in one burst mosquitto 2.0.11 drops part of a slow subscriber's
+# queue even with max_queued_messages 0, which would fail the reference itself)
+if [ "${KCOPS_BENCH_QUICK:-0}" = 1 ]; then N=20000; else N=40000; fi
 kc_tmpdir; T=$KC_TMP_LAST
 mqtt_start
 worker_start --set consumer.fetch.wait.max.ms=5 --set consumer.session.timeout.ms=6000 \
