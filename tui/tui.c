@@ -12,6 +12,7 @@
 #include "tui_app.h"
 
 #include <curses.h>
+#include <term.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -1293,12 +1294,35 @@ tui_main(int argc, char **argv)
 	stderr_to_log();
 	the_app = &app;
 	kc_set_fatal_hook(fatal_hook);
-	if (initscr() == NULL) {
-		stderr_restore();
-		fprintf(stderr, "kcops: error: cannot initialise the terminal (TERM=%s)\n",
-		    getenv("TERM") ? getenv("TERM") : "");
-		app_free(&app);
-		return 1;
+	{
+		const char *term = getenv("TERM");
+		int tierr = 0;
+
+		/* check the terminal description first: initscr() would exit on its own */
+		if (term == NULL || *term == '\0' || setupterm(term, STDOUT_FILENO, &tierr) != OK) {
+			stderr_restore();
+			fprintf(stderr, "kcops: error: unknown terminal type '%s' (set TERM, e.g. "
+			    "TERM=xterm)\n", term != NULL ? term : "");
+			app_free(&app);
+			return 1;
+		}
+		if (tigetstr("cup") == NULL || tigetstr("cup") == (char *)-1) {
+			stderr_restore();
+			fprintf(stderr, "kcops: error: terminal '%s' cannot move the cursor; the "
+			    "console needs one that can (TERM=xterm, screen, tmux, vt100...)\n", term);
+			del_curterm(cur_term);
+			app_free(&app);
+			return 1;
+		}
+		del_curterm(cur_term);
+		if ((app.screen = newterm(term, stdout, stdin)) == NULL) {
+			stderr_restore();
+			fprintf(stderr, "kcops: error: cannot initialise the terminal (TERM=%s)\n",
+			    term);
+			app_free(&app);
+			return 1;
+		}
+		set_term(app.screen);
 	}
 	curses_on = 1;
 	raw();
@@ -1335,6 +1359,8 @@ tui_main(int argc, char **argv)
 	endwin();
 	curses_on = 0;
 	stderr_restore();
+	delscreen(app.screen);
+	app.screen = NULL;
 	sigaction(SIGWINCH, &old_winch, NULL);
 	if (app.stats.fp != NULL) {
 		struct rusage ru;

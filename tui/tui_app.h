@@ -134,6 +134,7 @@ struct tui_app {
 	struct tui_post		*posts;
 
 	struct tui_stats	 stats;
+	void			*screen;	/* SCREEN * from newterm() */
 	struct tui_req		*reqs;		/* outstanding tui_submit() requests */
 };
 

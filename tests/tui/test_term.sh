@@ -66,3 +66,19 @@ tui_start
 for ((i = 0; i < 100; i++)); do [ -s "$TUI_HOME/exit" ] && break; sleep 0.05; done
 grep -q "unknown action 'paws' (did you mean 'pause'?)" "$TUI_HOME/stderr" ||
 	kc_fail "bad key message: $(cat "$TUI_HOME/stderr")"
+tui_tmux kill-server
+
+# a terminal that cannot position the cursor is refused with a message, not a garbled screen
+sed -i 's/"P": "paws"/"P": "pause"/' "$cfg"
+TUI_SOCK="kcops-test-dumb-$$"
+TUI_TERM=dumb tui_start --url "$WORKER_URL"
+for ((i = 0; i < 100; i++)); do [ -s "$TUI_HOME/exit" ] && break; sleep 0.05; done
+grep -q "status 1" "$TUI_HOME/exit" || kc_fail "TERM=dumb: $(cat "$TUI_HOME/exit" 2>&1)"
+grep -q "terminal 'dumb' cannot move the cursor" "$TUI_HOME/stderr" ||
+	kc_fail "TERM=dumb message: $(cat "$TUI_HOME/stderr")"
+tui_tmux kill-server
+TUI_SOCK="kcops-test-unk-$$"
+TUI_TERM=no-such-terminal tui_start --url "$WORKER_URL"
+for ((i = 0; i < 100; i++)); do [ -s "$TUI_HOME/exit" ] && break; sleep 0.05; done
+grep -q "unknown terminal type 'no-such-terminal'" "$TUI_HOME/stderr" ||
+	kc_fail "unknown TERM message: $(cat "$TUI_HOME/stderr")"
