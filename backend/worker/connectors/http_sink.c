@@ -810,7 +810,7 @@ publish(struct sink *s, struct kw_http_call *c)
 		size_t len = b.len;
 
 		v = kc_buf_steal(&b);
-		if (s->mode == MODE_DLQ)
+		if (s->mode == MODE_DLQ || s->mode == MODE_NONE)	/* NONE: invalid records */
 			produce(s, s->dlq_topic, ctx, v, len,
 			    out_headers(ctx, ctx->invalid ? "error" : "exchange"));
 		else
