@@ -56,13 +56,15 @@ fault() {	# fault "down 1 2" : take brokers down, sample REST, bring them back
 		"input records $(fin_count), requests $(wc -l <"$D/access.log")"
 	for b in $1; do mock_cmd "up $b" >/dev/null; done
 	sleep 2
+	kill -0 "$MOCK_PID" 2>/dev/null ||
+		kc_fail "kcops-mock-kafka died after brokers $1 came back: $(tail -5 "$_mock_dir/err")"
 	kc_note "  2s after: input records $(fin_count), requests $(wc -l <"$D/access.log")"
 }
 fin_count() { timeout 5 kcat -C -b "$MOCK_BOOTSTRAP" -t fin -e -q -f '.' 2>/dev/null | wc -c; }
 for ((r = 1; r <= ROUNDS; r++)); do
 	fault "$(( (r - 1) % 3 + 1 ))"
 done
-fault "1 2 3"
+[ "${FAULTS_ALL:-1}" = 1 ] && fault "1 2 3"
 
 # recovery without a restart: tasks RUNNING and records still flowing
 wait_task_state fcron RUNNING 60
@@ -72,7 +74,23 @@ for ((i = 0; i < RECOVER_S * 10; i++)); do
 	[ "$(wc -l <"$D/access.log")" -gt $((before + 20)) ] && break
 	sleep 0.1
 done
-[ "$(wc -l <"$D/access.log")" -gt $((before + 20)) ] ||
+if [ "$(wc -l <"$D/access.log")" -le $((before + 20)) ]; then
+	# tell the operator whether restarting the sink's tasks is a way out
+	st=$(states)
+	curl -s -o /dev/null --max-time 10 -X POST "$WORKER_URL/connectors/fsink/restart?includeTasks=true"
+	n0=$(wc -l <"$D/access.log")
+	for ((i = 0; i < 300; i++)); do
+		[ "$(wc -l <"$D/access.log")" -gt $((n0 + 20)) ] && break
+		sleep 0.1
+	done
+	if [ "$(wc -l <"$D/access.log")" -gt $((n0 + 20)) ]; then
+		kc_note "a restart of fsink's tasks made requests flow again"
+	else
+		kc_note "requests still stopped 30s after restarting fsink's tasks"
+	fi
+	states() { echo "$st"; }
+	false
+fi ||
 	kc_fail "no new requests ${RECOVER_S}s after the faults ended (states: $(states); input records $(fin_count)): $(grep -v DEBUG "$WORKER_LOG" | tail -15)"
 kc_note "recovered: $(states)"
 
