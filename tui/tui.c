@@ -770,10 +770,12 @@ draw_hints(struct tui_app *app, struct tui_view *v)
 {
 	static const enum tui_action hints[] = {
 		TUI_A_HELP, TUI_A_PROMPT, TUI_A_FILTER, TUI_A_OPEN, TUI_A_FAILED_ONLY,
-		TUI_A_SORT_NEXT, TUI_A_RESTART, TUI_A_BACK,
+		TUI_A_SORT_NEXT, TUI_A_RESTART, TUI_A_TOGGLE_PAUSE, TUI_A_DEPLOY,
+		TUI_A_NEXT_SECTION, TUI_A_BACK,
 	};
 	static const char *const short_names[] = {
-		"help", "cmd", "filter", "open", "failed", "sort", "restart", "back",
+		"help", "cmd", "filter", "open", "failed", "sort", "restart", "follow", "apply",
+		"section", "back",
 	};
 	size_t i;
 	int x = 0;
@@ -785,7 +787,13 @@ draw_hints(struct tui_app *app, struct tui_view *v)
 		    hints[i])
 			continue;
 		if (hints[i] == TUI_A_OPEN && v->ops != &tui_connectors_ops &&
-		    v->ops != &tui_contexts_ops)
+		    v->ops != &tui_contexts_ops && v->ops != &tui_exchanges_ops)
+			continue;
+		/* view-specific hints only where they matter (80 columns are few) */
+		if (hints[i] == TUI_A_DEPLOY && v->ops != &tui_plan_ops)
+			continue;
+		if (hints[i] == TUI_A_NEXT_SECTION && v->ops != &tui_detail_ops &&
+		    v->ops != &tui_help_ops)
 			continue;
 		x += tui_put(LINES - 1, x, COLS - x, key, tui_theme_attr(TUI_ROLE_KEY), 0);
 		snprintf(buf, sizeof(buf), ":%s  ", short_names[i]);

@@ -80,7 +80,6 @@ const char tui_keys_default_text[] =
     "bind detail e edit\n"
     "bind detail t tail\n"
     "bind exchanges f toggle-follow\n"
-    "bind exchanges / filter\n"
     "bind plan D deploy\n"
     "bind plan Enter deploy\n"
     "bind contexts Enter open\n";
