@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -30,6 +31,73 @@ kc_ctx_default_path(void)
 	if (xdg != NULL && *xdg == '/')
 		return kc_xasprintf("%s/kcops/config.json", xdg);
 	return kc_xasprintf("%s/.config/kcops/config.json", home != NULL ? home : ".");
+}
+
+/* The JSON pointer of the first secret stored inline in the file (a password or token
+ * value itself, not a *_env / *_file reference), or NULL. Caller frees. */
+static char *
+inline_secret(const json_t *doc)
+{
+	const char *name, *k;
+	json_t *ctx, *v;
+
+	json_object_foreach(json_object_get(doc, "contexts"), name, ctx) {
+		json_t *auth = json_object_get(ctx, "auth"), *kafka = json_object_get(ctx, "kafka");
+		json_t *headers = json_object_get(ctx, "headers");
+		char *en = kc_json_ptr_escape(name), *ptr = NULL;
+
+		if (json_is_string(json_object_get(auth, "password")))
+			ptr = kc_xasprintf("/contexts/%s/auth/password", en);
+		else if (json_is_string(json_object_get(auth, "token")))
+			ptr = kc_xasprintf("/contexts/%s/auth/token", en);
+		if (ptr == NULL && json_is_object(kafka)) {
+			json_object_foreach(kafka, k, v) {
+				if (json_is_string(v) && !kc_str_has_suffix(k, "_env") &&
+				    !kc_str_has_suffix(k, "_file") && !kc_str_has_suffix(k, ".location") &&
+				    (strstr(k, "password") != NULL || strstr(k, "secret") != NULL ||
+				    strstr(k, "sasl.jaas.config") != NULL)) {
+					char *ek = kc_json_ptr_escape(k);
+					ptr = kc_xasprintf("/contexts/%s/kafka/%s", en, ek);
+					free(ek);
+					break;
+				}
+			}
+		}
+		if (ptr == NULL && json_is_object(headers)) {
+			json_object_foreach(headers, k, v) {
+				if (strcasecmp(k, "Authorization") == 0 ||
+				    strcasestr(k, "token") != NULL || strcasestr(k, "api-key") != NULL) {
+					char *ek = kc_json_ptr_escape(k);
+					ptr = kc_xasprintf("/contexts/%s/headers/%s", en, ek);
+					free(ek);
+					break;
+				}
+			}
+		}
+		free(en);
+		if (ptr != NULL)
+			return ptr;
+	}
+	return NULL;
+}
+
+/* A file that others can read must not hold secrets: refuse it, saying how to fix it. */
+static int
+check_secret_mode(const struct kc_ctx_file *f, struct kc_err *err)
+{
+	struct stat st;
+	char *ptr;
+
+	if (stat(f->path, &st) != 0 || (st.st_mode & (S_IRGRP | S_IROTH | S_IWGRP | S_IWOTH)) == 0)
+		return 0;
+	if ((ptr = inline_secret(f->doc)) == NULL)
+		return 0;
+	kc_err_set(err, KC_E_FAIL, "%s: refusing to use a contexts file that other users can "
+	    "read (mode %04o) while it holds a secret at %s; fix: chmod 600 '%s', or move the "
+	    "secret out of the file (password_env / password_file, token_env / token_file)",
+	    f->path, (unsigned)(st.st_mode & 07777), ptr, f->path);
+	free(ptr);
+	return -1;
 }
 
 /* Load the file. */
@@ -85,6 +153,10 @@ kc_ctx_file_load(const char *path, struct kc_err *err)
 	v = json_object_get(f->doc, "current_context");
 	if (v != NULL && !json_is_string(v) && !json_is_null(v)) {
 		kc_err_set(err, KC_E_PARSE, "%s: /current_context: expected a string", f->path);
+		kc_ctx_file_free(f);
+		return NULL;
+	}
+	if (check_secret_mode(f, err) != 0) {
 		kc_ctx_file_free(f);
 		return NULL;
 	}

@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -352,6 +354,60 @@ test_globals(void **state)
 }
 
 /* Contexts: load, check, resolve with secrets from env and files, save and reload. */
+/* A contexts file others can read is refused while it holds an inline secret, with the fix
+ * in the message; references (password_env) or mode 0600 make it acceptable. */
+static void
+test_context_file_mode(void **state)
+{
+	char dir[] = "/tmp/kcops-mode-XXXXXX", path[256];
+	struct kc_ctx_file *f;
+	struct kc_err err;
+	FILE *fp;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof path, "%s/config.json", dir);
+	fp = fopen(path, "w");
+	fputs("{\"contexts\": {\"prod/eu\": {\"url\": \"http://h:1\", \"auth\": {\"type\": "
+	    "\"basic\", \"username\": \"u\", \"password\": \"hunter2\"}}}}", fp);
+	fclose(fp);
+	assert_int_equal(chmod(path, 0644), 0);
+	assert_null(kc_ctx_file_load(path, &err));
+	assert_non_null(strstr(err.msg, "mode 0644"));
+	assert_non_null(strstr(err.msg, "/contexts/prod~1eu/auth/password"));
+	assert_non_null(strstr(err.msg, "chmod 600"));
+	assert_null(strstr(err.msg, "hunter2"));		/* never the secret itself */
+	assert_int_equal(chmod(path, 0600), 0);
+	f = kc_ctx_file_load(path, &err);
+	assert_non_null(f);
+	kc_ctx_file_free(f);
+	/* a kafka secret and an Authorization header count too */
+	fp = fopen(path, "w");
+	fputs("{\"contexts\": {\"k\": {\"url\": \"http://h:1\", \"kafka\": "
+	    "{\"sasl.password\": \"x\"}}}}", fp);
+	fclose(fp);
+	assert_int_equal(chmod(path, 0640), 0);
+	assert_null(kc_ctx_file_load(path, &err));
+	assert_non_null(strstr(err.msg, "/contexts/k/kafka/sasl.password"));
+	fp = fopen(path, "w");
+	fputs("{\"contexts\": {\"h\": {\"url\": \"http://h:1\", \"headers\": "
+	    "{\"Authorization\": \"Bearer x\"}}}}", fp);
+	fclose(fp);
+	assert_null(kc_ctx_file_load(path, &err));
+	/* references only: readable is fine */
+	fp = fopen(path, "w");
+	fputs("{\"contexts\": {\"r\": {\"url\": \"http://h:1\", \"auth\": {\"type\": "
+	    "\"bearer\", \"token_env\": \"TOKEN\"}, \"kafka\": {\"sasl.password_file\": "
+	    "\"/x\", \"ssl.ca.location\": \"/ca\"}}}}", fp);
+	fclose(fp);
+	assert_int_equal(chmod(path, 0644), 0);
+	f = kc_ctx_file_load(path, &err);
+	assert_non_null(f);
+	kc_ctx_file_free(f);
+	unlink(path);
+	rmdir(dir);
+}
+
 static void
 test_contexts(void **state)
 {
@@ -494,6 +550,7 @@ main(void)
 		cmocka_unit_test(test_getopt),
 		cmocka_unit_test(test_globals),
 		cmocka_unit_test(test_contexts),
+		cmocka_unit_test(test_context_file_mode),
 		cmocka_unit_test(test_table),
 	};
 
