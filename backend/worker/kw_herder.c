@@ -3,8 +3,9 @@
  * DESIGN
  * See kw_internal.h. REST handlers change desired state (target, restart and reconfigure
  * flags) under w->lock and kick the herder thread; the herder thread is the only one that
- * creates, joins and frees task threads. Connector configs and target states are written to
- * STATE_DIR/connectors.json (write to a temporary file, fsync, rename) on every change;
+ * creates, joins and frees task threads. Connector configs and target states are appended
+ * to STATE_DIR/connectors.journal (fdatasync before the REST answer, compacted into
+ * STATE_DIR/connectors.json; see below) on every change;
  * source offsets to STATE_DIR/offsets.json every offset.flush.interval.ms and at shutdown. */
 #include <errno.h>
 #include <fcntl.h>
@@ -96,47 +97,222 @@ sync_state_dir(struct kw_worker *w)
 	}
 }
 
-/* Snapshot connectors.json (written by kw_herder_flush). */
+/* ---- connectors.json + connectors.journal ---------------------------------------------
+ *
+ * connectors.json is a snapshot {"version": 1, "journal_gen": G, "connectors": [...]};
+ * connectors.journal starts with the line {"journal_gen": G} and holds one JSON line per
+ * change since that snapshot: {"op": "put", "name", "config", "target"[,
+ * "sink_offsets_pending"]} or {"op": "del", "name"}. A change costs one appended line and
+ * one fdatasync shared by every REST thread waiting at that moment (group commit), not a
+ * rewrite of every connector. When the journal outgrows max(1 MiB, 2 x snapshot) it is
+ * compacted: a new snapshot naming generation G+1 is written and fsync'd and renamed into
+ * place, then an empty journal of generation G+1 replaces the old one. A crash between the
+ * two leaves a journal whose generation the snapshot does not name: it is ignored, which is
+ * right since the snapshot already holds its records. A torn last line (crash mid-append,
+ * never acknowledged) is ignored on load. */
+
+#define JOURNAL_MIN_COMPACT	(1u << 20)
+
+static json_t *
+conn_entry_locked(const struct kw_connector *c)
+{
+	json_t *e = json_pack("{s:s,s:O,s:s}", "name", c->name, "config", c->config,
+	    "target", target_names[c->target]);
+
+	if (c->sink_pending != NULL)
+		json_object_set(e, "sink_offsets_pending", c->sink_pending);
+	return e;
+}
+
+static void
+journal_append_locked(struct kw_worker *w, json_t *rec)
+{
+	char *line = json_dumps(rec, JSON_COMPACT);
+
+	kc_buf_puts(&w->journal, line);
+	kc_buf_putc(&w->journal, '\n');
+	w->journal_recs++;
+	free(line);
+	json_decref(rec);
+}
+
+void
+kw_conn_persist_locked(struct kw_worker *w, struct kw_connector *c)
+{
+	if (!w->loading)
+		c->persist_dirty = true;
+}
+
+/* Queue a record per changed connector (lock held, no I/O). */
 void
 kw_herder_save_locked(struct kw_worker *w)
 {
-	json_t *arr = json_array(), *doc;
 	size_t i;
 
 	for (i = 0; i < w->nconns; i++) {
 		struct kw_connector *c = w->conns[i];
-		json_t *e = json_pack("{s:s,s:O,s:s}", "name", c->name, "config", c->config,
-		    "target", target_names[c->target]);
+		json_t *e;
 
-		if (c->sink_pending != NULL)
-			json_object_set(e, "sink_offsets_pending", c->sink_pending);
-		json_array_append_new(arr, e);
+		if (!c->persist_dirty)
+			continue;
+		c->persist_dirty = false;
+		e = conn_entry_locked(c);
+		json_object_set_new(e, "op", json_string("put"));
+		journal_append_locked(w, e);
 	}
-	doc = json_pack("{s:i,s:o}", "version", 1, "connectors", arr);
-	free(w->save_text);
-	w->save_text = json_dumps(doc, JSON_INDENT(1));
-	json_decref(doc);
 }
 
-/* Write the latest snapshot, outside the worker lock. Writers are serialised, and each
- * takes the newest snapshot, so an older one never overwrites a newer one. */
+static int
+write_all(int fd, const char *p, size_t len)
+{
+	while (len > 0) {
+		ssize_t n = write(fd, p, len);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* Write a whole file durably: temporary file, fsync, rename, fsync of the directory.
+ * 0 or -1 (logged). */
+static int
+write_durable(struct kw_worker *w, const char *name, const char *text, size_t len)
+{
+	char *path = kc_xasprintf("%s/%s", w->state_dir, name);
+	char *tmp = kc_xasprintf("%s.tmp", path);
+	int fd, ret = -1;
+
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd >= 0 && write_all(fd, text, len) == 0 && fsync(fd) == 0 && close(fd) == 0) {
+		fd = -1;
+		if (rename(tmp, path) == 0)
+			ret = 0;
+	}
+	if (fd >= 0)
+		close(fd);
+	if (ret != 0) {
+		kc_log(LOGGER, KC_LOG_ERROR, "cannot write %s: %s", path, strerror(errno));
+		unlink(tmp);
+	} else {
+		fd = open(w->state_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (fd >= 0) {
+			fsync(fd);
+			close(fd);
+		}
+	}
+	free(tmp);
+	free(path);
+	return ret;
+}
+
+/* Compact (save_lock held, lock NOT held): snapshot of every connector, then a new empty
+ * journal. Queued records are covered by the snapshot. On failure the queued records go to
+ * the old journal instead, so nothing acknowledged is lost. */
+static void
+compact(struct kw_worker *w)
+{
+	json_t *arr = json_array(), *doc;
+	struct kc_buf pending;
+	char *text, *header, *jpath;
+	uint64_t gen = w->journal_gen + 1;
+	size_t i, len;
+	int fd;
+
+	pthread_mutex_lock(&w->lock);
+	kw_herder_save_locked(w);
+	for (i = 0; i < w->nconns; i++)
+		json_array_append_new(arr, conn_entry_locked(w->conns[i]));
+	pending = w->journal;
+	kc_buf_init(&w->journal);
+	w->journal_recs = 0;
+	pthread_mutex_unlock(&w->lock);
+
+	doc = json_pack("{s:i,s:I,s:o}", "version", 1, "journal_gen", (json_int_t)gen,
+	    "connectors", arr);
+	text = json_dumps(doc, JSON_INDENT(1));
+	json_decref(doc);
+	len = strlen(text);
+	if (write_durable(w, "connectors.json", text, len) != 0) {
+		free(text);
+		if (w->journal_fd >= 0 && pending.len > 0 &&
+		    (write_all(w->journal_fd, pending.data, pending.len) != 0 ||
+		    fdatasync(w->journal_fd) != 0))
+			kc_log(LOGGER, KC_LOG_ERROR, "cannot append to %s/connectors.journal: %s",
+			    w->state_dir, strerror(errno));
+		else
+			w->journal_bytes += pending.len;
+		kc_buf_free(&pending);
+		return;
+	}
+	free(text);
+	kc_buf_free(&pending);
+	w->journal_gen = gen;
+	w->snapshot_bytes = len;
+	header = kc_xasprintf("{\"journal_gen\":%llu}\n", (unsigned long long)gen);
+	if (w->journal_fd >= 0)
+		close(w->journal_fd);
+	w->journal_fd = -1;
+	if (write_durable(w, "connectors.journal", header, strlen(header)) == 0) {
+		jpath = kc_xasprintf("%s/connectors.journal", w->state_dir);
+		fd = open(jpath, O_WRONLY | O_APPEND | O_CLOEXEC);
+		if (fd < 0)
+			kc_log(LOGGER, KC_LOG_ERROR, "cannot open %s: %s", jpath, strerror(errno));
+		free(jpath);
+		w->journal_fd = fd;
+		w->journal_bytes = strlen(header);
+	}
+	free(header);
+}
+
+/* Append queued records and fdatasync (lock NOT held). Writers are serialised by save_lock:
+ * a caller whose records another thread took waits on save_lock until that thread's
+ * fdatasync is done, so it never answers before its change is on disk. */
 void
 kw_herder_flush(struct kw_worker *w)
 {
-	char *text, *path;
+	struct kc_buf batch;
+	size_t limit;
 
 	pthread_mutex_lock(&w->save_lock);
+	limit = 2 * w->snapshot_bytes;
+	if (limit < JOURNAL_MIN_COMPACT)
+		limit = JOURNAL_MIN_COMPACT;
 	pthread_mutex_lock(&w->lock);
-	text = w->save_text;
-	w->save_text = NULL;
-	pthread_mutex_unlock(&w->lock);
-	if (text != NULL) {
-		path = kc_xasprintf("%s/connectors.json", w->state_dir);
-		write_atomic(path, text);
-		free(path);
-		free(text);
-		atomic_store(&w->need_sync, true);
+	kw_herder_save_locked(w);
+	if (w->journal.len == 0) {
+		pthread_mutex_unlock(&w->lock);
+		pthread_mutex_unlock(&w->save_lock);
+		return;
 	}
+	if (w->journal_fd < 0 || w->journal_bytes + w->journal.len > limit) {
+		pthread_mutex_unlock(&w->lock);
+		compact(w);
+		pthread_mutex_unlock(&w->save_lock);
+		return;
+	}
+	batch = w->journal;
+	kc_buf_init(&w->journal);
+	w->journal_recs = 0;
+	pthread_mutex_unlock(&w->lock);
+	if (write_all(w->journal_fd, batch.data, batch.len) != 0 ||
+	    fdatasync(w->journal_fd) != 0) {
+		kc_log(LOGGER, KC_LOG_ERROR, "cannot append to %s/connectors.journal: %s; "
+		    "writing a full snapshot", w->state_dir, strerror(errno));
+		/* the tail may be torn: a snapshot of the current state supersedes it */
+		pthread_mutex_lock(&w->lock);
+		kc_buf_append(&w->journal, batch.data, batch.len);
+		pthread_mutex_unlock(&w->lock);
+		compact(w);
+	} else {
+		w->journal_bytes += batch.len;
+	}
+	kc_buf_free(&batch);
 	pthread_mutex_unlock(&w->save_lock);
 }
 
@@ -187,13 +363,76 @@ parse_target(const char *s)
 	return -1;
 }
 
+/* Apply STATE_DIR/connectors.journal to byname when its generation is the snapshot's. */
+static void
+replay_journal(struct kw_worker *w, json_t *byname)
+{
+	char *path = kc_xasprintf("%s/connectors.journal", w->state_dir);
+	char *text, *p, *nl;
+	size_t len, n = 0;
+	bool header = true;
+
+	text = kc_read_file(path, &len);
+	if (text == NULL) {
+		free(path);
+		return;
+	}
+	for (p = text; p < text + len; p = nl + 1) {
+		struct kc_err e;
+		json_t *rec;
+		const char *op, *name;
+
+		nl = memchr(p, '\n', (size_t)(text + len - p));
+		if (nl == NULL) {
+			kc_log(LOGGER, KC_LOG_WARN, "%s: torn last record ignored (never "
+			    "acknowledged)", path);
+			break;
+		}
+		rec = kc_json_parse(p, (size_t)(nl - p), 0, &e);
+		if (rec == NULL) {
+			kc_log(LOGGER, KC_LOG_WARN, "%s: record %zu unreadable (%s); the rest is "
+			    "ignored", path, n + 1, e.msg);
+			break;
+		}
+		if (header) {
+			header = false;
+			if ((uint64_t)kc_json_int_or(rec, "journal_gen", -1) != w->journal_gen) {
+				/* a compaction's snapshot was written, its new journal not yet */
+				json_decref(rec);
+				break;
+			}
+			json_decref(rec);
+			continue;
+		}
+		n++;
+		op = kc_json_str(rec, "op");
+		name = kc_json_str(rec, "name");
+		if (op != NULL && name != NULL && strcmp(op, "del") == 0) {
+			json_object_del(byname, name);
+		} else if (op != NULL && name != NULL && strcmp(op, "put") == 0 &&
+		    json_is_object(json_object_get(rec, "config")) &&
+		    parse_target(kc_json_str(rec, "target")) >= 0) {
+			json_object_del(rec, "op");
+			json_object_set(byname, name, rec);
+		} else {
+			kc_log(LOGGER, KC_LOG_WARN, "%s: record %zu malformed; skipped", path, n);
+		}
+		json_decref(rec);
+	}
+	if (n > 0)
+		kc_log(LOGGER, KC_LOG_INFO, "%s: %zu change(s) replayed", path, n);
+	free(text);
+	free(path);
+}
+
 /* Load state files. */
 int
 kw_herder_load(struct kw_worker *w, char *err, size_t errlen)
 {
 	struct kc_err e;
 	char *path, *text;
-	json_t *doc, *c;
+	const char *key;
+	json_t *doc, *c, *byname;
 	size_t len, i;
 
 	path = kc_xasprintf("%s/offsets.json", w->state_dir);
@@ -215,48 +454,69 @@ kw_herder_load(struct kw_worker *w, char *err, size_t errlen)
 	path = kc_xasprintf("%s/connectors.json", w->state_dir);
 	text = kc_read_file(path, &len);
 	if (text == NULL) {
-		int ret = errno == ENOENT ? 0 : -1;
-
-		if (ret != 0)
+		if (errno != ENOENT) {
 			snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		free(path);
-		return ret;
+			free(path);
+			return -1;
+		}
+		doc = json_pack("{s:[]}", "connectors");
+	} else {
+		doc = kc_json_parse(text, len, 0, &e);
+		free(text);
+		if (doc == NULL || !json_is_array(json_object_get(doc, "connectors"))) {
+			snprintf(err, errlen, "%s: %s", path, doc == NULL ? e.msg :
+			    "no \"connectors\" array");
+			json_decref(doc);
+			free(path);
+			return -1;
+		}
 	}
-	doc = kc_json_parse(text, len, 0, &e);
-	free(text);
-	if (doc == NULL || !json_is_array(json_object_get(doc, "connectors"))) {
-		snprintf(err, errlen, "%s: %s", path, doc == NULL ? e.msg :
-		    "no \"connectors\" array");
-		json_decref(doc);
-		free(path);
-		return -1;
-	}
-	pthread_mutex_lock(&w->lock);
+	w->journal_gen = (uint64_t)kc_json_int_or(doc, "journal_gen", 0);
+	/* name -> entry, in order; the journal's records are applied over the snapshot */
+	byname = json_object();
 	json_array_foreach(json_object_get(doc, "connectors"), i, c) {
 		const char *name = kc_json_str(c, "name");
-		json_t *config = json_object_get(c, "config");
-		int t = parse_target(kc_json_str(c, "target"));
 
-		if (name == NULL || !json_is_object(config) || t < 0) {
+		if (name == NULL || !json_is_object(json_object_get(c, "config")) ||
+		    parse_target(kc_json_str(c, "target")) < 0) {
 			kc_log(LOGGER, KC_LOG_ERROR, "%s: connector entry %zu is malformed; skipped",
 			    path, i);
 			continue;
 		}
-		if (kw_conn_find_locked(w, name) != NULL)
-			continue;
-		{
-			struct kw_connector *nc = kw_conn_add_locked(w, name, json_incref(config),
-			    (enum kw_ctarget)t);
-			json_t *sp = json_object_get(c, "sink_offsets_pending");
-
-			if (json_is_object(sp))
-				nc->sink_pending = json_incref(sp);
-		}
-		kc_log(LOGGER, KC_LOG_INFO, "restored connector %s (%s)", name, target_names[t]);
+		if (json_object_get(byname, name) == NULL)
+			json_object_set(byname, name, c);
 	}
-	pthread_mutex_unlock(&w->lock);
 	json_decref(doc);
 	free(path);
+	replay_journal(w, byname);
+
+	pthread_mutex_lock(&w->lock);
+	w->loading = true;
+	json_object_foreach(byname, key, c) {
+		struct kw_connector *nc;
+		json_t *sp = json_object_get(c, "sink_offsets_pending");
+		int t = parse_target(kc_json_str(c, "target"));
+
+		if (kw_conn_find_locked(w, key) != NULL)
+			continue;
+		nc = kw_conn_add_locked(w, key, json_incref(json_object_get(c, "config")),
+		    (enum kw_ctarget)t);
+		if (json_is_object(sp))
+			nc->sink_pending = json_incref(sp);
+		kc_log(LOGGER, KC_LOG_INFO, "restored connector %s (%s)", key, target_names[t]);
+	}
+	w->loading = false;
+	pthread_mutex_unlock(&w->lock);
+	json_decref(byname);
+	/* start from a fresh snapshot and an empty journal (drops a torn tail for good) */
+	pthread_mutex_lock(&w->save_lock);
+	compact(w);
+	pthread_mutex_unlock(&w->save_lock);
+	if (w->journal_fd < 0) {
+		snprintf(err, errlen, "%s: cannot write the state files (see the log)",
+		    w->state_dir);
+		return -1;
+	}
 	return 0;
 }
 
@@ -289,6 +549,7 @@ kw_conn_add_locked(struct kw_worker *w, const char *name, json_t *config, enum k
 	c->ring = kc_xcalloc(c->ring_size, sizeof(*c->ring));
 	c->next_seq = 1;
 	c->created_ms = kc_wall_ms();
+	c->persist_dirty = !w->loading;
 	if (w->nconns == w->capconns) {
 		w->capconns = w->capconns ? w->capconns * 2 : 16;
 		w->conns = kc_xrealloc(w->conns, w->capconns * sizeof(*w->conns));
@@ -351,6 +612,9 @@ kw_conn_delete_locked(struct kw_worker *w, struct kw_connector *c)
 		w->graveyard = kc_xrealloc(w->graveyard, w->capgrave * sizeof(*w->graveyard));
 	}
 	w->graveyard[w->ngrave++] = c;
+	c->persist_dirty = false;
+	if (!w->loading)
+		journal_append_locked(w, json_pack("{s:s,s:s}", "op", "del", "name", c->name));
 	json_object_del(w->offsets, c->name);
 	w->offsets_dirty = true;
 	kw_bump(w);
@@ -368,6 +632,7 @@ kw_conn_set_config_locked(struct kw_worker *w, struct kw_connector *c, json_t *c
 	free(c->trace);
 	c->trace = NULL;
 	c->reconfigure = true;
+	kw_conn_persist_locked(w, c);
 	kw_bump(w);
 	kw_herder_kick_locked(w);
 }
@@ -379,6 +644,7 @@ kw_conn_set_target_locked(struct kw_worker *w, struct kw_connector *c, enum kw_c
 	int k;
 
 	c->target = t;
+	kw_conn_persist_locked(w, c);
 	for (k = 0; k < c->ntasks; k++)
 		atomic_store(&c->tasks[k]->target, t == KW_CT_STARTED ? KW_TARGET_RUN :
 		    t == KW_CT_PAUSED ? KW_TARGET_PAUSE : KW_TARGET_STOP);
@@ -867,7 +1133,7 @@ herder_main(void *arg)
 			save_offsets_locked(w);
 			last_flush = kc_mono_ms();
 		}
-		if (w->save_text != NULL || w->offsets_text != NULL ||
+		if (w->journal.len > 0 || w->offsets_text != NULL ||
 		    atomic_load(&w->need_sync)) {
 			pthread_mutex_unlock(&w->lock);
 			kw_herder_flush(w);
@@ -921,10 +1187,12 @@ kw_herder_shutdown(struct kw_worker *w)
 	pthread_mutex_unlock(&w->lock);
 	pthread_join(w->herder, NULL);
 	pthread_mutex_lock(&w->lock);
-	kw_herder_save_locked(w);
 	save_offsets_locked(w);
 	pthread_mutex_unlock(&w->lock);
-	kw_herder_flush(w);
+	/* leave a full snapshot and an empty journal behind */
+	pthread_mutex_lock(&w->save_lock);
+	compact(w);
+	pthread_mutex_unlock(&w->save_lock);
 	kw_herder_flush_offsets(w);
 	sync_state_dir(w);
 }
@@ -945,8 +1213,11 @@ kw_herder_free(struct kw_worker *w)
 	free(w->graveyard);
 	w->graveyard = NULL;
 	w->ngrave = 0;
-	free(w->save_text);
-	w->save_text = NULL;
+	kc_buf_free(&w->journal);
+	w->journal_recs = 0;
+	if (w->journal_fd >= 0)
+		close(w->journal_fd);
+	w->journal_fd = -1;
 	free(w->offsets_text);
 	w->offsets_text = NULL;
 }

@@ -17,6 +17,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "kc_buf.h"
 #include "kw_plugin.h"
 
 struct kc_kafka_mock;
@@ -62,6 +63,7 @@ struct kw_connector {
 	bool			 restarting;
 	bool			 reconfigure;	/* herder: restart all tasks (new config) */
 	bool			 deleted;
+	bool			 persist_dirty;	/* lock; config/target/pending not yet journaled */
 	struct kw_task		**tasks;
 	int			 ntasks;
 	json_t			*topics;	/* array of topic names in use */
@@ -94,7 +96,13 @@ struct kw_worker {
 	size_t			 ngrave, capgrave;
 	atomic_uint_fast64_t	 gen;
 	json_t			*offsets;	/* source offsets: {connector: [{partition, offset}]} */
-	char			*save_text;	/* lock: connectors.json snapshot not yet written */
+	struct kc_buf		 journal;	/* lock: journal records not yet written */
+	size_t			 journal_recs;	/* lock: records in `journal` */
+	bool			 loading;	/* lock: kw_herder_load is restoring connectors */
+	int			 journal_fd;	/* save_lock: STATE_DIR/connectors.journal, -1 none */
+	uint64_t		 journal_gen;	/* save_lock: generation named by connectors.json */
+	size_t			 journal_bytes;	/* save_lock: size of the journal file */
+	size_t			 snapshot_bytes;	/* save_lock: size of connectors.json */
 	char			*offsets_text;	/* lock: offsets.json snapshot not yet written */
 	pthread_mutex_t		 save_lock;	/* serialises writes of connectors.json */
 	atomic_bool		 need_sync;	/* state files written, not yet fsync'd */
@@ -143,11 +151,16 @@ void kw_herder_shutdown(struct kw_worker *w);
 void kw_herder_free(struct kw_worker *w);
 /* Load connectors.json and offsets.json from state_dir. 0, or -1 + err. */
 int kw_herder_load(struct kw_worker *w, char *err, size_t errlen);
-/* Snapshot configs and target states for persisting (lock held, cheap: no I/O). */
+/* Queue a journal record for every connector changed since the last call, i.e. marked
+ * persist_dirty (lock held, no I/O; deletes are queued by kw_conn_delete_locked). Cost is
+ * proportional to the changed connectors, not to all of them. */
 void kw_herder_save_locked(struct kw_worker *w);
-/* Write the latest snapshot to STATE_DIR/connectors.json (lock NOT held). Written (renamed
- * into place) before it returns, so a REST answer given after it survives a process crash;
- * the herder thread fsyncs within its next pass (~200 ms) against power loss. */
+/* Mark a connector's persisted fields (config, target, sink_pending) changed. */
+void kw_conn_persist_locked(struct kw_worker *w, struct kw_connector *c);
+/* Append the queued records to STATE_DIR/connectors.journal and fdatasync it (lock NOT
+ * held). When it returns, every record queued before the call is on disk (power-loss
+ * durable): concurrent callers share one fdatasync (group commit). Compacts the journal into
+ * connectors.json when it outgrows it. */
 void kw_herder_flush(struct kw_worker *w);
 /* Lock-held helpers for REST handlers. */
 struct kw_connector *kw_conn_find_locked(struct kw_worker *w, const char *name);

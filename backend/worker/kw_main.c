@@ -194,6 +194,7 @@ main(int argc, char **argv)
 	size_t max_body;
 
 	memset(&w, 0, sizeof(w));
+	w.journal_fd = -1;
 	w.start_ms = kc_mono_ms();
 	for (i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--set") == 0 || strcmp(argv[i], "-s") == 0) {

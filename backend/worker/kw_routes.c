@@ -1075,6 +1075,7 @@ offsets_change(struct kw_req *req, struct kw_resp *resp, json_t *body)
 					else
 						json_array_append(pend, e);
 				}
+				kw_conn_persist_locked(w, c);
 				kw_herder_save_locked(w);
 				kc_log("kcops.worker.rest", KC_LOG_INFO, "connector %s: sink offsets will "
 				    "be applied when its tasks start (%s)", c->name, err);

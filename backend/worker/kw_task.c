@@ -294,6 +294,7 @@ apply_pending_locked(struct kw_task *t, rd_kafka_topic_partition_list_t *parts,
 	if (applied->cnt > 0) {
 		kc_log(LOGGER, KC_LOG_INFO, "task %s-%d: applied %d altered sink offset(s)",
 		    t->conn->name, t->id, applied->cnt);
+		kw_conn_persist_locked(t->w, t->conn);
 		kw_herder_save_locked(t->w);
 	}
 }
