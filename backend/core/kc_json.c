@@ -3,6 +3,8 @@
 #include "kc_buf.h"
 #include "kc_util.h"
 
+#include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,14 +56,132 @@ kc_json_int_or(const json_t *obj, const char *key, long long def)
 	return def;
 }
 
+/* Shortest round-trip text of a double. */
+char *
+kc_json_fmt_real(double d, char *buf, size_t len)
+{
+	int prec;
+
+	if (!isfinite(d)) {
+		snprintf(buf, len, "null");
+		return buf;
+	}
+	if (d == trunc(d) && fabs(d) < 9007199254740992.0) {
+		snprintf(buf, len, "%.0f", d);
+		if (strcmp(buf, "-0") == 0)
+			snprintf(buf, len, "0");
+		return buf;
+	}
+	/* %g drops trailing zeros, so the first of 15, 16, 17 digits that reads back is the
+	 * shortest form: a double is within 2^-53 of any shorter decimal that reads back as
+	 * it, so rounding it to 15 digits gives that decimal zero-padded */
+	for (prec = 15; prec <= 17; prec++) {
+		snprintf(buf, len, "%.*g", prec, d);
+		if (strtod(buf, NULL) == d)
+			break;
+	}
+	return buf;
+}
+
+/* A JSON string literal (with quotes) appended to out. */
+static void
+dump_string(const char *s, size_t len, struct kc_buf *out)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t i, start = 0;
+	unsigned char c;
+
+	kc_buf_putc(out, '"');
+	for (i = 0; i < len; i++) {
+		c = (unsigned char)s[i];
+		if (c >= 0x20 && c != '"' && c != '\\')
+			continue;
+		kc_buf_append(out, s + start, i - start);
+		start = i + 1;
+		switch (c) {
+		case '"': kc_buf_puts(out, "\\\""); break;
+		case '\\': kc_buf_puts(out, "\\\\"); break;
+		case '\n': kc_buf_puts(out, "\\n"); break;
+		case '\r': kc_buf_puts(out, "\\r"); break;
+		case '\t': kc_buf_puts(out, "\\t"); break;
+		case '\b': kc_buf_puts(out, "\\b"); break;
+		case '\f': kc_buf_puts(out, "\\f"); break;
+		default:
+			kc_buf_puts(out, "\\u00");
+			kc_buf_putc(out, hex[c >> 4]);
+			kc_buf_putc(out, hex[c & 15]);
+		}
+	}
+	kc_buf_append(out, s + start, len - start);
+	kc_buf_putc(out, '"');
+}
+
+/* Compact JSON with exact numbers. */
+void
+kc_json_write(const json_t *v, struct kc_buf *out)
+{
+	const char *k;
+	json_t *m;
+	size_t i;
+	char buf[64];
+	bool first = true;
+
+	switch (json_typeof(v)) {
+	case JSON_OBJECT:
+		kc_buf_putc(out, '{');
+		json_object_foreach((json_t *)v, k, m) {
+			if (!first)
+				kc_buf_putc(out, ',');
+			first = false;
+			dump_string(k, strlen(k), out);
+			kc_buf_putc(out, ':');
+			kc_json_write(m, out);
+		}
+		kc_buf_putc(out, '}');
+		break;
+	case JSON_ARRAY:
+		kc_buf_putc(out, '[');
+		for (i = 0; i < json_array_size(v); i++) {
+			if (i > 0)
+				kc_buf_putc(out, ',');
+			kc_json_write(json_array_get(v, i), out);
+		}
+		kc_buf_putc(out, ']');
+		break;
+	case JSON_STRING:
+		dump_string(json_string_value(v), json_string_length(v), out);
+		break;
+	case JSON_INTEGER:
+		kc_buf_printf(out, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+		break;
+	case JSON_REAL:
+		kc_json_fmt_real(json_real_value(v), buf, sizeof(buf));
+		/* keep it a real on the way back: 12.0 was a real, write 12.0 */
+		if (strspn(buf, "-0123456789") == strlen(buf))
+			strcat(buf, ".0");
+		kc_buf_puts(out, buf);
+		break;
+	case JSON_TRUE:
+		kc_buf_puts(out, "true");
+		break;
+	case JSON_FALSE:
+		kc_buf_puts(out, "false");
+		break;
+	case JSON_NULL:
+	default:
+		kc_buf_puts(out, "null");
+		break;
+	}
+}
+
 char *
 kc_json_dump(const json_t *v)
 {
-	char *s = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+	struct kc_buf b;
 
-	if (s == NULL)
-		kc_fatal("out of memory (json_dumps)");
-	return s;
+	kc_buf_init(&b);
+	kc_json_write(v, &b);
+	return kc_buf_steal(&b);
 }
 
 char *

@@ -22,8 +22,17 @@ const char *kc_json_str_or(const json_t *obj, const char *key, const char *def);
 /* Integer member (also accepts a numeric string) or def. */
 long long kc_json_int_or(const json_t *obj, const char *key, long long def);
 
-/* Compact serialisation, keys in insertion order. Caller frees. */
+/* Compact serialisation, keys in insertion order, numbers exact (see kc_json_write).
+ * Caller frees. */
 char *kc_json_dump(const json_t *v);
+/* Append the compact serialisation of v to out. Reals are written in their shortest form
+ * that reads back as the same double (3.45 stays 3.45, not jansson's 3.4500000000000002),
+ * and keep a fraction (12.0, not 12) so they stay reals; non-finite reals become null. */
+struct kc_buf;
+void kc_json_write(const json_t *v, struct kc_buf *out);
+/* The shortest decimal text of d that reads back as d ("null" if not finite); an integral
+ * value below 2^53 is written without a fraction. Returns buf (>= 32 bytes). */
+char *kc_json_fmt_real(double d, char *buf, size_t len);
 /* Escape one JSON Pointer segment (RFC 6901: "~" -> "~0", "/" -> "~1"). Caller frees. */
 char *kc_json_ptr_escape(const char *seg);
 

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kc_json.h"
 #include "kc_util.h"
 #include "kw_internal.h"
 
@@ -158,10 +159,10 @@ kw_converter_encode(const struct kw_converter *c, const struct kw_data *in, void
 	}
 	if (c != NULL && c->kind == KW_CONV_JSON && c->schemas_enable) {
 		env = json_pack("{s:o,s:O}", "schema", schema_of(in->json), "payload", in->json);
-		s = json_dumps(env, JSON_COMPACT | JSON_ENCODE_ANY);
+		s = kc_json_dump(env);	/* exact numbers: 3.45 stays 3.45 */
 		json_decref(env);
 	} else
-		s = json_dumps(in->json, JSON_COMPACT | JSON_ENCODE_ANY);
+		s = kc_json_dump(in->json);
 	if (s == NULL) {
 		snprintf(err, errlen, "cannot serialise JSON value");
 		return -1;

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kc_json.h"
 #include "join_core.h"
 
 /* Canonical text of a JSON document given as text ("" when no key). */
@@ -78,7 +79,7 @@ test_canon_bytes(void **state)
 	BYTES_EQ(NULL, "<none>");
 }
 
-/* Dump text given as JSON text through kw_join_dump. */
+/* Dump text given as JSON text through kc_json_write. */
 static char *
 redump(const char *json)
 {
@@ -87,7 +88,7 @@ redump(const char *json)
 
 	assert_non_null(v);
 	kc_buf_init(&b);
-	kw_join_dump(v, &b);
+	kc_json_write(v, &b);
 	json_decref(v);
 	return kc_buf_steal(&b);
 }
@@ -124,7 +125,7 @@ test_dump_roundtrip(void **state)
 	srand(42);
 	for (i = 0; i < 20000; i++) {
 		d = ((double)rand() / RAND_MAX - 0.5) * pow(10, rand() % 40 - 20);
-		kw_join_fmt_real(d, buf, sizeof(buf));
+		kc_json_fmt_real(d, buf, sizeof(buf));
 		assert_true(strtod(buf, NULL) == d);
 		assert_true(strlen(buf) <= 24);
 		/* and it is the shortest: the same as trying every precision */
@@ -146,10 +147,10 @@ test_dump_roundtrip(void **state)
 			char again[64], want[64];
 
 			snprintf(want, sizeof(want), "%.*g", 15, d);
-			assert_string_equal(kw_join_fmt_real(d, again, sizeof(again)), want);
+			assert_string_equal(kc_json_fmt_real(d, again, sizeof(again)), want);
 		}
 	}
-	assert_string_equal(kw_join_fmt_real(NAN, buf, sizeof(buf)), "null");
+	assert_string_equal(kc_json_fmt_real(NAN, buf, sizeof(buf)), "null");
 }
 
 static void
@@ -207,7 +208,7 @@ merge_eq(const struct kw_join_spec *spec, const char *stream, const char *table,
 	assert_non_null(s);
 	out = kw_join_merge(spec, s, t);
 	kc_buf_init(&b);
-	kw_join_dump(out, &b);
+	kc_json_write(out, &b);
 	assert_string_equal(b.data, want);
 	kc_buf_free(&b);
 	json_decref(out);

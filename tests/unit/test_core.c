@@ -165,6 +165,28 @@ test_json(void **state)
 }
 
 static void
+test_json_exact(void **state)
+{
+	struct kc_err err;
+	json_t *v;
+	char *s, buf[64];
+	const char *in = "{\"a\":3.45,\"b\":12.0,\"c\":0.30000000000000004,\"d\":1e300,"
+	    "\"e\":-7,\"f\":\"q\\\"\\u0001\\n\",\"g\":[true,null,false]}";
+
+	(void)state;
+	v = kc_json_parse(in, strlen(in), 1, &err);
+	assert_non_null(v);
+	s = kc_json_dump(v);
+	assert_string_equal(s, "{\"a\":3.45,\"b\":12.0,\"c\":0.30000000000000004,\"d\":1e+300,"
+	    "\"e\":-7,\"f\":\"q\\\"\\u0001\\n\",\"g\":[true,null,false]}");
+	free(s);
+	json_decref(v);
+	assert_string_equal(kc_json_fmt_real(0.1, buf, sizeof buf), "0.1");
+	assert_string_equal(kc_json_fmt_real(-0.0, buf, sizeof buf), "0");
+	assert_string_equal(kc_json_fmt_real(1.0 / 3.0, buf, sizeof buf), "0.3333333333333333");
+}
+
+static void
 test_log_levels(void **state)
 {
 	json_t *names, *all;
@@ -195,6 +217,7 @@ main(void)
 		cmocka_unit_test(test_strings),
 		cmocka_unit_test(test_props),
 		cmocka_unit_test(test_json),
+		cmocka_unit_test(test_json_exact),
 		cmocka_unit_test(test_log_levels),
 	};
 

@@ -31,6 +31,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "kc_json.h"
 #include "join_core.h"
 #include "join_encode.h"
 #include "join_store.h"
@@ -403,10 +404,10 @@ frag_build(struct frag *f, const json_t *obj)
 	json_object_foreach((json_t *)obj, k, v) {
 		kc_buf_reset(&b);
 		name = json_string(k);
-		kw_join_dump(name, &b);
+		kc_json_write(name, &b);
 		json_decref(name);
 		kc_buf_putc(&b, ':');
-		kw_join_dump(v, &b);
+		kc_json_write(v, &b);
 		f->names[i] = kc_xstrdup(k);
 		f->texts[i] = kc_xstrdup(b.data);
 		f->nlen[i] = strlen(k);
@@ -588,7 +589,7 @@ apply_table(struct join *j, rd_kafka_message_t *m, char *err, size_t errlen)
 		return 0;
 	}
 	kc_buf_reset(&j->val);
-	kw_join_dump(v, &j->val);
+	kc_json_write(v, &j->val);
 	j->t_updates++;
 	if (kw_join_store_put(j->store, j->key.data, j->key.len, j->val.data, j->val.len, verr,
 	    sizeof(verr)) != 0) {
@@ -791,7 +792,7 @@ fast_output(struct join *j, const json_t *sv, const struct frag *f)
 	bool first = json_object_size(sv) == 0;
 	size_t i;
 
-	kw_join_dump(sv, &j->out);
+	kc_json_write(sv, &j->out);
 	j->out.len--;		/* reopen the object: drop its '}' */
 	for (i = 0; i < f->n; i++) {
 		if (json_object_get(sv, f->names[i]) != NULL)

@@ -1,6 +1,7 @@
 /* join_core.c - key canonicalisation, value merge and round-trip JSON writing for the
  * stream-table join (see join_core.h). */
 #include "join_core.h"
+#include "kc_json.h"
 
 #include <ctype.h>
 #include <math.h>
@@ -10,32 +11,6 @@
 
 #include "kc_util.h"
 
-/* Shortest round-trip text of a double. */
-char *
-kw_join_fmt_real(double d, char *buf, size_t len)
-{
-	int prec;
-
-	if (!isfinite(d)) {
-		snprintf(buf, len, "null");
-		return buf;
-	}
-	if (d == trunc(d) && fabs(d) < 9007199254740992.0) {
-		snprintf(buf, len, "%.0f", d);
-		if (strcmp(buf, "-0") == 0)
-			snprintf(buf, len, "0");
-		return buf;
-	}
-	/* %g drops trailing zeros, so the first of 15, 16, 17 digits that reads back is the
-	 * shortest form: a double is within 2^-53 of any shorter decimal that reads back as
-	 * it, so rounding it to 15 digits gives that decimal zero-padded */
-	for (prec = 15; prec <= 17; prec++) {
-		snprintf(buf, len, "%.*g", prec, d);
-		if (strtod(buf, NULL) == d)
-			break;
-	}
-	return buf;
-}
 
 /* Text of an integral or real JSON number, for keys. */
 static void
@@ -46,7 +21,7 @@ canon_number(const json_t *v, struct kc_buf *out)
 	if (json_is_integer(v))
 		kc_buf_printf(out, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
 	else
-		kc_buf_puts(out, kw_join_fmt_real(json_real_value(v), buf, sizeof(buf)));
+		kc_buf_puts(out, kc_json_fmt_real(json_real_value(v), buf, sizeof(buf)));
 }
 
 bool
@@ -97,95 +72,7 @@ kw_join_canon_bytes(const void *ptr, size_t len, struct kc_buf *out)
 	return true;
 }
 
-/* A JSON string literal (with quotes) appended to out. */
-static void
-dump_string(const char *s, size_t len, struct kc_buf *out)
-{
-	static const char hex[] = "0123456789abcdef";
-	size_t i, start = 0;
-	unsigned char c;
 
-	kc_buf_putc(out, '"');
-	for (i = 0; i < len; i++) {
-		c = (unsigned char)s[i];
-		if (c >= 0x20 && c != '"' && c != '\\')
-			continue;
-		kc_buf_append(out, s + start, i - start);
-		start = i + 1;
-		switch (c) {
-		case '"': kc_buf_puts(out, "\\\""); break;
-		case '\\': kc_buf_puts(out, "\\\\"); break;
-		case '\n': kc_buf_puts(out, "\\n"); break;
-		case '\r': kc_buf_puts(out, "\\r"); break;
-		case '\t': kc_buf_puts(out, "\\t"); break;
-		case '\b': kc_buf_puts(out, "\\b"); break;
-		case '\f': kc_buf_puts(out, "\\f"); break;
-		default:
-			kc_buf_puts(out, "\\u00");
-			kc_buf_putc(out, hex[c >> 4]);
-			kc_buf_putc(out, hex[c & 15]);
-		}
-	}
-	kc_buf_append(out, s + start, len - start);
-	kc_buf_putc(out, '"');
-}
-
-void
-kw_join_dump(const json_t *v, struct kc_buf *out)
-{
-	const char *k;
-	json_t *m;
-	size_t i;
-	char buf[64];
-	bool first = true;
-
-	switch (json_typeof(v)) {
-	case JSON_OBJECT:
-		kc_buf_putc(out, '{');
-		json_object_foreach((json_t *)v, k, m) {
-			if (!first)
-				kc_buf_putc(out, ',');
-			first = false;
-			dump_string(k, strlen(k), out);
-			kc_buf_putc(out, ':');
-			kw_join_dump(m, out);
-		}
-		kc_buf_putc(out, '}');
-		break;
-	case JSON_ARRAY:
-		kc_buf_putc(out, '[');
-		for (i = 0; i < json_array_size(v); i++) {
-			if (i > 0)
-				kc_buf_putc(out, ',');
-			kw_join_dump(json_array_get(v, i), out);
-		}
-		kc_buf_putc(out, ']');
-		break;
-	case JSON_STRING:
-		dump_string(json_string_value(v), json_string_length(v), out);
-		break;
-	case JSON_INTEGER:
-		kc_buf_printf(out, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
-		break;
-	case JSON_REAL:
-		kw_join_fmt_real(json_real_value(v), buf, sizeof(buf));
-		/* keep it a real on the way back: 12.0 was a real, write 12.0 */
-		if (strspn(buf, "-0123456789") == strlen(buf))
-			strcat(buf, ".0");
-		kc_buf_puts(out, buf);
-		break;
-	case JSON_TRUE:
-		kc_buf_puts(out, "true");
-		break;
-	case JSON_FALSE:
-		kc_buf_puts(out, "false");
-		break;
-	case JSON_NULL:
-	default:
-		kc_buf_puts(out, "null");
-		break;
-	}
-}
 
 char **
 kw_join_list_split(const char *s, size_t *n)

@@ -28,15 +28,9 @@ bool kw_join_canon_json(const json_t *v, struct kc_buf *out);
  * used as it is. NULL ptr: no key. */
 bool kw_join_canon_bytes(const void *ptr, size_t len, struct kc_buf *out);
 
-/* ---- numbers and JSON text ------------------------------------------------------------- */
-
-/* Shortest "%.*g" text of d that reads back as the same double (3.45 -> "3.45"); integral
- * values below 2^53 print without exponent or fraction ("7"). buf >= 32 bytes. Non-finite
- * values print as "null" (JSON has no NaN/Infinity). Returns buf. */
-char *kw_join_fmt_real(double d, char *buf, size_t len);
-/* Compact JSON text of v appended to out, object keys in insertion order, reals in their
- * shortest round-trip form (jansson's own dump prints 3.45 as 3.4500000000000002). */
-void kw_join_dump(const json_t *v, struct kc_buf *out);
+/* Numbers and JSON text: kc_json_fmt_real() and kc_json_write() in core/kc_json.h write
+ * reals in their shortest round-trip form (jansson's own dump prints 3.45 as
+ * 3.4500000000000002). */
 
 /* ---- the merge ----------------------------------------------------------------------------- */
 

@@ -1,5 +1,6 @@
 /* join_encode.c - round-trip JSON record values through the task's converter framing (see
  * join_encode.h). */
+#include "kc_json.h"
 #include "join_encode.h"
 
 #include <stdlib.h>
@@ -35,7 +36,7 @@ kw_join_enc_json(const struct kw_join_enc *e, const json_t *v, struct kc_buf *ou
 	size_t len = 0;
 
 	if (!e->envelope) {
-		kw_join_dump(v, out);
+		kc_json_write(v, out);
 		return 0;
 	}
 	/* the converter's schema, our payload text */
@@ -46,11 +47,11 @@ kw_join_enc_json(const struct kw_join_enc *e, const json_t *v, struct kc_buf *ou
 	schema = json_object_get(env, "schema");
 	kc_buf_puts(out, "{\"schema\":");
 	if (schema != NULL)
-		kw_join_dump(schema, out);
+		kc_json_write(schema, out);
 	else
 		kc_buf_puts(out, "null");
 	kc_buf_puts(out, ",\"payload\":");
-	kw_join_dump(v, out);
+	kc_json_write(v, out);
 	kc_buf_putc(out, '}');
 	json_decref(env);
 	return 0;

@@ -4,13 +4,14 @@
  * The runtime's converter serialises reals with jansson's 17 digits (3.45 becomes
  * 3.4500000000000002). These helpers ask the converter once how it frames a JSON value
  * (plain JSON text, or the Connect envelope with a schema) and then write the value text
- * themselves with kw_join_dump, taking only the schema from the converter.
+ * themselves with kc_json_write, taking only the schema from the converter.
  */
 #ifndef KW_JOIN_ENCODE_H
 #define KW_JOIN_ENCODE_H
 
 #include <jansson.h>
 
+#include "kc_json.h"
 #include "kc_buf.h"
 #include "kw_plugin.h"
 

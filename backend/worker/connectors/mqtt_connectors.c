@@ -24,6 +24,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "kc_json.h"
 #include "join_core.h"
 #include "join_encode.h"
 #include "kc_log.h"
@@ -282,7 +283,7 @@ sink_record(struct sink *s, rd_kafka_message_t *m, int qos, bool retain, const c
 	if (kw_mqtt_dest_expand(dest, &rec, topic, why, sizeof(why)) != 0)
 		goto bad;
 	if (vd.kind == KW_DATA_JSON)
-		kw_join_dump(vd.json, payload);
+		kc_json_write(vd.json, payload);
 	else if (vd.kind == KW_DATA_BYTES)
 		kc_buf_append(payload, vd.ptr, vd.len);
 	if (kw_mqtt_conn_publish(s->conn, topic->data, payload->data, payload->len, qos, retain,
