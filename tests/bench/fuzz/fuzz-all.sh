@@ -23,19 +23,26 @@ while getopts s:b:h opt; do
 done
 shift $((OPTIND - 1))
 [ -d "$build/tests/fuzz" ] || { echo "fuzz-all: no fuzz build in $build (see --help)" >&2; exit 2; }
-ninja -C "$build" >/dev/null
 if [ $# -gt 0 ]; then
 	targets=("$@")
 else
 	mapfile -t targets < <(ls "$src/tests/fuzz/corpus")
 fi
+ninja -C "$build" "${targets[@]/#/tests/fuzz/fuzz-}" >/dev/null ||
+	{ echo "fuzz-all: building the targets failed" >&2; exit 2; }
 export KCOPS_FUZZ_ARTIFACTS=${KCOPS_FUZZ_ARTIFACTS:-$PWD/fuzz-artifacts}
 failed=0
 for t in "${targets[@]}"; do
 	bin=$build/tests/fuzz/fuzz-$t
 	[ -x "$bin" ] || { echo "fuzz-all: $bin is missing" >&2; failed=$((failed + 1)); continue; }
+	# the functions each target must reach, as the fuzz suite passes them (meson.build)
+	funcs=$(meson introspect "$build" --tests | /usr/bin/python3 -c '
+import json, sys
+for t in json.load(sys.stdin):
+    if t["name"] == "fuzz-" + sys.argv[1] and len(t["cmd"]) > 4:
+        print(t["cmd"][4])' "$t")
 	echo "== $t (${secs}s)"
-	if ! "$src/tests/fuzz/run.sh" "$bin" "$secs" "$src/tests/fuzz/corpus/$t"; then
+	if ! "$src/tests/fuzz/run.sh" "$bin" "$secs" "$src/tests/fuzz/corpus/$t" $funcs; then
 		failed=$((failed + 1))
 	fi
 done
