@@ -25,6 +25,8 @@ struct wm_part {
 	int64_t		 last;			/* last tracked offset, -1 before any */
 	int64_t		 reported;		/* last commit point reported, -1 before any */
 	size_t		 undone;		/* entries not done */
+	int64_t		 committed;		/* last successful commit, or the first
+						   tracked offset of the window */
 };
 
 struct kc_kafka_watermark {
@@ -147,7 +149,10 @@ kc_kafka_watermark_track(struct kc_kafka_watermark *w, const char *topic, int32_
 		p->count = 0;
 		p->head = 0;
 		p->reported = -1;
+		p->last = -1;
 	}
+	if (p->last < 0)
+		p->committed = offset;
 	if (p->count == p->cap)
 		part_grow(p);
 	p->offs[RING(p, p->count)] = offset;
@@ -244,6 +249,34 @@ kc_kafka_watermark_uncommit(struct kc_kafka_watermark *w, const char *topic, int
 	if (p != NULL)
 		p->reported = -1;
 	pthread_mutex_unlock(&w->mu);
+}
+
+/* A successful commit. */
+void
+kc_kafka_watermark_committed(struct kc_kafka_watermark *w, const char *topic, int32_t partition,
+    int64_t offset)
+{
+	struct wm_part *p;
+
+	pthread_mutex_lock(&w->mu);
+	p = part_find(w, topic, partition, 0);
+	if (p != NULL && offset > p->committed)
+		p->committed = offset;
+	pthread_mutex_unlock(&w->mu);
+}
+
+/* Dispatched records not covered by a successful commit. */
+size_t
+kc_kafka_watermark_uncommitted(struct kc_kafka_watermark *w)
+{
+	size_t i, n = 0;
+
+	pthread_mutex_lock(&w->mu);
+	for (i = 0; i < w->nparts; i++)
+		if (w->parts[i]->last >= w->parts[i]->committed)
+			n += (size_t)(w->parts[i]->last + 1 - w->parts[i]->committed);
+	pthread_mutex_unlock(&w->mu);
+	return n;
 }
 
 /* Commit point of one partition. */

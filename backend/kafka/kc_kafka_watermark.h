@@ -44,6 +44,12 @@ int64_t kc_kafka_watermark_position(struct kc_kafka_watermark *w, const char *to
 size_t kc_kafka_watermark_pending(struct kc_kafka_watermark *w);
 size_t kc_kafka_watermark_pending_partition(struct kc_kafka_watermark *w, const char *topic,
     int32_t partition);
+/* A commit of `offset` (next offset to consume) succeeded. */
+void kc_kafka_watermark_committed(struct kc_kafka_watermark *w, const char *topic,
+    int32_t partition, int64_t offset);
+/* Records dispatched and not yet covered by a successful commit (finished or not), over
+ * all partitions, by offset arithmetic: what a crash now would deliver again. */
+size_t kc_kafka_watermark_uncommitted(struct kc_kafka_watermark *w);
 /* Drop a partition (revoked): later done() calls for it return -1. */
 void kc_kafka_watermark_forget(struct kc_kafka_watermark *w, const char *topic,
     int32_t partition);

@@ -405,8 +405,15 @@ test_watermark(void **state)
 	kc_kafka_watermark_uncommit(w, "t", 0);
 	assert_int_equal(kc_kafka_watermark_committable(w, l), 1);	/* again after failure */
 	rd_kafka_topic_partition_list_destroy(l);
+	/* uncommitted: everything since the window started (10) or the last good commit */
+	assert_int_equal(kc_kafka_watermark_uncommitted(w), 1990 + 1);
+	kc_kafka_watermark_committed(w, "t", 0, 2000);
+	assert_int_equal(kc_kafka_watermark_uncommitted(w), 1);	/* t/1@5 */
+	kc_kafka_watermark_committed(w, "t", 0, 1500);			/* older: ignored */
+	assert_int_equal(kc_kafka_watermark_uncommitted(w), 1);
 	/* re-delivery resets */
 	kc_kafka_watermark_track(w, "t", 0, 100);
+	assert_int_equal(kc_kafka_watermark_uncommitted(w), 2);
 	assert_int_equal(kc_kafka_watermark_position(w, "t", 0), 100);
 	assert_int_equal(kc_kafka_watermark_pending(w), 2);
 	kc_kafka_watermark_forget(w, "t", 1);

@@ -284,8 +284,10 @@ static const struct kw_cfg_def sink_defs[] = {
 	  "Concurrent connections per host (0: only max.in.flight applies).",
 	  kw_valid_nonneg_int, 0 },
 	{ "max.pending.records", KW_CFG_INT, "0", KW_LOW, "HTTP",
-	  "Unfinished records (sent, retrying, or awaiting publication) before the task pauses "
-	  "its partitions; 0: 4 x max.in.flight x batch.max.size, at least 5000.",
+	  "Records taken but not yet committed (in flight, retrying, awaiting publication or "
+	  "the next commit) before the task stops taking more and, if that lasts, pauses its "
+	  "partitions; it bounds what a crash replays. A commit is also made early when half "
+	  "of it is used. 0: 4 x max.in.flight x batch.max.size, at least 5000.",
 	  kw_valid_nonneg_int, 0 },
 	{ "http.connect.timeout.ms", KW_CFG_LONG, "10000", KW_MEDIUM, "HTTP",
 	  "Connection timeout.", kw_valid_nonneg_int, 0 },
@@ -480,6 +482,8 @@ struct sink {
 	/* metrics */
 	uint64_t		 records, requests, ok, failed, bad, skipped, dropped, batches_sent;
 	uint64_t		 produced, produce_errors, queue_full, commits;
+	int			 commits_inflight;
+	rd_kafka_queue_t	*commitq;
 	uint64_t		 status[6];		/* 1xx..5xx by class, [0] transport */
 	uint64_t		 kinds[9];
 	uint64_t		 lat[LAT_BUCKETS];
@@ -1211,28 +1215,61 @@ set_paused(struct sink *s, bool pause)
 	rd_kafka_topic_partition_list_destroy(a);
 }
 
-/* Commit what is finished. sync for the last one. */
+/* Commit what is finished, asynchronously: a synchronous commit on the task thread can
+ * deadlock with a rebalance (the group waits for this member to serve its rebalance
+ * callback, which only runs when the task polls). Results arrive on s->commitq. */
 static void
-commit(struct sink *s, bool sync)
+commit(struct sink *s)
 {
 	rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(8);
 	rd_kafka_resp_err_t err;
 	int i;
 
 	if (kc_kafka_watermark_committable(s->ack->wm, l) > 0) {
-		err = rd_kafka_commit(s->consumer, l, 0);
-		(void)sync;
+		err = rd_kafka_commit_queue(s->consumer, l, s->commitq, NULL, NULL);
 		if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-			kc_log(LOGGER, KC_LOG_WARN, "%s: commit failed: %s (will retry)",
-			    kw_task_connector(s->t), rd_kafka_err2str(err));
 			for (i = 0; i < l->cnt; i++)
 				kc_kafka_watermark_uncommit(s->ack->wm, l->elems[i].topic,
 				    l->elems[i].partition);
 		} else {
-			s->commits++;
+			s->commits_inflight++;
 		}
 	}
 	rd_kafka_topic_partition_list_destroy(l);
+}
+
+/* Handle commit results (waiting up to timeout_ms for the first). */
+static void
+commit_results(struct sink *s, int timeout_ms)
+{
+	const rd_kafka_topic_partition_list_t *l;
+	rd_kafka_event_t *ev;
+	rd_kafka_resp_err_t err;
+	int i;
+
+	while ((ev = rd_kafka_queue_poll(s->commitq, timeout_ms)) != NULL) {
+		timeout_ms = 0;
+		if (rd_kafka_event_type(ev) == RD_KAFKA_EVENT_OFFSET_COMMIT) {
+			s->commits_inflight--;
+			err = rd_kafka_event_error(ev);
+			l = rd_kafka_event_topic_partition_list(ev);
+			if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+				kc_log(LOGGER, KC_LOG_WARN, "%s: commit failed: %s (will retry)",
+				    kw_task_connector(s->t), rd_kafka_err2str(err));
+				for (i = 0; l != NULL && i < l->cnt; i++)
+					kc_kafka_watermark_uncommit(s->ack->wm, l->elems[i].topic,
+					    l->elems[i].partition);
+			} else {
+				s->commits++;
+				for (i = 0; l != NULL && i < l->cnt; i++)
+					if (l->elems[i].err == RD_KAFKA_RESP_ERR_NO_ERROR)
+						kc_kafka_watermark_committed(s->ack->wm,
+						    l->elems[i].topic, l->elems[i].partition,
+						    l->elems[i].offset);
+			}
+		}
+		rd_kafka_event_destroy(ev);
+	}
 }
 
 /* Publish the metrics object. */
@@ -1297,6 +1334,8 @@ metrics(struct sink *s)
 		json_object_set_new(m, "auth_refreshes", json_integer((json_int_t)st.auth_refreshes));
 		json_object_set_new(m, "rate_limited", json_integer((json_int_t)st.rate_waits));
 		json_object_set_new(m, "commits", json_integer((json_int_t)s->commits));
+		json_object_set_new(m, "uncommitted_records",
+		    json_integer((json_int_t)kc_kafka_watermark_uncommitted(s->ack->wm)));
 		json_object_set_new(m, "stream_skipped", json_integer((json_int_t)s->ring_skipped));
 		json_object_set_new(m, "acked_records",
 		    json_integer((json_int_t)__atomic_load_n(&s->ack->acked, __ATOMIC_RELAXED)));
@@ -1464,6 +1503,8 @@ sink_cleanup(struct sink *s)
 	if (s->consumer != NULL) {
 		if (s->cq != NULL)
 			rd_kafka_queue_destroy(s->cq);
+		if (s->commitq != NULL)
+			rd_kafka_queue_destroy(s->commitq);
 		rd_kafka_consumer_close(s->consumer);
 		rd_kafka_destroy(s->consumer);
 	}
@@ -1695,6 +1736,7 @@ sink_run(struct kw_task *t)
 		goto out;
 	}
 	s->cq = rd_kafka_queue_get_consumer(s->consumer);
+	s->commitq = rd_kafka_queue_new(s->consumer);
 	kc_log(LOGGER, KC_LOG_INFO, "%s task %d: publish.mode %s, max.in.flight %d, window %zu",
 	    kw_task_connector(t), kw_task_id(t), mode_names[s->mode], o.max_in_flight, s->window);
 	kw_task_set_state(t, KW_TASK_RUNNING);
@@ -1720,7 +1762,7 @@ sink_run(struct kw_task *t)
 		/* intake: stop taking records while the window is full (they wait in the
 		 * consumer's prefetch queue); pause the partitions only when that lasts, since
 		 * a pause drops the prefetched records and costs a refetch */
-		pending = kc_kafka_watermark_pending(s->ack->wm);
+		pending = kc_kafka_watermark_uncommitted(s->ack->wm);
 		full = pending >= s->window || s->npend > 0;
 		now = kc_mono_ms();
 		if (!full)
@@ -1777,8 +1819,11 @@ sink_run(struct kw_task *t)
 		}
 		kw_http_exec_run(s->x, timeout);
 		now = kc_mono_ms();
-		if (now - s->last_commit >= s->commit_ms) {
-			commit(s, false);
+		commit_results(s, 0);
+		if (now - s->last_commit >= s->commit_ms ||
+		    (s->commits_inflight == 0 && pending >= s->window / 2 &&
+		    now - s->last_commit >= 5)) {
+			commit(s);
 			s->last_commit = now;
 		}
 		if (now - s->last_metrics >= 250) {
@@ -1799,7 +1844,10 @@ sink_run(struct kw_task *t)
 		kw_http_exec_run(s->x, 10);
 	}
 	producer_drain(s, 1000);
-	commit(s, true);
+	commit(s);
+	deadline = kc_mono_ms() + 2000;
+	while (s->commits_inflight > 0 && kc_mono_ms() < deadline)
+		commit_results(s, 100);
 	metrics(s);
 out:
 	sink_cleanup(s);
