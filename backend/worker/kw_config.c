@@ -39,6 +39,7 @@ static const char *const used_keys[] = {
 	/* kcops keys */
 	"state.dir", "embedded.kafka", "embedded.kafka.brokers", "rest.request.max.bytes",
 	"rest.threads", "exchanges.ring.size", "log.level", "worker.cluster.id",
+	"worker.heartbeat.interval.ms",
 };
 
 /* Apache Connect worker keys that do not apply to kcops (warned about, then ignored). */

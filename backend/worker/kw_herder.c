@@ -133,7 +133,7 @@ journal_append_locked(struct kw_worker *w, json_t *rec)
 	kc_buf_putc(&w->journal, '\n');
 	w->journal_recs++;
 	free(line);
-	json_decref(rec);
+	kw_dist_queue_locked(w, rec);
 }
 
 void
@@ -277,6 +277,7 @@ void
 kw_herder_flush(struct kw_worker *w)
 {
 	struct kc_buf batch;
+	json_t *out = NULL;
 	size_t limit;
 
 	pthread_mutex_lock(&w->save_lock);
@@ -285,16 +286,18 @@ kw_herder_flush(struct kw_worker *w)
 		limit = JOURNAL_MIN_COMPACT;
 	pthread_mutex_lock(&w->lock);
 	kw_herder_save_locked(w);
+	if (w->dist_out != NULL && json_array_size(w->dist_out) > 0) {
+		out = w->dist_out;
+		w->dist_out = json_array();
+	}
 	if (w->journal.len == 0) {
 		pthread_mutex_unlock(&w->lock);
-		pthread_mutex_unlock(&w->save_lock);
-		return;
+		goto publish;
 	}
 	if (w->journal_fd < 0 || w->journal_bytes + w->journal.len > limit) {
 		pthread_mutex_unlock(&w->lock);
 		compact(w);
-		pthread_mutex_unlock(&w->save_lock);
-		return;
+		goto publish;
 	}
 	batch = w->journal;
 	kc_buf_init(&w->journal);
@@ -313,6 +316,12 @@ kw_herder_flush(struct kw_worker *w)
 		w->journal_bytes += batch.len;
 	}
 	kc_buf_free(&batch);
+publish:
+	/* distributed mode: the change reaches the config topic before the answer */
+	if (out != NULL) {
+		kw_dist_publish(w, out);
+		json_decref(out);
+	}
 	pthread_mutex_unlock(&w->save_lock);
 }
 
@@ -706,6 +715,17 @@ kw_task_status_locked(struct kw_worker *w, struct kw_task *t)
 json_t *
 kw_conn_status_locked(struct kw_worker *w, struct kw_connector *c)
 {
+	json_t *st = kw_conn_status_local_locked(w, c);
+
+	if (w->dist != NULL && c->target != KW_CT_STOPPED)
+		kw_dist_peer_tasks_locked(w, c->name, json_object_get(st, "tasks"));
+	return st;
+}
+
+/* This worker's own view. */
+json_t *
+kw_conn_status_local_locked(struct kw_worker *w, struct kw_connector *c)
+{
 	const char *state;
 	json_t *conn, *tasks;
 	int k;
@@ -1070,7 +1090,7 @@ reconcile_one_locked(struct kw_worker *w, struct kw_connector *c)
 			c->reconfigure = false;
 		kw_bump(w);
 	}
-	want = c->target != KW_CT_STOPPED && !c->failed;
+	want = c->target != KW_CT_STOPPED && !c->failed && kw_dist_runs_here_locked(w, c);
 	if (c->ntasks > 0 && (!want || c->reconfigure)) {
 		stop_tasks_locked(w, c);
 		return true;

@@ -112,6 +112,12 @@ struct kw_worker {
 	pthread_t		 herder;
 	atomic_int_fast64_t	 herder_beat_ms;	/* monotonic time of the herder's last pass */
 	int64_t			 start_ms;
+	/* distributed mode (kw_dist.c); dist is NULL in standalone mode */
+	struct kw_dist		*dist;
+	json_t			*dist_out;	/* lock: records to produce to the config topic */
+	json_t			*dist_peers;	/* lock: worker_id -> last status record */
+	bool			 applying_remote;	/* lock: applying a config-topic record */
+	bool			 source_owner;	/* lock: this worker runs the source connectors */
 };
 
 /* ---- worker configuration (kw_config.c) ---- */
@@ -195,6 +201,28 @@ void kw_conn_topic_used_locked(struct kw_worker *w, struct kw_connector *c, cons
 /* A librdkafka conf with the worker's client settings and `<role>.` keys. NULL + err. */
 rd_kafka_conf_t *kw_worker_kafka_conf(struct kw_worker *w, const char *role, char *err,
     size_t errlen);
+
+/* ---- distributed mode (kw_dist.c) ---- */
+
+struct kw_dist;
+/* Are group.id and config.storage.topic both set? */
+bool kw_dist_enabled_conf(const json_t *conf);
+/* Join the cluster when distributed mode is configured (after kw_herder_load, before
+ * kw_herder_start): reads the config topic to its end, then follows it. 0 or -1 + err. */
+int kw_dist_start(struct kw_worker *w, char *err, size_t errlen);
+void kw_dist_stop(struct kw_worker *w);
+/* Does this worker run c's tasks (lock held)? Always true standalone. */
+bool kw_dist_runs_here_locked(struct kw_worker *w, const struct kw_connector *c);
+/* Queue a config-topic record (stolen; dropped standalone or while applying the topic). */
+void kw_dist_queue_locked(struct kw_worker *w, json_t *rec);
+/* Produce records to the config topic and await delivery (save_lock held). 0 or -1. */
+int kw_dist_publish(struct kw_worker *w, json_t *records);
+/* Append other workers' task statuses of a connector (lock held). */
+void kw_dist_peer_tasks_locked(struct kw_worker *w, const char *name, json_t *tasks);
+/* Every worker known: [{worker_id, self, alive, source_owner, ...}] (lock held). */
+json_t *kw_dist_workers_locked(struct kw_worker *w);
+/* This worker's own view of a connector's status (no peers). */
+json_t *kw_conn_status_local_locked(struct kw_worker *w, struct kw_connector *c);
 
 static inline void
 kw_bump(struct kw_worker *w)

@@ -340,6 +340,11 @@ main(int argc, char **argv)
 		fprintf(stderr, "kcops-worker: %s\n", err);
 		goto out;
 	}
+	if (kw_dist_start(&w, err, sizeof(err)) != 0) {
+		fprintf(stderr, "kcops-worker: distributed mode: %s\n", err);
+		kw_dist_stop(&w);
+		goto out;
+	}
 	if (demo)
 		create_demo(&w, url);
 	if (kw_herder_start(&w, err, sizeof(err)) != 0) {
@@ -364,6 +369,7 @@ out:
 	 * handlers read. */
 	if (herder_running)
 		kw_herder_shutdown(&w);
+	kw_dist_stop(&w);
 	kw_rest_stop(w.rest);
 	w.rest = NULL;
 	kw_herder_free(&w);

@@ -710,12 +710,17 @@ h_restart(struct kw_req *req, struct kw_resp *resp)
 	c = kw_conn_find_locked(w, req->params[0]);
 	if (c != NULL) {
 		kw_conn_restart_locked(w, c, inc, only);
+		/* distributed: every other worker restarts its instances too */
+		kw_dist_queue_locked(w, json_pack("{s:s,s:s,s:b,s:b}", "op", "restart", "name",
+		    c->name, "include_tasks", inc, "only_failed", only));
 		if (inc || only)
 			kw_resp_json(resp, 202, kw_conn_status_locked(w, c));
 		else
 			kw_resp_empty(resp, 204);
 	}
 	pthread_mutex_unlock(&w->lock);
+	if (c != NULL)
+		kw_herder_flush(w);
 	if (c == NULL)
 		kw_resp_error(resp, 404, "Unknown connector: %s", req->params[0]);
 	return 0;
@@ -1366,6 +1371,22 @@ h_worker(struct kw_req *req, struct kw_resp *resp)
 	return 0;
 }
 
+/* GET /kcops/v1/workers: every worker of the cluster this worker knows (itself only when
+ * standalone), with liveness from the status topic's heartbeats. */
+static int
+h_workers(struct kw_req *req, struct kw_resp *resp)
+{
+	struct kw_worker *w = req->w;
+	json_t *arr;
+
+	pthread_mutex_lock(&w->lock);
+	arr = kw_dist_workers_locked(w);
+	pthread_mutex_unlock(&w->lock);
+	kw_resp_json(resp, 200, json_pack("{s:b,s:s?,s:o}", "distributed", w->dist != NULL,
+	    "group_id", w->dist != NULL ? kc_json_str(w->conf, "group.id") : NULL, "workers", arr));
+	return 0;
+}
+
 /* The route table. Other modules add one line each (see kw_rest.h). */
 const struct kw_route kw_routes[] = {
 	{ "GET", "/", h_root },
@@ -1398,6 +1419,7 @@ const struct kw_route kw_routes[] = {
 	{ "GET", "/admin/loggers/{}", h_logger_get },
 	{ "PUT", "/admin/loggers/{}", h_logger_put },
 	{ "GET", "/kcops/v1/worker", h_worker },
+	{ "GET", "/kcops/v1/workers", h_workers },
 	{ "GET", "/kcops/v1/connectors/{}/exchanges", h_exchanges },
 	{ "GET", "/kcops/v1/connectors/{}/metrics", h_metrics },
 	/* ---- routes added by other modules (one line each) ---- */

@@ -1,0 +1,629 @@
+/* kw_dist.c - distributed mode: several kcops-worker processes as one cluster.
+ *
+ * DESIGN
+ * On when both group.id and config.storage.topic are configured; otherwise nothing here
+ * runs and the worker is standalone. Kafka is the coordination engine:
+ *
+ * - Config topic (partition 0, produced in order): one JSON record per change, the same
+ *   shape as a connectors.journal line ({"op": "put", "name", "config", "target"} or
+ *   {"op": "del", "name"}), plus {"op": "restart", ...} requests, each with "origin" (the
+ *   writer's worker_id). A REST change is applied locally, journaled to state.dir and
+ *   produced (delivery awaited) before the answer; every worker reads the topic from the
+ *   beginning and applies every record in topic order, so concurrent writes end as the
+ *   last one in the topic on every worker. state.dir is only a cache: at start-up the
+ *   topic is read up to its end first and wins (a connector missing from a non-empty topic
+ *   is dropped); an empty topic is seeded from the cache.
+ * - Sinks: every worker runs every sink's tasks; their consumers share group
+ *   connect-<name>, so Kafka spreads the partitions and moves them when a worker comes or
+ *   goes.
+ * - Sources (except the queue source, which runs wherever a sink feeds its queue): run on
+ *   one worker only, the member of consumer group group.id (subscribed to the lease topic,
+ *   config.storage.topic + "-lease") that is assigned partition 0. When that worker dies
+ *   the group rebalances after its session timeout and another member starts them.
+ * - Status topic (status.storage.topic, default config.storage.topic + "-status"): each
+ *   worker publishes every kw_dist_heartbeat_ms its tasks' states; every worker reads them
+ *   and shows other workers' tasks in GET /connectors/{c}/status, as UNASSIGNED once that
+ *   worker's heartbeats stop (3 intervals), and forgets them after 60 intervals.
+ *
+ * Threads: one "dist" thread polls the reader (config + status topics) and the lease
+ * consumer and publishes heartbeats. Records from the topic are applied under w->lock with
+ * w->applying_remote set, so they are journaled locally but not produced again. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "kc_json.h"
+#include "kc_log.h"
+#include "kc_util.h"
+#include "kw_internal.h"
+
+#define LOGGER "kcops.worker.dist"
+
+extern const struct kw_plugin kw_http_queue_source_plugin;
+
+struct kw_dist {
+	struct kw_worker	*w;
+	char			*config_topic, *status_topic, *lease_topic;
+	rd_kafka_t		*prod;		/* config + status records */
+	rd_kafka_t		*reader;	/* assigned: config p0, status p0 */
+	rd_kafka_t		*lease;		/* group group.id on the lease topic */
+	pthread_t		 thread;
+	bool			 thread_started;
+	atomic_bool		 stop;
+	int64_t			 heartbeat_ms;
+	atomic_int		 delivery_err;	/* last delivery error of the batch being sent */
+};
+
+static void
+dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
+{
+	struct kw_dist *d = opaque;
+
+	(void)rk;
+	if (m->err != RD_KAFKA_RESP_ERR_NO_ERROR)
+		atomic_store(&d->delivery_err, (int)m->err);
+}
+
+bool
+kw_dist_enabled_conf(const json_t *conf)
+{
+	const char *g = kc_json_str(conf, "group.id"), *t = kc_json_str(conf, "config.storage.topic");
+
+	return g != NULL && *g != '\0' && t != NULL && *t != '\0';
+}
+
+/* Does this worker run connector c's tasks? (lock held) */
+bool
+kw_dist_runs_here_locked(struct kw_worker *w, const struct kw_connector *c)
+{
+	if (w->dist == NULL || c->plugin == NULL || c->plugin->type == KW_PLUGIN_SINK ||
+	    c->plugin == &kw_http_queue_source_plugin)
+		return true;
+	return w->source_owner;
+}
+
+static bool
+json_bool_or(const json_t *o, const char *key, bool def)
+{
+	const json_t *v = json_object_get(o, key);
+
+	return json_is_boolean(v) ? json_is_true(v) : def;
+}
+
+/* ---- applying records ------------------------------------------------------------------ */
+
+static int
+parse_target(const char *s)
+{
+	if (s == NULL)
+		return -1;
+	if (strcmp(s, "STARTED") == 0)
+		return KW_CT_STARTED;
+	if (strcmp(s, "PAUSED") == 0)
+		return KW_CT_PAUSED;
+	if (strcmp(s, "STOPPED") == 0)
+		return KW_CT_STOPPED;
+	return -1;
+}
+
+/* Apply one config-topic record (lock held, applying_remote set). */
+static void
+apply_locked(struct kw_worker *w, const json_t *rec, bool own)
+{
+	const char *op = kc_json_str(rec, "op"), *name = kc_json_str(rec, "name");
+	struct kw_connector *c;
+	json_t *config;
+	int t;
+
+	if (op == NULL || name == NULL)
+		return;
+	c = kw_conn_find_locked(w, name);
+	if (strcmp(op, "del") == 0) {
+		if (c != NULL) {
+			kw_conn_delete_locked(w, c);
+			kc_log(LOGGER, KC_LOG_INFO, "connector %s deleted (config topic)", name);
+		}
+	} else if (strcmp(op, "put") == 0) {
+		config = json_object_get(rec, "config");
+		t = parse_target(kc_json_str(rec, "target"));
+		if (!json_is_object(config) || t < 0)
+			return;
+		if (c == NULL) {
+			c = kw_conn_add_locked(w, name, json_deep_copy(config), (enum kw_ctarget)t);
+			c->persist_dirty = true;
+			kc_log(LOGGER, KC_LOG_INFO, "connector %s created (config topic)", name);
+		} else {
+			if (!json_equal(c->config, config))
+				kw_conn_set_config_locked(w, c, json_deep_copy(config));
+			if ((int)c->target != t)
+				kw_conn_set_target_locked(w, c, (enum kw_ctarget)t);
+		}
+	} else if (strcmp(op, "restart") == 0 && !own && c != NULL) {
+		kw_conn_restart_locked(w, c, json_bool_or(rec, "include_tasks", false),
+		    json_bool_or(rec, "only_failed", false));
+	}
+}
+
+/* ---- publishing -------------------------------------------------------------------------- */
+
+/* Produce records (array of JSON objects) to the config topic, partition 0, and wait for
+ * their delivery. 0 or -1 (logged). Called with save_lock held, so batches keep order. */
+int
+kw_dist_publish(struct kw_worker *w, json_t *records)
+{
+	struct kw_dist *d = w->dist;
+	size_t i;
+	json_t *r;
+	int err;
+
+	atomic_store(&d->delivery_err, 0);
+	json_array_foreach(records, i, r) {
+		char *v;
+		const char *name = kc_json_str(r, "name");
+		size_t klen = name != NULL ? strlen(name) : 0;
+
+		json_object_set_new(r, "origin", json_string(w->worker_id));
+		v = json_dumps(r, JSON_COMPACT);
+		err = rd_kafka_producev(d->prod, RD_KAFKA_V_TOPIC(d->config_topic),
+		    RD_KAFKA_V_PARTITION(0), RD_KAFKA_V_KEY(name, klen),
+		    RD_KAFKA_V_VALUE(v, strlen(v)), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_FREE),
+		    RD_KAFKA_V_END);
+		if (err != 0) {
+			free(v);
+			kc_log(LOGGER, KC_LOG_ERROR, "cannot produce to %s: %s", d->config_topic,
+			    rd_kafka_err2str(err));
+			return -1;
+		}
+	}
+	if (rd_kafka_flush(d->prod, 15000) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+		kc_log(LOGGER, KC_LOG_ERROR, "config records not delivered to %s within 15 s",
+		    d->config_topic);
+		return -1;
+	}
+	if ((err = atomic_load(&d->delivery_err)) != 0) {
+		kc_log(LOGGER, KC_LOG_ERROR, "config record not delivered to %s: %s",
+		    d->config_topic, rd_kafka_err2str(err));
+		return -1;
+	}
+	return 0;
+}
+
+/* Queue a record for the config topic (lock held); kw_herder_flush publishes it. */
+void
+kw_dist_queue_locked(struct kw_worker *w, json_t *rec)
+{
+	if (w->dist == NULL || w->applying_remote) {
+		json_decref(rec);
+		return;
+	}
+	json_array_append_new(w->dist_out, rec);
+}
+
+/* ---- status ------------------------------------------------------------------------------ */
+
+static void
+publish_heartbeat(struct kw_dist *d)
+{
+	struct kw_worker *w = d->w;
+	json_t *conns = json_object(), *rec;
+	size_t i;
+	char *v;
+
+	pthread_mutex_lock(&w->lock);
+	for (i = 0; i < w->nconns; i++) {
+		struct kw_connector *c = w->conns[i];
+		json_t *st;
+
+		if (c->ntasks == 0 || c->target == KW_CT_STOPPED)
+			continue;
+		st = kw_conn_status_local_locked(w, c);
+		json_object_set(conns, c->name, json_object_get(st, "tasks"));
+		json_decref(st);
+	}
+	pthread_mutex_unlock(&w->lock);
+	rec = json_pack("{s:s,s:I,s:b,s:o}", "worker_id", w->worker_id, "ts",
+	    (json_int_t)kc_wall_ms(), "source_owner", w->source_owner, "connectors", conns);
+	v = json_dumps(rec, JSON_COMPACT);
+	json_decref(rec);
+	if (rd_kafka_producev(d->prod, RD_KAFKA_V_TOPIC(d->status_topic), RD_KAFKA_V_PARTITION(0),
+	    RD_KAFKA_V_KEY(w->worker_id, strlen(w->worker_id)), RD_KAFKA_V_VALUE(v, strlen(v)),
+	    RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_FREE), RD_KAFKA_V_END) != 0)
+		free(v);
+	rd_kafka_poll(d->prod, 0);
+}
+
+/* Other workers' task statuses for connector `name` (lock held): appended to tasks. */
+void
+kw_dist_peer_tasks_locked(struct kw_worker *w, const char *name, json_t *tasks)
+{
+	const char *wid;
+	json_t *peer, *arr, *t;
+	size_t i;
+	int64_t now = kc_mono_ms();
+
+	if (w->dist == NULL)
+		return;
+	json_object_foreach(w->dist_peers, wid, peer) {
+		bool stale = now - kc_json_int_or(peer, "seen_ms", 0) > 3 * w->dist->heartbeat_ms;
+
+		if (strcmp(wid, w->worker_id) == 0)
+			continue;
+		arr = json_object_get(json_object_get(peer, "connectors"), name);
+		json_array_foreach(arr, i, t) {
+			json_t *c = json_deep_copy(t);
+
+			if (stale) {
+				json_object_set_new(c, "state", json_string("UNASSIGNED"));
+				json_object_del(c, "trace");
+			}
+			json_array_append_new(tasks, c);
+		}
+	}
+}
+
+/* GET /kcops/v1/workers: every worker seen (lock held). New reference. */
+json_t *
+kw_dist_workers_locked(struct kw_worker *w)
+{
+	json_t *arr = json_array(), *peer;
+	const char *wid;
+	int64_t now = kc_mono_ms();
+
+	json_array_append_new(arr, json_pack("{s:s,s:b,s:b,s:b}", "worker_id", w->worker_id,
+	    "self", 1, "alive", 1, "source_owner", w->dist == NULL || w->source_owner));
+	if (w->dist == NULL)
+		return arr;
+	json_object_foreach(w->dist_peers, wid, peer) {
+		int64_t age = now - kc_json_int_or(peer, "seen_ms", 0);
+
+		if (strcmp(wid, w->worker_id) == 0)
+			continue;
+		json_array_append_new(arr, json_pack("{s:s,s:b,s:b,s:b,s:I}", "worker_id", wid,
+		    "self", 0, "alive", age <= 3 * w->dist->heartbeat_ms, "source_owner",
+		    json_bool_or(peer, "source_owner", false), "last_heartbeat_ms_ago",
+		    (json_int_t)age));
+	}
+	return arr;
+}
+
+/* ---- the dist thread --------------------------------------------------------------------- */
+
+static void
+lease_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t *parts,
+    void *opaque)
+{
+	struct kw_dist *d = opaque;
+	struct kw_worker *w = d->w;
+	bool owner = false;
+	int i;
+
+	if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+		for (i = 0; i < parts->cnt; i++)
+			if (parts->elems[i].partition == 0)
+				owner = true;
+		rd_kafka_assign(rk, parts);
+	} else {
+		rd_kafka_assign(rk, NULL);
+	}
+	pthread_mutex_lock(&w->lock);
+	if (w->source_owner != owner) {
+		w->source_owner = owner;
+		kc_log(LOGGER, KC_LOG_INFO, "%s the source connectors (lease %s partition 0)",
+		    owner ? "this worker now runs" : "this worker no longer runs", d->lease_topic);
+		kw_bump(w);
+		kw_herder_kick_locked(w);
+	}
+	pthread_mutex_unlock(&w->lock);
+}
+
+static void
+handle_message(struct kw_dist *d, const rd_kafka_message_t *m)
+{
+	struct kw_worker *w = d->w;
+	const char *topic = rd_kafka_topic_name(m->rkt);
+	struct kc_err e;
+	json_t *rec;
+
+	if (m->payload == NULL)
+		return;
+	rec = kc_json_parse(m->payload, m->len, 0, &e);
+	if (!json_is_object(rec)) {
+		kc_log(LOGGER, KC_LOG_WARN, "%s offset %lld: not a JSON object; skipped", topic,
+		    (long long)m->offset);
+		json_decref(rec);
+		return;
+	}
+	pthread_mutex_lock(&w->lock);
+	if (strcmp(topic, d->config_topic) == 0) {
+		const char *origin = kc_json_str(rec, "origin");
+
+		w->applying_remote = true;
+		apply_locked(w, rec, origin != NULL && strcmp(origin, w->worker_id) == 0);
+		kw_herder_save_locked(w);
+		w->applying_remote = false;
+	} else {
+		const char *wid = kc_json_str(rec, "worker_id");
+
+		if (wid != NULL) {
+			json_object_set_new(rec, "seen_ms", json_integer(kc_mono_ms()));
+			json_object_set(w->dist_peers, wid, rec);
+			kw_bump(w);
+		}
+	}
+	pthread_mutex_unlock(&w->lock);
+	json_decref(rec);
+}
+
+static void *
+dist_main(void *arg)
+{
+	struct kw_dist *d = arg;
+	struct kw_worker *w = d->w;
+	int64_t last_hb = 0;
+
+	pthread_setname_np(pthread_self(), "dist");
+	while (!atomic_load(&d->stop)) {
+		rd_kafka_message_t *m;
+		int n = 0;
+
+		while (n < 500 && (m = rd_kafka_consumer_poll(d->reader, n == 0 ? 50 : 0)) != NULL) {
+			if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR)
+				handle_message(d, m);
+			rd_kafka_message_destroy(m);
+			n++;
+		}
+		if (n > 0)
+			kw_herder_flush(w);	/* local cache of applied records */
+		m = rd_kafka_consumer_poll(d->lease, 0);
+		if (m != NULL)
+			rd_kafka_message_destroy(m);
+		if (kc_mono_ms() - last_hb >= d->heartbeat_ms) {
+			last_hb = kc_mono_ms();
+			publish_heartbeat(d);
+			/* forget workers gone for 60 intervals */
+			pthread_mutex_lock(&w->lock);
+			{
+				const char *wid;
+				json_t *peer;
+				void *tmp;
+
+				json_object_foreach_safe(w->dist_peers, tmp, wid, peer)
+					if (last_hb - kc_json_int_or(peer, "seen_ms", 0) >
+					    60 * d->heartbeat_ms)
+						json_object_del(w->dist_peers, wid);
+			}
+			pthread_mutex_unlock(&w->lock);
+		}
+	}
+	return NULL;
+}
+
+/* ---- start and stop ---------------------------------------------------------------------- */
+
+static rd_kafka_t *
+make_client(struct kw_worker *w, rd_kafka_type_t type, const char *role, const char *group,
+    struct kw_dist *d, char *err, size_t errlen)
+{
+	rd_kafka_conf_t *conf = kw_worker_kafka_conf(w, strcmp(role, "lease") == 0 ?
+	    "consumer" : role, err, errlen);
+	char e[512], cid[256];
+	rd_kafka_t *rk;
+
+	if (conf == NULL)
+		return NULL;
+	snprintf(cid, sizeof(cid), "kcops-worker-%s-%s", role, w->worker_id);
+	rd_kafka_conf_set(conf, "client.id", cid, e, sizeof(e));
+	rd_kafka_conf_set_opaque(conf, d);
+	if (type == RD_KAFKA_PRODUCER) {
+		rd_kafka_conf_set(conf, "acks", "all", e, sizeof(e));
+		rd_kafka_conf_set(conf, "linger.ms", "0", e, sizeof(e));
+		rd_kafka_conf_set_dr_msg_cb(conf, dr_cb);
+	} else {
+		rd_kafka_conf_set(conf, "group.id", group, e, sizeof(e));
+		rd_kafka_conf_set(conf, "enable.auto.commit", "false", e, sizeof(e));
+		rd_kafka_conf_set(conf, "enable.partition.eof", "false", e, sizeof(e));
+		if (strcmp(role, "lease") == 0) {
+			rd_kafka_conf_set_rebalance_cb(conf, lease_rebalance);
+		}
+	}
+	rk = rd_kafka_new(type, conf, e, sizeof(e));
+	if (rk == NULL)
+		snprintf(err, errlen, "%s client: %s", role, e);
+	return rk;
+}
+
+/* Read the config topic from the beginning to its end now; returns the records. */
+static json_t *
+catch_up(struct kw_dist *d, int64_t *high, char *err, size_t errlen)
+{
+	int64_t lo = 0, hi = 0, deadline = kc_mono_ms() + 30000;
+	rd_kafka_resp_err_t e;
+	json_t *recs = json_array();
+
+	/* the mock creates the topic on first Metadata; retry while it appears */
+	while ((e = rd_kafka_query_watermark_offsets(d->reader, d->config_topic, 0, &lo, &hi,
+	    5000)) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+		if (kc_mono_ms() > deadline) {
+			snprintf(err, errlen, "config.storage.topic %s: %s", d->config_topic,
+			    rd_kafka_err2str(e));
+			json_decref(recs);
+			return NULL;
+		}
+		usleep(200000);
+	}
+	*high = hi;
+	if (hi > lo) {
+		rd_kafka_t *rk = d->reader;
+		rd_kafka_topic_partition_list_t *tp = rd_kafka_topic_partition_list_new(1);
+
+		rd_kafka_topic_partition_list_add(tp, d->config_topic, 0)->offset = lo;
+		rd_kafka_assign(rk, tp);
+		rd_kafka_topic_partition_list_destroy(tp);
+		for (;;) {
+			rd_kafka_message_t *m = rd_kafka_consumer_poll(rk, 500);
+			struct kc_err je;
+
+			if (m == NULL) {
+				if (kc_mono_ms() > deadline) {
+					snprintf(err, errlen, "config.storage.topic %s: not read to "
+					    "its end (%lld) within 30 s", d->config_topic,
+					    (long long)hi);
+					json_decref(recs);
+					return NULL;
+				}
+				continue;
+			}
+			if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR && m->payload != NULL) {
+				json_t *r = kc_json_parse(m->payload, m->len, 0, &je);
+
+				if (json_is_object(r))
+					json_array_append_new(recs, r);
+				else
+					json_decref(r);
+			}
+			if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR && m->offset + 1 >= hi) {
+				rd_kafka_message_destroy(m);
+				break;
+			}
+			rd_kafka_message_destroy(m);
+		}
+	}
+	return recs;
+}
+
+int
+kw_dist_start(struct kw_worker *w, char *err, size_t errlen)
+{
+	struct kw_dist *d;
+	const char *group = kc_json_str(w->conf, "group.id");
+	char *reader_group;
+	rd_kafka_topic_partition_list_t *tp;
+	json_t *recs, *r, *seen;
+	int64_t high = 0;
+	size_t i;
+
+	if (!kw_dist_enabled_conf(w->conf))
+		return 0;
+	d = kc_xcalloc(1, sizeof(*d));
+	d->w = w;
+	d->config_topic = kc_xstrdup(kc_json_str(w->conf, "config.storage.topic"));
+	d->status_topic = kc_json_str(w->conf, "status.storage.topic") != NULL ?
+	    kc_xstrdup(kc_json_str(w->conf, "status.storage.topic")) :
+	    kc_xasprintf("%s-status", d->config_topic);
+	d->lease_topic = kc_xasprintf("%s-lease", d->config_topic);
+	d->heartbeat_ms = kc_json_int_or(w->conf, "worker.heartbeat.interval.ms", 1000);
+	if (d->heartbeat_ms < 100)
+		d->heartbeat_ms = 100;
+	w->dist = d;
+	w->dist_out = json_array();
+	w->dist_peers = json_object();
+	reader_group = kc_xasprintf("%s-reader-%s", group, w->worker_id);
+	d->prod = make_client(w, RD_KAFKA_PRODUCER, "producer", NULL, d, err, errlen);
+	if (d->prod != NULL)
+		d->reader = make_client(w, RD_KAFKA_CONSUMER, "consumer", reader_group, d, err,
+		    errlen);
+	if (d->reader != NULL)
+		d->lease = make_client(w, RD_KAFKA_CONSUMER, "lease", group, d, err, errlen);
+	free(reader_group);
+	if (d->lease == NULL)
+		return -1;
+	if ((recs = catch_up(d, &high, err, errlen)) == NULL)
+		return -1;
+	/* the topic wins over the state.dir cache; an empty topic is seeded from it */
+	pthread_mutex_lock(&w->lock);
+	if (high == 0) {
+		for (i = 0; i < w->nconns; i++)
+			kw_conn_persist_locked(w, w->conns[i]);
+		kw_herder_save_locked(w);
+		if (w->nconns > 0)
+			kc_log(LOGGER, KC_LOG_INFO, "config topic %s is empty: seeding it with %zu "
+			    "connector(s) from %s", d->config_topic, w->nconns, w->state_dir);
+	} else {
+		seen = json_object();
+		w->applying_remote = true;
+		json_array_foreach(recs, i, r) {
+			const char *name = kc_json_str(r, "name"), *op = kc_json_str(r, "op");
+
+			apply_locked(w, r, true);
+			if (name != NULL && op != NULL && strcmp(op, "put") == 0)
+				json_object_set_new(seen, name, json_true());
+			else if (name != NULL && op != NULL && strcmp(op, "del") == 0)
+				json_object_del(seen, name);
+		}
+		for (i = w->nconns; i-- > 0;)
+			if (json_object_get(seen, w->conns[i]->name) == NULL) {
+				kc_log(LOGGER, KC_LOG_INFO, "connector %s is not in config topic %s: "
+				    "dropped from the cache", w->conns[i]->name, d->config_topic);
+				kw_conn_delete_locked(w, w->conns[i]);
+			}
+		kw_herder_save_locked(w);
+		w->applying_remote = false;
+		json_decref(seen);
+		kc_log(LOGGER, KC_LOG_INFO, "config topic %s read: %zu record(s), %zu connector(s)",
+		    d->config_topic, json_array_size(recs), w->nconns);
+	}
+	pthread_mutex_unlock(&w->lock);
+	json_decref(recs);
+	kw_herder_flush(w);
+
+	tp = rd_kafka_topic_partition_list_new(2);
+	rd_kafka_topic_partition_list_add(tp, d->config_topic, 0)->offset = high;
+	rd_kafka_topic_partition_list_add(tp, d->status_topic, 0)->offset =
+	    RD_KAFKA_OFFSET_BEGINNING;
+	rd_kafka_assign(d->reader, tp);
+	rd_kafka_topic_partition_list_destroy(tp);
+	tp = rd_kafka_topic_partition_list_new(1);
+	rd_kafka_topic_partition_list_add(tp, d->lease_topic, RD_KAFKA_PARTITION_UA);
+	if (rd_kafka_subscribe(d->lease, tp) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+		rd_kafka_topic_partition_list_destroy(tp);
+		snprintf(err, errlen, "cannot subscribe to lease topic %s", d->lease_topic);
+		return -1;
+	}
+	rd_kafka_topic_partition_list_destroy(tp);
+	if (pthread_create(&d->thread, NULL, dist_main, d) != 0) {
+		snprintf(err, errlen, "cannot start dist thread: %s", strerror(errno));
+		return -1;
+	}
+	d->thread_started = true;
+	kc_log(LOGGER, KC_LOG_INFO, "distributed mode: group %s, config %s, status %s, lease %s",
+	    group, d->config_topic, d->status_topic, d->lease_topic);
+	return 0;
+}
+
+/* Stop the dist thread and close the clients (after the herder stopped the tasks). */
+void
+kw_dist_stop(struct kw_worker *w)
+{
+	struct kw_dist *d = w->dist;
+
+	if (d == NULL)
+		return;
+	atomic_store(&d->stop, true);
+	if (d->thread_started)
+		pthread_join(d->thread, NULL);
+	if (d->thread_started)
+		publish_heartbeat(d);	/* last statuses: no tasks */
+	if (d->lease != NULL) {
+		rd_kafka_consumer_close(d->lease);	/* leave the group: fast take-over */
+		rd_kafka_destroy(d->lease);
+	}
+	if (d->reader != NULL) {
+		rd_kafka_consumer_close(d->reader);
+		rd_kafka_destroy(d->reader);
+	}
+	if (d->prod != NULL) {
+		rd_kafka_flush(d->prod, 5000);
+		rd_kafka_destroy(d->prod);
+	}
+	free(d->config_topic);
+	free(d->status_topic);
+	free(d->lease_topic);
+	free(d);
+	w->dist = NULL;
+	json_decref(w->dist_out);
+	w->dist_out = NULL;
+	json_decref(w->dist_peers);
+	w->dist_peers = NULL;
+}
