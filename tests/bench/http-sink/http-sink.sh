@@ -14,7 +14,7 @@ if [ "${KCOPS_BENCH_QUICK:-0}" = 1 ]; then
 else
 	N=200000 NB=400000 WRK_S=10 LAT_N=3000
 fi
-PARTS=8
+PARTS=16
 
 nginx_start 'location /b { return 200 "{\"ok\":true}"; }'
 mock_start --topic lat:1 --topic lat-ok:1 --topic lat-err:1
@@ -40,8 +40,8 @@ for run in p1 p2 q1 q2 b2; do
 done
 gen() { awk -v n="$1" -v u="$URL" 'BEGIN { for (i = 1; i <= n; i++)
 	printf "{\"url\":\"%s\",\"method\":\"POST\",\"bodyAsString\":\"{\\\"n\\\":%d}\"}\n", u, i }'; }
-for run in p1 p2 q1 q2; do gen $N | kcat -P -b "$B" -t in-$run -X linger.ms=20; done
-gen $NB | kcat -P -b "$B" -t in-b2 -X linger.ms=20
+for run in p1 p2 q1 q2; do gen $N | kcat -P -b "$B" -t in-$run -X linger.ms=20 -X sticky.partitioning.linger.ms=0; done
+gen $NB | kcat -P -b "$B" -t in-b2 -X linger.ms=20 -X sticky.partitioning.linger.ms=0
 
 acked() { curl -s --max-time 5 "$WORKER_URL/kcops/v1/connectors/$1/metrics" |
 	jq -r '.total.acked_records // 0'; }
