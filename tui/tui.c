@@ -27,7 +27,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "kc_client_int.h"
 #include "kc_json.h"
 #include "kc_text.h"
 #include "kc_util.h"
@@ -518,8 +517,9 @@ listing_done(struct kc_client *c, struct kc_resp *resp, const struct kc_err *err
 	}
 	j = kc_xcalloc(1, sizeof(*j));
 	j->app = app;
-	j->text = kc_xstrndup(resp->body, resp->len);
+	j->text = resp->body;	/* taken (kc_client_submit_raw): no copy of a large listing */
 	j->len = resp->len;
+	resp->body = NULL;
 	j->gen = app->conn_gen;
 	if (pthread_create(&j->thread, NULL, listing_thread, j) != 0) {
 		app->list_inflight = 0;
@@ -898,6 +898,11 @@ generic_action(struct tui_app *app, struct tui_view *v, enum tui_action a)
 	case TUI_A_VIEW_QUEUES:
 		tui_open_queues(app);
 		return TUI_R_REDRAW;
+	case TUI_A_VIEW_EVENTS:
+		tui_open_events(app);
+		return TUI_R_REDRAW;
+	case TUI_A_WATCH_TOGGLE:
+		return tui_events_toggle_watch(app);
 	case TUI_A_VIEW_PLAN:
 	case TUI_A_DEPLOY:
 		if (a == TUI_A_DEPLOY && tui_refuse_readonly(app, "deploy"))
@@ -981,6 +986,7 @@ usage(FILE *fp)
 	fprintf(fp,
 	    "usage: kcops [--context NAME | --url URLS] [--config PATH] [--theme NAME]\n"
 	    "             [--read-only] [--refresh DURATION] [--state FILE] [--bootstrap HOSTS]\n"
+	    "             [--watch-log FILE]\n"
 	    "Opens the console. 'kcops help' lists the one-shot commands.\n");
 }
 
@@ -1026,6 +1032,7 @@ app_free(struct tui_app *app)
 	struct tui_post *p, *next;
 
 	app->quit = 1;		/* helper threads are waited for from here on */
+	tui_events_free(app);	/* stops the watch and the log follower (their posts are dropped) */
 	while (app->nviews > 0)
 		view_free(app, app->views[--app->nviews]);
 	/* finish what helper threads posted, then cancel what is still in flight */
@@ -1144,6 +1151,7 @@ tui_wants(int argc, char **argv)
 {
 	static const char *const with_value[] = {
 		"--context", "--url", "--config", "--theme", "--refresh", "--state", "--bootstrap",
+		"--watch-log",
 	};
 	int i;
 	size_t k;
@@ -1185,6 +1193,7 @@ tui_main(int argc, char **argv)
 		{ "refresh", required_argument, NULL, 'R' },
 		{ "state", required_argument, NULL, 's' },
 		{ "bootstrap", required_argument, NULL, 'b' },
+		{ "watch-log", required_argument, NULL, 'w' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -1233,6 +1242,9 @@ tui_main(int argc, char **argv)
 			break;
 		case 'b':
 			app.ov.bootstrap = optarg;
+			break;
+		case 'w':
+			app.watch_log = optarg;
 			break;
 		case 'h':
 			usage(stdout);
@@ -1297,6 +1309,8 @@ tui_main(int argc, char **argv)
 		app_free(&app);
 		return 1;
 	}
+	if (app.watch_log != NULL)
+		tui_events_follow(&app, app.watch_log);
 
 	/* curses */
 	stderr_to_log();

@@ -136,6 +136,8 @@ struct tui_app {
 	struct tui_stats	 stats;
 	void			*screen;	/* SCREEN * from newterm() */
 	struct tui_req		*reqs;		/* outstanding tui_submit() requests */
+	struct tui_events	*events;	/* the events view's list and sources, or NULL */
+	const char		*watch_log;	/* --watch-log FILE (argv) or NULL */
 };
 
 struct tui_req {
@@ -259,6 +261,19 @@ extern const struct tui_view_ops tui_text_ops;
 extern const struct tui_view_ops tui_exchanges_ops;
 extern const struct tui_view_ops tui_queues_ops;
 extern const struct tui_view_ops tui_plan_ops;
+extern const struct tui_view_ops tui_events_ops;
+
+/* ---- watch events (tui_view_events.c) ---- */
+void tui_open_events(struct tui_app *app);
+/* Follow another watch's NDJSON event log (--watch-log) on a helper thread. */
+void tui_events_follow(struct tui_app *app, const char *path);
+/* Start (refused in read-only contexts) or stop a watch on the current context, run on a
+ * helper thread; its events join the list. Returns TUI_R_*. */
+int tui_events_toggle_watch(struct tui_app *app);
+/* 1 while the in-console watch runs. */
+int tui_events_watching(const struct tui_app *app);
+/* Stop the sources (joins the helper threads) and free the list. */
+void tui_events_free(struct tui_app *app);
 
 void tui_open_detail(struct tui_app *app, const char *name);
 void tui_open_exchanges(struct tui_app *app, const char *name);

@@ -53,6 +53,8 @@ const char tui_keys_default_text[] =
     "bind generic 2 connectors\n"
     "bind generic 3 queues\n"
     "bind generic 4 plan\n"
+    "bind generic w events\n"
+    "bind generic W watch\n"
     "bind generic Tab next-section\n"
     "bind connectors / filter\n"
     "bind connectors o sort-next\n"

@@ -150,6 +150,14 @@ int kc_client_submit(struct kc_client *c, const char *method, const char *path,
  * client is freed first (so the caller can free arg). */
 int kc_client_submit_drop(struct kc_client *c, const char *method, const char *path,
     const json_t *body, kc_client_cb cb, void *arg, void (*drop)(void *arg));
+/* Queue METHOD path without a body whose 2xx answer is handed over as text: resp->json stays
+ * NULL and resp->body/resp->len hold the raw bytes (NUL-terminated), so a large answer (a
+ * 3 MB listing) is not parsed on the caller's thread. A non-2xx answer is parsed as usual so
+ * err carries Connect's message. resp->body belongs to the resp and is freed after cb
+ * returns; cb may take it instead (keep the pointer, set resp->body to NULL, free() it later).
+ * Returns 0, or -1 on bad arguments. */
+int kc_client_submit_raw(struct kc_client *c, const char *method, const char *path,
+    kc_client_cb cb, void *arg);
 /* Blocking form: fills resp (free with kc_resp_free) and returns 0 on 2xx, -1 otherwise
  * (resp is still filled when the server answered). */
 int kc_client_call(struct kc_client *c, const char *method, const char *path,

@@ -7,9 +7,6 @@
 /* Store a GET / answer obtained asynchronously (takes a new reference). */
 void kc_client_set_info(struct kc_client *c, json_t *info);
 
-/* Queue a request whose answer is not parsed as JSON (resp->json stays NULL). */
-int kc_client_submit_raw(struct kc_client *c, const char *method, const char *path,
-    kc_client_cb cb, void *arg);
 /* kc_client_list_expanded_async with drop(arg) when the client is freed first. */
 int kc_client_list_expanded_async_drop(struct kc_client *c, kc_client_list_cb cb, void *arg,
     void (*drop)(void *));

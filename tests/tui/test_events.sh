@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# The events view (w) shows what a watch noticed, from both sources:
+#  1. --watch-log FILE: a separate `kcops watch --log FILE` process; the console follows the
+#     file and shows its failed and restarted events for a sink failing on purpose (an HTTP
+#     sink in IN_MEMORY_QUEUE mode whose queue never gets a consumer), newest first, with
+#     Enter showing the whole event (trace included);
+#  2. W: a watch run inside the console on the current context shows its own failed and
+#     restarted events (marked W), and W again stops it;
+#  3. a read-only console refuses W.
+. "$KCOPS_SOURCE_ROOT/tests/lib/worker.sh"
+. "$KCOPS_SOURCE_ROOT/tests/tui/lib.sh"
+
+worker_start
+kc_http POST "$WORKER_URL/connectors" '{"name":"orders-http","config":{
+	"connector.class":"kcops.http.HttpSinkConnector","topics":"orders",
+	"publish.mode":"IN_MEMORY_QUEUE","queue.name":"orders-q","queue.consumer.wait.ms":"300"}}'
+kc_expect_code 201 "create orders-http"
+tui_until_state orders-http RUNNING 10
+
+kc_tmpdir
+T=$KC_TMP_LAST
+EV=$T/events.ndjson
+
+# ---- 1. another process's watch, through its log file -------------------------------------
+"$KCOPS_BUILD_ROOT/tui/kcops" watch --url "$WORKER_URL" --interval 300ms --backoff 1s \
+	--max-restarts 2 --log "$EV" 2>"$T/watch.err" &
+WATCH_PID=$!
+kc_on_exit "kill $WATCH_PID 2>/dev/null"
+
+tui_start --url "$WORKER_URL" --watch-log "$EV"
+tui_wait_re 'orders-http +sink'
+tui_keys w
+tui_wait_re "EVENT +ATT +TRACE"
+tui_wait_re '^ [0-9:]{8} L .*orders-http +0 +failed ' 20
+tui_wait_re '^ [0-9:]{8} L .*orders-http +0 +restarted ' 20
+# newest first: the first restarted row is above the first failed row
+first_failed=$(tui_cap | grep -nE ' L .*orders-http +0 +failed ' | tail -1 | cut -d: -f1)
+last_restart=$(tui_cap | grep -nE ' L .*orders-http +0 +restarted ' | tail -1 | cut -d: -f1)
+[ "$last_restart" -lt "$first_failed" ] || { tui_cap >&2; kc_fail "events are not newest first"; }
+# Enter on the failed row: the whole event (the external watch is stopped first so the list
+# holds still; the cursor starts on the newest row, screen line 4)
+kill "$WATCH_PID"
+wait "$WATCH_PID" || true
+sleep 1
+n=$(tui_cap | grep -nE ' L .*orders-http +0 +failed ' | tail -1 | cut -d: -f1)
+for ((i = 0; i < n - 5; i++)); do tui_keys Down; done
+tui_keys Enter
+tui_wait '"event": "failed"'
+tui_wait 'no consumer'
+tui_keys End
+tui_wait '"max_attempts": 2'
+tui_keys q
+tui_wait_re "EVENT +ATT +TRACE"
+tui_quit
+
+# ---- 2. a watch inside the console (W), its own events -------------------------------------
+tui_start --url "$WORKER_URL"
+tui_wait_re 'orders-http +sink'
+tui_keys W
+tui_wait "watch started on"
+tui_keys w
+tui_wait_re '^ [0-9:]{8} W .*started ' 10
+tui_wait_re '^ [0-9:]{8} W .*orders-http +0 +failed ' 30
+tui_wait_re '^ [0-9:]{8} W .*orders-http +0 +restarted ' 40
+tui_cap | grep -qE ' L ' && { tui_cap >&2; kc_fail "log events without --watch-log"; }
+tui_keys W
+tui_wait "stopped" 20
+tui_wait_re '^ [0-9:]{8} W .* +stopped ' 20
+tui_quit
+
+# ---- 3. read-only refuses the in-console watch ----------------------------------------------
+tui_start --url "$WORKER_URL" --read-only
+tui_wait_re 'orders-http +sink'
+tui_keys W
+tui_wait "watch (auto-restart) refused"
+tui_keys w
+tui_wait "no events: W runs a watch here"
+tui_quit
+echo "ok: events view from a watch log and from the in-console watch; read-only refuses W"
