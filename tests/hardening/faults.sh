@@ -110,7 +110,12 @@ requests=$(wc -l <"$D/access.log")
 echo "faults: records checked $produced, faults injected $faults (broker outages of ${DOWN_S}s)," \
 	"requests served by nginx $requests (duplicates $((requests - $(wc -l <"$D/seen")))), " \
 	"REST answers during faults $rest_ok ok / $rest_bad failed, lost $missing"
-[ "$missing" -eq 0 ] || kc_fail "$missing records never reached nginx, e.g. $(comm -23 "$D/produced" "$D/seen" | head -5 | tr '\n' ' ')"
+if [ "$missing" -ne 0 ]; then
+	kc_note "most repeated requests: $(sed -n 's|.*"GET /r/\([0-9]*-[0-9]*\) .*|\1|p' "$D/access.log" | sort | uniq -c | sort -rn | head -5 | tr -s ' \n' ' ')"
+	kc_note "last requests: $(sed -n 's|.*"GET /r/\([0-9]*-[0-9]*\) .*|\1|p' "$D/access.log" | tail -8 | tr '\n' ' ')"
+	kc_note "sink metrics: $(curl -s --max-time 5 "$WORKER_URL/kcops/v1/connectors/fsink/metrics" | head -c 600)"
+	kc_fail "$missing records never reached nginx, e.g. $(comm -23 "$D/produced" "$D/seen" | head -5 | tr '\n' ' ')"
+fi
 [ "$rest_bad" -eq 0 ] || kc_fail "the REST API failed $rest_bad times during broker faults"
 kill -0 "$WORKER_PID" || kc_fail "the worker is gone"
 worker_stop
