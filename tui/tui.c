@@ -710,6 +710,9 @@ draw_header(struct tui_app *app, int64_t now)
 	if (app->read_only)
 		x += tui_put(0, x, COLS - x, " [read-only]", tui_theme_attr(TUI_ROLE_STATUS_WARN),
 		    0);
+	if (tui_events_watching(app))	/* the in-console watch (W) runs */
+		x += tui_put(0, x, COLS - x, " [watch]", tui_theme_attr(TUI_ROLE_STATE_RESTARTING),
+		    0);
 	x += tui_put(0, x, COLS - x, "  Connect ", lab, 0);
 	x += tui_put_clean(0, x, 12, app->version ? app->version : "?", val, 0);
 	x += tui_put(0, x, COLS - x, "  workers ", lab, 0);
@@ -771,11 +774,11 @@ draw_hints(struct tui_app *app, struct tui_view *v)
 	static const enum tui_action hints[] = {
 		TUI_A_HELP, TUI_A_PROMPT, TUI_A_FILTER, TUI_A_OPEN, TUI_A_FAILED_ONLY,
 		TUI_A_SORT_NEXT, TUI_A_RESTART, TUI_A_TOGGLE_PAUSE, TUI_A_DEPLOY,
-		TUI_A_NEXT_SECTION, TUI_A_BACK,
+		TUI_A_NEXT_SECTION, TUI_A_WATCH_TOGGLE, TUI_A_BACK,
 	};
 	static const char *const short_names[] = {
 		"help", "cmd", "filter", "open", "failed", "sort", "restart", "follow", "apply",
-		"section", "back",
+		"section", "watch", "back",
 	};
 	size_t i;
 	int x = 0;
@@ -787,7 +790,10 @@ draw_hints(struct tui_app *app, struct tui_view *v)
 		    hints[i])
 			continue;
 		if (hints[i] == TUI_A_OPEN && v->ops != &tui_connectors_ops &&
-		    v->ops != &tui_contexts_ops && v->ops != &tui_exchanges_ops)
+		    v->ops != &tui_contexts_ops && v->ops != &tui_exchanges_ops &&
+		    v->ops != &tui_events_ops)
+			continue;
+		if (hints[i] == TUI_A_WATCH_TOGGLE && v->ops != &tui_events_ops)
 			continue;
 		/* view-specific hints only where they matter (80 columns are few) */
 		if (hints[i] == TUI_A_DEPLOY && v->ops != &tui_plan_ops)

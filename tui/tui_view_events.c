@@ -264,7 +264,10 @@ watch_start(struct tui_app *app)
 	o.nctxs = 1;
 	o.on_event = watch_event;
 	o.on_event_arg = app;
-	o.state_src = app->state_path;
+	/* the console's --state, so its auto_restart/target states apply and drift shows up
+	 * ("-" was stdin, read once at start: the terminal now) */
+	if (app->state_path != NULL && strcmp(app->state_path, "-") != 0)
+		o.state_src = app->state_path;
 	o.managed_only = 0;
 	if ((e->watch = kc_watch_new(&o, &err)) == NULL) {
 		tui_msg(app, TUI_MSG_ERROR, "watch: %s", err.msg);

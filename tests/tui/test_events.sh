@@ -58,13 +58,16 @@ tui_start --url "$WORKER_URL"
 tui_wait_re 'orders-http +sink'
 tui_keys W
 tui_wait "watch started on"
+tui_wait "[watch]"
 tui_keys w
 tui_wait_re '^ [0-9:]{8} W .*started ' 10
+tui_wait "W:watch"
 tui_wait_re '^ [0-9:]{8} W .*orders-http +0 +failed ' 30
 tui_wait_re '^ [0-9:]{8} W .*orders-http +0 +restarted ' 40
 tui_cap | grep -qE ' L ' && { tui_cap >&2; kc_fail "log events without --watch-log"; }
 tui_keys W
 tui_wait "stopped" 20
+tui_gone "[watch]" 20
 tui_wait_re '^ [0-9:]{8} W .* +stopped ' 20
 tui_quit
 
