@@ -992,7 +992,7 @@ usage(FILE *fp)
 	fprintf(fp,
 	    "usage: kcops [--context NAME | --url URLS] [--config PATH] [--theme NAME]\n"
 	    "             [--read-only] [--refresh DURATION] [--state FILE] [--bootstrap HOSTS]\n"
-	    "             [--watch-log FILE]\n"
+	    "             [--watch-log FILE | --watch-log URL --watch-token-file FILE]\n"
 	    "Opens the console. 'kcops help' lists the one-shot commands.\n");
 }
 
@@ -1157,7 +1157,7 @@ tui_wants(int argc, char **argv)
 {
 	static const char *const with_value[] = {
 		"--context", "--url", "--config", "--theme", "--refresh", "--state", "--bootstrap",
-		"--watch-log",
+		"--watch-log", "--watch-token-file",
 	};
 	int i;
 	size_t k;
@@ -1200,6 +1200,7 @@ tui_main(int argc, char **argv)
 		{ "state", required_argument, NULL, 's' },
 		{ "bootstrap", required_argument, NULL, 'b' },
 		{ "watch-log", required_argument, NULL, 'w' },
+		{ "watch-token-file", required_argument, NULL, 'W' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -1252,6 +1253,9 @@ tui_main(int argc, char **argv)
 		case 'w':
 			app.watch_log = optarg;
 			break;
+		case 'W':
+			app.watch_token = optarg;
+			break;
 		case 'h':
 			usage(stdout);
 			app_free(&app);
@@ -1268,6 +1272,19 @@ tui_main(int argc, char **argv)
 		usage(stderr);
 		app_free(&app);
 		return 2;
+	}
+	if (app.watch_log != NULL || app.watch_token != NULL) {
+		int url = app.watch_log != NULL && (kc_str_has_prefix(app.watch_log, "http://") ||
+		    kc_str_has_prefix(app.watch_log, "https://"));
+
+		if (url != (app.watch_token != NULL)) {
+			fprintf(stderr, "kcops: error: %s\n", url ? "--watch-log URL (a watch "
+			    "service) needs --watch-token-file FILE (its --token-file)" :
+			    "--watch-token-file goes with --watch-log URL (a watch service)");
+			usage(stderr);
+			app_free(&app);
+			return 2;
+		}
 	}
 	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
 		fprintf(stderr, "kcops: error: the console needs a terminal; use a command "
@@ -1315,8 +1332,12 @@ tui_main(int argc, char **argv)
 		app_free(&app);
 		return 1;
 	}
-	if (app.watch_log != NULL)
-		tui_events_follow(&app, app.watch_log);
+	if (app.watch_log != NULL && tui_events_follow(&app, app.watch_log, app.watch_token, msg,
+	    sizeof(msg)) != 0) {
+		fprintf(stderr, "kcops: error: %s\n", msg);
+		app_free(&app);
+		return 1;
+	}
 
 	/* curses */
 	stderr_to_log();

@@ -137,7 +137,8 @@ struct tui_app {
 	void			*screen;	/* SCREEN * from newterm() */
 	struct tui_req		*reqs;		/* outstanding tui_submit() requests */
 	struct tui_events	*events;	/* the events view's list and sources, or NULL */
-	const char		*watch_log;	/* --watch-log FILE (argv) or NULL */
+	const char		*watch_log;	/* --watch-log FILE|URL (argv) or NULL */
+	const char		*watch_token;	/* --watch-token-file FILE (argv) or NULL */
 };
 
 struct tui_req {
@@ -265,8 +266,11 @@ extern const struct tui_view_ops tui_events_ops;
 
 /* ---- watch events (tui_view_events.c) ---- */
 void tui_open_events(struct tui_app *app);
-/* Follow another watch's NDJSON event log (--watch-log) on a helper thread. */
-void tui_events_follow(struct tui_app *app, const char *path);
+/* Follow another watch on a helper thread: its NDJSON event log (a path), or its service
+ * (an http(s) URL; token_file then names the service's token file). Returns 0, or -1 with a
+ * message in err (bad combination, unreadable token file). */
+int tui_events_follow(struct tui_app *app, const char *path, const char *token_file,
+    char *err, size_t errlen);
 /* Start (refused in read-only contexts) or stop a watch on the current context, run on a
  * helper thread; its events join the list. Returns TUI_R_*. */
 int tui_events_toggle_watch(struct tui_app *app);

@@ -3,7 +3,9 @@
  *
  * DESIGN: two sources feed one list kept on the loop thread (app->events):
  *  - --watch-log FILE: a helper thread follows another process's NDJSON event log with
- *    kc_watch_log_read() every 500 ms;
+ *    kc_watch_log_read() every 500 ms; --watch-log http://HOST:PORT (with
+ *    --watch-token-file) long-polls a `kcops watch --listen` service's GET /events instead
+ *    (a transfer is abandoned at once when the console quits: curl's progress callback);
  *  - the W toggle: a helper thread runs kc_watch_run() on the current context (auto-restart
  *    with the watch's default policy) and its on_event callback copies each event.
  * Helper threads never touch the list: they hand events over with tui_post(), which wakes the
@@ -11,6 +13,7 @@
  * the thread posts its own end, and only then is it joined (so the keyboard never waits for
  * a Connect request in flight). Every string shown passes through the sanitising draw
  * helpers; Enter opens the whole event as JSON in a text view (sanitised there). */
+#include <curl/curl.h>
 #include <curses.h>
 #include <errno.h>
 #include <pthread.h>
@@ -18,6 +21,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "kc_buf.h"
 #include "kc_json.h"
 #include "kc_text.h"
 #include "kc_util.h"
@@ -32,7 +36,8 @@ struct tui_events {
 	uint64_t	 seen;		/* events received (the view keeps its place) */
 
 	/* --watch-log follower */
-	char		*log_path;
+	char		*log_path;	/* a file, or a watch service's URL */
+	char		*auth;		/* "Authorization: Bearer ..." for a URL */
 	pthread_t	 follow_thread;
 	int		 follow_started;
 	pthread_mutex_t	 lock;
@@ -118,6 +123,88 @@ batch_apply(struct tui_app *app, void *arg)
 
 /* ---- --watch-log follower --------------------------------------------------------------- */
 
+static int
+follow_stopped(struct tui_events *e)
+{
+	int stop;
+
+	pthread_mutex_lock(&e->lock);
+	stop = e->follow_stop;
+	pthread_mutex_unlock(&e->lock);
+	return stop;
+}
+
+static size_t
+collect(char *p, size_t sz, size_t nm, void *arg)
+{
+	kc_buf_append(arg, p, sz * nm);
+	return sz * nm;
+}
+
+/* curl progress callback: abandon the transfer when the console quits. */
+static int
+progress(void *arg, curl_off_t dt, curl_off_t dn, curl_off_t ut, curl_off_t un)
+{
+	(void)dt;
+	(void)dn;
+	(void)ut;
+	(void)un;
+	return follow_stopped(arg);
+}
+
+/* One GET /events?since=N[&wait=..] of a watch service: new events, or NULL with err. */
+static json_t *
+service_read(struct tui_events *e, CURL *h, struct curl_slist *hdr, int64_t *since,
+    int first, struct kc_err *err)
+{
+	const char *base = e->log_path;
+	struct kc_buf body;
+	json_t *doc, *evs;
+	long status = 0;
+	CURLcode cr;
+	char *u;
+
+	kc_buf_init(&body);
+	u = kc_xasprintf("%s%sevents?since=%lld%s", base, kc_str_has_suffix(base, "/") ? "" :
+	    "/", (long long)*since, first ? "" : "&wait=5s");
+	curl_easy_reset(h);
+	curl_easy_setopt(h, CURLOPT_URL, u);
+	curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdr);
+	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, 3000L);
+	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, 20000L);
+	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, collect);
+	curl_easy_setopt(h, CURLOPT_WRITEDATA, &body);
+	curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
+	curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, progress);
+	curl_easy_setopt(h, CURLOPT_XFERINFODATA, e);
+	cr = curl_easy_perform(h);
+	free(u);
+	if (cr == CURLE_OK)
+		curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+	if (cr != CURLE_OK || status != 200) {
+		if (cr != CURLE_OK)
+			kc_err_set(err, KC_E_IO, "%s: %s", base, curl_easy_strerror(cr));
+		else
+			kc_err_set(err, KC_E_IO, "%s: HTTP %ld %.200s", base, status,
+			    kc_buf_str(&body));
+		kc_buf_free(&body);
+		return NULL;
+	}
+	doc = kc_json_parse(kc_buf_str(&body), body.len, 0, err);
+	kc_buf_free(&body);
+	if (doc == NULL)
+		return NULL;
+	*since = kc_json_int_or(doc, "next", *since);
+	evs = json_incref(json_object_get(doc, "events"));
+	json_decref(doc);
+	if (!json_is_array(evs)) {
+		json_decref(evs);
+		evs = json_array();
+	}
+	return evs;
+}
+
 static void *
 follow_main(void *arg)
 {
@@ -125,13 +212,41 @@ follow_main(void *arg)
 	struct tui_events *e = app->events;
 	int64_t off = 0;
 	struct timespec ts;
+	int url = e->auth != NULL, first = 1;
+	struct curl_slist *hdr = NULL;
+	CURL *h = NULL;
 
+	if (url) {
+		hdr = curl_slist_append(NULL, e->auth);
+		h = curl_easy_init();
+	}
 	for (;;) {
 		struct kc_err err;
 		json_t *evs;
 
 		kc_err_clear(&err);
-		evs = kc_watch_log_read(e->log_path, &off, 500, &err);
+		if (url)
+			evs = service_read(e, h, hdr, &off, first, &err);
+		else
+			evs = kc_watch_log_read(e->log_path, &off, 500, &err);
+		if (follow_stopped(e)) {
+			json_decref(evs);
+			break;
+		}
+		if (evs != NULL)
+			first = 0;
+		if (url && evs != NULL) {	/* a long poll: ask again at once */
+			if (json_array_size(evs) > 0) {
+				struct ev_batch *b = kc_xcalloc(1, sizeof(*b));
+
+				b->src = "log";
+				b->events = evs;
+				tui_post(app, batch_apply, b);
+			} else {
+				json_decref(evs);
+			}
+			continue;
+		}
 		if (evs == NULL || json_array_size(evs) > 0) {
 			struct ev_batch *b = kc_xcalloc(1, sizeof(*b));
 
@@ -161,21 +276,48 @@ follow_main(void *arg)
 		}
 		pthread_mutex_unlock(&e->lock);
 	}
+	if (h != NULL)
+		curl_easy_cleanup(h);
+	curl_slist_free_all(hdr);
 	return NULL;
 }
 
-void
-tui_events_follow(struct tui_app *app, const char *path)
+int
+tui_events_follow(struct tui_app *app, const char *path, const char *token_file,
+    char *err, size_t errlen)
 {
 	struct tui_events *e = events_get(app);
+	int url = kc_str_has_prefix(path, "http://") || kc_str_has_prefix(path, "https://");
 
+	if (url) {
+		struct kc_watch_tokens *tok;
+		struct kc_err kerr;
+
+		if (token_file == NULL) {
+			snprintf(err, errlen, "--watch-log %s: a watch service needs "
+			    "--watch-token-file FILE (its --token-file)", path);
+			return -1;
+		}
+		kc_err_clear(&kerr);
+		if ((tok = kc_watch_tokens_load(token_file, &kerr)) == NULL) {
+			snprintf(err, errlen, "--watch-token-file: %s", kerr.msg);
+			return -1;
+		}
+		e->auth = kc_xasprintf("Authorization: Bearer %s", kc_watch_tokens_get(tok, 0));
+		kc_watch_tokens_free(tok);
+	} else if (token_file != NULL) {
+		snprintf(err, errlen, "--watch-token-file goes with --watch-log URL (a watch "
+		    "service), not a file");
+		return -1;
+	}
 	free(e->log_path);
 	e->log_path = kc_xstrdup(path);
 	if (pthread_create(&e->follow_thread, NULL, follow_main, app) != 0) {
-		tui_msg(app, TUI_MSG_ERROR, "watch log: cannot start a thread");
-		return;
+		snprintf(err, errlen, "--watch-log: cannot start a thread");
+		return -1;
 	}
 	e->follow_started = 1;
+	return 0;
 }
 
 /* ---- the in-console watch ----------------------------------------------------------------- */
@@ -338,6 +480,10 @@ tui_events_free(struct tui_app *app)
 	}
 	json_decref(e->list);
 	free(e->log_path);
+	if (e->auth != NULL) {
+		explicit_bzero(e->auth, strlen(e->auth));
+		free(e->auth);
+	}
 	free(e->follow_error);
 	free(e->watch_ctx_name);
 	pthread_cond_destroy(&e->cond);

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The events view (w) shows what a watch noticed, from both sources:
 #  1. --watch-log FILE: a separate `kcops watch --log FILE` process; the console follows the
-#     file and shows its failed and restarted events for a sink failing on purpose (an HTTP
+#     file (and then, with --watch-log URL, the service of a `kcops watch --listen`) and shows
+#     its failed and restarted events for a sink failing on purpose (an HTTP
 #     sink in IN_MEMORY_QUEUE mode whose queue never gets a consumer), newest first, with
 #     Enter showing the whole event (trace included);
 #  2. W: a watch run inside the console on the current context shows its own failed and
@@ -52,6 +53,35 @@ tui_wait '"max_attempts": 2'
 tui_keys q
 tui_wait_re "EVENT +ATT +TRACE"
 tui_quit
+
+# ---- 1b. the same through the watch's service (GET /events long polls) ----------------------
+kc_http POST "$WORKER_URL/connectors/orders-http/restart?includeTasks=true" ''
+EV2=$T/events2.ndjson
+printf 'tok-%s\n' "$RANDOM$RANDOM" >"$T/token"
+chmod 600 "$T/token"
+"$KCOPS_BUILD_ROOT/tui/kcops" watch --url "$WORKER_URL" --interval 300ms --backoff 1s \
+	--max-restarts 2 --log "$EV2" --listen 127.0.0.1:0 --token-file "$T/token" 2>"$T/watch2.err" &
+WATCH_PID=$!
+kc_on_exit "kill $WATCH_PID 2>/dev/null"
+SVC=""
+for ((i = 0; i < 100; i++)); do
+	SVC=$(grep -o '"event":"listening".*' "$EV2" 2>/dev/null | grep -oE '"url":"[^"]*"' | cut -d'"' -f4 || true)
+	[ -n "$SVC" ] && break
+	sleep 0.1
+done
+[ -n "$SVC" ] || kc_fail "the watch service never said where it listens: $(cat "$T/watch2.err")"
+tui_start --url "$WORKER_URL" --watch-log "$SVC" --watch-token-file "$T/token"
+tui_wait_re 'orders-http +sink'
+tui_keys w
+tui_wait_re '^ [0-9:]{8} L .*orders-http +0 +failed ' 20
+tui_wait_re '^ [0-9:]{8} L .*orders-http +0 +restarted ' 20
+tui_quit
+kill "$WATCH_PID"
+wait "$WATCH_PID" || true
+# a service URL without its token file is a usage error, before the screen starts
+rc=0; "$KCOPS_BUILD_ROOT/tui/kcops" --url "$WORKER_URL" --watch-log "$SVC" </dev/null >"$T/out" 2>&1 || rc=$?
+[ "$rc" = 2 ] || kc_fail "--watch-log URL without a token file: status $rc, expected 2"
+grep -q "watch-token-file" "$T/out" || kc_fail "unclear error: $(cat "$T/out")"
 
 # ---- 2. a watch inside the console (W), its own events -------------------------------------
 tui_start --url "$WORKER_URL"
