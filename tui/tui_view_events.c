@@ -404,6 +404,9 @@ watch_start(struct tui_app *app)
 	memset(&o, 0, sizeof(o));
 	o.ctxs = &e->watch_ctx;
 	o.nctxs = 1;
+	/* as the console's own requests: a frozen worker holds a stop (or quit) 15 s at most */
+	o.request_timeout_ms = app->ctx->timeout_ms > 0 && app->ctx->timeout_ms < 15000 ?
+	    app->ctx->timeout_ms : 15000;
 	o.on_event = watch_event;
 	o.on_event_arg = app;
 	/* the console's --state, so its auto_restart/target states apply and drift shows up
