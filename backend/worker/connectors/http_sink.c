@@ -1222,10 +1222,35 @@ static void
 commit(struct sink *s)
 {
 	rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(8);
+	rd_kafka_topic_partition_list_t *a = NULL, *mine;
 	rd_kafka_resp_err_t err;
 	int i;
 
 	if (kc_kafka_watermark_committable(s->ack->wm, l) > 0) {
+		/* only partitions this task still owns: a revoked one is forgotten (its new
+		 * owner starts from the last commit), so it neither blocks the window nor
+		 * makes the whole commit fail */
+		mine = rd_kafka_topic_partition_list_new(l->cnt);
+		if (rd_kafka_assignment(s->consumer, &a) != RD_KAFKA_RESP_ERR_NO_ERROR)
+			a = NULL;
+		for (i = 0; i < l->cnt; i++) {
+			if (a != NULL && rd_kafka_topic_partition_list_find(a, l->elems[i].topic,
+			    l->elems[i].partition) == NULL) {
+				kc_kafka_watermark_forget(s->ack->wm, l->elems[i].topic,
+				    l->elems[i].partition);
+				continue;
+			}
+			rd_kafka_topic_partition_list_add(mine, l->elems[i].topic,
+			    l->elems[i].partition)->offset = l->elems[i].offset;
+		}
+		if (a != NULL)
+			rd_kafka_topic_partition_list_destroy(a);
+		rd_kafka_topic_partition_list_destroy(l);
+		l = mine;
+		if (l->cnt == 0) {
+			rd_kafka_topic_partition_list_destroy(l);
+			return;
+		}
 		err = rd_kafka_commit_queue(s->consumer, l, s->commitq, NULL, NULL);
 		if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
 			for (i = 0; i < l->cnt; i++)
@@ -1253,19 +1278,20 @@ commit_results(struct sink *s, int timeout_ms)
 			s->commits_inflight--;
 			err = rd_kafka_event_error(ev);
 			l = rd_kafka_event_topic_partition_list(ev);
-			if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+			if (err != RD_KAFKA_RESP_ERR_NO_ERROR)
 				kc_log(LOGGER, KC_LOG_WARN, "%s: commit failed: %s (will retry)",
 				    kw_task_connector(s->t), rd_kafka_err2str(err));
-				for (i = 0; l != NULL && i < l->cnt; i++)
+			else
+				s->commits++;
+			/* per partition: some may succeed when others fail */
+			for (i = 0; l != NULL && i < l->cnt; i++) {
+				if (err == RD_KAFKA_RESP_ERR_NO_ERROR &&
+				    l->elems[i].err == RD_KAFKA_RESP_ERR_NO_ERROR)
+					kc_kafka_watermark_committed(s->ack->wm, l->elems[i].topic,
+					    l->elems[i].partition, l->elems[i].offset);
+				else
 					kc_kafka_watermark_uncommit(s->ack->wm, l->elems[i].topic,
 					    l->elems[i].partition);
-			} else {
-				s->commits++;
-				for (i = 0; l != NULL && i < l->cnt; i++)
-					if (l->elems[i].err == RD_KAFKA_RESP_ERR_NO_ERROR)
-						kc_kafka_watermark_committed(s->ack->wm,
-						    l->elems[i].topic, l->elems[i].partition,
-						    l->elems[i].offset);
 			}
 		}
 		rd_kafka_event_destroy(ev);
