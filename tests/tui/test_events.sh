@@ -6,7 +6,8 @@
 #     sink in IN_MEMORY_QUEUE mode whose queue never gets a consumer), newest first, with
 #     Enter showing the whole event (trace included);
 #  2. W: a watch run inside the console on the current context shows its own failed and
-#     restarted events (marked W), and W again stops it;
+#     restarted events (marked W), and W again stops it, answering at once even while the
+#     worker is frozen (SIGSTOP);
 #  3. a read-only console refuses W.
 . "$KCOPS_SOURCE_ROOT/tests/lib/worker.sh"
 . "$KCOPS_SOURCE_ROOT/tests/tui/lib.sh"
@@ -95,8 +96,21 @@ tui_wait "W:watch"
 tui_wait_re '^ [0-9:]{8} W .*orders-http +0 +failed ' 30
 tui_wait_re '^ [0-9:]{8} W .*orders-http +0 +restarted ' 40
 tui_cap | grep -qE ' L ' && { tui_cap >&2; kc_fail "log events without --watch-log"; }
+# stopping never blocks the keyboard, even with the worker frozen (the watch may be waiting for
+# its poll or idle between polls): the key answers at once, the watch ends on its own thread
+kill -STOP "$WORKER_PID"
+kc_on_exit "kill -CONT $WORKER_PID 2>/dev/null"
+sleep 0.5
+t0=$(date +%s%N)
 tui_keys W
-tui_wait "stopped" 20
+tui_wait_re "stopping the watch|watch on .* stopped" 5
+tui_keys '?'
+tui_wait "Keys for this view" 5
+ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+[ "$ms" -lt 3000 ] || kc_fail "W and ? took $ms ms with the worker frozen"
+tui_keys q
+kill -CONT "$WORKER_PID"
+tui_wait "stopped" 30
 tui_gone "[watch]" 20
 tui_wait_re '^ [0-9:]{8} W .* +stopped ' 20
 tui_quit
