@@ -1104,6 +1104,7 @@ reconcile_one_locked(struct kw_worker *w, struct kw_connector *c)
 			if (c->deleted || c->tasks == NULL || c->tasks[k] != t)
 				return true;
 			task_start_locked(w, t);
+			kc_log(LOGGER, KC_LOG_INFO, "task %s-%d restarted", c->name, t->id);
 			kw_bump(w);
 			return true;
 		}

@@ -93,8 +93,8 @@ dist_worker_relaunch "$victim"
 dist_wait "rejoined worker lists snk" 30 list_has "${W_URL[$victim]}" snk
 dist_wait "rejoined worker runs its sink task" 60 sh -c "curl -s '${W_URL[$victim]}/connectors/snk/status' | jq -e --arg w '${W_URL[$victim]#http://}' '[.tasks[] | select(.worker_id == \$w and .state == \"RUNNING\")] | length == 1'"
 # restart through any worker restarts the task instances on the others
-before=$(grep -c "task snk-0" "${W_DIR[$survivor]}/stderr.log" || true)
+before=$(grep -c "task snk-0 restarted" "${W_DIR[$survivor]}/stderr.log" || true)
 [ "$(post POST "${W_URL[$victim]}/connectors/snk/restart?includeTasks=true")" = 202 ] || kc_fail "restart via worker $victim"
-dist_wait "worker $survivor restarted its snk task" 30 sh -c "[ \$(grep -c 'restart\\|started' '${W_DIR[$survivor]}/stderr.log') -gt 0 ]"
+dist_wait "worker $survivor restarted its snk task" 30 sh -c "[ \$(grep -c 'task snk-0 restarted' '${W_DIR[$survivor]}/stderr.log') -gt $before ]"
 for i in 1 2 3; do dist_worker_stop "$i"; done
 echo "cluster: all checks passed"
