@@ -543,6 +543,23 @@ ev_text(const json_t *ev)
 	return "";
 }
 
+/* New events go on top: a cursor away from the top stays on the event it was on. */
+static void
+follow_new(struct tui_app *app, struct tui_view *v)
+{
+	uint64_t *seen = v->priv;
+
+	if (app->events != NULL && *seen != app->events->seen) {
+		long delta = (long)(app->events->seen - *seen);
+
+		if (v->cursor > 0) {
+			v->cursor += delta;
+			v->scroll += delta;
+		}
+		*seen = app->events->seen;
+	}
+}
+
 static void
 events_draw(struct tui_app *app, struct tui_view *v, int top, int height)
 {
@@ -551,6 +568,7 @@ events_draw(struct tui_app *app, struct tui_view *v, int top, int height)
 	long row;
 	int y, wide;
 
+	follow_new(app, v);
 	if (v->cursor >= (long)n)
 		v->cursor = (long)n - 1;
 	if (v->cursor < 0)
@@ -636,6 +654,7 @@ events_action(struct tui_app *app, struct tui_view *v, enum tui_action a)
 	size_t n = app->events != NULL ? json_array_size(app->events->list) : 0;
 	int r;
 
+	follow_new(app, v);
 	if ((r = tui_scroll_action(v, a, (long)n)) != TUI_R_UNHANDLED)
 		return r;
 	if (a == TUI_A_OPEN) {
@@ -663,7 +682,7 @@ static void
 events_done(struct tui_app *app, struct tui_view *v)
 {
 	(void)app;
-	(void)v;
+	free(v->priv);
 }
 
 const struct tui_view_ops tui_events_ops = {
@@ -678,9 +697,11 @@ void
 tui_open_events(struct tui_app *app)
 {
 	struct tui_view *top = tui_top(app);
+	uint64_t *seen;
 
 	if (top != NULL && top->ops == &tui_events_ops)
 		return;
-	events_get(app);
-	tui_push(app, &tui_events_ops, "events", NULL);
+	seen = kc_xcalloc(1, sizeof(*seen));
+	*seen = events_get(app)->seen;
+	tui_push(app, &tui_events_ops, "events", seen);
 }
