@@ -8,7 +8,9 @@
 #  2. W: a watch run inside the console on the current context shows its own failed and
 #     restarted events (marked W), and W again stops it, answering at once even while the
 #     worker is frozen (SIGSTOP);
-#  3. a read-only console refuses W.
+#  3. a read-only console refuses W;
+#  0. (first) hostile text in a log is drawn sanitised, non-event lines are skipped, a torn
+#     last line is read once complete.
 . "$KCOPS_SOURCE_ROOT/tests/lib/worker.sh"
 . "$KCOPS_SOURCE_ROOT/tests/tui/lib.sh"
 
@@ -22,6 +24,22 @@ tui_until_state orders-http RUNNING 10
 kc_tmpdir
 T=$KC_TMP_LAST
 EV=$T/events.ndjson
+
+# ---- 0. a hand-written log: hostile text is drawn sanitised, bad lines are skipped ----------
+HOSTILE=$T/hostile.ndjson
+printf '%s\n' 'not json at all' \
+	'{"time":"2026-11-21T06:00:00.000001Z","event":"failed","context":"prod","connector":"evil\u001b[2Jname","task":3,"attempts":1,"trace":"boom\u001b]0;owned\u0007 trace"}' \
+	'["an array"]' >"$HOSTILE"
+printf '{"time":"2026-11-21T06:00:01.000001Z","event":"recovered","connector":"half' >>"$HOSTILE"
+tui_start --url "$WORKER_URL" --watch-log "$HOSTILE"
+tui_wait_re 'orders-http +sink'
+tui_keys w
+tui_wait_re '^ 06:00:00 L prod +evil\^\[\[2Jname +3 +failed +1 boom\^\[\]0;owne'
+[ "$(tui_cap | grep -cE '^ [0-9:]{8} L ')" = 1 ] || { tui_cap >&2; kc_fail "expected exactly one event row"; }
+# the torn last line completes: the event appears
+printf '%s\n' '-one","context":"prod"}' >>"$HOSTILE"
+tui_wait_re '^ 06:00:01 L prod +half-one +- +recovered ' 10
+tui_quit
 
 # ---- 1. another process's watch, through its log file -------------------------------------
 "$KCOPS_BUILD_ROOT/tui/kcops" watch --url "$WORKER_URL" --interval 300ms --backoff 1s \
