@@ -53,8 +53,8 @@ struct cmd_job {
 static struct cmd_job *running_job;
 
 static const char *const console_words[] = {
-	"connectors", "contexts", "ctx", "exchanges", "tail", "queues", "plan", "help",
-	"quit", "q",
+	"connectors", "contexts", "ctx", "exchanges", "tail", "queues", "plan", "events",
+	"watch", "help", "quit", "q",
 };
 
 static int
@@ -610,6 +610,11 @@ tui_prompt_run(struct tui_app *app, const char *line)
 		tui_open_queues(app);
 	} else if (argc == 1 && strcmp(w, "plan") == 0) {
 		tui_open_plan(app);
+	} else if (argc == 1 && strcmp(w, "events") == 0) {
+		tui_open_events(app);
+	} else if (argc == 1 && strcmp(w, "watch") == 0) {
+		/* bare `watch` is the console's own (W); with options it is the command */
+		tui_events_toggle_watch(app);
 	} else if (argc == 1 && (strcmp(w, "help") == 0 || strcmp(w, "?") == 0)) {
 		tui_open_help(app);
 	} else {

@@ -8,7 +8,7 @@
 #  2. W: a watch run inside the console on the current context shows its own failed and
 #     restarted events (marked W), and W again stops it, answering at once even while the
 #     worker is frozen (SIGSTOP);
-#  3. a read-only console refuses W;
+#  3. a read-only console refuses W and the prompt's bare `watch`;
 #  0. (first) hostile text in a log is drawn sanitised, non-event lines are skipped, a torn
 #     last line is read once complete.
 . "$KCOPS_SOURCE_ROOT/tests/lib/worker.sh"
@@ -140,5 +140,18 @@ tui_keys W
 tui_wait "watch (auto-restart) refused"
 tui_keys w
 tui_wait "no events: W runs a watch here"
+tui_quit
+# the prompt's words: `events` opens the view, a bare `watch` is the same toggle (refused)
+tui_start --url "$WORKER_URL" --read-only
+tui_wait_re 'orders-http +sink'
+tui_keys :
+tui_type events
+tui_keys Enter
+tui_wait "no events: W runs a watch here"
+tui_keys :
+tui_type watch
+tui_keys Enter
+tui_wait "watch (auto-restart) refused"
+tui_gone "[watch]" 1
 tui_quit
 echo "ok: events view from a watch log and from the in-console watch; read-only refuses W"
