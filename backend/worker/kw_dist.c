@@ -263,6 +263,25 @@ kw_dist_peer_tasks_locked(struct kw_worker *w, const char *name, json_t *tasks)
 	}
 }
 
+/* The worker_id that runs connector c's instance (lock held): this worker, except for a
+ * source on a worker without the lease, where it is the live lease holder (or NULL when no
+ * live worker holds it: shown UNASSIGNED by the caller). */
+const char *
+kw_dist_conn_worker_locked(struct kw_worker *w, const struct kw_connector *c)
+{
+	const char *wid;
+	json_t *peer;
+	int64_t now = kc_mono_ms();
+
+	if (kw_dist_runs_here_locked(w, c))
+		return w->worker_id;
+	json_object_foreach(w->dist_peers, wid, peer)
+		if (strcmp(wid, w->worker_id) != 0 && json_bool_or(peer, "source_owner", false) &&
+		    now - kc_json_int_or(peer, "seen_ms", 0) <= 3 * w->dist->heartbeat_ms)
+			return wid;
+	return NULL;
+}
+
 /* GET /kcops/v1/workers: every worker seen (lock held). New reference. */
 json_t *
 kw_dist_workers_locked(struct kw_worker *w)

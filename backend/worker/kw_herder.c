@@ -715,10 +715,22 @@ kw_task_status_locked(struct kw_worker *w, struct kw_task *t)
 json_t *
 kw_conn_status_locked(struct kw_worker *w, struct kw_connector *c)
 {
-	json_t *st = kw_conn_status_local_locked(w, c);
+	json_t *st = kw_conn_status_local_locked(w, c), *conn;
+	const char *owner;
 
-	if (w->dist != NULL && c->target != KW_CT_STOPPED)
+	if (w->dist == NULL)
+		return st;
+	if (c->target != KW_CT_STOPPED)
 		kw_dist_peer_tasks_locked(w, c->name, json_object_get(st, "tasks"));
+	/* a source runs on the lease holder: report it, or UNASSIGNED while none is alive */
+	conn = json_object_get(st, "connector");
+	owner = kw_dist_conn_worker_locked(w, c);
+	if (owner == NULL) {
+		if (strcmp(kc_json_str(conn, "state"), "RUNNING") == 0)
+			json_object_set_new(conn, "state", json_string("UNASSIGNED"));
+	} else if (owner != w->worker_id) {
+		json_object_set_new(conn, "worker_id", json_string(owner));
+	}
 	return st;
 }
 

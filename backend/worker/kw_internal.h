@@ -219,6 +219,8 @@ void kw_dist_queue_locked(struct kw_worker *w, json_t *rec);
 int kw_dist_publish(struct kw_worker *w, json_t *records);
 /* Append other workers' task statuses of a connector (lock held). */
 void kw_dist_peer_tasks_locked(struct kw_worker *w, const char *name, json_t *tasks);
+/* worker_id running connector c's instance (lock held); NULL: no live lease holder. */
+const char *kw_dist_conn_worker_locked(struct kw_worker *w, const struct kw_connector *c);
 /* Every worker known: [{worker_id, self, alive, source_owner, ...}] (lock held). */
 json_t *kw_dist_workers_locked(struct kw_worker *w);
 /* This worker's own view of a connector's status (no peers). */

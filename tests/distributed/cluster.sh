@@ -61,6 +61,10 @@ dist_wait "sink tasks RUNNING on three workers" 60 sh -c "[ \$(curl -s '${W_URL[
 # (the lease group rebalanced when worker 3 joined: the source may have moved)
 dist_wait "the cron source RUNNING after worker 3 joined" 30 sh -c "curl -s '${W_URL[1]}/connectors/gen/status' | jq -e '[.tasks[] | select(.state == \"RUNNING\")] | length == 1'"
 owner_id=$(st "${W_URL[1]}" gen | jq -r '.tasks[] | select(.state == "RUNNING") | .worker_id')
+# every worker names the lease holder as the source connector's worker
+for i in 1 2 3; do
+	dist_wait "worker $i reports gen on $owner_id" 10 sh -c "curl -s '${W_URL[$i]}/connectors/gen/status' | jq -e --arg w '$owner_id' '.connector.worker_id == \$w and .connector.state == \"RUNNING\"'"
+done
 victim=
 for i in 1 2 3; do [ "${W_URL[$i]#http://}" = "$owner_id" ] && victim=$i; done
 [ -n "$victim" ] || kc_fail "no worker runs gen ($owner_id)"
