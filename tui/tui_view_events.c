@@ -617,11 +617,10 @@ events_draw(struct tui_app *app, struct tui_view *v, int top, int height)
 		memset(tm, 0, sizeof(tm));
 		if (t != NULL && strlen(t) >= 19)
 			memcpy(tm, t + 11, 8);
-		snprintf(tk, sizeof(tk), "%s", json_is_integer(task) ?
-		    "" : "-");
+		snprintf(tk, sizeof(tk), "-");
 		if (json_is_integer(task))
 			snprintf(tk, sizeof(tk), "%lld", (long long)json_integer_value(task));
-		snprintf(at, sizeof(at), "%s", "-");
+		snprintf(at, sizeof(at), "-");
 		if (json_is_integer(att))
 			snprintf(at, sizeof(at), "%lld", (long long)json_integer_value(att));
 		if (kind == NULL)
@@ -642,9 +641,17 @@ events_draw(struct tui_app *app, struct tui_view *v, int top, int height)
 		x += w + 1;
 		if (wide)
 			x += tui_put(top + y, x, 12, oname != NULL ? oname : "", base, 1) + 1;
-		if (x < COLS)
-			tui_put(top + y, x, COLS - x, ev_text(ev), row == v->cursor ? base :
+		if (x < COLS) {
+			/* one line: the excerpt's lines (first line, last Caused by) side by side */
+			char *one = kc_xstrdup(ev_text(ev)), *p;
+
+			for (p = one; *p != '\0'; p++)
+				if (*p == '\n' || *p == '\r' || *p == '\t')
+					*p = ' ';
+			tui_put(top + y, x, COLS - x, one, row == v->cursor ? base :
 			    tui_theme_attr(TUI_ROLE_TRACE), 0);
+			free(one);
+		}
 	}
 }
 
@@ -660,6 +667,7 @@ events_action(struct tui_app *app, struct tui_view *v, enum tui_action a)
 	if (a == TUI_A_OPEN) {
 		json_t *ev = row_event(app, v->cursor);
 		json_t *copy;
+		const char *kind;
 		char *text, title[64];
 
 		if (ev == NULL)
@@ -668,9 +676,9 @@ events_action(struct tui_app *app, struct tui_view *v, enum tui_action a)
 		json_object_del(copy, "_src");
 		text = json_dumps(copy, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 		json_decref(copy);
-		snprintf(title, sizeof(title), "event %s",
-		    json_string_value(json_object_get(ev, "event")) ?
-		    json_string_value(json_object_get(ev, "event")) : "?");
+		kind = json_string_value(json_object_get(ev, "event"));
+		/* tui_push sanitises the title */
+		snprintf(title, sizeof(title), "event %s", kind != NULL ? kind : "?");
 		if (text != NULL)
 			tui_open_text(app, title, text);
 		return TUI_R_REDRAW;
