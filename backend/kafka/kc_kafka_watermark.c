@@ -279,6 +279,18 @@ kc_kafka_watermark_uncommitted(struct kc_kafka_watermark *w)
 	return n;
 }
 
+/* Undo every report. */
+void
+kc_kafka_watermark_uncommit_all(struct kc_kafka_watermark *w)
+{
+	size_t i;
+
+	pthread_mutex_lock(&w->mu);
+	for (i = 0; i < w->nparts; i++)
+		w->parts[i]->reported = -1;
+	pthread_mutex_unlock(&w->mu);
+}
+
 /* Commit point of one partition. */
 int64_t
 kc_kafka_watermark_position(struct kc_kafka_watermark *w, const char *topic, int32_t partition)

@@ -37,6 +37,9 @@ int kc_kafka_watermark_committable(struct kc_kafka_watermark *w,
 /* Undo a report (the commit failed): the partition will be reported again. */
 void kc_kafka_watermark_uncommit(struct kc_kafka_watermark *w, const char *topic,
     int32_t partition);
+/* Undo every report: all partitions are reported again (retry commits whose result was
+ * lost or refused). */
+void kc_kafka_watermark_uncommit_all(struct kc_kafka_watermark *w);
 /* Commit point of one partition: next offset to commit, or -1 when nothing tracked yet. */
 int64_t kc_kafka_watermark_position(struct kc_kafka_watermark *w, const char *topic,
     int32_t partition);

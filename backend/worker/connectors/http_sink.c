@@ -483,6 +483,8 @@ struct sink {
 	uint64_t		 records, requests, ok, failed, bad, skipped, dropped, batches_sent;
 	uint64_t		 produced, produce_errors, queue_full, commits;
 	int			 commits_inflight;
+	uint64_t		 commits_seen;
+	int64_t			 last_commit_ok;
 	rd_kafka_queue_t	*commitq;
 	uint64_t		 status[6];		/* 1xx..5xx by class, [0] transport */
 	uint64_t		 kinds[9];
@@ -1849,6 +1851,19 @@ sink_run(struct kw_task *t)
 		if (now - s->last_commit >= s->commit_ms ||
 		    (s->commits_inflight == 0 && pending >= s->window / 2 &&
 		    now - s->last_commit >= 5)) {
+			/* nothing committed for two intervals while records wait: a commit
+			 * result was lost or refused during a rebalance; commit everything
+			 * again (the same offsets are harmless) */
+			if (pending > 0 && s->commits == s->commits_seen &&
+			    now - s->last_commit_ok >= 2 * s->commit_ms) {
+				kc_kafka_watermark_uncommit_all(s->ack->wm);
+				s->commits_inflight = 0;
+				s->last_commit_ok = now;
+			}
+			if (s->commits != s->commits_seen) {
+				s->commits_seen = s->commits;
+				s->last_commit_ok = now;
+			}
 			commit(s);
 			s->last_commit = now;
 		}
