@@ -10,7 +10,7 @@
 . "$KCOPS_SOURCE_ROOT/tests/http/lib.sh"
 
 if [ "${KCOPS_BENCH_QUICK:-0}" = 1 ]; then
-	N=20000 NB=60000 WRK_S=3 LAT_N=600
+	N=20000 NB=200000 WRK_S=3 LAT_N=600
 else
 	N=200000 NB=400000 WRK_S=10 LAT_N=3000
 fi
@@ -55,7 +55,7 @@ run() {
 	 \"value.converter\":\"org.apache.kafka.connect.storage.StringConverter\",
 	 \"producer.success.topic\":\"out-$name-ok\",\"producer.error.topic\":\"out-$name-err\",
 	 \"queue.name\":\"q-$name\",\"queue.capacity\":\"20000\",\"commit.interval.ms\":\"500\",
-	 \"consumer.override.fetch.wait.max.ms\":\"5\" $extra"
+	 \"consumer.override.fetch.wait.max.ms\":\"5\",\"max.pending.records\":\"1000000\" $extra"
 	if [ "$mode" = IN_MEMORY_QUEUE ]; then
 		conn_create src-$name "{\"connector.class\":\"kcops.http.HttpQueueSourceConnector\",
 		 \"queue.name\":\"q-$name\",\"success.topic\":\"out-$name-ok\",
@@ -88,7 +88,7 @@ for spec in "p1 PRODUCER 1" "p2 PRODUCER 2" "q1 IN_MEMORY_QUEUE 1" "q2 IN_MEMORY
 	R[$1]=$RESULT
 	printf '%-34s %12d %10.2f\n' "$2 tasks.max=$3" "$RESULT" "$(echo "$RESULT / $WRK" | bc -l)"
 done
-run b2 PRODUCER 1 "$NB" ',"batch.max.size":"100","batch.linger.ms":"20","batch.json.as.array":"true","max.pending.records":"200000"'
+run b2 PRODUCER 1 "$NB" ',"batch.max.size":"100","batch.linger.ms":"20","batch.json.as.array":"true"'
 R[b2]=$RESULT
 printf '%-34s %12d %10.2f\n' "PRODUCER tasks.max=1 batch 100" "$RESULT" "$(echo "$RESULT / $WRK" | bc -l)"
 
