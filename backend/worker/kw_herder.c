@@ -755,10 +755,11 @@ kw_conn_status_local_locked(struct kw_worker *w, struct kw_connector *c)
 	conn = json_pack("{s:s,s:s}", "state", state, "worker_id", w->worker_id);
 	if (c->trace != NULL)
 		json_object_set_new(conn, "trace", json_string(c->trace));
+	/* tasks stay listed until their threads have exited, also after a stop: "STOPPED" with
+	 * "tasks": [] then means what offset changes require (target stopped, no task left) */
 	tasks = json_array();
-	if (c->target != KW_CT_STOPPED)
-		for (k = 0; k < c->ntasks; k++)
-			json_array_append_new(tasks, kw_task_status_locked(w, c->tasks[k]));
+	for (k = 0; k < c->ntasks; k++)
+		json_array_append_new(tasks, kw_task_status_locked(w, c->tasks[k]));
 	return json_pack("{s:s,s:o,s:o,s:s}", "name", c->name, "connector", conn, "tasks", tasks,
 	    "type", kw_conn_type(c));
 }
