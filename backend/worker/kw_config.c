@@ -356,6 +356,31 @@ kw_valid_regex(const char *value, char *buf, size_t buflen)
 	return NULL;
 }
 
+/* Choice validator (see kw_plugin.h). */
+const char *
+kw_valid_choice(const char *value, char *buf, size_t buflen, int ignore_case, ...)
+{
+	const char *c, *choices[32];
+	size_t n = 0, i;
+	struct kc_buf msg;
+	va_list ap;
+
+	va_start(ap, ignore_case);
+	while ((c = va_arg(ap, const char *)) != NULL && n < KC_NITEMS(choices))
+		choices[n++] = c;
+	va_end(ap);
+	for (i = 0; i < n; i++)
+		if ((ignore_case ? strcasecmp(value, choices[i]) : strcmp(value, choices[i])) == 0)
+			return NULL;
+	kc_buf_init(&msg);
+	kc_buf_puts(&msg, n > 2 ? "must be one of " : "must be ");
+	for (i = 0; i < n; i++)
+		kc_buf_printf(&msg, "%s%s", i == 0 ? "" : n > 2 ? ", " : " or ", choices[i]);
+	snprintf(buf, buflen, "%s", kc_buf_str(&msg));
+	kc_buf_free(&msg);
+	return buf;
+}
+
 const char *
 kw_valid_nonempty(const char *value, char *buf, size_t buflen)
 {

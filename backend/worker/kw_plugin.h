@@ -77,6 +77,10 @@ const char *kw_valid_positive_int(const char *value, char *buf, size_t buflen);
 const char *kw_valid_nonneg_int(const char *value, char *buf, size_t buflen);
 const char *kw_valid_regex(const char *value, char *buf, size_t buflen);	/* POSIX ERE */
 const char *kw_valid_nonempty(const char *value, char *buf, size_t buflen);
+/* One of a NULL-terminated list of choices (case-insensitive when ignore_case). The error
+ * reads "must be A or B" for two choices, "must be one of A, B, C" for more. A plugin wraps
+ * it in a one-line validator with its own list. */
+const char *kw_valid_choice(const char *value, char *buf, size_t buflen, int ignore_case, ...);
 
 /* ---- plugins ---------------------------------------------------------------------------- */
 

@@ -407,11 +407,27 @@ test_kafka_conf(void **state)
 	rd_kafka_conf_destroy(conf);
 }
 
+/* The shared choice validator: case rules and both message forms. */
+static void
+test_valid_choice(void **state)
+{
+	char buf[128];
+
+	(void)state;
+	assert_null(kw_valid_choice("dlq", buf, sizeof buf, 1, "NONE", "DLQ", "PRODUCER", NULL));
+	assert_string_equal(kw_valid_choice("X", buf, sizeof buf, 1, "NONE", "DLQ", "PRODUCER",
+	    NULL), "must be one of NONE, DLQ, PRODUCER");
+	assert_null(kw_valid_choice("static", buf, sizeof buf, 0, "instance", "static", NULL));
+	assert_string_equal(kw_valid_choice("Static", buf, sizeof buf, 0, "instance", "static",
+	    NULL), "must be instance or static");
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_config_props_and_sets),
+		cmocka_unit_test(test_valid_choice),
 		cmocka_unit_test(test_config_unknown_key_suggests),
 		cmocka_unit_test(test_validate_types_and_masking),
 		cmocka_unit_test(test_effective_defaults),

@@ -33,10 +33,7 @@ struct qsrc {
 static const char *
 valid_content(const char *v, char *buf, size_t len)
 {
-	if (strcasecmp(v, "exchange") == 0 || strcasecmp(v, "response") == 0)
-		return NULL;
-	snprintf(buf, len, "must be exchange or response");
-	return buf;
+	return kw_valid_choice(v, buf, len, 1, "exchange", "response", NULL);
 }
 
 static const struct kw_cfg_def qsrc_defs[] = {

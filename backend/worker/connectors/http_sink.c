@@ -133,31 +133,19 @@ http_qitem_render(const struct http_qitem *it, bool response_only, struct kc_buf
 static const char *
 valid_mode(const char *v, char *buf, size_t len)
 {
-	size_t i;
-
-	for (i = 0; i < KC_NITEMS(mode_names); i++)
-		if (strcasecmp(v, mode_names[i]) == 0)
-			return NULL;
-	snprintf(buf, len, "must be one of NONE, DLQ, PRODUCER, IN_MEMORY_QUEUE");
-	return buf;
+	return kw_valid_choice(v, buf, len, 1, "NONE", "DLQ", "PRODUCER", "IN_MEMORY_QUEUE", NULL);
 }
 
 static const char *
 valid_content(const char *v, char *buf, size_t len)
 {
-	if (strcasecmp(v, "exchange") == 0 || strcasecmp(v, "response") == 0)
-		return NULL;
-	snprintf(buf, len, "must be exchange or response");
-	return buf;
+	return kw_valid_choice(v, buf, len, 1, "exchange", "response", NULL);
 }
 
 static const char *
 valid_names(const char *v, char *buf, size_t len)
 {
-	if (strcasecmp(v, "struct") == 0 || strcasecmp(v, "pojo") == 0)
-		return NULL;
-	snprintf(buf, len, "must be struct or pojo");
-	return buf;
+	return kw_valid_choice(v, buf, len, 1, "struct", "pojo", NULL);
 }
 
 static const char *
@@ -177,28 +165,19 @@ valid_template(const char *v, char *buf, size_t len)
 static const char *
 valid_null(const char *v, char *buf, size_t len)
 {
-	if (strcasecmp(v, "ignore") == 0 || strcasecmp(v, "fail") == 0)
-		return NULL;
-	snprintf(buf, len, "must be ignore or fail");
-	return buf;
+	return kw_valid_choice(v, buf, len, 1, "ignore", "fail", NULL);
 }
 
 static const char *
 valid_scope(const char *v, char *buf, size_t len)
 {
-	if (strcasecmp(v, "instance") == 0 || strcasecmp(v, "static") == 0)
-		return NULL;
-	snprintf(buf, len, "must be instance or static");
-	return buf;
+	return kw_valid_choice(v, buf, len, 1, "instance", "static", NULL);
 }
 
 static const char *
 valid_oauth_method(const char *v, char *buf, size_t len)
 {
-	if (strcmp(v, "client_secret_basic") == 0 || strcmp(v, "client_secret_post") == 0)
-		return NULL;
-	snprintf(buf, len, "must be client_secret_basic or client_secret_post");
-	return buf;
+	return kw_valid_choice(v, buf, len, 0, "client_secret_basic", "client_secret_post", NULL);
 }
 
 #define OA "httpclient.authentication.oauth2.client.credentials.flow."
