@@ -139,6 +139,27 @@ not_found(struct kw_resp *resp, const char *name)
 	kw_resp_error(resp, 404, "Connector %s not found", name);
 }
 
+/* Answer 200 with render(w, c) for the connector named by the path (rendered under the
+ * worker lock), or 404 with `missing` ("%s" = the name; NULL: "Connector %s not found"). */
+static int
+reply_conn(struct kw_req *req, struct kw_resp *resp,
+    json_t *(*render)(struct kw_worker *, struct kw_connector *), const char *missing)
+{
+	struct kw_worker *w = req->w;
+	struct kw_connector *c;
+
+	pthread_mutex_lock(&w->lock);
+	c = kw_conn_find_locked(w, req->params[0]);
+	if (c != NULL)
+		kw_resp_json(resp, 200, render(w, c));
+	pthread_mutex_unlock(&w->lock);
+	if (c == NULL && missing != NULL)
+		kw_resp_error(resp, 404, missing, req->params[0]);
+	else if (c == NULL)
+		not_found(resp, req->params[0]);
+	return 0;
+}
+
 static void
 set_location(struct kw_resp *resp, const char *name)
 {
@@ -398,17 +419,7 @@ out:
 static int
 h_get(struct kw_req *req, struct kw_resp *resp)
 {
-	struct kw_worker *w = req->w;
-	struct kw_connector *c;
-
-	pthread_mutex_lock(&w->lock);
-	c = kw_conn_find_locked(w, req->params[0]);
-	if (c != NULL)
-		kw_resp_json(resp, 200, kw_conn_info_locked(w, c));
-	pthread_mutex_unlock(&w->lock);
-	if (c == NULL)
-		not_found(resp, req->params[0]);
-	return 0;
+	return reply_conn(req, resp, kw_conn_info_locked, NULL);
 }
 
 static int
@@ -550,33 +561,13 @@ h_patch_config(struct kw_req *req, struct kw_resp *resp)
 static int
 h_status(struct kw_req *req, struct kw_resp *resp)
 {
-	struct kw_worker *w = req->w;
-	struct kw_connector *c;
-
-	pthread_mutex_lock(&w->lock);
-	c = kw_conn_find_locked(w, req->params[0]);
-	if (c != NULL)
-		kw_resp_json(resp, 200, kw_conn_status_locked(w, c));
-	pthread_mutex_unlock(&w->lock);
-	if (c == NULL)
-		kw_resp_error(resp, 404, "No status found for connector %s", req->params[0]);
-	return 0;
+	return reply_conn(req, resp, kw_conn_status_locked, "No status found for connector %s");
 }
 
 static int
 h_tasks(struct kw_req *req, struct kw_resp *resp)
 {
-	struct kw_worker *w = req->w;
-	struct kw_connector *c;
-
-	pthread_mutex_lock(&w->lock);
-	c = kw_conn_find_locked(w, req->params[0]);
-	if (c != NULL)
-		kw_resp_json(resp, 200, kw_conn_tasks_locked(w, c));
-	pthread_mutex_unlock(&w->lock);
-	if (c == NULL)
-		not_found(resp, req->params[0]);
-	return 0;
+	return reply_conn(req, resp, kw_conn_tasks_locked, NULL);
 }
 
 static int
@@ -1314,20 +1305,18 @@ h_exchanges(struct kw_req *req, struct kw_resp *resp)
 	return 0;
 }
 
+/* kw_conn_metrics_locked in the render shape of reply_conn. */
+static json_t *
+metrics_render(struct kw_worker *w, struct kw_connector *c)
+{
+	(void)w;
+	return kw_conn_metrics_locked(c);
+}
+
 static int
 h_metrics(struct kw_req *req, struct kw_resp *resp)
 {
-	struct kw_worker *w = req->w;
-	struct kw_connector *c;
-
-	pthread_mutex_lock(&w->lock);
-	c = kw_conn_find_locked(w, req->params[0]);
-	if (c != NULL)
-		kw_resp_json(resp, 200, kw_conn_metrics_locked(c));
-	pthread_mutex_unlock(&w->lock);
-	if (c == NULL)
-		not_found(resp, req->params[0]);
-	return 0;
+	return reply_conn(req, resp, metrics_render, NULL);
 }
 
 /* Resident set size in KiB from /proc/self/statm. */
