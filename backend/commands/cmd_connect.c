@@ -364,12 +364,57 @@ static const unsigned char plain_ascii[256] = {
 	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
 };
 
-/* Append s as a JSON string: escapes, and U+FFFD for bytes that are not UTF-8. */
+/* Does any of the n bytes at p need more than a plain copy into a JSON string (a control
+ * character, '"', '\\', DEL, or a byte of a multi-byte UTF-8 sequence, which is
+ * validated): any byte plain_ascii refuses? */
+static inline uint64_t
+word_hits(uint64_t x)
+{
+	const uint64_t ones = 0x0101010101010101ull;
+	uint64_t q = x ^ (ones * '"'), b = x ^ (ones * '\\');
+
+	/* A byte below 0x20, or of 0x7f and above (x + 1 reaches the high bit; a carry into
+	 * the next byte only comes from 0xff, itself a hit), or equal to '"' or '\\' (zero
+	 * after the XOR): each test can only misfire in a word that also holds a true hit. */
+	return x | (x + ones) | ((x - ones * ' ') & ~x) | ((q - ones) & ~q) | ((b - ones) & ~b);
+}
+
+/* Does any of the n bytes at p need more than a plain copy (see word_hits)? Words may
+ * overlap (the last one ends at the last byte): that only tests a byte twice. */
+static inline int
+needs_escape(const unsigned char *p, size_t n)
+{
+	uint64_t x, hit = 0;
+	uint32_t lo, hi;
+	size_t i;
+
+	if (n >= 8) {
+		for (i = 0; i + 8 < n; i += 8) {
+			memcpy(&x, p + i, 8);
+			hit |= word_hits(x);
+		}
+		memcpy(&x, p + n - 8, 8);
+		hit |= word_hits(x);
+	} else if (n >= 4) {
+		memcpy(&lo, p, 4);
+		memcpy(&hi, p + n - 4, 4);
+		x = (uint64_t)lo | (uint64_t)hi << 32;
+		hit = word_hits(x);
+	} else {
+		for (i = 0; i < n; i++)
+			if (!plain_ascii[p[i]])
+				return 1;
+	}
+	return (hit & 0x8080808080808080ull) != 0;
+}
+
+/* Append s (n bytes) as a JSON string, the slow way: escapes, and U+FFFD for bytes that are
+ * not UTF-8. */
 static void
-json_str(struct obuf *b, const char *s)
+json_str_escaped(struct obuf *b, const unsigned char *p)
 {
 	static const char hex[] = "0123456789abcdef";
-	const unsigned char *p = (const unsigned char *)s, *run;
+	const unsigned char *run;
 
 	ob_c(b, '"');
 	for (;;) {
@@ -413,6 +458,42 @@ json_str(struct obuf *b, const char *s)
 	ob_c(b, '"');
 }
 
+/* Append s as a JSON string: escapes, and U+FFFD for bytes that are not UTF-8. Plain
+ * strings (nearly all of them) are copied in one piece. */
+static void
+json_str(struct obuf *b, const char *s)
+{
+	size_t n = strlen(s);
+
+	if (needs_escape((const unsigned char *)s, n)) {
+		json_str_escaped(b, (const unsigned char *)s);
+		return;
+	}
+	if (b->len + n + 2 > sizeof b->data) {
+		ob_flush(b);
+		if (n + 2 > sizeof b->data) {
+			ob_c(b, '"');
+			ob_put(b, s, n);
+			ob_c(b, '"');
+			return;
+		}
+	}
+	b->data[b->len] = '"';
+	memcpy(b->data + b->len + 1, s, n);
+	b->data[b->len + 1 + n] = '"';
+	b->len += n + 2;
+}
+
+/* A JSON string, or null for NULL. */
+static void
+json_str_or_null(struct obuf *b, const char *s)
+{
+	if (s == NULL)
+		OB_LIT(b, "null");
+	else
+		json_str(b, s);
+}
+
 /* `,\n<indent>"key": "value"` (no comma when first). */
 static void
 json_kv(struct obuf *b, const char *indent, int first, const char *k, const char *v)
@@ -423,16 +504,16 @@ json_kv(struct obuf *b, const char *indent, int first, const char *k, const char
 	ob_put(b, indent, strlen(indent));
 	json_str(b, k);
 	OB_LIT(b, ": ");
-	if (v == NULL)
-		OB_LIT(b, "null");
-	else
-		json_str(b, v);
+	json_str_or_null(b, v);
 }
 
-/* kc_cmd_is_secret_key, memoised: the same few keys repeat in every connector. */
+/* kc_cmd_is_secret_key, memoised: the same few keys repeat in every connector, usually at
+ * the same position of its config (pos_key: the key last seen there, borrowed). */
 struct secret_memo {
-	char	*key[512];
-	char	 val[512];
+	char		*key[512];
+	char		 val[512];
+	const char	*pos_key[64];
+	char		 pos_val[64];
 };
 
 /* Is key secret-looking? (memoised) */
@@ -457,6 +538,22 @@ secret_key(struct secret_memo *m, const char *key)
 	return kc_cmd_is_secret_key(key);	/* table full */
 }
 
+/* Is the config key at position i secret-looking? (memoised by position, then by key) */
+static int
+secret_at(struct secret_memo *m, size_t i, const char *key)
+{
+	int r;
+
+	if (i >= KC_NITEMS(m->pos_key))
+		return secret_key(m, key);
+	if (m->pos_key[i] != NULL && strcmp(m->pos_key[i], key) == 0)
+		return m->pos_val[i];
+	r = secret_key(m, key);
+	m->pos_key[i] = key;
+	m->pos_val[i] = (char)r;
+	return r;
+}
+
 /* Free the memo. */
 static void
 secret_memo_free(struct secret_memo *m)
@@ -478,15 +575,22 @@ view_json(const struct kc_cmd_env *env, const struct kc_connector_view *v, struc
 	char num[32];
 	int n;
 
-	OB_LIT(b, "  {");
-	json_kv(b, "    ", 1, "name", v->name);
-	json_kv(b, "    ", 0, "type", v->type);
-	json_kv(b, "    ", 0, "state", v->state);
-	json_kv(b, "    ", 0, "health", kc_health_name(v->health));
-	json_kv(b, "    ", 0, "worker_id", v->worker_id);
-	json_kv(b, "    ", 0, "class", v->class_name);
-	if (v->trace != NULL)
-		json_kv(b, "    ", 0, "trace", v->trace);
+	OB_LIT(b, "  {\n    \"name\": ");
+	json_str_or_null(b, v->name);
+	OB_LIT(b, ",\n    \"type\": ");
+	json_str_or_null(b, v->type);
+	OB_LIT(b, ",\n    \"state\": ");
+	json_str_or_null(b, v->state);
+	OB_LIT(b, ",\n    \"health\": ");
+	json_str(b, kc_health_name(v->health));
+	OB_LIT(b, ",\n    \"worker_id\": ");
+	json_str_or_null(b, v->worker_id);
+	OB_LIT(b, ",\n    \"class\": ");
+	json_str_or_null(b, v->class_name);
+	if (v->trace != NULL) {
+		OB_LIT(b, ",\n    \"trace\": ");
+		json_str(b, v->trace);
+	}
 	OB_LIT(b, ",\n    \"tasks\": [");
 	for (i = 0; i < v->ntasks; i++) {
 		const struct kc_task_view *t = &v->tasks[i];
@@ -516,9 +620,15 @@ view_json(const struct kc_cmd_env *env, const struct kc_connector_view *v, struc
 			const char *val = v->config_vals[i];
 			if (!env->io->show_secrets && val != NULL && *val != '\0' &&
 			    !(val[0] == '$' && val[1] == '{') &&
-			    secret_key(memo, v->config_keys[i]))
+			    secret_at(memo, i, v->config_keys[i]))
 				val = "********";
-			json_kv(b, "      ", i == 0, v->config_keys[i], val);
+			if (i == 0)
+				OB_LIT(b, "\n      ");
+			else
+				OB_LIT(b, ",\n      ");
+			json_str(b, v->config_keys[i]);
+			OB_LIT(b, ": ");
+			json_str_or_null(b, val);
 		}
 		OB_LIT(b, "\n    }");
 	}

@@ -54,7 +54,7 @@ ws(struct parser *ps)
 }
 
 /* Expect one character. */
-static int
+static inline int
 expect(struct parser *ps, char c)
 {
 	ws(ps);
@@ -67,7 +67,7 @@ expect(struct parser *ps, char c)
 }
 
 /* Peek the next non-blank character (0 at the end). */
-static char
+static inline char
 peek(struct parser *ps)
 {
 	ws(ps);
@@ -129,28 +129,63 @@ static const unsigned char special[256] = {
 	['"'] = 1, ['\\'] = 1,
 };
 
-/* Parse a string in place; *out points at the decoded, NUL-terminated text. An escaped
- * NUL (\u0000) ends the C string early, which is acceptable for the model's fields. */
-static int
-str(struct parser *ps, char **out)
+/* The first '"' or '\\' in [p, end), or end. Eight bytes at a time (a zero byte of x ^ c
+ * marks c; the lowest marked byte is exact, as a borrow only runs upwards). */
+static inline char *
+scan_quote(char *p, char *end)
 {
-	char *r, *w;
+#if defined(__GNUC__) && defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	const uint64_t ones = 0x0101010101010101ull, high = 0x8080808080808080ull;
+	const uint64_t quote = ones * '"', bslash = ones * '\\';
+
+	while (end - p >= 8) {
+		uint64_t x, q, b, m;
+		memcpy(&x, p, 8);
+		q = x ^ quote;
+		b = x ^ bslash;
+		m = (((q - ones) & ~q) | ((b - ones) & ~b)) & high;
+		if (m != 0)
+			return p + (__builtin_ctzll(m) >> 3);
+		p += 8;
+	}
+#endif
+	while (p < end && *p != '"' && *p != '\\')
+		p++;
+	return p;
+}
+
+/* Parse a string in place; *out points at the decoded, NUL-terminated text and *outlen is
+ * its length. An escaped NUL (\u0000) ends the C string early, which is acceptable for the
+ * model's fields. */
+static int str_slow(struct parser *ps, char **out, size_t *outlen) __attribute__((noinline));
+
+static inline int
+str_len(struct parser *ps, char **out, size_t *outlen)
+{
+	char *q;
 
 	if (expect(ps, '"') != 0)
 		return -1;
-	r = w = ps->p;
-	/* Fast path: most strings have no escapes. Find the closing quote and make sure no
-	 * backslash comes before it (memchr is vectorised). Raw control characters, invalid
-	 * in JSON, are tolerated here: the model's strings are sanitised before display. */
-	{
-		char *q = memchr(r, '"', (size_t)(ps->end - r));
-		if (q != NULL && memchr(r, '\\', (size_t)(q - r)) == NULL) {
-			*q = '\0';
-			*out = r;
-			ps->p = q + 1;
-			return 0;
-		}
+	/* Fast path: most strings have no escapes. Raw control characters, invalid in JSON,
+	 * are tolerated here: the model's strings are sanitised before display. */
+	q = scan_quote(ps->p, ps->end);
+	if (q < ps->end && *q == '"') {
+		*q = '\0';
+		*out = ps->p;
+		*outlen = (size_t)(q - ps->p);
+		ps->p = q + 1;
+		return 0;
 	}
+	return str_slow(ps, out, outlen);
+}
+
+/* The rest of str_len: a string with escapes (or an unterminated one); ps->p is just after
+ * the opening quote. */
+static int
+str_slow(struct parser *ps, char **out, size_t *outlen)
+{
+	char *r = ps->p, *w;
+
 	while (!special[(unsigned char)*r])
 		r++;
 	if (r > ps->end)
@@ -206,8 +241,18 @@ str(struct parser *ps, char **out)
 	}
 	*w = '\0';
 	*out = ps->p;
+	*outlen = (size_t)(w - ps->p);
 	ps->p = r + 1;
 	return 0;
+}
+
+/* A string, without its length. */
+static inline int
+str(struct parser *ps, char **out)
+{
+	size_t n;
+
+	return str_len(ps, out, &n);
 }
 
 static int skip(struct parser *ps, int depth);
@@ -318,11 +363,16 @@ str_or_skip(struct parser *ps, const char **out)
 	return skip(ps, 1);
 }
 
-/* Iterate the members of an object: calls member(ps, key, ctx) for each. */
+/* Is the key (of length n) the literal lit? */
+#define KEY_IS(key, n, lit)	((n) == sizeof(lit) - 1 && memcmp((key), (lit), sizeof(lit) - 1) == 0)
+
+/* Iterate the members of an object: calls member(ps, key, keylen, ctx) for each. */
 static int
-object(struct parser *ps, int (*member)(struct parser *, const char *, void *), void *ctx)
+object(struct parser *ps, int (*member)(struct parser *, const char *, size_t, void *),
+    void *ctx)
 {
 	char *key, c;
+	size_t klen;
 
 	if (expect(ps, '{') != 0)
 		return -1;
@@ -331,7 +381,8 @@ object(struct parser *ps, int (*member)(struct parser *, const char *, void *), 
 		return 0;
 	}
 	for (;;) {
-		if (str(ps, &key) != 0 || expect(ps, ':') != 0 || member(ps, key, ctx) != 0)
+		if (str_len(ps, &key, &klen) != 0 || expect(ps, ':') != 0 ||
+		    member(ps, key, klen, ctx) != 0)
 			return -1;
 		c = peek(ps);
 		ps->p++;
@@ -348,26 +399,26 @@ object(struct parser *ps, int (*member)(struct parser *, const char *, void *), 
 
 /* A member of status.connector. */
 static int
-connector_state_member(struct parser *ps, const char *key, void *ctx)
+connector_state_member(struct parser *ps, const char *key, size_t klen, void *ctx)
 {
 	struct kc_connector_view *v = ctx;
 
-	if (strcmp(key, "state") == 0)
+	if (KEY_IS(key, klen, "state"))
 		return str_or_skip(ps, &v->state);
-	if (strcmp(key, "worker_id") == 0)
+	if (KEY_IS(key, klen, "worker_id"))
 		return str_or_skip(ps, &v->worker_id);
-	if (strcmp(key, "trace") == 0)
+	if (KEY_IS(key, klen, "trace"))
 		return str_or_skip(ps, &v->trace);
 	return skip(ps, 1);
 }
 
 /* A member of one status task. */
 static int
-task_member(struct parser *ps, const char *key, void *ctx)
+task_member(struct parser *ps, const char *key, size_t klen, void *ctx)
 {
 	struct kc_task_view *t = ctx;
 
-	if (strcmp(key, "id") == 0) {
+	if (KEY_IS(key, klen, "id")) {
 		char *e;
 		long id;
 		ws(ps);
@@ -380,11 +431,11 @@ task_member(struct parser *ps, const char *key, void *ctx)
 		ps->p = e;
 		return 0;
 	}
-	if (strcmp(key, "state") == 0)
+	if (KEY_IS(key, klen, "state"))
 		return str_or_skip(ps, &t->state);
-	if (strcmp(key, "worker_id") == 0)
+	if (KEY_IS(key, klen, "worker_id"))
 		return str_or_skip(ps, &t->worker_id);
-	if (strcmp(key, "trace") == 0)
+	if (KEY_IS(key, klen, "trace"))
 		return str_or_skip(ps, &t->trace);
 	return skip(ps, 1);
 }
@@ -429,21 +480,21 @@ tasks_array(struct parser *ps)
 
 /* A member of a ConnectorStateInfo. */
 static int
-status_member(struct parser *ps, const char *key, void *ctx)
+status_member(struct parser *ps, const char *key, size_t klen, void *ctx)
 {
 	struct kc_connector_view *v = ctx;
 
-	if (strcmp(key, "connector") == 0) {
+	if (KEY_IS(key, klen, "connector")) {
 		if (is_null(ps))
 			return 0;
 		return object(ps, connector_state_member, v);
 	}
-	if (strcmp(key, "tasks") == 0) {
+	if (KEY_IS(key, klen, "tasks")) {
 		if (is_null(ps))
 			return 0;
 		return tasks_array(ps);
 	}
-	if (strcmp(key, "type") == 0) {
+	if (KEY_IS(key, klen, "type")) {
 		const char *t;
 		if (str_or_skip(ps, &t) != 0)
 			return -1;
@@ -468,15 +519,16 @@ add_kv(struct parser *ps, const char *key, const char *val)
 
 /* One config entry of info.config. */
 static int
-config_member(struct parser *ps, const char *key, void *ctx)
+config_member(struct parser *ps, const char *key, size_t klen, void *ctx)
 {
+	struct kc_connector_view *v = ctx;
 	const char *val = NULL;
-	char *start, *copy;
+	char *start, *copy, *s;
 
-	(void)ctx;
 	if (peek(ps) == '"') {
-		if (str_or_skip(ps, &val) != 0)
+		if (str(ps, &s) != 0)
 			return -1;
+		val = s;
 	} else if (!is_null(ps)) {
 		/* Connect configs are strings; other scalars are kept as their text (copied:
 		 * the separator after the literal must stay in place). */
@@ -495,23 +547,25 @@ config_member(struct parser *ps, const char *key, void *ctx)
 		ps->copies[ps->ncopies++] = copy;
 		val = copy;
 	}
+	if (val != NULL && KEY_IS(key, klen, "connector.class"))
+		v->class_name = val;	/* the last one wins */
 	add_kv(ps, key, val);
 	return 0;
 }
 
 /* A member of a ConnectorInfo. */
 static int
-info_member(struct parser *ps, const char *key, void *ctx)
+info_member(struct parser *ps, const char *key, size_t klen, void *ctx)
 {
 	struct kc_connector_view *v = ctx;
 
-	if (strcmp(key, "config") == 0) {
+	if (KEY_IS(key, klen, "config")) {
 		if (is_null(ps))
 			return 0;
 		v->has_config = 1;
 		return object(ps, config_member, v);
 	}
-	if (strcmp(key, "type") == 0 && v->type == NULL)
+	if (KEY_IS(key, klen, "type") && v->type == NULL)
 		return str_or_skip(ps, &v->type);
 	return skip(ps, 1);
 }
@@ -524,18 +578,18 @@ struct entry_ctx {
 
 /* A member of one connector's {status, info} entry. */
 static int
-entry_member(struct parser *ps, const char *key, void *ctx)
+entry_member(struct parser *ps, const char *key, size_t klen, void *ctx)
 {
 	struct entry_ctx *e = ctx;
 
-	if (strcmp(key, "status") == 0) {
+	if (KEY_IS(key, klen, "status")) {
 		if (is_null(ps))
 			return 0;
 		e->has_status = 1;
 		e->task0 = ps->ntasks;
 		return object(ps, status_member, e->v);
 	}
-	if (strcmp(key, "info") == 0) {
+	if (KEY_IS(key, klen, "info")) {
 		if (is_null(ps))
 			return 0;
 		return object(ps, info_member, e->v);
@@ -545,7 +599,7 @@ entry_member(struct parser *ps, const char *key, void *ctx)
 
 /* One connector of the listing. */
 static int
-top_member(struct parser *ps, const char *key, void *ctx)
+top_member(struct parser *ps, const char *key, size_t klen, void *ctx)
 {
 	struct kc_connector_view *v;
 	struct entry_ctx e;
@@ -703,11 +757,8 @@ kc_listing_parse_owned(char *text, size_t len, struct kc_err *err)
 		v->nconfig = k1 - k0;
 		v->config_keys = st->keys + k0;
 		v->config_vals = st->vals + k0;
-		v->class_name = "";
-		for (j = 0; j < v->nconfig; j++)
-			if (strcmp(v->config_keys[j], "connector.class") == 0 &&
-			    v->config_vals[j] != NULL)
-				v->class_name = v->config_vals[j];
+		if (v->class_name == NULL)
+			v->class_name = "";
 		v->tasks = t1 > t0 ? &st->tasks[t0] : NULL;
 		v->ntasks = t1 - t0;
 		if (v->ntasks > 1)
@@ -751,6 +802,7 @@ kc_listing_has_all(const struct kc_connector_list *l, const char *text, size_t l
 {
 	struct parser ps;
 	char *copy = kc_xmalloc(len + 1), *name, c;
+	size_t next = 0;	/* both lists are usually in name order: try the next view first */
 	int ok = 0;
 
 	memcpy(copy, text, len);
@@ -765,8 +817,16 @@ kc_listing_has_all(const struct kc_connector_list *l, const char *text, size_t l
 		goto out;
 	}
 	for (;;) {
-		if (str(&ps, &name) != 0 || kc_connector_list_find(l, name) == NULL)
+		if (str(&ps, &name) != 0)
 			goto out;
+		if (next < l->n && strcmp(l->v[next].name, name) == 0) {
+			next++;
+		} else {
+			const struct kc_connector_view *v = kc_connector_list_find(l, name);
+			if (v == NULL)
+				goto out;
+			next = (size_t)(v - l->v) + 1;
+		}
 		c = peek(&ps);
 		ps.p++;
 		if (c == ']')
