@@ -40,6 +40,11 @@ static const char *const used_keys[] = {
 	"state.dir", "embedded.kafka", "embedded.kafka.brokers", "rest.request.max.bytes",
 	"rest.threads", "exchanges.ring.size", "log.level", "worker.cluster.id",
 	"worker.heartbeat.interval.ms",
+	/* REST security and limits (docs/security.md) */
+	"rest.request.header.max.bytes", "rest.max.connections", "rest.request.timeout.ms",
+	"rest.auth.file", "listeners.https.ssl.certificate.location",
+	"listeners.https.ssl.key.location", "listeners.https.ssl.key.password",
+	"listeners.https.ssl.ca.location", "listeners.https.ssl.client.auth",
 };
 
 /* Apache Connect worker keys that do not apply to kcops (warned about, then ignored). */
@@ -58,7 +63,7 @@ static const char *const ignored_keys[] = {
 	"status.storage.partitions", "status.storage.replication.factor",
 	"offset.storage.file.filename", "internal.key.converter", "internal.value.converter",
 	"retry.backoff.max.ms", "socket.connection.setup.timeout.max.ms",
-	"ssl.client.auth", "listeners.https.ssl.client.auth", "security.providers",
+	"ssl.client.auth", "security.providers",
 	"enable.metrics.push", "rest.servlet.initializor.classes",
 };
 

@@ -4,9 +4,12 @@
  *
  * Prints two stable lines on stdout that tests and scripts parse:
  *	kcops-worker embedded kafka bootstrap.servers=HOST:PORT,...	(embedded Kafka only)
- *	kcops-worker listening on http://HOST:PORT
+ *	kcops-worker listening on http://HOST:PORT	(one line per listener, as listed)
  * then runs until SIGTERM/SIGINT, when it stops every task, flushes offsets and state, and
- * exits 0. */
+ * exits 0. SIGHUP re-reads rest.auth.file.
+ *
+ *	kcops-worker --hash-password NAME | --hash-token NAME
+ * reads a password or token on stdin and prints the rest.auth.file line for it. */
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -16,6 +19,7 @@
 #include <strings.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include "kc_json.h"
@@ -39,10 +43,81 @@ usage(FILE *f)
 	    "                      (the default when bootstrap.servers is not configured)\n"
 	    "  --demo              also create a demo HTTP cron source connector\n"
 	    "  --version           print the version\n"
+	    "  --hash-password NAME  read a password on stdin, print its rest.auth.file line\n"
+	    "  --hash-token NAME     read a bearer token on stdin, print its rest.auth.file line\n"
 	    "\n"
 	    "Common keys: listeners (default http://127.0.0.1:8083; port 0 picks a free port),\n"
 	    "bootstrap.servers, state.dir, key.converter, value.converter, producer.*, consumer.*.\n"
 	    "See kcops-worker(1).\n");
+}
+
+/* Read one line (a secret) from stdin without echo when it is a terminal. NULL on EOF. */
+static char *
+read_secret(const char *prompt)
+{
+	struct termios t, quiet;
+	bool tty = isatty(STDIN_FILENO) && tcgetattr(STDIN_FILENO, &t) == 0;
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n;
+
+	if (tty) {
+		fprintf(stderr, "%s", prompt);
+		quiet = t;
+		quiet.c_lflag &= ~(tcflag_t)ECHO;
+		tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
+	}
+	n = getline(&line, &cap, stdin);
+	if (tty) {
+		tcsetattr(STDIN_FILENO, TCSAFLUSH, &t);
+		fprintf(stderr, "\n");
+	}
+	if (n < 0) {
+		free(line);
+		return NULL;
+	}
+	while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+		line[--n] = '\0';
+	return line;
+}
+
+/* --hash-password NAME / --hash-token NAME: print the rest.auth.file line. */
+static int
+hash_tool(const char *what, const char *name)
+{
+	bool user = strcmp(what, "--hash-password") == 0;
+	char *secret, *h, err[256], tok[72];
+
+	if (name == NULL || *name == '\0' || strpbrk(name, " \t\r\n") != NULL ||
+	    (user && strchr(name, ':') != NULL)) {
+		fprintf(stderr, "kcops-worker: %s needs a NAME without blanks%s\n", what,
+		    user ? " or ':'" : "");
+		return 2;
+	}
+	secret = read_secret(user ? "password: " : "token: ");
+	if (secret == NULL || *secret == '\0') {
+		fprintf(stderr, "kcops-worker: %s: no %s on stdin\n", what,
+		    user ? "password" : "token");
+		free(secret);
+		return 1;
+	}
+	if (user) {
+		h = kw_auth_hash_password(secret, err, sizeof(err));
+		if (h == NULL) {
+			fprintf(stderr, "kcops-worker: %s\n", err);
+			explicit_bzero(secret, strlen(secret));
+			free(secret);
+			return 1;
+		}
+		printf("user %s %s\n", name, h);
+		free(h);
+	} else {
+		kw_auth_hash_token(secret, tok);
+		printf("token %s %s\n", name, tok);
+	}
+	explicit_bzero(secret, strlen(secret));
+	free(secret);
+	return 0;
 }
 
 /* mkdir -p. */
@@ -164,7 +239,7 @@ set_worker_id(struct kw_worker *w, const char *url)
 {
 	const char *host = kc_json_str(w->conf, "rest.advertised.host.name");
 	const char *port = kc_json_str(w->conf, "rest.advertised.port");
-	const char *hp = url + strlen("http://");
+	const char *hp = strstr(url, "://") + 3;
 	char *id;
 
 	if (host != NULL || port != NULL) {
@@ -186,12 +261,12 @@ int
 main(int argc, char **argv)
 {
 	struct kw_worker w;
-	const char *props = NULL, *listener, *s;
-	char **sets = NULL, err[1024], *url = NULL, *lockpath;
-	int nsets = 0, i, embedded_flag = 0, demo = 0, lockfd = -1, sig, threads, rc = 1;
+	const char *props = NULL, *s;
+	char **sets = NULL, err[1024], **urls = NULL, *lockpath;
+	int nsets = 0, i, embedded_flag = 0, demo = 0, lockfd = -1, sig, rc = 1;
 	bool herder_running = false;
+	struct kw_rest_opts ro;
 	sigset_t ss;
-	size_t max_body;
 
 	memset(&w, 0, sizeof(w));
 	w.journal_fd = -1;
@@ -216,6 +291,10 @@ main(int argc, char **argv)
 			usage(stdout);
 			free(sets);
 			return 0;
+		} else if (strcmp(argv[i], "--hash-password") == 0 ||
+		    strcmp(argv[i], "--hash-token") == 0) {
+			free(sets);
+			return hash_tool(argv[i], i + 1 < argc ? argv[i + 1] : NULL);
 		} else if (strcmp(argv[i], "--version") == 0) {
 			printf("kcops-worker %s (Kafka Connect REST API %s)\n", KCOPS_VERSION, "3.9.0");
 			free(sets);
@@ -255,11 +334,18 @@ main(int argc, char **argv)
 		json_decref(w.conf);
 		return 2;
 	}
+	if (kw_rest_opts_from_conf(w.conf, &ro, err, sizeof(err)) != 0) {
+		fprintf(stderr, "kcops-worker: %s\n", err);
+		kw_rest_opts_free(&ro);
+		json_decref(w.conf);
+		return 2;
+	}
 
 	/* Block the signals in every thread; main waits for them with sigwait. */
 	sigemptyset(&ss);
 	sigaddset(&ss, SIGINT);
 	sigaddset(&ss, SIGTERM);
+	sigaddset(&ss, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &ss, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -291,24 +377,13 @@ main(int argc, char **argv)
 	}
 
 	/* REST listener first: a bad or busy listener fails before Kafka starts. */
-	listener = kc_json_str(w.conf, "listeners");
-	if (listener == NULL)
-		listener = "http://127.0.0.1:8083";
-	if (strchr(listener, ',') != NULL) {
-		fprintf(stderr, "kcops-worker: listeners=%s: only one listener is supported\n",
-		    listener);
-		rc = 2;
-		goto out;
-	}
-	threads = (int)kc_json_int_or(w.conf, "rest.threads", 2);
-	max_body = (size_t)kc_json_int_or(w.conf, "rest.request.max.bytes", 1048576);
-	w.rest = kw_rest_start(&w, listener, threads, max_body, &url, err, sizeof(err));
+	w.rest = kw_rest_start_opts(&w, &ro, &urls, err, sizeof(err));
 	if (w.rest == NULL) {
 		fprintf(stderr, "kcops-worker: %s\n", err);
-		rc = kc_str_has_prefix(err, "listeners=") ? 2 : 1;
+		rc = strncmp(err, "cannot listen", 13) != 0 ? 2 : 1;
 		goto out;
 	}
-	set_worker_id(&w, url);
+	set_worker_id(&w, urls[0]);
 
 	/* Kafka. */
 	s = kc_json_str(w.conf, "embedded.kafka");
@@ -346,7 +421,7 @@ main(int argc, char **argv)
 		goto out;
 	}
 	if (demo)
-		create_demo(&w, url);
+		create_demo(&w, urls[0]);
 	if (kw_herder_start(&w, err, sizeof(err)) != 0) {
 		fprintf(stderr, "kcops-worker: %s\n", err);
 		goto out;
@@ -355,13 +430,21 @@ main(int argc, char **argv)
 	pthread_mutex_lock(&w.lock);
 	w.started = true;
 	pthread_mutex_unlock(&w.lock);
-	kc_log(LOGGER, KC_LOG_INFO, "kcops-worker %s listening on %s (worker_id %s, state.dir %s)",
-	    KCOPS_VERSION, url, w.worker_id, w.state_dir);
-	printf("kcops-worker listening on %s\n", url);
+	for (i = 0; urls[i] != NULL; i++) {
+		kc_log(LOGGER, KC_LOG_INFO, "kcops-worker %s listening on %s (worker_id %s, "
+		    "state.dir %s)", KCOPS_VERSION, urls[i], w.worker_id, w.state_dir);
+		printf("kcops-worker listening on %s\n", urls[i]);
+	}
 	fflush(stdout);
 
-	while (sigwait(&ss, &sig) != 0)
-		;
+	for (;;) {
+		if (sigwait(&ss, &sig) != 0)
+			continue;
+		if (sig != SIGHUP)
+			break;
+		kc_log(LOGGER, KC_LOG_INFO, "SIGHUP: re-reading rest.auth.file");
+		kw_rest_reload(w.rest);
+	}
 	kc_log(LOGGER, KC_LOG_INFO, "signal %d: stopping tasks and flushing state", sig);
 	rc = 0;
 out:
@@ -382,7 +465,10 @@ out:
 	free(w.worker_id);
 	free(w.bootstrap);
 	free(w.cluster_id);
-	free(url);
+	for (i = 0; urls != NULL && urls[i] != NULL; i++)
+		free(urls[i]);
+	free(urls);
+	kw_rest_opts_free(&ro);
 	if (lockfd >= 0)
 		close(lockfd);
 	pthread_mutex_destroy(&w.lock);

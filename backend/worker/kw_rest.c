@@ -1,5 +1,7 @@
 /* kw_rest.c - the REST server on libmicrohttpd (see kw_rest.h for the design). */
 #include <arpa/inet.h>
+#include <errno.h>
+#include <gnutls/gnutls.h>
 #include <microhttpd.h>
 #include <netdb.h>
 #include <netinet/in.h>
@@ -14,6 +16,7 @@
 #include <unistd.h>
 
 #include "kc_buf.h"
+#include "kc_json.h"
 #include "kc_log.h"
 #include "kc_text.h"
 #include "kc_util.h"
@@ -30,15 +33,50 @@ struct waiter {
 	struct waiter		*next;
 };
 
+/* Per connection (MHD socket context): where its current request is, for the request
+ * deadline (rest.request.timeout.ms) and the TLS client check. clock guards the list and
+ * every field. */
+enum conn_phase {
+	CS_IDLE,	/* waiting for a request line (just accepted, or kept alive) */
+	CS_HEADERS,	/* request line seen, headers arriving */
+	CS_BODY,	/* headers done, body arriving */
+	CS_BUSY,	/* request complete: handler, long poll or response */
+};
+
+struct connstate {
+	struct connstate	*prev, *next;
+	int			 fd;
+	bool			 tls;
+	enum conn_phase		 phase;
+	int64_t			 since;		/* accept or previous response (monotonic ms) */
+	size_t			 uri_len;	/* raw request target of the current request */
+	int			 cert_ok;	/* TLS client certificate: -1 unchecked, 0 bad, 1 ok */
+	bool			 cut;		/* shut down by the request deadline */
+};
+
+struct listener {
+	struct kw_rest		*rest;
+	struct MHD_Daemon	*d;
+	bool			 tls;
+};
+
 struct kw_rest {
 	struct kw_worker	*w;
-	struct MHD_Daemon	*d;
+	struct listener		 ls[KW_REST_MAX_LISTENERS];
+	int			 nls;
 	size_t			 max_body;
+	size_t			 max_header;
+	int			 req_timeout_ms;
+	int			 tls_client_auth;
+	struct kw_auth		*auth;
 	pthread_mutex_t		 wlock;
 	struct waiter		*waiters;
 	pthread_t		 timer;
 	bool			 timer_stop;
 	pthread_cond_t		 timer_cond;
+	pthread_mutex_t		 clock;
+	struct connstate	*conns;
+	atomic_ulong		 ncut;		/* connections cut by the request deadline */
 };
 
 struct reqstate {
@@ -250,6 +288,8 @@ kw_resp_error(struct kw_resp *resp, int status, const char *fmt, ...)
 	kc_buf_free(&b);
 }
 
+static void sweep_locked(struct kw_rest *rest, int64_t now);
+
 /* ---- long polls ----------------------------------------------------------------------- */
 
 void
@@ -323,6 +363,11 @@ timer_main(void *arg)
 		}
 		if (rest->waiters == NULL)
 			ts.tv_sec += 1;
+		if (rest->req_timeout_ms > 0) {
+			pthread_mutex_lock(&rest->clock);
+			sweep_locked(rest, kc_mono_ms());
+			pthread_mutex_unlock(&rest->clock);
+		}
 		pthread_cond_timedwait(&rest->timer_cond, &rest->wlock, &ts);
 	}
 	pthread_mutex_unlock(&rest->wlock);
@@ -399,6 +444,27 @@ match(const char *pattern, char **segs, int nsegs, struct kw_req *req)
 	return true;
 }
 
+/* A request body of POST/PUT/PATCH must be JSON when its type is given (as Connect's
+ * @Consumes(application/json): no Content-Type is accepted). */
+static bool
+json_content_type(struct kw_req *req, const char *method)
+{
+	const char *ct = kw_req_header(req, "Content-Type");
+	size_t n;
+
+	if (ct == NULL || (strcmp(method, "POST") != 0 && strcmp(method, "PUT") != 0 &&
+	    strcmp(method, "PATCH") != 0))
+		return true;
+	while (*ct == ' ' || *ct == '\t')
+		ct++;
+	n = strcspn(ct, "; \t");
+	if (n == 16 && strncasecmp(ct, "application/json", 16) == 0)
+		return true;
+	/* application/<anything>+json (e.g. application/vnd.foo+json) */
+	return n > 17 && strncasecmp(ct, "application/", 12) == 0 &&
+	    strncasecmp(ct + n - 5, "+json", 5) == 0;
+}
+
 static void
 dispatch(struct kw_rest *rest, struct reqstate *rs, const char *url, const char *method,
     struct kw_resp *resp)
@@ -448,6 +514,10 @@ dispatch(struct kw_rest *rest, struct reqstate *rs, const char *url, const char 
 		path_known = true;
 		if (strcmp(r->method, method) != 0)
 			continue;
+		if (!json_content_type(&req, method)) {
+			kw_resp_error(resp, 415, "HTTP 415 Unsupported Media Type");
+			goto out;
+		}
 		if (r->fn(&req, resp) != 0 && resp->status == 0)
 			kw_resp_error(resp, 500, "internal error");
 		goto out;
@@ -463,12 +533,293 @@ out:
 	json_decref(priv.owned);
 }
 
+
 static size_t
 no_unescape(void *cls, struct MHD_Connection *c, char *uri)
 {
 	(void)cls;
 	(void)c;
 	return strlen(uri);
+}
+
+/* ---- connections and the request deadline --------------------------------------------- */
+
+static struct connstate *
+conn_state(struct MHD_Connection *conn)
+{
+	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(conn,
+	    MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+
+	return ci != NULL ? ci->socket_context : NULL;
+}
+
+static void
+set_phase(struct kw_rest *rest, struct connstate *cs, enum conn_phase ph)
+{
+	if (cs == NULL)
+		return;
+	pthread_mutex_lock(&rest->clock);
+	cs->phase = ph;
+	if (ph == CS_IDLE)
+		cs->since = kc_mono_ms();
+	pthread_mutex_unlock(&rest->clock);
+}
+
+static void
+notify_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+    enum MHD_ConnectionNotificationCode toe)
+{
+	struct listener *l = cls;
+	struct kw_rest *rest = l->rest;
+	struct connstate *cs;
+
+	if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+		const union MHD_ConnectionInfo *ci = MHD_get_connection_info(conn,
+		    MHD_CONNECTION_INFO_CONNECTION_FD);
+
+		cs = kc_xcalloc(1, sizeof(*cs));
+		cs->fd = ci != NULL ? ci->connect_fd : -1;
+		cs->tls = l->tls;
+		cs->phase = CS_IDLE;
+		cs->since = kc_mono_ms();
+		cs->cert_ok = -1;
+		pthread_mutex_lock(&rest->clock);
+		cs->next = rest->conns;
+		if (rest->conns != NULL)
+			rest->conns->prev = cs;
+		rest->conns = cs;
+		pthread_mutex_unlock(&rest->clock);
+		*socket_context = cs;
+		return;
+	}
+	/* MHD_CONNECTION_NOTIFY_CLOSED comes before MHD closes the socket, so a connection in
+	 * the list always has a valid fd. */
+	cs = *socket_context;
+	if (cs == NULL)
+		return;
+	pthread_mutex_lock(&rest->clock);
+	if (cs->prev != NULL)
+		cs->prev->next = cs->next;
+	else
+		rest->conns = cs->next;
+	if (cs->next != NULL)
+		cs->next->prev = cs->prev;
+	pthread_mutex_unlock(&rest->clock);
+	free(cs);
+	*socket_context = NULL;
+}
+
+/* Called by MHD once the request line is in: the request has started. */
+static void *
+uri_logger(void *cls, const char *uri, struct MHD_Connection *conn)
+{
+	struct kw_rest *rest = cls;
+	struct connstate *cs = conn_state(conn);
+
+	if (cs != NULL) {
+		pthread_mutex_lock(&rest->clock);
+		cs->phase = CS_HEADERS;
+		cs->uri_len = strlen(uri);
+		pthread_mutex_unlock(&rest->clock);
+	}
+	return NULL;
+}
+
+#define TIMEOUT_MSG "{\"error_code\":408,\"message\":\"Request not received within " \
+	"rest.request.timeout.ms\"}"
+
+/* Cut connections whose request did not arrive in time (slow clients, slowloris). A plain
+ * HTTP client cut while sending headers gets a 408 first; MHD is not writing then. */
+static void
+sweep_locked(struct kw_rest *rest, int64_t now)
+{
+	static const char r408[] = "HTTP/1.1 408 Request Timeout\r\n"
+	    "Content-Type: application/json\r\nConnection: close\r\n";
+	struct connstate *cs;
+
+	for (cs = rest->conns; cs != NULL; cs = cs->next) {
+		if (cs->cut || cs->phase == CS_BUSY || cs->fd < 0 ||
+		    now - cs->since <= rest->req_timeout_ms)
+			continue;
+		if (cs->phase == CS_HEADERS && !cs->tls) {
+			char msg[512];
+			int n = snprintf(msg, sizeof(msg), "%sContent-Length: %zu\r\n\r\n%s", r408,
+			    strlen(TIMEOUT_MSG), TIMEOUT_MSG);
+
+			if (send(cs->fd, msg, (size_t)n, MSG_NOSIGNAL | MSG_DONTWAIT) < 0 &&
+			    kc_log_enabled(LOGGER, KC_LOG_DEBUG))
+				kc_log(LOGGER, KC_LOG_DEBUG, "408 not sent: %s", strerror(errno));
+		}
+		shutdown(cs->fd, SHUT_RDWR);
+		cs->cut = true;
+		atomic_fetch_add(&rest->ncut, 1);
+		kc_log(LOGGER, KC_LOG_INFO, "connection closed: %s not received within %d ms "
+		    "(rest.request.timeout.ms)", cs->phase == CS_IDLE ? "request line" :
+		    cs->phase == CS_HEADERS ? "request headers" : "request body",
+		    rest->req_timeout_ms);
+	}
+}
+
+/* ---- answering ------------------------------------------------------------------------ */
+
+/* Queue resp on conn (frees its parts). close: end the connection after it (an early
+ * answer, with a request body possibly still unread). */
+static enum MHD_Result
+send_resp(struct kw_rest *rest, struct MHD_Connection *conn, struct kw_resp *resp,
+    bool close)
+{
+	struct MHD_Response *r;
+	enum MHD_Result ret;
+
+	if (resp->blob != NULL)
+		r = MHD_create_response_from_buffer_with_free_callback_cls(resp->blob->len,
+		    resp->blob->data, blob_free_cb, resp->blob);
+	else
+		r = MHD_create_response_from_buffer(resp->body_len, resp->body != NULL ?
+		    resp->body : "", resp->body != NULL ? MHD_RESPMEM_MUST_FREE :
+		    MHD_RESPMEM_PERSISTENT);
+	if (r == NULL) {
+		free(resp->body);
+		kw_blob_unref(resp->blob);
+		free(resp->location);
+		return MHD_NO;
+	}
+	if (resp->body != NULL || resp->blob != NULL || resp->status >= 400 ||
+	    resp->content_type != NULL)
+		MHD_add_response_header(r, "Content-Type", resp->content_type != NULL ?
+		    resp->content_type : "application/json");
+	if (resp->location != NULL)
+		MHD_add_response_header(r, "Location", resp->location);
+	if (resp->status == 401 && rest->auth != NULL) {
+		if (kw_auth_has_users(rest->auth))
+			MHD_add_response_header(r, "WWW-Authenticate",
+			    "Basic realm=\"kcops-worker\", charset=\"UTF-8\"");
+		if (kw_auth_has_tokens(rest->auth))
+			MHD_add_response_header(r, "WWW-Authenticate",
+			    "Bearer realm=\"kcops-worker\"");
+	}
+	if (close)
+		MHD_add_response_header(r, "Connection", "close");
+	ret = MHD_queue_response(conn, (unsigned)resp->status, r);
+	MHD_destroy_response(r);
+	free(resp->location);
+	return ret;
+}
+
+/* Connect's BasicAuthSecurityRestExtension answers 401 in plain text, not JSON. */
+static void
+resp_unauthorized(struct kw_resp *resp)
+{
+	static const char msg[] = "User cannot access the resource.";
+
+	kw_resp_raw(resp, 401, msg, sizeof(msg) - 1);
+	resp->content_type = "text/plain";
+}
+
+struct hdrsum {
+	size_t	bytes;
+};
+
+static enum MHD_Result
+header_sum(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+	struct hdrsum *h = cls;
+
+	(void)kind;
+	h->bytes += strlen(key) + (value != NULL ? strlen(value) : 0) + 4;	/* ": " CRLF */
+	return MHD_YES;
+}
+
+/* Does the TLS client certificate pass listeners.https.ssl.client.auth? */
+static bool
+client_cert_ok(struct kw_rest *rest, struct MHD_Connection *conn, struct connstate *cs)
+{
+	const union MHD_ConnectionInfo *ci;
+	const gnutls_datum_t *peers;
+	unsigned int npeers = 0, status = 0;
+	gnutls_session_t s;
+	int ok;
+
+	if (cs == NULL || !cs->tls || rest->tls_client_auth == 0)
+		return true;
+	pthread_mutex_lock(&rest->clock);
+	ok = cs->cert_ok;
+	pthread_mutex_unlock(&rest->clock);
+	if (ok >= 0)
+		return ok == 1;
+	ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_GNUTLS_SESSION);
+	s = ci != NULL ? (gnutls_session_t)ci->tls_session : NULL;
+	peers = s != NULL ? gnutls_certificate_get_peers(s, &npeers) : NULL;
+	if (peers == NULL || npeers == 0)
+		ok = rest->tls_client_auth == 1;	/* requested: a client may go without */
+	else
+		ok = gnutls_certificate_verify_peers2(s, &status) == 0 && status == 0;
+	if (!ok)
+		kc_log(LOGGER, KC_LOG_INFO, "TLS client refused: %s",
+		    peers == NULL || npeers == 0 ? "no client certificate" :
+		    "client certificate not signed by listeners.https.ssl.ca.location or invalid");
+	pthread_mutex_lock(&rest->clock);
+	cs->cert_ok = ok;
+	pthread_mutex_unlock(&rest->clock);
+	return ok;
+}
+
+/* Checks made once the headers are in, before any body is read. 0 to go on, or 1 with
+ * resp filled (answered at once, connection closed). */
+static int
+early_checks(struct kw_rest *rest, struct MHD_Connection *conn, struct connstate *cs,
+    const char *method, struct kw_resp *resp)
+{
+	struct hdrsum h = { 0 };
+	const char *cl;
+	char who[160];
+	size_t uri_len = 0;
+
+	if (cs != NULL) {
+		pthread_mutex_lock(&rest->clock);
+		uri_len = cs->uri_len;
+		pthread_mutex_unlock(&rest->clock);
+	}
+	if (uri_len > rest->max_header) {
+		kw_resp_error(resp, 414, "Request URI is longer than %zu bytes "
+		    "(rest.request.header.max.bytes)", rest->max_header);
+		return 1;
+	}
+	MHD_get_connection_values(conn, MHD_HEADER_KIND, header_sum, &h);
+	if (h.bytes + uri_len + strlen(method) > rest->max_header) {
+		kw_resp_error(resp, 431, "Request headers are larger than %zu bytes "
+		    "(rest.request.header.max.bytes)", rest->max_header);
+		return 1;
+	}
+	if (!client_cert_ok(rest, conn, cs)) {
+		resp_unauthorized(resp);
+		return 1;
+	}
+	if (rest->auth != NULL) {
+		const char *a = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Authorization");
+
+		if (!kw_auth_check(rest->auth, a, who, sizeof(who))) {
+			if (kc_log_enabled(LOGGER, KC_LOG_DEBUG))
+				kc_log(LOGGER, KC_LOG_DEBUG, "request refused: %s",
+				    a == NULL ? "no credentials" : "credentials not accepted");
+			resp_unauthorized(resp);
+			return 1;
+		}
+	}
+	cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
+	if (cl != NULL) {
+		char *end;
+		unsigned long long n;
+
+		errno = 0;
+		n = strtoull(cl, &end, 10);
+		if (errno == 0 && end != cl && n > rest->max_body) {
+			kw_resp_error(resp, 413, "Request body exceeds the limit of %zu bytes "
+			    "(rest.request.max.bytes)", rest->max_body);
+			return 1;
+		}
+	}
+	return 0;
 }
 
 static enum MHD_Result
@@ -478,27 +829,50 @@ access_handler(void *cls, struct MHD_Connection *conn, const char *url, const ch
 	struct kw_rest *rest = cls;
 	struct reqstate *rs = *con_cls;
 	struct kw_resp resp = { 0 };
-	struct MHD_Response *r;
-	enum MHD_Result ret;
+	struct connstate *cs;
 
 	(void)version;
 	if (rs == NULL) {
+		cs = conn_state(conn);
+		set_phase(rest, cs, CS_BODY);
 		rs = kc_xcalloc(1, sizeof(*rs));
 		rs->rest = rest;
 		rs->conn = conn;
 		*con_cls = rs;
+		if (early_checks(rest, conn, cs, method, &resp) != 0) {
+			set_phase(rest, cs, CS_BUSY);
+			return send_resp(rest, conn, &resp, true);
+		}
 		return MHD_YES;	/* answer on a later call: keeps the connection alive */
 	}
 	if (*upload_data_size > 0) {
-		if (!rs->too_big && rs->body.len + *upload_data_size > rest->max_body) {
+		int64_t since = -1;
+		size_t n = *upload_data_size;
+
+		cs = conn_state(conn);
+		if (cs != NULL && rest->req_timeout_ms > 0) {
+			pthread_mutex_lock(&rest->clock);
+			since = cs->since;
+			pthread_mutex_unlock(&rest->clock);
+		}
+		*upload_data_size = 0;
+		/* MHD cannot answer in the middle of a body: a late body ends the connection, a
+		 * body over the limit is discarded and answered 413 once it is in (the request
+		 * deadline bounds how long that takes). */
+		if (since >= 0 && kc_mono_ms() - since > rest->req_timeout_ms) {
+			kc_log(LOGGER, KC_LOG_INFO, "connection closed: request body not received "
+			    "within %d ms (rest.request.timeout.ms)", rest->req_timeout_ms);
+			return MHD_NO;
+		}
+		if (!rs->too_big && rs->body.len + n > rest->max_body) {
 			rs->too_big = true;
 			kc_buf_free(&rs->body);
 		}
 		if (!rs->too_big)
-			kc_buf_append(&rs->body, upload_data, *upload_data_size);
-		*upload_data_size = 0;
+			kc_buf_append(&rs->body, upload_data, n);
 		return MHD_YES;
 	}
+	set_phase(rest, conn_state(conn), CS_BUSY);
 	rs->waiting = false;
 	dispatch(rest, rs, url, method, &resp);
 	if (rs->waiting) {
@@ -511,33 +885,34 @@ access_handler(void *cls, struct MHD_Connection *conn, const char *url, const ch
 		kw_resp_error(&resp, 500, "handler gave no answer");
 	if (kc_log_enabled(LOGGER, KC_LOG_DEBUG))
 		kc_log(LOGGER, KC_LOG_DEBUG, "%s %s -> %d", method, url, resp.status);
-	if (resp.blob != NULL)
-		r = MHD_create_response_from_buffer_with_free_callback_cls(resp.blob->len,
-		    resp.blob->data, blob_free_cb, resp.blob);
-	else
-		r = MHD_create_response_from_buffer(resp.body_len, resp.body != NULL ? resp.body :
-		    "", resp.body != NULL ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
-	if (resp.body != NULL || resp.blob != NULL || resp.status >= 400 ||
-	    resp.content_type != NULL)
-		MHD_add_response_header(r, "Content-Type", resp.content_type != NULL ?
-		    resp.content_type : "application/json");
-	if (resp.location != NULL)
-		MHD_add_response_header(r, "Location", resp.location);
-	ret = MHD_queue_response(conn, (unsigned)resp.status, r);
-	MHD_destroy_response(r);
-	free(resp.location);
-	return ret;
+	return send_resp(rest, conn, &resp, false);
+}
+
+/* libmicrohttpd's own messages (client errors, mostly) go to the log at debug level. */
+static void
+mhd_logger(void *cls, const char *fmt, va_list ap)
+{
+	struct kc_buf b = { 0 };
+
+	(void)cls;
+	if (!kc_log_enabled(LOGGER, KC_LOG_DEBUG))
+		return;
+	kc_buf_vprintf(&b, fmt, ap);
+	while (b.len > 0 && kc_buf_str(&b)[b.len - 1] == '\n')
+		b.len--;
+	kc_log(LOGGER, KC_LOG_DEBUG, "libmicrohttpd: %.*s", (int)b.len, kc_buf_str(&b));
+	kc_buf_free(&b);
 }
 
 static void
 completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     enum MHD_RequestTerminationCode toe)
 {
+	struct kw_rest *rest = cls;
 	struct reqstate *rs = *con_cls;
 
-	(void)cls;
-	(void)conn;
 	(void)toe;
+	set_phase(rest, conn_state(conn), CS_IDLE);	/* the next request's time starts */
 	if (rs == NULL)
 		return;
 	kc_buf_free(&rs->body);
@@ -546,25 +921,31 @@ completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	*con_cls = NULL;
 }
 
-/* Parse "http://HOST:PORT" into a socket address. 0 or -1 + err. */
+/* Parse "http[s]://HOST:PORT" into a socket address. 0 or -1 + err. */
 static int
 parse_listener(const char *listener, struct sockaddr_storage *ss, socklen_t *sslen,
-    char **host_out, char *err, size_t errlen)
+    char **host_out, bool *tls, char *err, size_t errlen)
 {
 	const char *p = listener, *colon;
 	struct addrinfo hints, *res = NULL;
 	char *host, port[16];
 	int r;
 
+	*tls = false;
 	if (kc_str_has_prefix(p, "http://"))
 		p += 7;
-	else if (strstr(p, "://") != NULL) {
-		snprintf(err, errlen, "listeners=%s: only http:// listeners are supported", listener);
+	else if (kc_str_has_prefix(p, "https://")) {
+		p += 8;
+		*tls = true;
+	} else if (strstr(p, "://") != NULL) {
+		snprintf(err, errlen, "listeners=%s: only http:// and https:// listeners are "
+		    "supported", listener);
 		return -1;
 	}
 	colon = strrchr(p, ':');
 	if (colon == NULL) {
-		snprintf(err, errlen, "listeners=%s: expected http://HOST:PORT", listener);
+		snprintf(err, errlen, "listeners=%s: expected http://HOST:PORT or https://HOST:PORT",
+		    listener);
 		return -1;
 	}
 	host = kc_xstrndup(p, (size_t)(colon - p));
@@ -603,73 +984,395 @@ parse_listener(const char *listener, struct sockaddr_storage *ss, socklen_t *ssl
 	return 0;
 }
 
+/* ---- options -------------------------------------------------------------------------- */
+
+/* An integer key in [min, max]; 0 or -1 + err. */
+static int
+conf_int(const json_t *conf, const char *key, long long def, long long min, long long max,
+    long long *out, char *err, size_t errlen)
+{
+	const char *s = kc_json_str(conf, key);
+	char *end;
+	long long v;
+
+	if (s == NULL) {
+		*out = def;
+		return 0;
+	}
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno != 0 || end == s || *kc_str_trim(end) != '\0' || v < min || v > max) {
+		snprintf(err, errlen, "%s=%s: expected an integer from %lld to %lld", key, s, min,
+		    max);
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+int
+kw_rest_opts_from_conf(const json_t *conf, struct kw_rest_opts *o, char *err, size_t errlen)
+{
+	const char *s;
+	long long v;
+
+	memset(o, 0, sizeof(*o));
+	o->listeners = kc_xstrdup(kc_json_str_or(conf, "listeners", "http://127.0.0.1:8083"));
+	if (conf_int(conf, "rest.threads", 2, 1, 64, &v, err, errlen) != 0)
+		return -1;
+	o->threads = (int)v;
+	if (conf_int(conf, "rest.request.max.bytes", 1048576, 1, (long long)1 << 31, &v, err,
+	    errlen) != 0)
+		return -1;
+	o->max_body = (size_t)v;
+	if (conf_int(conf, "rest.request.header.max.bytes", 8192, 256, 1048576, &v, err,
+	    errlen) != 0)
+		return -1;
+	o->max_header = (size_t)v;
+	if (conf_int(conf, "rest.max.connections", 1024, 1, 100000, &v, err, errlen) != 0)
+		return -1;
+	o->max_conns = (unsigned)v;
+	if (conf_int(conf, "rest.request.timeout.ms", 30000, 100, 3600000, &v, err, errlen) != 0)
+		return -1;
+	o->request_timeout_ms = (int)v;
+	o->tls_cert = kc_xstrdup(kc_json_str(conf, "listeners.https.ssl.certificate.location"));
+	o->tls_key = kc_xstrdup(kc_json_str(conf, "listeners.https.ssl.key.location"));
+	o->tls_key_password = kc_xstrdup(kc_json_str(conf, "listeners.https.ssl.key.password"));
+	o->tls_ca = kc_xstrdup(kc_json_str(conf, "listeners.https.ssl.ca.location"));
+	s = kc_json_str_or(conf, "listeners.https.ssl.client.auth", "none");
+	if (strcasecmp(s, "none") == 0)
+		o->tls_client_auth = 0;
+	else if (strcasecmp(s, "requested") == 0)
+		o->tls_client_auth = 1;
+	else if (strcasecmp(s, "required") == 0)
+		o->tls_client_auth = 2;
+	else {
+		snprintf(err, errlen, "listeners.https.ssl.client.auth=%s: expected none, requested "
+		    "or required", s);
+		return -1;
+	}
+	if (o->tls_client_auth != 0 && o->tls_ca == NULL) {
+		snprintf(err, errlen, "listeners.https.ssl.client.auth=%s needs "
+		    "listeners.https.ssl.ca.location (the CA that signs client certificates)", s);
+		return -1;
+	}
+	s = kc_json_str(conf, "rest.auth.file");
+	o->auth_file = s != NULL && *s != '\0' ? kc_xstrdup(s) : NULL;
+	return 0;
+}
+
+void
+kw_rest_opts_free(struct kw_rest_opts *o)
+{
+	free(o->listeners);
+	free(o->tls_cert);
+	free(o->tls_key);
+	if (o->tls_key_password != NULL)
+		explicit_bzero(o->tls_key_password, strlen(o->tls_key_password));
+	free(o->tls_key_password);
+	free(o->tls_ca);
+	free(o->auth_file);
+	memset(o, 0, sizeof(*o));
+}
+
+/* ---- start and stop ------------------------------------------------------------------- */
+
+struct tls_pem {
+	char	*cert, *key, *ca;
+};
+
+static void
+tls_pem_free(struct tls_pem *t)
+{
+	free(t->cert);
+	if (t->key != NULL)
+		explicit_bzero(t->key, strlen(t->key));
+	free(t->key);
+	free(t->ca);
+}
+
+/* Read and check the PEM files; 0 or -1 + err naming the key. */
+static int
+tls_load(const struct kw_rest_opts *o, struct tls_pem *t, char *err, size_t errlen)
+{
+	gnutls_certificate_credentials_t cred;
+	gnutls_datum_t c, k;
+	int r;
+
+	if (!MHD_is_feature_supported(MHD_FEATURE_TLS)) {
+		snprintf(err, errlen, "listeners=%s: this libmicrohttpd was built without TLS "
+		    "(GnuTLS) support, so https:// listeners cannot work", o->listeners);
+		return -1;
+	}
+	if (o->tls_cert == NULL || o->tls_key == NULL) {
+		snprintf(err, errlen, "listeners=%s: an https:// listener needs "
+		    "listeners.https.ssl.certificate.location and listeners.https.ssl.key.location "
+		    "(PEM files)", o->listeners);
+		return -1;
+	}
+	if ((t->cert = kc_read_file(o->tls_cert, NULL)) == NULL) {
+		snprintf(err, errlen, "listeners.https.ssl.certificate.location=%s: %s",
+		    o->tls_cert, strerror(errno));
+		return -1;
+	}
+	if ((t->key = kc_read_file(o->tls_key, NULL)) == NULL) {
+		snprintf(err, errlen, "listeners.https.ssl.key.location=%s: %s", o->tls_key,
+		    strerror(errno));
+		return -1;
+	}
+	if (o->tls_ca != NULL && (t->ca = kc_read_file(o->tls_ca, NULL)) == NULL) {
+		snprintf(err, errlen, "listeners.https.ssl.ca.location=%s: %s", o->tls_ca,
+		    strerror(errno));
+		return -1;
+	}
+	/* Check them now, for a clear message (MHD only says it failed). */
+	if (gnutls_certificate_allocate_credentials(&cred) < 0) {
+		snprintf(err, errlen, "GnuTLS: cannot allocate credentials");
+		return -1;
+	}
+	c.data = (unsigned char *)t->cert;
+	c.size = (unsigned)strlen(t->cert);
+	k.data = (unsigned char *)t->key;
+	k.size = (unsigned)strlen(t->key);
+	r = gnutls_certificate_set_x509_key_mem2(cred, &c, &k, GNUTLS_X509_FMT_PEM,
+	    o->tls_key_password, 0);
+	if (r < 0) {
+		snprintf(err, errlen, "listeners.https.ssl.certificate.location=%s with "
+		    "listeners.https.ssl.key.location=%s: %s", o->tls_cert, o->tls_key,
+		    gnutls_strerror(r));
+		gnutls_certificate_free_credentials(cred);
+		return -1;
+	}
+	if (t->ca != NULL) {
+		c.data = (unsigned char *)t->ca;
+		c.size = (unsigned)strlen(t->ca);
+		r = gnutls_certificate_set_x509_trust_mem(cred, &c, GNUTLS_X509_FMT_PEM);
+		if (r <= 0) {
+			snprintf(err, errlen, "listeners.https.ssl.ca.location=%s: %s", o->tls_ca,
+			    r < 0 ? gnutls_strerror(r) : "no certificate in the file");
+			gnutls_certificate_free_credentials(cred);
+			return -1;
+		}
+	}
+	gnutls_certificate_free_credentials(cred);
+	return 0;
+}
+
+static struct MHD_Daemon *
+start_daemon(struct kw_rest *rest, struct listener *l, const struct kw_rest_opts *o,
+    const struct sockaddr_storage *ss, const struct tls_pem *t)
+{
+	struct MHD_OptionItem ops[16];
+	unsigned flags;
+	size_t pool;
+	int n = 0;
+
+	flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME |
+	    MHD_USE_ERROR_LOG;
+	if (ss->ss_family == AF_INET6)
+		flags |= MHD_USE_IPv6;
+	if (l->tls)
+		flags |= MHD_USE_TLS;
+	/* The connection's memory holds the request line and headers: leave room above
+	 * rest.request.header.max.bytes, so an oversized request gets our JSON 414/431. */
+	pool = o->max_header * 4 + 32768;
+#define OPT(opt, v, p) ops[n++] = (struct MHD_OptionItem){ (opt), (intptr_t)(v), (p) }
+	OPT(MHD_OPTION_EXTERNAL_LOGGER, mhd_logger, NULL);
+	OPT(MHD_OPTION_SOCK_ADDR, 0, (void *)ss);
+	OPT(MHD_OPTION_THREAD_POOL_SIZE, o->threads < 1 ? 1 : o->threads, NULL);
+	OPT(MHD_OPTION_UNESCAPE_CALLBACK, no_unescape, NULL);
+	OPT(MHD_OPTION_NOTIFY_COMPLETED, completed, rest);
+	OPT(MHD_OPTION_NOTIFY_CONNECTION, notify_connection, l);
+	OPT(MHD_OPTION_URI_LOG_CALLBACK, uri_logger, rest);
+	OPT(MHD_OPTION_CONNECTION_TIMEOUT, (o->request_timeout_ms + 999) / 1000, NULL);
+	OPT(MHD_OPTION_CONNECTION_LIMIT, o->max_conns, NULL);
+	OPT(MHD_OPTION_CONNECTION_MEMORY_LIMIT, pool, NULL);
+	if (l->tls) {
+		OPT(MHD_OPTION_HTTPS_MEM_CERT, 0, t->cert);
+		OPT(MHD_OPTION_HTTPS_MEM_KEY, 0, t->key);
+		if (o->tls_key_password != NULL)
+			OPT(MHD_OPTION_HTTPS_KEY_PASSWORD, 0, o->tls_key_password);
+		if (t->ca != NULL && o->tls_client_auth != 0)
+			OPT(MHD_OPTION_HTTPS_MEM_TRUST, 0, t->ca);
+		OPT(MHD_OPTION_HTTPS_PRIORITIES, 0,
+		    "NORMAL:-VERS-TLS1.0:-VERS-TLS1.1:-VERS-SSL3.0");
+	}
+	OPT(MHD_OPTION_END, 0, NULL);
+#undef OPT
+	return MHD_start_daemon(flags, 0, NULL, NULL, access_handler, rest,
+	    MHD_OPTION_ARRAY, ops, MHD_OPTION_END);
+}
+
+static void
+rest_free(struct kw_rest *rest)
+{
+	int i;
+
+	for (i = 0; i < rest->nls; i++)
+		if (rest->ls[i].d != NULL)
+			MHD_stop_daemon(rest->ls[i].d);
+	kw_auth_free(rest->auth);
+	pthread_mutex_destroy(&rest->wlock);
+	pthread_mutex_destroy(&rest->clock);
+	pthread_cond_destroy(&rest->timer_cond);
+	free(rest);
+}
+
+static void
+free_urls(char **urls)
+{
+	size_t i;
+
+	for (i = 0; urls != NULL && urls[i] != NULL; i++)
+		free(urls[i]);
+	free(urls);
+}
+
+struct kw_rest *
+kw_rest_start_opts(struct kw_worker *w, const struct kw_rest_opts *o, char ***urls_out,
+    char *err, size_t errlen)
+{
+	struct sockaddr_storage ss[KW_REST_MAX_LISTENERS];
+	socklen_t sslen;
+	char *hosts[KW_REST_MAX_LISTENERS] = { 0 }, *list, *tok, *save = NULL, **urls = NULL;
+	bool tls[KW_REST_MAX_LISTENERS], any_tls = false;
+	struct tls_pem pem = { 0 };
+	struct kw_rest *rest = NULL;
+	int n = 0, i;
+
+	/* Parse every listener first: a bad one fails before anything listens. */
+	list = kc_xstrdup(o->listeners);
+	for (tok = strtok_r(list, ",", &save); tok != NULL; tok = strtok_r(NULL, ",", &save)) {
+		char *l = kc_str_trim(tok);
+
+		if (*l == '\0')
+			continue;
+		if (n == KW_REST_MAX_LISTENERS) {
+			snprintf(err, errlen, "listeners=%s: at most %d listeners", o->listeners,
+			    KW_REST_MAX_LISTENERS);
+			goto fail;
+		}
+		if (parse_listener(l, &ss[n], &sslen, &hosts[n], &tls[n], err, errlen) != 0)
+			goto fail;
+		any_tls |= tls[n];
+		n++;
+	}
+	if (n == 0) {
+		snprintf(err, errlen, "listeners=%s: no listener given", o->listeners);
+		goto fail;
+	}
+	if (any_tls && tls_load(o, &pem, err, errlen) != 0)
+		goto fail;
+	if (!any_tls && (o->tls_cert != NULL || o->tls_key != NULL))
+		kc_log(LOGGER, KC_LOG_WARN, "listeners.https.ssl.* are set but listeners=%s has no "
+		    "https:// listener; they are not used", o->listeners);
+	rest = kc_xcalloc(1, sizeof(*rest));
+	rest->w = w;
+	rest->max_body = o->max_body;
+	rest->max_header = o->max_header;
+	rest->req_timeout_ms = o->request_timeout_ms;
+	rest->tls_client_auth = o->tls_client_auth;
+	pthread_mutex_init(&rest->wlock, NULL);
+	pthread_mutex_init(&rest->clock, NULL);
+	pthread_cond_init(&rest->timer_cond, NULL);
+	atomic_init(&rest->ncut, 0);
+	if (o->auth_file != NULL &&
+	    (rest->auth = kw_auth_load(o->auth_file, err, errlen)) == NULL)
+		goto fail;
+	urls = kc_xcalloc((size_t)n + 1, sizeof(*urls));
+	for (i = 0; i < n; i++) {
+		const union MHD_DaemonInfo *info;
+		struct listener *l = &rest->ls[i];
+		const char *scheme = tls[i] ? "https" : "http";
+		char *host = hosts[i];
+		int port;
+
+		l->rest = rest;
+		l->tls = tls[i];
+		l->d = start_daemon(rest, l, o, &ss[i], &pem);
+		rest->nls = i + 1;
+		if (l->d == NULL) {
+			snprintf(err, errlen, "cannot listen on %s://%s (address in use or not "
+			    "available)", scheme, host);
+			goto fail;
+		}
+		info = MHD_get_daemon_info(l->d, MHD_DAEMON_INFO_BIND_PORT);
+		port = info != NULL ? info->port : 0;
+		if (*host == '\0' || strcmp(host, "0.0.0.0") == 0 || strcmp(host, "::") == 0)
+			host = "127.0.0.1";
+		if (strchr(host, ':') != NULL)
+			urls[i] = kc_xasprintf("%s://[%s]:%d", scheme, host, port);
+		else
+			urls[i] = kc_xasprintf("%s://%s:%d", scheme, host, port);
+		if (strcmp(host, "127.0.0.1") != 0 && strcmp(host, "::1") != 0 &&
+		    strcmp(host, "localhost") != 0 && (rest->auth == NULL || !tls[i]))
+			kc_log(LOGGER, KC_LOG_WARN, "%s is not a loopback address and %s: anyone who "
+			    "can reach it can manage this worker (see docs/security.md)", urls[i],
+			    rest->auth == NULL ? "rest.auth.file is not set" :
+			    "credentials travel in clear text over http://");
+	}
+	if (pthread_create(&rest->timer, NULL, timer_main, rest) != 0) {
+		snprintf(err, errlen, "cannot start REST timer thread");
+		goto fail;
+	}
+	for (i = 0; i < n; i++)
+		free(hosts[i]);
+	free(list);
+	tls_pem_free(&pem);
+	*urls_out = urls;
+	return rest;
+fail:
+	for (i = 0; i < KW_REST_MAX_LISTENERS; i++)
+		free(hosts[i]);
+	free(list);
+	tls_pem_free(&pem);
+	free_urls(urls);
+	if (rest != NULL)
+		rest_free(rest);
+	return NULL;
+}
+
 struct kw_rest *
 kw_rest_start(struct kw_worker *w, const char *listener, int threads, size_t max_body,
     char **url_out, char *err, size_t errlen)
 {
-	struct sockaddr_storage ss;
-	socklen_t sslen;
+	struct kw_rest_opts o;
 	struct kw_rest *rest;
-	const union MHD_DaemonInfo *info;
-	unsigned flags;
-	char *host;
-	int port;
+	json_t *conf = json_object();
+	char **urls = NULL;
 
-	if (parse_listener(listener, &ss, &sslen, &host, err, errlen) != 0)
-		return NULL;
-	rest = kc_xcalloc(1, sizeof(*rest));
-	rest->w = w;
-	rest->max_body = max_body;
-	pthread_mutex_init(&rest->wlock, NULL);
-	pthread_cond_init(&rest->timer_cond, NULL);
-	flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME |
-	    MHD_USE_ERROR_LOG;
-	if (ss.ss_family == AF_INET6)
-		flags |= MHD_USE_IPv6;
-	if (threads < 1)
-		threads = 1;
-	rest->d = MHD_start_daemon(flags, 0, NULL, NULL, access_handler, rest,
-	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
-	    MHD_OPTION_THREAD_POOL_SIZE, (unsigned)threads,
-	    MHD_OPTION_UNESCAPE_CALLBACK, no_unescape, NULL,
-	    MHD_OPTION_NOTIFY_COMPLETED, completed, rest,
-	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120,
-	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)4000,
-	    MHD_OPTION_END);
-	if (rest->d == NULL) {
-		snprintf(err, errlen, "cannot listen on %s (address in use or not available)",
-		    listener);
-		free(host);
-		pthread_mutex_destroy(&rest->wlock);
-		pthread_cond_destroy(&rest->timer_cond);
-		free(rest);
+	if (kw_rest_opts_from_conf(conf, &o, err, errlen) != 0) {
+		json_decref(conf);
 		return NULL;
 	}
-	info = MHD_get_daemon_info(rest->d, MHD_DAEMON_INFO_BIND_PORT);
-	port = info != NULL ? info->port : 0;
-	if (*host == '\0' || strcmp(host, "0.0.0.0") == 0 || strcmp(host, "::") == 0) {
-		free(host);
-		host = kc_xstrdup("127.0.0.1");
-	}
-	if (strchr(host, ':') != NULL)
-		*url_out = kc_xasprintf("http://[%s]:%d", host, port);
-	else
-		*url_out = kc_xasprintf("http://%s:%d", host, port);
-	free(host);
-	if (pthread_create(&rest->timer, NULL, timer_main, rest) != 0) {
-		snprintf(err, errlen, "cannot start REST timer thread");
-		MHD_stop_daemon(rest->d);
-		free(*url_out);
-		*url_out = NULL;
-		free(rest);
+	json_decref(conf);
+	free(o.listeners);
+	o.listeners = kc_xstrdup(listener);
+	o.threads = threads;
+	o.max_body = max_body;
+	rest = kw_rest_start_opts(w, &o, &urls, err, errlen);
+	kw_rest_opts_free(&o);
+	if (rest == NULL)
 		return NULL;
-	}
+	*url_out = urls[0];
+	urls[0] = NULL;
+	free_urls(urls);
 	return rest;
+}
+
+int
+kw_rest_reload(struct kw_rest *rest)
+{
+	if (rest == NULL || rest->auth == NULL)
+		return 0;
+	return kw_auth_reload(rest->auth, true);
 }
 
 void
 kw_rest_stop(struct kw_rest *rest)
 {
+	int i;
+
 	if (rest == NULL)
 		return;
 	pthread_mutex_lock(&rest->wlock);
@@ -678,11 +1381,9 @@ kw_rest_stop(struct kw_rest *rest)
 	pthread_cond_signal(&rest->timer_cond);
 	pthread_mutex_unlock(&rest->wlock);
 	pthread_join(rest->timer, NULL);
-	MHD_quiesce_daemon(rest->d);
+	for (i = 0; i < rest->nls; i++)
+		MHD_quiesce_daemon(rest->ls[i].d);
 	/* Give resumed long polls a moment to be answered. */
 	usleep(50 * 1000);
-	MHD_stop_daemon(rest->d);
-	pthread_mutex_destroy(&rest->wlock);
-	pthread_cond_destroy(&rest->timer_cond);
-	free(rest);
+	rest_free(rest);
 }

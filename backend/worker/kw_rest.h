@@ -98,9 +98,58 @@ void kw_rest_wait(struct kw_req *req, const char *key, int timeout_ms);
 void kw_rest_wake(struct kw_rest *rest, const char *key);
 
 /* Start listening on `listener` ("http://HOST:PORT", port 0 = free port). On success
- * *url_out is the URL actually bound (malloc'd). NULL + err on failure. */
+ * *url_out is the URL actually bound (malloc'd). NULL + err on failure. Default limits, no
+ * TLS, no authentication (tests and fuzzers). */
 struct kw_rest *kw_rest_start(struct kw_worker *w, const char *listener, int threads,
     size_t max_body, char **url_out, char *err, size_t errlen);
 void kw_rest_stop(struct kw_rest *rest);
+
+/* ---- security and limits (docs/security.md) ---- */
+
+#define KW_REST_MAX_LISTENERS 4
+
+struct kw_rest_opts {
+	char		*listeners;	/* "http://H:P,https://H:P" */
+	int		 threads;	/* rest.threads */
+	size_t		 max_body;	/* rest.request.max.bytes */
+	size_t		 max_header;	/* rest.request.header.max.bytes (request line, headers) */
+	unsigned	 max_conns;	/* rest.max.connections */
+	int		 request_timeout_ms;	/* rest.request.timeout.ms */
+	char		*tls_cert;	/* listeners.https.ssl.certificate.location (PEM) */
+	char		*tls_key;	/* listeners.https.ssl.key.location (PEM) */
+	char		*tls_key_password;	/* listeners.https.ssl.key.password */
+	char		*tls_ca;	/* listeners.https.ssl.ca.location (client CAs, PEM) */
+	int		 tls_client_auth;	/* 0 none, 1 requested, 2 required */
+	char		*auth_file;	/* rest.auth.file */
+};
+
+/* Fill opts from the worker configuration (string map), with defaults; 0, or -1 + err
+ * naming the key. Free with kw_rest_opts_free. */
+int kw_rest_opts_from_conf(const json_t *conf, struct kw_rest_opts *o, char *err,
+    size_t errlen);
+void kw_rest_opts_free(struct kw_rest_opts *o);
+
+/* Start every listener of o->listeners. On success *urls_out is a NULL-terminated array of
+ * the URLs bound, in the order listed (caller frees each and the array). NULL + err. */
+struct kw_rest *kw_rest_start_opts(struct kw_worker *w, const struct kw_rest_opts *o,
+    char ***urls_out, char *err, size_t errlen);
+/* Re-read rest.auth.file now (SIGHUP). 0, or -1 when it failed (old credentials kept). */
+int kw_rest_reload(struct kw_rest *rest);
+
+/* Credentials file (kw_rest_auth.c). */
+struct kw_auth;
+struct kw_auth *kw_auth_load(const char *path, char *err, size_t errlen);
+void kw_auth_free(struct kw_auth *a);
+/* Re-read the file when forced or when it changed (checked at most once a second). */
+int kw_auth_reload(struct kw_auth *a, bool force);
+/* Is this Authorization header value a valid credential? who gets "user NAME" / "token
+ * NAME" for the log. */
+bool kw_auth_check(struct kw_auth *a, const char *authorization, char *who, size_t wholen);
+bool kw_auth_has_users(struct kw_auth *a);
+bool kw_auth_has_tokens(struct kw_auth *a);
+/* crypt(3) hash of a password with a fresh salt (yescrypt, else SHA-512). Caller frees. */
+char *kw_auth_hash_password(const char *password, char *err, size_t errlen);
+/* "sha256:" + 64 hex digits of the token, into out. */
+void kw_auth_hash_token(const char *token, char out[72]);
 
 #endif

@@ -25,7 +25,7 @@ expect 2 'broken.properties' -- "$D/broken.properties"
 expect 2 'session.timeout.ms' -- --set consumer.session.timeout.ms=abc --set "state.dir=$D/s0"
 expect 2 'security.protocol' -- --set security.protocol=bogus --set "state.dir=$D/s0"
 expect 2 'log.level' -- --set log.level=LOUD
-expect 2 'only http://' -- --set listeners=https://127.0.0.1:0 --set "state.dir=$D/s0"
+expect 2 'listeners.https.ssl.certificate.location' -- --set listeners=https://127.0.0.1:0 --set "state.dir=$D/s0"
 expect 2 'bad port' -- --set listeners=http://127.0.0.1:99999 --set "state.dir=$D/s0"
 # a properties file with an ignored key starts (with a warning); a second worker on the
 # same state.dir or the same port is refused
