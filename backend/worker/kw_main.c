@@ -47,7 +47,8 @@ usage(FILE *f)
 	    "  --hash-token NAME     read a bearer token on stdin, print its rest.auth.file line\n"
 	    "\n"
 	    "Common keys: listeners (default http://127.0.0.1:8083; port 0 picks a free port),\n"
-	    "bootstrap.servers, state.dir, key.converter, value.converter, producer.*, consumer.*.\n"
+	    "bootstrap.servers, state.dir, key.converter, value.converter, producer.*, consumer.*;\n"
+	    "REST security: listeners=https://..., listeners.https.ssl.*, rest.auth.file.\n"
 	    "See kcops-worker(1).\n");
 }
 

@@ -22,7 +22,15 @@
  * Long polls: a handler that has nothing to answer yet calls kw_rest_wait(req, key, ms) and
  * returns; the connection is suspended (no thread is held) until kw_rest_wake(rest, key) is
  * called or the time is up, then the handler runs again with req->resumed set and must
- * answer. */
+ * answer.
+ *
+ * Security and limits (docs/security.md): one MHD daemon per listener (http or https). Each
+ * connection carries a connstate (MHD socket context) that records where its current request
+ * is; the timer thread cuts connections whose request has not fully arrived within
+ * rest.request.timeout.ms. Header size, TLS client certificate, credentials (rest.auth.file,
+ * kw_rest_auth.c) and a declared Content-Length are checked on the first access-handler
+ * call, before any body is read; a refused request is answered at once and its connection
+ * closed. Handlers never see an unauthenticated request. */
 #ifndef KW_REST_H
 #define KW_REST_H
 
