@@ -1062,6 +1062,70 @@ get_topics(struct kc_cmd_env *env, const struct kc_cmd *self, const struct sel *
 	return rc;
 }
 
+/* get workers: a kcops-worker cluster's members (GET /kcops/v1/workers, a kcops-worker
+ * extension; Apache Kafka Connect has no such call). */
+static int
+get_workers(struct kc_cmd_env *env)
+{
+	struct kc_client *c;
+	struct kc_err err;
+	struct kc_resp r;
+	json_t *list, *v;
+	size_t i;
+	struct kc_cmd_tab *t;
+
+	CLIENT_OR_FAIL(env, c);
+	kc_err_clear(&err);
+	memset(&r, 0, sizeof r);
+	if (kc_client_call(c, "GET", "/kcops/v1/workers", NULL, &r, &err) != 0) {
+		int rc;
+
+		if (r.status == 404) {
+			kc_resp_free(&r);
+			kc_cmd_error(env, "listing workers: this Connect cluster does not list its "
+			    "workers (GET /kcops/v1/workers is a kcops-worker extension)");
+			return KC_EXIT_ERR;
+		}
+		rc = kc_cmd_fail(env, "listing workers", &err);
+		kc_resp_free(&r);
+		return rc;
+	}
+	list = json_object_get(r.json, "workers");
+	if (!json_is_array(list)) {
+		kc_resp_free(&r);
+		kc_cmd_error(env, "listing workers: the answer has no \"workers\" array");
+		return KC_EXIT_ERR;
+	}
+	if (env->io->fmt == KC_FMT_JSON) {
+		kc_cmd_print_json(env, r.json, 0);
+	} else if (env->io->fmt == KC_FMT_NAMES) {
+		json_array_foreach(list, i, v)
+			put_clean(env->io->out, "", kc_json_str_or(v, "worker_id", "?"), "\n");
+	} else {
+		t = kc_cmd_tab_new(6, "WORKER", "STATE", "HEARTBEAT", "TASKS", "SOURCES", "URL");
+		json_array_foreach(list, i, v) {
+			bool alive = json_is_true(json_object_get(v, "alive"));
+			bool self = json_is_true(json_object_get(v, "self"));
+
+			kc_cmd_tab_cell(t, kc_json_str_or(v, "worker_id", "?"), NULL);
+			kc_cmd_tab_cell(t, alive ? "alive" : "silent", alive ? NULL : "state.failed");
+			if (self)
+				kc_cmd_tab_cell(t, "(answered)", NULL);
+			else
+				kc_cmd_tab_cellf(t, NULL, "%.1fs ago",
+				    (double)kc_json_int_or(v, "last_heartbeat_ms_ago", 0) / 1000.0);
+			kc_cmd_tab_cellf(t, NULL, "%lld", (long long)kc_json_int_or(v, "tasks", 0));
+			kc_cmd_tab_cell(t, json_is_true(json_object_get(v, "source_owner")) ? "yes" :
+			    "-", NULL);
+			kc_cmd_tab_cell(t, kc_json_str_or(v, "url", "-"), NULL);
+		}
+		kc_cmd_tab_print(t, env->io);
+		kc_cmd_tab_free(t);
+	}
+	kc_resp_free(&r);
+	return KC_EXIT_OK;
+}
+
 /* kcops get WHAT. */
 static int
 cmd_get(struct kc_cmd_env *env, const struct kc_cmd *self, int argc, char **argv)
@@ -1100,7 +1164,7 @@ cmd_get(struct kc_cmd_env *env, const struct kc_cmd *self, int argc, char **argv
 	}
 	if (what == NULL)
 		return kc_cmd_usage(env, self, "get what? connectors, tasks, plugins, loggers, "
-		    "offsets or topics");
+		    "offsets, topics or workers");
 	if (strcmp(what, "connectors") == 0 || strcmp(what, "connector") == 0 ||
 	    strcmp(what, "conn") == 0 || strcmp(what, "cs") == 0)
 		return get_connectors(env, self, &s, states, 0);
@@ -1117,8 +1181,10 @@ cmd_get(struct kc_cmd_env *env, const struct kc_cmd *self, int argc, char **argv
 		return get_offsets(env, self, &s);
 	if (strcmp(what, "topics") == 0)
 		return get_topics(env, self, &s);
+	if (strcmp(what, "workers") == 0 || strcmp(what, "worker") == 0)
+		return get_workers(env);
 	return kc_cmd_usage(env, self, "get '%s': expected connectors, tasks, plugins, loggers, "
-	    "offsets or topics", what);
+	    "offsets, topics or workers", what);
 }
 
 /* ---- describe -------------------------------------------------------------------------- */
@@ -2660,6 +2726,9 @@ cmd_wait(struct kc_cmd_env *env, const struct kc_cmd *self, int argc, char **arg
 "  -t, --types T,...   plugins: source, sink, converter, header_converter,\n" \
 "                      transformation, predicate\n" \
 "  -a, --all           plugins: every type (Connect 3.2+)\n" \
+"'get workers' lists a kcops-worker cluster's workers: id, alive or silent (no\n" \
+"heartbeat for 3 intervals), last heartbeat age, task instances, whether it runs the\n" \
+"source connectors, URL.\n" \
 "Output: -o table (default), wide (class, first trace line), json, names.\n" \
 "Example: kcops get connectors --state paused -o names\n"
 
@@ -2676,8 +2745,8 @@ const struct kc_cmd kc_cmd_connect_table[] = {
 	{ "info", NULL, "info", "Show the worker's version, cluster id and features",
 	    "Calls GET / (and GET /health on 3.9+). -o json adds the feature gates.\n", 0,
 	    cmd_info, NULL, NULL },
-	{ "get", "ls list", "get connectors|tasks|plugins|loggers|offsets|topics [NAME...]",
-	    "List connectors, tasks, plugins, loggers, offsets or topics", GET_HELP, 0,
+	{ "get", "ls list", "get connectors|tasks|plugins|loggers|offsets|topics|workers [NAME...]",
+	    "List connectors, tasks, plugins, loggers, offsets, topics or workers", GET_HELP, 0,
 	    cmd_get, NULL, NULL },
 	{ "describe", "desc show", "describe connector NAME... [-e REGEX] | describe plugin CLASS",
 	    "Show one connector: config (secrets masked), tasks, traces, topics",

@@ -45,9 +45,9 @@ extern const struct kw_plugin kw_http_queue_source_plugin;
 
 struct kw_dist {
 	struct kw_worker	*w;
-	char			*config_topic, *status_topic, *lease_topic;
+	char			*config_topic, *status_topic, *lease_topic, *offsets_topic;
 	rd_kafka_t		*prod;		/* config + status records */
-	rd_kafka_t		*reader;	/* assigned: config p0, status p0 */
+	rd_kafka_t		*reader;	/* assigned: config p0, status p0, offsets p0 */
 	rd_kafka_t		*lease;		/* group group.id on the lease topic */
 	pthread_t		 thread;
 	bool			 thread_started;
@@ -143,6 +143,18 @@ apply_locked(struct kw_worker *w, const json_t *rec, bool own)
 	} else if (strcmp(op, "restart") == 0 && !own && c != NULL) {
 		kw_conn_restart_locked(w, c, json_bool_or(rec, "include_tasks", false),
 		    json_bool_or(rec, "only_failed", false));
+	} else if (strcmp(op, "restart_task") == 0 && c != NULL &&
+	    kc_json_str(rec, "worker_id") != NULL &&
+	    strcmp(kc_json_str(rec, "worker_id"), w->worker_id) == 0) {
+		int k, id = (int)kc_json_int_or(rec, "task", -1);
+
+		for (k = 0; k < c->ntasks; k++)
+			if (c->tasks[k]->id == id && c->target != KW_CT_STOPPED) {
+				kw_task_restart_locked(w, c->tasks[k]);
+				kc_log(LOGGER, KC_LOG_INFO, "task %s-%d restart requested by %s",
+				    name, id, kc_json_str(rec, "origin") ? kc_json_str(rec, "origin") :
+				    "another worker");
+			}
 	}
 }
 
@@ -201,6 +213,120 @@ kw_dist_queue_locked(struct kw_worker *w, json_t *rec)
 	json_array_append_new(w->dist_out, rec);
 }
 
+/* ---- source offsets (offset.storage.topic) ----------------------------------------------- */
+
+/* Produce a source offset to the offsets topic, partition 0, without waiting (lock held):
+ * key ["<connector>", {partition}], value {offset} or a tombstone (offset NULL), Kafka
+ * Connect's shape; header "origin" names this worker. kw_dist_sync awaits delivery. */
+void
+kw_dist_offset_write_locked(struct kw_worker *w, const char *conn, const json_t *partition,
+    const json_t *offset)
+{
+	struct kw_dist *d = w->dist;
+	json_t *k;
+	char *key, *v;
+	size_t vlen;
+	rd_kafka_resp_err_t err;
+
+	if (d == NULL)
+		return;
+	k = json_pack("[s,O]", conn, partition);
+	key = json_dumps(k, JSON_COMPACT);
+	json_decref(k);
+	v = offset != NULL ? json_dumps(offset, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
+	vlen = v != NULL ? strlen(v) : 0;
+	err = rd_kafka_producev(d->prod, RD_KAFKA_V_TOPIC(d->offsets_topic),
+	    RD_KAFKA_V_PARTITION(0), RD_KAFKA_V_KEY(key, strlen(key)), RD_KAFKA_V_VALUE(v, vlen),
+	    RD_KAFKA_V_HEADER("origin", w->worker_id, (ssize_t)strlen(w->worker_id)),
+	    RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_FREE), RD_KAFKA_V_END);
+	if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+		free(v);
+		kc_log(LOGGER, KC_LOG_WARN, "cannot produce a source offset of %s to %s: %s", conn,
+		    d->offsets_topic, rd_kafka_err2str(err));
+	}
+	free(key);
+}
+
+/* Await delivery of everything produced so far (lock NOT held). 0, or -1 (logged). */
+int
+kw_dist_sync(struct kw_worker *w)
+{
+	int err;
+
+	if (w->dist == NULL)
+		return 0;
+	atomic_store(&w->dist->delivery_err, 0);
+	if (rd_kafka_flush(w->dist->prod, 15000) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+		kc_log(LOGGER, KC_LOG_ERROR, "records not delivered within 15 s");
+		return -1;
+	}
+	if ((err = atomic_load(&w->dist->delivery_err)) != 0) {
+		kc_log(LOGGER, KC_LOG_ERROR, "record not delivered: %s", rd_kafka_err2str(err));
+		return -1;
+	}
+	return 0;
+}
+
+/* Apply one offsets-topic record to w->offsets (lock held). While following the topic
+ * (initial false) this worker's own records are skipped: its map is already newer. */
+static void
+apply_offset_locked(struct kw_worker *w, const rd_kafka_message_t *m, bool initial)
+{
+	rd_kafka_headers_t *hdrs = NULL;
+	const void *hv;
+	size_t hlen, i;
+	struct kc_err e;
+	json_t *key, *val = NULL, *arr, *ent;
+	const char *conn;
+	const json_t *part;
+
+	if (!initial && rd_kafka_message_headers(m, &hdrs) == RD_KAFKA_RESP_ERR_NO_ERROR &&
+	    rd_kafka_header_get_last(hdrs, "origin", &hv, &hlen) == RD_KAFKA_RESP_ERR_NO_ERROR &&
+	    hlen == strlen(w->worker_id) && memcmp(hv, w->worker_id, hlen) == 0)
+		return;
+	key = m->key != NULL ? kc_json_parse(m->key, m->key_len, 0, &e) : NULL;
+	conn = json_string_value(json_array_get(key, 0));
+	part = json_array_get(key, 1);
+	if (!json_is_array(key) || json_array_size(key) != 2 || conn == NULL ||
+	    !json_is_object(part) || (m->payload != NULL &&
+	    !json_is_object(val = kc_json_parse(m->payload, m->len, 0, &e)) &&
+	    !json_is_null(val))) {
+		kc_log(LOGGER, KC_LOG_WARN, "offsets topic offset %lld: not a [\"connector\", "
+		    "{partition}] -> {offset} record; skipped", (long long)m->offset);
+		json_decref(key);
+		json_decref(val);
+		return;
+	}
+	if (json_is_null(val)) {
+		json_decref(val);
+		val = NULL;
+	}
+	arr = json_object_get(w->offsets, conn);
+	json_array_foreach(arr, i, ent)
+		if (json_equal(json_object_get(ent, "partition"), part))
+			break;
+	if (val == NULL) {
+		if (arr != NULL && i < json_array_size(arr))
+			json_array_remove(arr, i);
+		if (arr != NULL && json_array_size(arr) == 0)
+			json_object_del(w->offsets, conn);
+	} else {
+		if (arr == NULL) {
+			arr = json_array();
+			json_object_set_new(w->offsets, conn, arr);
+		}
+		if (i < json_array_size(arr))
+			json_object_set(json_array_get(arr, i), "offset", val);
+		else
+			json_array_append_new(arr, json_pack("{s:O,s:O}", "partition", part,
+			    "offset", val));
+	}
+	w->offsets_dirty = true;
+	kw_bump(w);
+	json_decref(key);
+	json_decref(val);
+}
+
 /* ---- status ------------------------------------------------------------------------------ */
 
 static void
@@ -216,7 +342,7 @@ publish_heartbeat(struct kw_dist *d)
 		struct kw_connector *c = w->conns[i];
 		json_t *st;
 
-		if (c->ntasks == 0 || c->target == KW_CT_STOPPED)
+		if (c->ntasks == 0)	/* (a stopped connector's tasks until they exit) */
 			continue;
 		st = kw_conn_status_local_locked(w, c);
 		json_object_set(conns, c->name, json_object_get(st, "tasks"));
@@ -234,33 +360,91 @@ publish_heartbeat(struct kw_dist *d)
 	rd_kafka_poll(d->prod, 0);
 }
 
-/* Other workers' task statuses for connector `name` (lock held): appended to tasks. */
-void
-kw_dist_peer_tasks_locked(struct kw_worker *w, const char *name, json_t *tasks)
+static bool
+peer_stale(const struct kw_worker *w, const json_t *peer, int64_t now)
 {
+	return now - kc_json_int_or(peer, "seen_ms", 0) > 3 * w->dist->heartbeat_ms;
+}
+
+/* Does connector c run on one worker only (a source other than the queue source)? */
+static bool
+single_worker(const struct kw_connector *c)
+{
+	return c->plugin != NULL && c->plugin->type == KW_PLUGIN_SOURCE &&
+	    c->plugin != &kw_http_queue_source_plugin;
+}
+
+static int
+cmp_instance(const void *a, const void *b)
+{
+	const json_t *x = *(json_t *const *)a, *y = *(json_t *const *)b;
+	int r = strcmp(kc_json_str(x, "worker_id"), kc_json_str(y, "worker_id"));
+
+	if (r != 0)
+		return r;
+	return (int)(kc_json_int_or(x, "id", 0) - kc_json_int_or(y, "id", 0));
+}
+
+/* Every task instance of connector c in the cluster (lock held), in the order (worker_id,
+ * the worker's own task number), numbered 0..n-1 in that order: "id" is the cluster-wide
+ * id, "local_id" the task's number on its worker (its logs and metrics), "worker_id" the
+ * worker. Every worker seeing the same heartbeats computes the same numbering. Instances of
+ * a worker whose heartbeats stopped are UNASSIGNED; for a connector that runs on one worker
+ * only they are left out once a live worker runs it. Standalone: this worker's tasks as
+ * they are. New reference. */
+json_t *
+kw_dist_tasks_locked(struct kw_worker *w, struct kw_connector *c)
+{
+	json_t *tasks = json_array(), *peer, *arr, *t, **v;
 	const char *wid;
-	json_t *peer, *arr, *t;
-	size_t i;
 	int64_t now = kc_mono_ms();
+	bool live = c->ntasks > 0;
+	size_t i, n;
+	int k;
 
+	for (k = 0; k < c->ntasks; k++)
+		json_array_append_new(tasks, kw_task_status_locked(w, c->tasks[k]));
 	if (w->dist == NULL)
-		return;
+		return tasks;
+	json_object_foreach(w->dist_peers, wid, peer)
+		if (strcmp(wid, w->worker_id) != 0 && !peer_stale(w, peer, now) &&
+		    json_array_size(json_object_get(json_object_get(peer, "connectors"),
+		    c->name)) > 0)
+			live = true;
 	json_object_foreach(w->dist_peers, wid, peer) {
-		bool stale = now - kc_json_int_or(peer, "seen_ms", 0) > 3 * w->dist->heartbeat_ms;
+		bool stale = peer_stale(w, peer, now);
 
-		if (strcmp(wid, w->worker_id) == 0)
+		if (strcmp(wid, w->worker_id) == 0 || (stale && (c->target == KW_CT_STOPPED ||
+		    (live && single_worker(c)))))
 			continue;
-		arr = json_object_get(json_object_get(peer, "connectors"), name);
+		arr = json_object_get(json_object_get(peer, "connectors"), c->name);
 		json_array_foreach(arr, i, t) {
-			json_t *c = json_deep_copy(t);
+			json_t *e;
 
+			if (!json_is_object(t) || !json_is_integer(json_object_get(t, "id")))
+				continue;
+			e = json_deep_copy(t);
+			json_object_set_new(e, "worker_id", json_string(wid));
 			if (stale) {
-				json_object_set_new(c, "state", json_string("UNASSIGNED"));
-				json_object_del(c, "trace");
+				json_object_set_new(e, "state", json_string("UNASSIGNED"));
+				json_object_del(e, "trace");
 			}
-			json_array_append_new(tasks, c);
+			json_array_append_new(tasks, e);
 		}
 	}
+	n = json_array_size(tasks);
+	v = kc_xcalloc(n + 1, sizeof(*v));
+	for (i = 0; i < n; i++)
+		v[i] = json_incref(json_array_get(tasks, i));
+	qsort(v, n, sizeof(*v), cmp_instance);
+	json_array_clear(tasks);
+	for (i = 0; i < n; i++) {
+		json_object_set(v[i], "local_id", json_object_get(v[i], "id"));
+		json_object_set_new(v[i], "id", json_integer((json_int_t)i));
+		json_array_append_new(tasks, v[i]);
+	}
+	free(v);
+	return tasks;
 }
 
 /* The worker_id that runs connector c's instance (lock held): this worker, except for a
@@ -277,21 +461,28 @@ kw_dist_conn_worker_locked(struct kw_worker *w, const struct kw_connector *c)
 		return w->worker_id;
 	json_object_foreach(w->dist_peers, wid, peer)
 		if (strcmp(wid, w->worker_id) != 0 && json_bool_or(peer, "source_owner", false) &&
-		    now - kc_json_int_or(peer, "seen_ms", 0) <= 3 * w->dist->heartbeat_ms)
+		    !peer_stale(w, peer, now))
 			return wid;
 	return NULL;
 }
 
-/* GET /kcops/v1/workers: every worker seen (lock held). New reference. */
+/* GET /kcops/v1/workers: every worker seen (lock held), this one first: worker_id, url
+ * (http:// + worker_id), self, alive, source_owner, tasks (task instances it runs, from its
+ * last heartbeat), last_heartbeat_ms_ago (0 for this worker). New reference. */
 json_t *
 kw_dist_workers_locked(struct kw_worker *w)
 {
-	json_t *arr = json_array(), *peer;
-	const char *wid;
+	json_t *arr = json_array(), *peer, *list;
+	const char *wid, *name;
 	int64_t now = kc_mono_ms();
+	size_t i, ntasks = 0;
 
-	json_array_append_new(arr, json_pack("{s:s,s:b,s:b,s:b}", "worker_id", w->worker_id,
-	    "self", 1, "alive", 1, "source_owner", w->dist == NULL || w->source_owner));
+	for (i = 0; i < w->nconns; i++)
+		ntasks += (size_t)w->conns[i]->ntasks;
+	json_array_append_new(arr, json_pack("{s:s,s:s+,s:b,s:b,s:b,s:I,s:I}", "worker_id",
+	    w->worker_id, "url", "http://", w->worker_id, "self", 1, "alive", 1, "source_owner",
+	    w->dist == NULL || w->source_owner, "tasks", (json_int_t)ntasks,
+	    "last_heartbeat_ms_ago", (json_int_t)0));
 	if (w->dist == NULL)
 		return arr;
 	json_object_foreach(w->dist_peers, wid, peer) {
@@ -299,10 +490,13 @@ kw_dist_workers_locked(struct kw_worker *w)
 
 		if (strcmp(wid, w->worker_id) == 0)
 			continue;
-		json_array_append_new(arr, json_pack("{s:s,s:b,s:b,s:b,s:I}", "worker_id", wid,
-		    "self", 0, "alive", age <= 3 * w->dist->heartbeat_ms, "source_owner",
-		    json_bool_or(peer, "source_owner", false), "last_heartbeat_ms_ago",
-		    (json_int_t)age));
+		ntasks = 0;
+		json_object_foreach(json_object_get(peer, "connectors"), name, list)
+			ntasks += json_array_size(list);
+		json_array_append_new(arr, json_pack("{s:s,s:s+,s:b,s:b,s:b,s:I,s:I}", "worker_id",
+		    wid, "url", "http://", wid, "self", 0, "alive", !peer_stale(w, peer, now),
+		    "source_owner", json_bool_or(peer, "source_owner", false), "tasks",
+		    (json_int_t)ntasks, "last_heartbeat_ms_ago", (json_int_t)age));
 	}
 	return arr;
 }
@@ -345,6 +539,12 @@ handle_message(struct kw_dist *d, const rd_kafka_message_t *m)
 	struct kc_err e;
 	json_t *rec;
 
+	if (strcmp(topic, d->offsets_topic) == 0) {
+		pthread_mutex_lock(&w->lock);
+		apply_offset_locked(w, m, false);
+		pthread_mutex_unlock(&w->lock);
+		return;
+	}
 	if (m->payload == NULL)
 		return;
 	rec = kc_json_parse(m->payload, m->len, 0, &e);
@@ -453,22 +653,22 @@ make_client(struct kw_worker *w, rd_kafka_type_t type, const char *role, const c
 	return rk;
 }
 
-/* Read the config topic from the beginning to its end now; returns the records. */
-static json_t *
-catch_up(struct kw_dist *d, int64_t *high, char *err, size_t errlen)
+/* Read partition 0 of `topic` from the beginning to its end now, passing each message to
+ * fn. *high: the end offset. 0, or -1 + err. */
+static int
+catch_up(struct kw_dist *d, const char *topic, int64_t *high,
+    void (*fn)(struct kw_dist *, const rd_kafka_message_t *, void *), void *arg, char *err,
+    size_t errlen)
 {
 	int64_t lo = 0, hi = 0, deadline = kc_mono_ms() + 30000;
 	rd_kafka_resp_err_t e;
-	json_t *recs = json_array();
 
 	/* the mock creates the topic on first Metadata; retry while it appears */
-	while ((e = rd_kafka_query_watermark_offsets(d->reader, d->config_topic, 0, &lo, &hi,
+	while ((e = rd_kafka_query_watermark_offsets(d->reader, topic, 0, &lo, &hi,
 	    5000)) != RD_KAFKA_RESP_ERR_NO_ERROR) {
 		if (kc_mono_ms() > deadline) {
-			snprintf(err, errlen, "config.storage.topic %s: %s", d->config_topic,
-			    rd_kafka_err2str(e));
-			json_decref(recs);
-			return NULL;
+			snprintf(err, errlen, "topic %s: %s", topic, rd_kafka_err2str(e));
+			return -1;
 		}
 		usleep(200000);
 	}
@@ -477,39 +677,61 @@ catch_up(struct kw_dist *d, int64_t *high, char *err, size_t errlen)
 		rd_kafka_t *rk = d->reader;
 		rd_kafka_topic_partition_list_t *tp = rd_kafka_topic_partition_list_new(1);
 
-		rd_kafka_topic_partition_list_add(tp, d->config_topic, 0)->offset = lo;
+		rd_kafka_topic_partition_list_add(tp, topic, 0)->offset = lo;
 		rd_kafka_assign(rk, tp);
 		rd_kafka_topic_partition_list_destroy(tp);
 		for (;;) {
 			rd_kafka_message_t *m = rd_kafka_consumer_poll(rk, 500);
-			struct kc_err je;
+			bool mine;
 
 			if (m == NULL) {
 				if (kc_mono_ms() > deadline) {
-					snprintf(err, errlen, "config.storage.topic %s: not read to "
-					    "its end (%lld) within 30 s", d->config_topic,
-					    (long long)hi);
-					json_decref(recs);
-					return NULL;
+					snprintf(err, errlen, "topic %s: not read to its end (%lld) "
+					    "within 30 s", topic, (long long)hi);
+					return -1;
 				}
 				continue;
 			}
-			if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR && m->payload != NULL) {
-				json_t *r = kc_json_parse(m->payload, m->len, 0, &je);
-
-				if (json_is_object(r))
-					json_array_append_new(recs, r);
-				else
-					json_decref(r);
-			}
-			if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR && m->offset + 1 >= hi) {
+			mine = m->err == RD_KAFKA_RESP_ERR_NO_ERROR && m->rkt != NULL &&
+			    strcmp(rd_kafka_topic_name(m->rkt), topic) == 0;
+			if (mine)
+				fn(d, m, arg);
+			if (mine && m->offset + 1 >= hi) {
 				rd_kafka_message_destroy(m);
 				break;
 			}
 			rd_kafka_message_destroy(m);
 		}
 	}
-	return recs;
+	return 0;
+}
+
+/* catch_up callback of the config topic: collect the records (a JSON array). */
+static void
+collect_config(struct kw_dist *d, const rd_kafka_message_t *m, void *arg)
+{
+	json_t *recs = arg, *r;
+	struct kc_err je;
+
+	(void)d;
+	if (m->payload == NULL)
+		return;
+	r = kc_json_parse(m->payload, m->len, 0, &je);
+	if (json_is_object(r))
+		json_array_append_new(recs, r);
+	else
+		json_decref(r);
+}
+
+/* catch_up callback of the offsets topic: apply every record, this worker's own too (the
+ * topic wins over the state.dir cache). */
+static void
+load_offset(struct kw_dist *d, const rd_kafka_message_t *m, void *arg)
+{
+	(void)arg;
+	pthread_mutex_lock(&d->w->lock);
+	apply_offset_locked(d->w, m, true);
+	pthread_mutex_unlock(&d->w->lock);
 }
 
 int
@@ -520,7 +742,7 @@ kw_dist_start(struct kw_worker *w, char *err, size_t errlen)
 	char *reader_group;
 	rd_kafka_topic_partition_list_t *tp;
 	json_t *recs, *r, *seen;
-	int64_t high = 0;
+	int64_t high = 0, offsets_high = 0;
 	size_t i;
 
 	if (!kw_dist_enabled_conf(w->conf))
@@ -532,6 +754,9 @@ kw_dist_start(struct kw_worker *w, char *err, size_t errlen)
 	    kc_xstrdup(kc_json_str(w->conf, "status.storage.topic")) :
 	    kc_xasprintf("%s-status", d->config_topic);
 	d->lease_topic = kc_xasprintf("%s-lease", d->config_topic);
+	d->offsets_topic = kc_json_str(w->conf, "offset.storage.topic") != NULL ?
+	    kc_xstrdup(kc_json_str(w->conf, "offset.storage.topic")) :
+	    kc_xasprintf("%s-offsets", d->config_topic);
 	d->heartbeat_ms = kc_json_int_or(w->conf, "worker.heartbeat.interval.ms", 1000);
 	if (d->heartbeat_ms < 100)
 		d->heartbeat_ms = 100;
@@ -548,8 +773,12 @@ kw_dist_start(struct kw_worker *w, char *err, size_t errlen)
 	free(reader_group);
 	if (d->lease == NULL)
 		return -1;
-	if ((recs = catch_up(d, &high, err, errlen)) == NULL)
+	recs = json_array();
+	if (catch_up(d, d->config_topic, &high, collect_config, recs, err, errlen) != 0 ||
+	    catch_up(d, d->offsets_topic, &offsets_high, load_offset, NULL, err, errlen) != 0) {
+		json_decref(recs);
 		return -1;
+	}
 	/* the topic wins over the state.dir cache; an empty topic is seeded from it */
 	pthread_mutex_lock(&w->lock);
 	if (high == 0) {
@@ -587,8 +816,9 @@ kw_dist_start(struct kw_worker *w, char *err, size_t errlen)
 	json_decref(recs);
 	kw_herder_flush(w);
 
-	tp = rd_kafka_topic_partition_list_new(2);
+	tp = rd_kafka_topic_partition_list_new(3);
 	rd_kafka_topic_partition_list_add(tp, d->config_topic, 0)->offset = high;
+	rd_kafka_topic_partition_list_add(tp, d->offsets_topic, 0)->offset = offsets_high;
 	rd_kafka_topic_partition_list_add(tp, d->status_topic, 0)->offset =
 	    RD_KAFKA_OFFSET_BEGINNING;
 	rd_kafka_assign(d->reader, tp);
@@ -606,8 +836,8 @@ kw_dist_start(struct kw_worker *w, char *err, size_t errlen)
 		return -1;
 	}
 	d->thread_started = true;
-	kc_log(LOGGER, KC_LOG_INFO, "distributed mode: group %s, config %s, status %s, lease %s",
-	    group, d->config_topic, d->status_topic, d->lease_topic);
+	kc_log(LOGGER, KC_LOG_INFO, "distributed mode: group %s, config %s, status %s, offsets %s, "
+	    "lease %s", group, d->config_topic, d->status_topic, d->offsets_topic, d->lease_topic);
 	return 0;
 }
 
@@ -639,6 +869,7 @@ kw_dist_stop(struct kw_worker *w)
 	free(d->config_topic);
 	free(d->status_topic);
 	free(d->lease_topic);
+	free(d->offsets_topic);
 	free(d);
 	w->dist = NULL;
 	json_decref(w->dist_out);

@@ -599,6 +599,26 @@ conn_free(struct kw_connector *c)
 	free(c);
 }
 
+/* Distributed: tombstones in the offsets topic for the partitions of `old` (a connector's
+ * offsets array) missing from `keep` (NULL: all of them). Lock held. */
+static void
+offsets_tombstones_locked(struct kw_worker *w, const char *conn, const json_t *old,
+    const json_t *keep)
+{
+	const json_t *e, *k;
+	size_t i, j;
+
+	json_array_foreach(old, i, e) {
+		bool kept = false;
+
+		json_array_foreach(keep, j, k)
+			if (json_equal(json_object_get(k, "partition"), json_object_get(e, "partition")))
+				kept = true;
+		if (!kept)
+			kw_dist_offset_write_locked(w, conn, json_object_get(e, "partition"), NULL);
+	}
+}
+
 /* Remove from the list; the herder joins its tasks and frees it. */
 void
 kw_conn_delete_locked(struct kw_worker *w, struct kw_connector *c)
@@ -624,6 +644,10 @@ kw_conn_delete_locked(struct kw_worker *w, struct kw_connector *c)
 	c->persist_dirty = false;
 	if (!w->loading)
 		journal_append_locked(w, json_pack("{s:s,s:s}", "op", "del", "name", c->name));
+	/* distributed: the offsets topic forgets them too, written by the worker the delete
+	 * was made on and by the one running the source (after its last offset record) */
+	if (w->dist != NULL && (!w->applying_remote || kw_dist_runs_here_locked(w, c)))
+		offsets_tombstones_locked(w, c->name, json_object_get(w->offsets, c->name), NULL);
 	json_object_del(w->offsets, c->name);
 	w->offsets_dirty = true;
 	kw_bump(w);
@@ -720,8 +744,8 @@ kw_conn_status_locked(struct kw_worker *w, struct kw_connector *c)
 
 	if (w->dist == NULL)
 		return st;
-	if (c->target != KW_CT_STOPPED)
-		kw_dist_peer_tasks_locked(w, c->name, json_object_get(st, "tasks"));
+	/* every worker's instances, with cluster-wide ids */
+	json_object_set_new(st, "tasks", kw_dist_tasks_locked(w, c));
 	/* a source runs on the lease holder: report it, or UNASSIGNED while none is alive */
 	conn = json_object_get(st, "connector");
 	owner = kw_dist_conn_worker_locked(w, c);
@@ -764,39 +788,95 @@ kw_conn_status_local_locked(struct kw_worker *w, struct kw_connector *c)
 	    "type", kw_conn_type(c));
 }
 
+/* The tasks of a connector as ConnectorInfo and TaskInfo show them (none while STOPPED):
+ * kw_dist_tasks_locked's list (entry i has id i), and in *local (caller frees) this
+ * worker's kw_task for each entry, NULL for another worker's instance. New reference. */
+static json_t *
+task_ids_locked(struct kw_worker *w, struct kw_connector *c, struct kw_task ***local)
+{
+	json_t *all, *e;
+	size_t i;
+	int k;
+
+	*local = NULL;
+	if (c->target == KW_CT_STOPPED)
+		return json_array();
+	all = kw_dist_tasks_locked(w, c);
+	*local = kc_xcalloc(json_array_size(all) + 1, sizeof(**local));
+	json_array_foreach(all, i, e) {
+		int lid = (int)kc_json_int_or(e, json_object_get(e, "local_id") != NULL ?
+		    "local_id" : "id", -1);
+
+		if (strcmp(kc_json_str(e, "worker_id"), w->worker_id) == 0)
+			for (k = 0; k < c->ntasks; k++)
+				if (c->tasks[k]->id == lid)
+					(*local)[i] = c->tasks[k];
+	}
+	return all;
+}
+
 /* ConnectorInfo. */
 json_t *
 kw_conn_info_locked(struct kw_worker *w, struct kw_connector *c)
 {
-	json_t *tasks = json_array();
-	int k;
+	json_t *tasks = json_array(), *all, *e;
+	struct kw_task **local;
+	size_t i;
 
-	(void)w;
-	if (c->target != KW_CT_STOPPED)
-		for (k = 0; k < c->ntasks; k++)
-			json_array_append_new(tasks, json_pack("{s:s,s:i}", "connector", c->name,
-			    "task", c->tasks[k]->id));
+	all = task_ids_locked(w, c, &local);
+	json_array_foreach(all, i, e)
+		json_array_append_new(tasks, json_pack("{s:s,s:I}", "connector", c->name,
+		    "task", (json_int_t)i));
+	json_decref(all);
+	free(local);
 	return json_pack("{s:s,s:O,s:o,s:s}", "name", c->name, "config", c->config, "tasks",
 	    tasks, "type", kw_conn_type(c));
 }
 
-/* TaskInfo array. */
+/* TaskInfo array. Another worker's instance shows the effective config every instance
+ * runs with (the same connector config on every worker). */
 json_t *
 kw_conn_tasks_locked(struct kw_worker *w, struct kw_connector *c)
 {
-	json_t *arr = json_array();
-	int k;
+	json_t *arr = json_array(), *all, *e, *eff = NULL;
+	struct kw_task **local;
+	size_t i;
 
-	(void)w;
-	if (c->target != KW_CT_STOPPED)
-		for (k = 0; k < c->ntasks; k++) {
-			json_t *cfg = json_deep_copy(c->tasks[k]->config);
+	all = task_ids_locked(w, c, &local);
+	json_array_foreach(all, i, e) {
+		json_t *cfg;
+		json_t *task;
 
-			json_object_set_new(cfg, "task.id", json_sprintf("%d", c->tasks[k]->id));
-			json_array_append_new(arr, json_pack("{s:{s:s,s:i},s:o}", "id", "connector",
-			    c->name, "task", c->tasks[k]->id, "config", cfg));
+		if (local[i] != NULL)
+			cfg = json_deep_copy(local[i]->config);
+		else {
+			if (eff == NULL)
+				eff = c->plugin != NULL ? kw_config_effective(c->plugin, c->config) :
+				    json_deep_copy(c->config);
+			cfg = json_deep_copy(eff);
 		}
+		json_object_set_new(cfg, "task.id", json_sprintf("%d", (int)i));
+		task = json_pack("{s:{s:s,s:I},s:o}", "id", "connector", c->name, "task",
+		    (json_int_t)i, "config", cfg);
+		if (w->dist != NULL)
+			json_object_set(task, "worker_id", json_object_get(e, "worker_id"));
+		json_array_append_new(arr, task);
+	}
+	json_decref(eff);
+	json_decref(all);
+	free(local);
 	return arr;
+}
+
+/* Restart one task of this worker (lock held): the herder stops and starts it again. */
+void
+kw_task_restart_locked(struct kw_worker *w, struct kw_task *t)
+{
+	t->restarting = true;
+	t->restart_req = true;
+	atomic_store(&t->target, KW_TARGET_STOP);
+	kw_bump(w);
+	kw_herder_kick_locked(w);
 }
 
 /* Exchanges after `since`. */
@@ -862,10 +942,28 @@ kw_offsets_get_locked(struct kw_worker *w, const char *conn)
 	return a != NULL ? json_deep_copy(a) : json_array();
 }
 
-/* Replace (steals; NULL = reset) a connector's source offsets. */
+/* Replace (steals; NULL = reset) a connector's source offsets. Distributed: the changes
+ * go to the offsets topic too (kw_dist_sync awaits them). */
 void
 kw_offsets_set_locked(struct kw_worker *w, const char *conn, json_t *offsets)
 {
+	if (w->dist != NULL && !w->applying_remote) {
+		json_t *old = json_object_get(w->offsets, conn), *e, *o;
+		size_t i, j;
+
+		offsets_tombstones_locked(w, conn, old, offsets);
+		json_array_foreach(offsets, i, e) {
+			json_t *p = json_object_get(e, "partition");
+			bool same = false;
+
+			json_array_foreach(old, j, o)
+				if (json_equal(json_object_get(o, "partition"), p))
+					same = json_equal(json_object_get(o, "offset"),
+					    json_object_get(e, "offset"));
+			if (!same)
+				kw_dist_offset_write_locked(w, conn, p, json_object_get(e, "offset"));
+		}
+	}
 	if (offsets == NULL)
 		json_object_del(w->offsets, conn);
 	else

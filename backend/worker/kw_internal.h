@@ -185,6 +185,8 @@ json_t *kw_task_status_locked(struct kw_worker *w, struct kw_task *t);
 json_t *kw_conn_info_locked(struct kw_worker *w, struct kw_connector *c);
 json_t *kw_conn_tasks_locked(struct kw_worker *w, struct kw_connector *c);
 const char *kw_conn_type(const struct kw_connector *c);
+/* Restart one of this worker's tasks (lock held). */
+void kw_task_restart_locked(struct kw_worker *w, struct kw_task *t);
 /* Wake the herder. */
 void kw_herder_kick_locked(struct kw_worker *w);
 /* Exchanges since seq (exclusive), up to max. New array; *next is the next seq. */
@@ -217,10 +219,16 @@ bool kw_dist_runs_here_locked(struct kw_worker *w, const struct kw_connector *c)
 void kw_dist_queue_locked(struct kw_worker *w, json_t *rec);
 /* Produce records to the config topic and await delivery (save_lock held). 0 or -1. */
 int kw_dist_publish(struct kw_worker *w, json_t *records);
-/* Append other workers' task statuses of a connector (lock held). */
-void kw_dist_peer_tasks_locked(struct kw_worker *w, const char *name, json_t *tasks);
+/* Every task instance of c in the cluster with cluster-wide ids ("id"; "local_id" and
+ * "worker_id" name the instance); standalone: this worker's tasks (lock held). New ref. */
+json_t *kw_dist_tasks_locked(struct kw_worker *w, struct kw_connector *c);
 /* worker_id running connector c's instance (lock held); NULL: no live lease holder. */
 const char *kw_dist_conn_worker_locked(struct kw_worker *w, const struct kw_connector *c);
+/* Produce a source offset (NULL: tombstone) to offset.storage.topic, no wait (lock held). */
+void kw_dist_offset_write_locked(struct kw_worker *w, const char *conn, const json_t *partition,
+    const json_t *offset);
+/* Await delivery of every record produced so far (lock NOT held). 0, or -1 (logged). */
+int kw_dist_sync(struct kw_worker *w);
 /* Every worker known: [{worker_id, self, alive, source_owner, ...}] (lock held). */
 json_t *kw_dist_workers_locked(struct kw_worker *w);
 /* This worker's own view of a connector's status (no peers). */

@@ -625,11 +625,30 @@ find_task_locked(struct kw_connector *c, int id)
 	return NULL;
 }
 
+/* Distributed mode: the instance with cluster-wide id `id` of connector c (lock held), as
+ * kw_dist_tasks_locked shows it; NULL if none. *local is set when it runs on this worker. */
+static json_t *
+find_instance_locked(struct kw_worker *w, struct kw_connector *c, int id, struct kw_task **local)
+{
+	json_t *all, *e;
+
+	*local = NULL;
+	if (c == NULL || c->target == KW_CT_STOPPED)
+		return NULL;
+	all = kw_dist_tasks_locked(w, c);
+	e = json_incref(json_array_get(all, (size_t)id));
+	json_decref(all);
+	if (e != NULL && strcmp(kc_json_str(e, "worker_id"), w->worker_id) == 0)
+		*local = find_task_locked(c, (int)kc_json_int_or(e, "local_id", -1));
+	return e;
+}
+
 static int
 h_task_status(struct kw_req *req, struct kw_resp *resp)
 {
 	struct kw_worker *w = req->w;
 	struct kw_task *t = NULL;
+	json_t *inst = NULL;
 	int id = task_id(req->params[1]);
 
 	if (id < 0) {
@@ -637,15 +656,17 @@ h_task_status(struct kw_req *req, struct kw_resp *resp)
 		return 0;
 	}
 	pthread_mutex_lock(&w->lock);
-	t = find_task_locked(kw_conn_find_locked(w, req->params[0]), id);
-	if (t != NULL)
-		kw_resp_json(resp, 200, kw_task_status_locked(w, t));
+	if (w->dist != NULL)
+		inst = find_instance_locked(w, kw_conn_find_locked(w, req->params[0]), id, &t);
+	else if ((t = find_task_locked(kw_conn_find_locked(w, req->params[0]), id)) != NULL)
+		inst = kw_task_status_locked(w, t);
 	pthread_mutex_unlock(&w->lock);
-	if (t == NULL)
+	if (inst == NULL)
 		kw_resp_error(resp, 404, "No status found for task %s-%d", req->params[0], id);
+	else
+		kw_resp_json(resp, 200, inst);
 	return 0;
 }
-
 /* ---- lifecycle ------------------------------------------------------------------------ */
 
 static int
@@ -717,31 +738,47 @@ h_restart(struct kw_req *req, struct kw_resp *resp)
 	return 0;
 }
 
+/* Restart one task. Distributed mode: another worker's instance is restarted by that worker
+ * (a restart_task record in the config topic); one whose worker stopped heartbeating: 409. */
 static int
 h_task_restart(struct kw_req *req, struct kw_resp *resp)
 {
 	struct kw_worker *w = req->w;
-	struct kw_task *t;
-	int id = task_id(req->params[1]);
+	struct kw_task *t = NULL;
+	json_t *inst = NULL;
+	int id = task_id(req->params[1]), status = 404;
 
 	if (id < 0) {
 		kw_resp_error(resp, 404, "HTTP 404 Not Found");
 		return 0;
 	}
 	pthread_mutex_lock(&w->lock);
-	t = find_task_locked(kw_conn_find_locked(w, req->params[0]), id);
+	if (w->dist != NULL)
+		inst = find_instance_locked(w, kw_conn_find_locked(w, req->params[0]), id, &t);
+	else
+		t = find_task_locked(kw_conn_find_locked(w, req->params[0]), id);
 	if (t != NULL) {
-		t->restarting = true;
-		t->restart_req = true;
-		atomic_store(&t->target, KW_TARGET_STOP);
-		kw_bump(w);
-		kw_herder_kick_locked(w);
+		kw_task_restart_locked(w, t);
+		status = 204;
+	} else if (inst != NULL && strcmp(kc_json_str(inst, "state"), "UNASSIGNED") == 0) {
+		status = 409;
+	} else if (inst != NULL) {
+		kw_dist_queue_locked(w, json_pack("{s:s,s:s,s:s,s:I}", "op", "restart_task",
+		    "name", req->params[0], "worker_id", kc_json_str(inst, "worker_id"), "task",
+		    (json_int_t)kc_json_int_or(inst, "local_id", 0)));
+		status = 204;
 	}
 	pthread_mutex_unlock(&w->lock);
-	if (t == NULL)
+	if (status == 204 && t == NULL)
+		kw_herder_flush(w);	/* the record reaches the config topic */
+	if (status == 404)
 		kw_resp_error(resp, 404, "Unknown task: %s-%d", req->params[0], id);
+	else if (status == 409)
+		kw_resp_error(resp, 409, "Cannot restart task %s-%d: it is UNASSIGNED (worker %s "
+		    "stopped heartbeating)", req->params[0], id, kc_json_str(inst, "worker_id"));
 	else
 		kw_resp_empty(resp, 204);
+	json_decref(inst);
 	return 0;
 }
 
@@ -938,7 +975,12 @@ offsets_change(struct kw_req *req, struct kw_resp *resp, json_t *body)
 	c = kw_conn_find_locked(w, req->params[0]);
 	if (c != NULL) {
 		sink = c->plugin != NULL && c->plugin->type == KW_PLUGIN_SINK;
-		stopped = c->target == KW_CT_STOPPED && c->ntasks == 0;
+		if (c->target == KW_CT_STOPPED) {	/* no task left, on any worker */
+			json_t *all = kw_dist_tasks_locked(w, c);
+
+			stopped = json_array_size(all) == 0;
+			json_decref(all);
+		}
 		config = json_deep_copy(c->config);
 	}
 	if (c != NULL && stopped && !sink) {
@@ -973,6 +1015,11 @@ offsets_change(struct kw_req *req, struct kw_resp *resp, json_t *body)
 	kw_herder_flush_offsets(w);
 	if (c == NULL) {
 		not_found(resp, req->params[0]);
+		goto out;
+	}
+	if (stopped && !sink && kw_dist_sync(w) != 0) {	/* distributed: offsets topic */
+		kw_resp_error(resp, 500, "Failed to %s offsets: not written to offset.storage.topic "
+		    "(see the worker log)", body ? "alter" : "reset");
 		goto out;
 	}
 	if (!stopped) {

@@ -543,6 +543,10 @@ kw_task_source_offset_put(struct kw_task *t, const json_t *partition, const json
 	size_t i;
 
 	pthread_mutex_lock(&w->lock);
+	if (t->conn->deleted) {	/* its offsets went with it */
+		pthread_mutex_unlock(&w->lock);
+		return;
+	}
 	arr = json_object_get(w->offsets, t->conn->name);
 	if (arr == NULL) {
 		arr = json_array();
@@ -557,5 +561,6 @@ kw_task_source_offset_put(struct kw_task *t, const json_t *partition, const json
 		json_array_append_new(arr, json_pack("{s:o,s:o}", "partition",
 		    json_deep_copy(partition), "offset", json_deep_copy(offset)));
 	w->offsets_dirty = true;
+	kw_dist_offset_write_locked(w, t->conn->name, partition, offset);	/* distributed */
 	pthread_mutex_unlock(&w->lock);
 }

@@ -8,6 +8,9 @@
 #   in the topic reached nginx; strict with --strict, the 'pending' suite:
 #   see the note below) and the restarted worker rejoins (reads the config, runs its
 #   sink task again). A restart request made on one worker restarts the tasks everywhere.
+#   Task ids are cluster-wide (each once, the same on every worker); a task of another
+#   worker is restarted through any worker. Source offsets live in offset.storage.topic:
+#   the survivor resumes the killed worker's, and PATCH/DELETE on one worker reach all.
 . "$(dirname "$0")/../lib/worker.sh"
 . "$(dirname "$0")/../lib/nginx.sh"
 . "$(dirname "$0")/lib.sh"
@@ -58,6 +61,30 @@ gen_tasks=$(st "${W_URL[2]}" gen | jq '.tasks | length')
 dist_worker_start 3
 dist_wait "worker 3 sees snk and gen" 30 sh -c "curl -s '${W_URL[3]}/connectors' | jq -e 'index(\"snk\") != null and index(\"gen\") != null'"
 dist_wait "sink tasks RUNNING on three workers" 60 sh -c "[ \$(curl -s '${W_URL[1]}/connectors/snk/status' | jq '[.tasks[] | select(.state == \"RUNNING\") | .worker_id] | unique | length') = 3 ]"
+# task ids are cluster-wide: each id once, 0..n-1, the same on every worker, in the status,
+# GET /connectors/{c}/tasks and GET /connectors/{c} alike
+task_map() { st "$1" snk | jq -c '[.tasks[] | {id, worker_id}] | sort_by(.id)'; }
+ids_ok() {
+	local m
+	m=$(task_map "${W_URL[1]}")
+	jq -e '[.[].id] == [range(length)] and ([.[].worker_id] | unique | length) == 3' <<<"$m" &&
+		[ "$(task_map "${W_URL[2]}")" = "$m" ] && [ "$(task_map "${W_URL[3]}")" = "$m" ] &&
+		[ "$(curl -s "${W_URL[2]}/connectors/snk/tasks" | jq -c '[.[] | {id: .id.task, worker_id}] | sort_by(.id)')" = "$m" ] &&
+		[ "$(curl -s "${W_URL[3]}/connectors/snk" | jq -c '[.tasks[].task]')" = "$(jq -c '[.[].id]' <<<"$m")" ]
+}
+dist_wait "distinct task ids, the same on every worker" 20 ids_ok
+kc_note "snk tasks: $(task_map "${W_URL[1]}")"
+# a task of worker 2, addressed by its id on worker 1: status and restart
+w2id=${W_URL[2]#http://}
+tid=$(st "${W_URL[1]}" snk | jq -r --arg w "$w2id" '.tasks[] | select(.worker_id == $w) | .id')
+[ "$(curl -s "${W_URL[1]}/connectors/snk/tasks/$tid/status" | jq -r .worker_id)" = "$w2id" ] ||
+	kc_fail "GET /connectors/snk/tasks/$tid/status on worker 1 should name $w2id"
+before=$(grep -c "task snk-0 restart requested" "${W_DIR[2]}/stderr.log" || true)
+[ "$(post POST "${W_URL[1]}/connectors/snk/tasks/$tid/restart")" = 204 ] ||
+	kc_fail "restart task $tid (worker 2's) through worker 1: $(cat "$LOGDIR/body")"
+dist_wait "worker 2 restarted its task on worker 1's request" 20 sh -c "[ \$(grep -c 'task snk-0 restart requested' '${W_DIR[2]}/stderr.log') -gt $before ]"
+[ "$(post POST "${W_URL[1]}/connectors/snk/tasks/99/restart")" = 404 ] || kc_fail "restart of task 99 should answer 404"
+
 # (the lease group rebalanced when worker 3 joined: the source may have moved)
 dist_wait "the cron source RUNNING after worker 3 joined" 30 sh -c "curl -s '${W_URL[1]}/connectors/gen/status' | jq -e '[.tasks[] | select(.state == \"RUNNING\")] | length == 1'"
 owner_id=$(st "${W_URL[1]}" gen | jq -r '.tasks[] | select(.state == "RUNNING") | .worker_id')
@@ -92,9 +119,29 @@ else
 fi
 kc_note "$N records in src, $(wc -l <"$LOGDIR/access.log") requests at nginx (at-least-once)"
 
+# source offsets live in offset.storage.topic: the survivor that took gen over resumed the
+# victim's counts (the cron source's offset counts the records each job sent), and every
+# worker shows the same offsets
+other=$(( survivor % 3 + 1 )); [ "$other" = "$victim" ] && other=$(( other % 3 + 1 ))
+offs() { curl -s --max-time 5 "$1/connectors/gen/offsets" | jq -c '.offsets | sort_by(.partition.job)'; }
+dist_wait "gen's offsets the same on both survivors" 20 sh -c "[ \"\$(curl -s '${W_URL[$survivor]}/connectors/gen/offsets' | jq -c '.offsets | sort_by(.partition.job)')\" = \"\$(curl -s '${W_URL[$other]}/connectors/gen/offsets' | jq -c '.offsets | sort_by(.partition.job)')\" ]"
+sum=$(offs "${W_URL[$survivor]}" | jq '[.[].offset.records] | add // 0')
+kc_note "gen's offsets count $sum records sent, $N in src"
+[ "$sum" -ge $(( N - 96 )) ] && [ "$sum" -le $(( N + 96 )) ] ||
+	kc_fail "gen's offsets count $sum records, src holds $N: the survivor did not resume the victim's offsets"
+# PATCH on one worker reaches the other through the topic
+[ "$(post PATCH "${W_URL[$survivor]}/connectors/gen/offsets" '{"offsets":[{"partition":{"job":"j0"},"offset":{"records":5,"time":0}}]}')" = 200 ] ||
+	kc_fail "PATCH gen's offsets: $(cat "$LOGDIR/body")"
+j0() { curl -s --max-time 5 "$1/connectors/gen/offsets" | jq -e '.offsets[] | select(.partition.job == "j0") | .offset.records == 5'; }
+dist_wait "altered offset visible on worker $other" 20 j0 "${W_URL[$other]}"
+
 # the killed worker rejoins
 dist_worker_relaunch "$victim"
 dist_wait "rejoined worker lists snk" 30 list_has "${W_URL[$victim]}" snk
+# its state.dir still has its own older offsets of gen: the topic wins
+j0 "${W_URL[$victim]}" >/dev/null || kc_fail "rejoined worker shows gen's offsets $(offs "${W_URL[$victim]}"), not the topic's (j0: 5 records)"
+[ "$(post DELETE "${W_URL[$victim]}/connectors/gen/offsets")" = 200 ] || kc_fail "DELETE gen's offsets: $(cat "$LOGDIR/body")"
+dist_wait "reset offsets visible on worker $survivor" 20 sh -c "curl -s '${W_URL[$survivor]}/connectors/gen/offsets' | jq -e '.offsets == []'"
 dist_wait "rejoined worker runs its sink task" 60 sh -c "curl -s '${W_URL[$victim]}/connectors/snk/status' | jq -e --arg w '${W_URL[$victim]#http://}' '[.tasks[] | select(.worker_id == \$w and .state == \"RUNNING\")] | length == 1'"
 # restart through any worker restarts the task instances on the others
 before=$(grep -c "task snk-0 restarted" "${W_DIR[$survivor]}/stderr.log" || true)

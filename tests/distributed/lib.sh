@@ -9,7 +9,7 @@ DIST_GROUP=kc-cluster
 declare -a W_URL W_PID W_DIR W_ARGS
 
 dist_mock_start() {
-	mock_start --topic kc-config:1 --topic kc-config-status:1 --topic kc-config-lease:1 "$@"
+	mock_start --topic kc-config:1 --topic kc-config-status:1 --topic kc-config-lease:1 --topic kc-config-offsets:1 "$@"
 }
 
 _dist_launch() {
