@@ -32,7 +32,7 @@ _kcops() {
 	if [[ -z $cmd ]]; then COMPREPLY=($(_kcops_names commands "$cur")); return; fi
 	case $cmd in
 	get|ls|list)
-		if [[ -z $sub ]]; then COMPREPLY=($(compgen -W $'connectors\ntasks\nplugins\nloggers\noffsets\ntopics' -- "$cur"));
+		if [[ -z $sub ]]; then COMPREPLY=($(compgen -W $'connectors\ntasks\nplugins\nloggers\noffsets\ntopics\nworkers' -- "$cur"));
 		elif [[ $sub == loggers ]]; then COMPREPLY=($(_kcops_names loggers "$cur"));
 		elif [[ $sub != plugins ]]; then COMPREPLY=($(_kcops_names connectors "$cur")); fi ;;
 	context|ctx|contexts)

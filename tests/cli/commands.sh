@@ -360,7 +360,7 @@ env -u KCOPS_URL "$KCOPS" --context dev __complete connectors -- cron >"$T/o"
 	COMP_WORDS=(kcops pause cron); COMP_CWORD=2; _kcops
 	[ "${COMPREPLY[*]}" = 'cron\ b cron-a cron-c' ] || kc_fail "completion of connectors: ${COMPREPLY[*]}"
 	COMP_WORDS=(kcops get ''); COMP_CWORD=2; _kcops
-	[ "${#COMPREPLY[@]}" = 6 ] || kc_fail "completion after get: ${COMPREPLY[*]}"
+	[ "${COMPREPLY[*]}" = "connectors tasks plugins loggers offsets topics workers" ] || kc_fail "completion after get: ${COMPREPLY[*]}"
 ) || exit 1
 # zsh completion, with compadd stubbed (skipped where zsh is not installed)
 if command -v zsh >/dev/null; then
@@ -373,7 +373,7 @@ if command -v zsh >/dev/null; then
 		words=(kcops ""); CURRENT=2; _kcops
 	' zsh <("$KCOPS" completion zsh) >"$T/zsh.out" 2>&1 || kc_fail "zsh completion: $(cat "$T/zsh.out")"
 	grep -qF -- '-Q -- cron\ b cron-a cron-c sink-a' "$T/zsh.out" || kc_fail "zsh connector completion: $(cat "$T/zsh.out")"
-	grep -qx 'connectors tasks plugins loggers offsets topics' "$T/zsh.out" || kc_fail "zsh get completion"
+	grep -qx 'connectors tasks plugins loggers offsets topics workers' "$T/zsh.out" || kc_fail "zsh get completion"
 	[ "$(grep -c ' apply ' "$T/zsh.out")" = 1 ] || kc_fail "zsh command completion: $(cat "$T/zsh.out")"
 fi
 # the shipped copies of the completion scripts are current
