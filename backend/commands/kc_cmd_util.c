@@ -332,23 +332,24 @@ kc_cmd_tab_rows(const struct kc_cmd_tab *t)
 	return t->nrows > 0 ? t->nrows - 1 : 0;
 }
 
-/* Are the cells of row r from column c on all empty (no trailing padding then)? */
-static int
-rest_empty(const struct kc_cmd_tab *t, size_t r, size_t c)
+/* Byte length of cell idx (cells are stored one after another, each NUL-terminated). */
+static size_t
+cell_len(const struct kc_cmd_tab *t, size_t idx)
 {
-	for (; c < t->ncols; c++)
-		if (t->widths[r * t->ncols + c] != 0)
-			return 0;
-	return 1;
+	size_t end = idx + 1 < t->nrows * t->ncols ? t->off[idx + 1] : t->text.len;
+
+	return end - t->off[idx] - 1;
 }
 
-/* Print aligned, with colours when on; no trailing blanks. */
+/* Print aligned, with colours when on; no trailing blanks. Rows are assembled in one
+ * buffer, reserved once per row, and written in blocks of 64 KiB or more. */
 void
 kc_cmd_tab_print(struct kc_cmd_tab *t, struct kc_cmd_io *io)
 {
-	static const char spaces[] = "                                                                ";
+	static const char reset[] = "\033[0m";
 	size_t *w = kc_xcalloc(t->ncols, sizeof *w), r, c, pad;
 	struct kc_buf line;
+	char *o;
 
 	for (r = 0; r < t->nrows; r++)
 		for (c = 0; c < t->ncols; c++)
@@ -356,28 +357,45 @@ kc_cmd_tab_print(struct kc_cmd_tab *t, struct kc_cmd_io *io)
 				w[c] = t->widths[r * t->ncols + c];
 	kc_buf_init(&line);
 	for (r = 0; r < t->nrows; r++) {
+		size_t last = t->ncols;	/* cells from here on are empty: no padding */
+		size_t need = 1;
+		while (last > 0 && t->widths[r * t->ncols + last - 1] == 0)
+			last--;
 		for (c = 0; c < t->ncols; c++) {
 			size_t idx = r * t->ncols + c;
-			const char *s = t->text.data + t->off[idx];
+			const char *col = t->colors[idx];
+			need += cell_len(t, idx) + w[c] + 2;
+			if (io->color && col != NULL)
+				need += strlen(col) + sizeof reset - 1;
+		}
+		kc_buf_reserve(&line, need);
+		o = line.data + line.len;
+		for (c = 0; c < t->ncols; c++) {
+			size_t idx = r * t->ncols + c, n = cell_len(t, idx);
 			const char *col = t->colors[idx];
 			int colored = io->color && col != NULL && *col != '\0';
-			if (colored)
-				kc_buf_puts(&line, col);
-			kc_buf_puts(&line, s);
-			if (colored)
-				kc_buf_puts(&line, "\033[0m");
-			if (c + 1 < t->ncols && !rest_empty(t, r, c + 1)) {
-				for (pad = w[c] + 2 - t->widths[idx]; pad > 0; ) {
-					size_t n = pad < sizeof spaces - 1 ? pad : sizeof spaces - 1;
-					kc_buf_append(&line, spaces, n);
-					pad -= n;
-				}
+			if (colored) {
+				size_t cl = strlen(col);
+				memcpy(o, col, cl);
+				o += cl;
+			}
+			memcpy(o, t->text.data + t->off[idx], n);
+			o += n;
+			if (colored) {
+				memcpy(o, reset, sizeof reset - 1);
+				o += sizeof reset - 1;
+			}
+			if (c + 1 < last) {
+				pad = w[c] + 2 - t->widths[idx];
+				memset(o, ' ', pad);
+				o += pad;
 			}
 		}
-		kc_buf_putc(&line, '\n');
+		*o++ = '\n';
+		line.len = (size_t)(o - line.data);
 		if (line.len >= 65536) {
 			fwrite(line.data, 1, line.len, io->out);
-			kc_buf_reset(&line);
+			line.len = 0;
 		}
 	}
 	if (line.len > 0)

@@ -30,14 +30,15 @@ struct parser {
 	char		*end;
 	const char	*err;
 	/* growing vectors; views refer to them by index until the end */
-	const char	**kv;
+	const char	**keys;		/* config keys and values, document order */
+	const char	**vals;
 	size_t		 nkv, kvcap;
 	struct kc_task_view *tasks;
 	size_t		 ntasks, taskcap;
 	struct kc_connector_view *v;
 	size_t		 nv, vcap;
-	size_t		*kv_off;	/* per view: [first, end) kv index; tasks likewise */
-	size_t		*task_off;
+	/* Until the end, a view's nconfig and ntasks hold the index of its first config pair
+	 * and first task: its last ones are just before the next view's first. */
 	unsigned char	*has_status;	/* per view */
 	char		**copies;
 	size_t		 ncopies, copycap;
@@ -509,12 +510,13 @@ status_member(struct parser *ps, const char *key, size_t klen, void *ctx)
 static void
 add_kv(struct parser *ps, const char *key, const char *val)
 {
-	if (ps->nkv + 2 > ps->kvcap) {
+	if (ps->nkv == ps->kvcap) {
 		ps->kvcap = ps->kvcap ? ps->kvcap * 2 : 1024;
-		ps->kv = kc_xrealloc(ps->kv, ps->kvcap * sizeof *ps->kv);
+		ps->keys = kc_xrealloc(ps->keys, ps->kvcap * sizeof *ps->keys);
+		ps->vals = kc_xrealloc(ps->vals, ps->kvcap * sizeof *ps->vals);
 	}
-	ps->kv[ps->nkv++] = key;
-	ps->kv[ps->nkv++] = val;
+	ps->keys[ps->nkv] = key;
+	ps->vals[ps->nkv++] = val;
 }
 
 /* One config entry of info.config. */
@@ -609,8 +611,6 @@ top_member(struct parser *ps, const char *key, size_t klen, void *ctx)
 	if (ps->nv == ps->vcap) {
 		ps->vcap = ps->vcap ? ps->vcap * 2 : 256;
 		ps->v = kc_xrealloc(ps->v, ps->vcap * sizeof *ps->v);
-		ps->kv_off = kc_xrealloc(ps->kv_off, ps->vcap * 2 * sizeof *ps->kv_off);
-		ps->task_off = kc_xrealloc(ps->task_off, ps->vcap * 2 * sizeof *ps->task_off);
 		ps->has_status = kc_xrealloc(ps->has_status, ps->vcap);
 	}
 	v = &ps->v[ps->nv];
@@ -624,10 +624,8 @@ top_member(struct parser *ps, const char *key, size_t klen, void *ctx)
 	} else if (object(ps, entry_member, &e) != 0) {
 		return -1;
 	}
-	ps->kv_off[ps->nv * 2] = kv0;
-	ps->kv_off[ps->nv * 2 + 1] = ps->nkv;
-	ps->task_off[ps->nv * 2] = t0;
-	ps->task_off[ps->nv * 2 + 1] = ps->ntasks;
+	v->nconfig = kv0;	/* first indices, see struct parser */
+	v->ntasks = t0;
 	ps->has_status[ps->nv] = (unsigned char)e.has_status;
 	ps->nv++;
 	return 0;
@@ -672,11 +670,10 @@ parser_free(struct parser *ps)
 	for (i = 0; i < ps->ncopies; i++)
 		free(ps->copies[i]);
 	free(ps->copies);
-	free(ps->kv);
+	free(ps->keys);
+	free(ps->vals);
 	free(ps->tasks);
 	free(ps->v);
-	free(ps->kv_off);
-	free(ps->task_off);
 	free(ps->has_status);
 }
 
@@ -718,7 +715,7 @@ kc_listing_parse_owned(char *text, size_t len, struct kc_err *err)
 	struct kc_connector_list *l;
 	struct listing_store *st;
 	struct parser ps;
-	size_t i, j, npairs;
+	size_t i, j;
 
 	memset(&ps, 0, sizeof ps);
 	st = kc_xcalloc(1, sizeof *st);
@@ -735,13 +732,10 @@ kc_listing_parse_owned(char *text, size_t len, struct kc_err *err)
 		goto fail;
 	}
 	/* Move everything into the store; views now point into stable arrays. */
-	npairs = ps.nkv / 2;
-	st->keys = kc_xmalloc((npairs + 1) * sizeof *st->keys);
-	st->vals = kc_xmalloc((npairs + 1) * sizeof *st->vals);
-	for (i = 0; i < npairs; i++) {
-		st->keys[i] = ps.kv[2 * i];
-		st->vals[i] = ps.kv[2 * i + 1];
-	}
+	st->keys = ps.keys != NULL ? ps.keys : kc_xcalloc(1, sizeof *st->keys);
+	st->vals = ps.vals != NULL ? ps.vals : kc_xcalloc(1, sizeof *st->vals);
+	ps.keys = NULL;
+	ps.vals = NULL;
 	st->tasks = ps.tasks;
 	st->copies = ps.copies;
 	st->ncopies = ps.ncopies;
@@ -751,8 +745,8 @@ kc_listing_parse_owned(char *text, size_t len, struct kc_err *err)
 	l->v = ps.v != NULL ? ps.v : kc_xcalloc(1, sizeof *l->v);
 	for (i = 0; i < l->n; i++) {
 		struct kc_connector_view *v = &l->v[i];
-		size_t k0 = ps.kv_off[i * 2] / 2, k1 = ps.kv_off[i * 2 + 1] / 2;
-		size_t t0 = ps.task_off[i * 2], t1 = ps.task_off[i * 2 + 1];
+		size_t k0 = v->nconfig, k1 = i + 1 < l->n ? v[1].nconfig : ps.nkv;
+		size_t t0 = v->ntasks, t1 = i + 1 < l->n ? v[1].ntasks : ps.ntasks;
 		int h;
 		v->nconfig = k1 - k0;
 		v->config_keys = st->keys + k0;

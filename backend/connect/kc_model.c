@@ -4,6 +4,7 @@
  * into that JSON document, which the list keeps a reference to. */
 #include "kc_client.h"
 
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -39,8 +40,9 @@ kc_health_parse(const char *s)
 
 	if (s == NULL)
 		return -1;
-	for (i = 0; i < KC_NITEMS(health_names); i++)
-		if (strcasecmp(s, health_names[i]) == 0)
+	for (i = 0; i < KC_NITEMS(health_names); i++)	/* first letters first: cheap */
+		if (tolower((unsigned char)s[0]) == health_names[i][0] &&
+		    strcasecmp(s, health_names[i]) == 0)
 			return (int)i;
 	return -1;
 }
