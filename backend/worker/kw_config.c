@@ -281,8 +281,76 @@ kw_converter_setup(struct kw_converter *c, const json_t *conn_config, const json
 /* ---- validation ----------------------------------------------------------------------- */
 
 struct kw_validation {
-	json_t	*errors;	/* key -> [messages] */
+	json_t				*errors;	/* key -> [messages] */
+	/* Kafka metadata for kw_validation_partition_count (w NULL: no Kafka access) */
+	struct kw_worker		*w;
+	bool				 md_tried;
+	rd_kafka_t			*rk;
+	const struct rd_kafka_metadata	*md;		/* the cluster's topic list */
+	char				 md_err[384];
 };
+
+/* Read the cluster's whole topic list once per validation (a list, never a Metadata request
+ * naming a topic, which may auto-create it). */
+static void
+validation_metadata(struct kw_validation *v)
+{
+	char err[512], e[256];
+	rd_kafka_conf_t *conf;
+	rd_kafka_resp_err_t r;
+
+	v->md_tried = true;
+	conf = kw_worker_kafka_conf(v->w, "admin", err, sizeof(err));
+	if (conf == NULL) {
+		snprintf(v->md_err, sizeof(v->md_err), "admin client config: %s", err);
+		return;
+	}
+	rd_kafka_conf_set(conf, "log_level", "3", e, sizeof(e));	/* no connect-retry noise */
+	v->rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, e, sizeof(e));
+	if (v->rk == NULL) {
+		rd_kafka_conf_destroy(conf);
+		snprintf(v->md_err, sizeof(v->md_err), "cannot create a Kafka client: %s", e);
+		return;
+	}
+	r = rd_kafka_metadata(v->rk, 1, NULL, &v->md, KW_VALIDATE_KAFKA_TIMEOUT_MS);
+	if (r != RD_KAFKA_RESP_ERR_NO_ERROR) {
+		v->md = NULL;
+		snprintf(v->md_err, sizeof(v->md_err), "Kafka (bootstrap.servers=%s) did not "
+		    "answer a metadata request within %d ms: %s", v->w->bootstrap,
+		    KW_VALIDATE_KAFKA_TIMEOUT_MS, rd_kafka_err2str(r));
+	}
+}
+
+int
+kw_validation_partition_count(struct kw_validation *v, const char *topic, char *err,
+    size_t errlen)
+{
+	int i;
+
+	if (v->w == NULL || v->w->bootstrap == NULL) {
+		snprintf(err, errlen, "no Kafka access during this validation");
+		return -2;
+	}
+	if (!v->md_tried)
+		validation_metadata(v);
+	if (v->md == NULL) {
+		snprintf(err, errlen, "%s", v->md_err);
+		return -1;
+	}
+	for (i = 0; i < v->md->topic_cnt; i++) {
+		if (strcmp(v->md->topics[i].topic, topic) != 0)
+			continue;
+		if (v->md->topics[i].err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+			snprintf(err, errlen, "topic %s: %s", topic,
+			    rd_kafka_err2str(v->md->topics[i].err));
+			return v->md->topics[i].err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART ?
+			    0 : -1;
+		}
+		return v->md->topics[i].partition_cnt;
+	}
+	snprintf(err, errlen, "topic %s does not exist", topic);
+	return 0;
+}
 
 /* Add an error for key. */
 void
@@ -626,11 +694,19 @@ value_text(const json_t *config, const char *key, char *buf, size_t buflen)
 	return NULL;
 }
 
-/* Validate a connector config. */
+/* Validate a connector config without Kafka access. */
 json_t *
 kw_config_validate(const struct kw_plugin *p, const json_t *config, int *nerrors)
 {
-	struct kw_validation v = { json_object() };
+	return kw_config_validate_kafka(NULL, p, config, nerrors);
+}
+
+/* Validate a connector config; plugin hooks may ask w's Kafka cluster for metadata. */
+json_t *
+kw_config_validate_kafka(struct kw_worker *w, const struct kw_plugin *p, const json_t *config,
+    int *nerrors)
+{
+	struct kw_validation v = { .errors = json_object(), .w = w };
 	const struct kw_cfg_def **defs;
 	json_t *out, *groups, *configs, *eff;
 	const char *key;
@@ -738,6 +814,10 @@ kw_config_validate(const struct kw_plugin *p, const json_t *config, int *nerrors
 		    "groups", groups, "configs", configs);
 	}
 	json_decref(v.errors);
+	if (v.md != NULL)
+		rd_kafka_metadata_destroy(v.md);
+	if (v.rk != NULL)
+		rd_kafka_destroy(v.rk);
 	free(defs);
 	*nerrors = count;
 	return out;

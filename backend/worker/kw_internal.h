@@ -134,6 +134,11 @@ const char *kw_config_get(const struct kw_worker *w, const char *key, const char
 /* Connector config validation against a plugin. Returns a new ConfigInfos JSON object (the
  * validate endpoint's answer, passwords masked) and sets *nerrors. */
 json_t *kw_config_validate(const struct kw_plugin *p, const json_t *config, int *nerrors);
+/* The same, with w's Kafka cluster reachable by the plugin's validate hook (REST validate,
+ * create and config updates; not while holding w->lock: a metadata request may wait up to
+ * KW_VALIDATE_KAFKA_TIMEOUT_MS). */
+json_t *kw_config_validate_kafka(struct kw_worker *w, const struct kw_plugin *p,
+    const json_t *config, int *nerrors);
 /* The errors of a ConfigInfos, one per line for the 400 message. Caller frees. */
 char *kw_config_error_text(const json_t *infos);
 /* ConfigKeyInfo array for GET /connector-plugins/P/config. New reference. */

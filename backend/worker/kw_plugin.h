@@ -72,6 +72,15 @@ struct kw_validation;
 void kw_validation_error(struct kw_validation *v, const char *key, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* Kafka metadata for a plugin's validate hook: the partition count of `topic` (>= 1), 0 when
+ * the topic does not exist (err says so), -1 with err when Kafka did not answer within
+ * KW_VALIDATE_KAFKA_TIMEOUT_MS (or the client could not be set up), -2 when this validation
+ * has no Kafka access (a config re-checked when tasks start: skip the check, the task makes
+ * it). The cluster's topic list is read once per validation and never creates topics. */
+#define KW_VALIDATE_KAFKA_TIMEOUT_MS	3000
+int kw_validation_partition_count(struct kw_validation *v, const char *topic, char *err,
+    size_t errlen);
+
 /* Ready-made validators. */
 const char *kw_valid_positive_int(const char *value, char *buf, size_t buflen);
 const char *kw_valid_nonneg_int(const char *value, char *buf, size_t buflen);

@@ -99,7 +99,7 @@ unknown_plugin(struct kw_resp *resp, const char *cls)
 
 /* Validate a config for create/update. 0 ok, else the response is filled. */
 static int
-check_config(const json_t *config, struct kw_resp *resp)
+check_config(struct kw_worker *w, const json_t *config, struct kw_resp *resp)
 {
 	const char *cls = kc_json_str(config, "connector.class");
 	const struct kw_plugin *p;
@@ -118,7 +118,7 @@ check_config(const json_t *config, struct kw_resp *resp)
 		unknown_plugin(resp, cls);
 		return -1;
 	}
-	infos = kw_config_validate(p, config, &nerr);
+	infos = kw_config_validate_kafka(w, p, config, &nerr);
 	if (nerr > 0) {
 		char *lines = kw_config_error_text(infos);
 
@@ -392,7 +392,7 @@ h_create(struct kw_req *req, struct kw_resp *resp)
 		free(cn);
 	}
 	json_object_set_new(config, "name", json_string(name));
-	if (check_config(config, resp) != 0)
+	if (check_config(w, config, resp) != 0)
 		goto out;
 	pthread_mutex_lock(&w->lock);
 	if (kw_conn_find_locked(w, name) != NULL) {
@@ -480,7 +480,7 @@ apply_config(struct kw_req *req, struct kw_resp *resp, json_t *config, bool must
 		return;
 	}
 	json_object_set_new(config, "name", json_string(name));
-	if (check_config(config, resp) != 0) {
+	if (check_config(w, config, resp) != 0) {
 		json_decref(config);
 		return;
 	}
@@ -1238,7 +1238,7 @@ h_validate(struct kw_req *req, struct kw_resp *resp)
 		json_decref(config);
 		return 0;
 	}
-	kw_resp_json(resp, 200, kw_config_validate(p, config, &nerr));
+	kw_resp_json(resp, 200, kw_config_validate_kafka(req->w, p, config, &nerr));
 	json_decref(config);
 	return 0;
 }

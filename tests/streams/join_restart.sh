@@ -75,15 +75,21 @@ out=$(read_topic "$BS" kenriched 11 '%k\t%s\n' | sort -u)
 grep -qxF '3	{"n":3,"name":"c3"}' <<<"$out" || kc_fail "keyed join: $out"
 grep -qxF '9999	{"n":9999}' <<<"$out" || kc_fail "keyed miss: $out"
 
-# partition counts that differ: refused at start with a clear trace
-create_connector odd '"connector.class":"kcops.streams.TableJoinConnector","topics":"odd","table.topic":"customers","output.topic":"oddout","table.scope":"partitioned"'
+# partition counts that differ: refused by create (validate asks Kafka) ...
+kc_http POST "$WORKER_URL/connectors" '{"name":"odd","config":{"connector.class":"kcops.streams.TableJoinConnector","topics":"odd","table.topic":"customers","output.topic":"oddout","table.scope":"partitioned"}}'
+kc_expect_code 400 "create with partition counts 3 and 2"
+grep -qF "stream topic odd has 3 partitions, table topic customers has 2" <<<"$HTTP_BODY" ||
+	kc_fail "create should name both partition counts: $HTTP_BODY"
+# ... and, for a table topic that did not exist when the config was checked (the task
+# creates it: the mock auto-creates topics with 4 partitions), at start with a clear trace
+create_connector odd '"connector.class":"kcops.streams.TableJoinConnector","topics":"odd","table.topic":"oddtable","output.topic":"oddout","table.scope":"partitioned"'
 for ((i = 0; i < 100; i++)); do
 	kc_http GET "$WORKER_URL/connectors/odd/status"
 	[ "$(kc_json 'j["tasks"][0]["state"] if j["tasks"] else ""')" = FAILED ] && break
 	sleep 0.1
 done
 [ "$(kc_json 'j["tasks"][0]["state"]')" = FAILED ] || kc_fail "odd should fail: $HTTP_BODY"
-kc_json 'j["tasks"][0]["trace"]' | grep -q "co-partitioned topics: odd has 3 partitions, customers has 2" ||
+kc_json 'j["tasks"][0]["trace"]' | grep -q "co-partitioned topics: odd has 3 partitions, oddtable has 4" ||
 	kc_fail "trace should name both partition counts: $HTTP_BODY"
 worker_stop
 echo "ok: join restart"

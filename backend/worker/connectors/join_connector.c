@@ -123,6 +123,38 @@ static const struct kw_cfg_def join_defs[] = {
 	  kw_valid_positive_int, 0 },
 };
 
+/* table.scope=partitioned: every stream topic must have as many partitions as the table
+ * topic. A topic that does not exist yet is not judged here (the task checks again when it
+ * starts, after creating the table topic); Kafka not answering is an error. */
+static void
+check_copartitioned(struct kw_validation *v, const char *table, char **topics, size_t n)
+{
+	char err[512];
+	int tn, sn;
+	size_t i;
+
+	tn = kw_validation_partition_count(v, table, err, sizeof(err));
+	if (tn == -2)
+		return;
+	if (tn < 0) {
+		kw_validation_error(v, "table.scope", "partitioned: cannot check that %s is "
+		    "co-partitioned with the stream topics: %s", table, err);
+		return;
+	}
+	for (i = 0; i < n && tn > 0; i++) {
+		sn = kw_validation_partition_count(v, topics[i], err, sizeof(err));
+		if (sn < 0) {
+			kw_validation_error(v, "table.scope", "partitioned: cannot check that %s is "
+			    "co-partitioned with %s: %s", topics[i], table, err);
+			return;
+		}
+		if (sn > 0 && sn != tn)
+			kw_validation_error(v, "table.scope", "partitioned needs co-partitioned "
+			    "topics: stream topic %s has %d partitions, table topic %s has %d (use "
+			    "table.scope=global)", topics[i], sn, table, tn);
+	}
+}
+
 /* Cross-key checks. */
 static void
 join_validate(const json_t *config, struct kw_validation *v)
@@ -147,6 +179,9 @@ join_validate(const json_t *config, struct kw_validation *v)
 	if (table != NULL && out != NULL && strcmp(table, out) == 0)
 		kw_validation_error(v, "output.topic", "must differ from table.topic");
 	list = kw_join_list_split(topics, &n);
+	if (scope != NULL && strcasecmp(scope, "partitioned") == 0 && (field == NULL ||
+	    *field == '\0') && table != NULL && n > 0)
+		check_copartitioned(v, table, list, n);
 	for (i = 0; i < n; i++) {
 		if (out != NULL && strcmp(list[i], out) == 0)
 			kw_validation_error(v, "output.topic", "'%s' is also a stream topic: the "
