@@ -41,6 +41,7 @@
 
 #define LOGGER		"kcops.streams.join"
 #define BATCH_MAX	20000
+#define CHUNK		512	/* stream records taken from the consumer queue at once */
 #define META_TIMEOUT_MS	5000
 
 /* ---- configuration ---------------------------------------------------------------------- */
@@ -201,23 +202,31 @@ struct tpart {
 	int64_t	 end;		/* catch-up target (high watermark when assigned) */
 };
 
-/* The table side of an output record, rendered once per table key: "name":value pairs
- * (after field selection, prefix and nesting) ready to be appended to a stream object. */
-struct frag {
-	char	**names;	/* output field names */
-	char	**texts;	/* "name":value JSON text */
-	size_t	 *nlen, *tlen;	/* their lengths */
-	size_t	  n;
+/* One member of a rendered table side: the output field name and its "name":value text. */
+struct fragm {
+	const char	*name, *text;
+	uint32_t	 nlen, tlen;
+};
+
+/* A table key's lookup result, rendered once: the key, whether the table has it, and the
+ * table side of an output record as "name":value members (after field selection, prefix
+ * and nesting) ready to be appended to a stream object. One allocation (the members, then
+ * the key and texts), so a lookup touches a few adjacent cache lines. Also used for
+ * missing.defaults (no key). */
+struct centry {
+	const char	*key;
+	uint32_t	 klen;
+	bool		 present;
+	size_t		 n;
+	struct fragm	 m[];
 };
 
 /* A cache of table lookups by canonical key (present with its fragment, or absent),
- * dropped per key when the table changes. Open addressing, cleared when 3/4 full. */
-struct tcache_ent {
-	char		*key;		/* NULL: empty slot */
-	size_t		 klen;
+ * dropped per key when the table changes. Open addressing over small slots, cleared when
+ * 3/4 full. */
+struct tslot {
 	uint64_t	 hash;
-	bool		 present;
-	struct frag	 frag;
+	struct centry	*e;		/* NULL: empty slot */
 };
 
 #define TCACHE_SIZE	(1u << 17)
@@ -241,14 +250,15 @@ struct join {
 	int64_t			 ckpt_interval;
 	struct kw_join_store	*store;
 	rd_kafka_t		*stream, *table, *prod;
+	rd_kafka_queue_t	*sq;		/* the stream consumer's queue */
 	struct tpart		*tp;
 	int			 ntp;
 	const struct kw_converter *kconv, *vconv;
 	struct kw_join_enc	 enc;
 	struct kc_buf		 key, val, out;
-	struct tcache_ent	*cache;		/* TCACHE_SIZE slots */
+	struct tslot		*cache;		/* TCACHE_SIZE slots */
 	size_t			 ncache;
-	struct frag		 defaults;	/* missing.defaults rendered */
+	struct centry		*defaults;	/* missing.defaults rendered */
 	bool			 fast;		/* output = stream text + fragments */
 	struct kw_join_member	 mem[KW_JOIN_SCAN_MAX];
 	int64_t			 last_ckpt, last_metrics, rate_t0;
@@ -401,55 +411,74 @@ hash_key(const char *k, size_t len)
 	return h;
 }
 
-static void
-frag_free(struct frag *f)
-{
-	size_t i;
-
-	for (i = 0; i < f->n; i++) {
-		free(f->names[i]);
-		free(f->texts[i]);
-	}
-	free(f->names);
-	free(f->texts);
-	free(f->nlen);
-	free(f->tlen);
-	memset(f, 0, sizeof(*f));
-}
-
-/* Render the members of an object as "name":value texts. */
-static void
-frag_build(struct frag *f, const json_t *obj)
+/* Render a lookup result: key (klen bytes), presence, and the members of obj (may be NULL)
+ * as "name":value texts. Freed with free(). */
+static struct centry *
+centry_new(const char *key, size_t klen, bool present, const json_t *obj)
 {
 	struct kc_buf b;
+	struct centry *e;
 	const char *k;
-	json_t *v;
-	size_t i = 0;
-	json_t *name;
+	json_t *v, *name;
+	size_t n = json_is_object(obj) ? json_object_size(obj) : 0, i = 0, off, hdr;
+	size_t *no = NULL, *to = NULL;
+	char *base;
 
-	memset(f, 0, sizeof(*f));
-	if (!json_is_object(obj) || json_object_size(obj) == 0)
-		return;
-	f->n = json_object_size(obj);
-	f->names = kc_xcalloc(f->n, sizeof(*f->names));
-	f->texts = kc_xcalloc(f->n, sizeof(*f->texts));
-	f->nlen = kc_xcalloc(f->n, sizeof(*f->nlen));
-	f->tlen = kc_xcalloc(f->n, sizeof(*f->tlen));
 	kc_buf_init(&b);
-	json_object_foreach((json_t *)obj, k, v) {
-		kc_buf_reset(&b);
-		name = json_string(k);
-		kc_json_write(name, &b);
-		json_decref(name);
-		kc_buf_putc(&b, ':');
-		kc_json_write(v, &b);
-		f->names[i] = kc_xstrdup(k);
-		f->texts[i] = kc_xstrdup(b.data);
-		f->nlen[i] = strlen(k);
-		f->tlen[i] = b.len;
-		i++;
+	kc_buf_append(&b, key, klen);
+	kc_buf_putc(&b, '\0');
+	if (n > 0) {
+		no = kc_xcalloc(n, sizeof(*no));
+		to = kc_xcalloc(n, sizeof(*to));
+		json_object_foreach((json_t *)obj, k, v) {
+			no[i] = b.len;
+			kc_buf_puts(&b, k);
+			kc_buf_putc(&b, '\0');
+			to[i] = b.len;
+			name = json_string(k);
+			kc_json_write(name, &b);
+			json_decref(name);
+			kc_buf_putc(&b, ':');
+			kc_json_write(v, &b);
+			kc_buf_putc(&b, '\0');
+			i++;
+		}
 	}
+	hdr = sizeof(*e) + n * sizeof(e->m[0]);
+	e = kc_xmalloc(hdr + b.len);
+	base = (char *)e + hdr;
+	memcpy(base, b.data, b.len);
+	e->key = base;
+	e->klen = (uint32_t)klen;
+	e->present = present;
+	e->n = n;
+	for (i = 0; i < n; i++) {
+		off = to[i];
+		e->m[i].name = base + no[i];
+		e->m[i].nlen = (uint32_t)(off - no[i] - 1);
+		e->m[i].text = base + off;
+		e->m[i].tlen = (uint32_t)strlen(base + off);
+	}
+	free(no);
+	free(to);
 	kc_buf_free(&b);
+	return e;
+}
+
+/* The lookup result of key: the table side of table value tv (NULL: absent). */
+static struct centry *
+centry_for(struct join *j, const char *key, size_t klen, const json_t *tv)
+{
+	struct centry *e;
+	json_t *side;
+
+	if (tv == NULL)
+		return centry_new(key, klen, false, NULL);
+	/* the table side exactly as kw_join_merge would add it to an empty record */
+	side = kw_join_merge(&j->spec, NULL, tv);
+	e = centry_new(key, klen, true, side);
+	json_decref(side);
+	return e;
 }
 
 /* Empty the whole cache. */
@@ -461,27 +490,24 @@ cache_clear(struct join *j)
 	if (j->cache == NULL)
 		return;
 	for (i = 0; i < TCACHE_SIZE; i++) {
-		if (j->cache[i].key == NULL)
-			continue;
-		free(j->cache[i].key);
-		frag_free(&j->cache[i].frag);
-		j->cache[i].key = NULL;
+		free(j->cache[i].e);
+		j->cache[i].e = NULL;
 	}
 	j->ncache = 0;
 }
 
 /* The slot of key (found, or the empty slot where it would go). */
-static struct tcache_ent *
+static struct tslot *
 cache_slot(struct join *j, const char *key, size_t klen, uint64_t h)
 {
 	size_t i = (size_t)h & (TCACHE_SIZE - 1);
-	struct tcache_ent *e;
+	struct tslot *s;
 
 	for (;;) {
-		e = &j->cache[i];
-		if (e->key == NULL || (e->hash == h && e->klen == klen &&
-		    memcmp(e->key, key, klen) == 0))
-			return e;
+		s = &j->cache[i];
+		if (s->e == NULL || (s->hash == h && s->e->klen == klen &&
+		    memcmp(s->e->key, key, klen) == 0))
+			return s;
 		i = (i + 1) & (TCACHE_SIZE - 1);
 	}
 }
@@ -490,27 +516,25 @@ cache_slot(struct join *j, const char *key, size_t klen, uint64_t h)
 static void
 cache_drop(struct join *j, const char *key, size_t klen)
 {
-	struct tcache_ent *e, tmp;
+	struct tslot *s;
 	size_t i, k, home;
 
 	if (j->cache == NULL || j->ncache == 0)
 		return;
-	e = cache_slot(j, key, klen, hash_key(key, klen));
-	if (e->key == NULL)
+	s = cache_slot(j, key, klen, hash_key(key, klen));
+	if (s->e == NULL)
 		return;
-	free(e->key);
-	frag_free(&e->frag);
-	e->key = NULL;
+	free(s->e);
+	s->e = NULL;
 	j->ncache--;
-	i = (size_t)(e - j->cache);
-	for (k = (i + 1) & (TCACHE_SIZE - 1); j->cache[k].key != NULL;
+	i = (size_t)(s - j->cache);
+	for (k = (i + 1) & (TCACHE_SIZE - 1); j->cache[k].e != NULL;
 	    k = (k + 1) & (TCACHE_SIZE - 1)) {
 		home = (size_t)j->cache[k].hash & (TCACHE_SIZE - 1);
 		/* move k back to i when its home is not in (i, k] cyclically */
 		if ((i <= k) ? (home <= i || home > k) : (home <= i && home > k)) {
-			tmp = j->cache[k];
-			j->cache[i] = tmp;
-			memset(&j->cache[k], 0, sizeof(j->cache[k]));
+			j->cache[i] = j->cache[k];
+			j->cache[k].e = NULL;
 			i = k;
 		}
 	}
@@ -518,40 +542,32 @@ cache_drop(struct join *j, const char *key, size_t klen)
 
 /* Look a key up through the cache: the cached entry (present or absent), or NULL on a
  * store error (err set). */
-static struct tcache_ent *
+static struct centry *
 cache_lookup(struct join *j, const char *key, size_t klen, char *err, size_t errlen)
 {
 	uint64_t h = hash_key(key, klen);
-	struct tcache_ent *e = cache_slot(j, key, klen, h);
+	struct tslot *s = cache_slot(j, key, klen, h);
 	const char *tval;
 	size_t tlen;
-	json_t *tv, *side;
+	json_t *tv = NULL;
 	int found;
 
-	if (e->key != NULL)
-		return e;
+	if (s->e != NULL)
+		return s->e;
 	found = kw_join_store_get(j->store, key, klen, &tval, &tlen, err, errlen);
 	if (found < 0)
 		return NULL;
 	if (j->ncache >= TCACHE_SIZE / 4 * 3) {
 		cache_clear(j);
-		e = cache_slot(j, key, klen, h);
+		s = cache_slot(j, key, klen, h);
 	}
-	e->key = kc_xstrndup(key, klen);
-	e->klen = klen;
-	e->hash = h;
-	e->present = false;
-	memset(&e->frag, 0, sizeof(e->frag));
-	if (found == 1 && (tv = json_loadb(tval, tlen, JSON_DECODE_ANY, NULL)) != NULL) {
-		/* the table side exactly as kw_join_merge would add it to an empty record */
-		side = kw_join_merge(&j->spec, NULL, tv);
-		frag_build(&e->frag, side);
-		json_decref(side);
-		json_decref(tv);
-		e->present = true;
-	}
+	if (found == 1)
+		tv = json_loadb(tval, tlen, JSON_DECODE_ANY, NULL);
+	s->hash = h;
+	s->e = centry_for(j, key, klen, tv);
+	json_decref(tv);
 	j->ncache++;
-	return e;
+	return s->e;
 }
 
 /* Keep the rendered table side of a key that was just written (while the cache has room),
@@ -560,23 +576,17 @@ static void
 cache_put(struct join *j, const char *key, size_t klen, const json_t *v)
 {
 	uint64_t h = hash_key(key, klen);
-	struct tcache_ent *e = cache_slot(j, key, klen, h);
-	json_t *side;
+	struct tslot *s = cache_slot(j, key, klen, h);
 
-	if (e->key != NULL) {
-		frag_free(&e->frag);
+	if (s->e != NULL) {
+		free(s->e);
 	} else {
 		if (j->ncache >= TCACHE_SIZE / 4 * 3)
 			return;
-		e->key = kc_xstrndup(key, klen);
-		e->klen = klen;
-		e->hash = h;
 		j->ncache++;
 	}
-	side = kw_join_merge(&j->spec, NULL, v);
-	frag_build(&e->frag, side);
-	json_decref(side);
-	e->present = true;
+	s->hash = h;
+	s->e = centry_for(j, key, klen, v);
 }
 
 /* Apply one table record (or event). */
@@ -822,7 +832,7 @@ publish_metrics(struct join *j)
 /* Fast output: the stream object (compact) with the cached table side appended; stream
  * fields win over table fields of the same name. */
 static void
-fast_output(struct join *j, const json_t *sv, const struct frag *f)
+fast_output(struct join *j, const json_t *sv, const struct centry *f)
 {
 	bool first = json_object_size(sv) == 0;
 	size_t i;
@@ -830,12 +840,12 @@ fast_output(struct join *j, const json_t *sv, const struct frag *f)
 	kc_json_write(sv, &j->out);
 	j->out.len--;		/* reopen the object: drop its '}' */
 	for (i = 0; i < f->n; i++) {
-		if (json_object_get(sv, f->names[i]) != NULL)
+		if (json_object_get(sv, f->m[i].name) != NULL)
 			continue;
 		if (!first)
 			kc_buf_putc(&j->out, ',');
 		first = false;
-		kc_buf_puts(&j->out, f->texts[i]);
+		kc_buf_append(&j->out, f->m[i].text, f->m[i].tlen);
 	}
 	kc_buf_putc(&j->out, '}');
 }
@@ -847,9 +857,9 @@ produce_out(struct join *j, rd_kafka_message_t *m, bool found, char *err, size_t
 	rd_kafka_headers_t *hdrs = NULL;
 	rd_kafka_resp_err_t r;
 
-	if (rd_kafka_message_headers(m, &hdrs) == RD_KAFKA_RESP_ERR_NO_ERROR)
-		hdrs = rd_kafka_headers_copy(hdrs);
-	else
+	/* the stream record's headers move to the output record (no copy) */
+	if (rd_kafka_message_detach_headers(m, &hdrs) != RD_KAFKA_RESP_ERR_NO_ERROR ||
+	    hdrs == NULL)
 		hdrs = rd_kafka_headers_new(1);
 	rd_kafka_header_add(hdrs, "kcops.join", -1, found ? "hit" : "miss", -1);
 	for (;;) {
@@ -896,8 +906,7 @@ count_lookup(struct join *j, bool found)
 static int
 join_fast(struct join *j, rd_kafka_message_t *m, char *err, size_t errlen)
 {
-	struct tcache_ent *e = NULL;
-	const struct frag *f;
+	const struct centry *e = NULL, *f;
 	int n, i, idx = -1;
 	size_t k, flen;
 	bool have_key, found, first, clash;
@@ -927,7 +936,7 @@ join_fast(struct join *j, rd_kafka_message_t *m, char *err, size_t errlen)
 	found = e != NULL && e->present;
 	if (count_lookup(j, found))
 		return 1;
-	f = found ? &e->frag : &j->defaults;
+	f = found ? e : j->defaults;
 	kc_buf_reset(&j->out);
 	kc_buf_putc(&j->out, '{');
 	for (i = 0; i < n; i++) {
@@ -940,16 +949,17 @@ join_fast(struct join *j, rd_kafka_message_t *m, char *err, size_t errlen)
 	}
 	first = n == 0;
 	for (k = 0; k < f->n; k++) {
-		flen = f->nlen[k];
+		flen = f->m[k].nlen;
 		clash = false;
 		for (i = 0; i < n && !clash; i++)
-			clash = j->mem[i].klen == flen && memcmp(j->mem[i].key, f->names[k], flen) == 0;
+			clash = j->mem[i].klen == flen &&
+			    memcmp(j->mem[i].key, f->m[k].name, flen) == 0;
 		if (clash)
 			continue;
 		if (!first)
 			kc_buf_putc(&j->out, ',');
 		first = false;
-		kc_buf_append(&j->out, f->texts[k], f->tlen[k]);
+		kc_buf_append(&j->out, f->m[k].text, f->m[k].tlen);
 	}
 	kc_buf_putc(&j->out, '}');
 	return produce_out(j, m, found, err, errlen) == 0 ? 1 : -1;
@@ -963,7 +973,7 @@ join_record(struct join *j, rd_kafka_message_t *m, char *err, size_t errlen)
 	const char *tval = NULL;
 	size_t tlen = 0;
 	json_t *sv, *tv = NULL, *keyv, *out;
-	struct tcache_ent *e = NULL;
+	const struct centry *e = NULL;
 	bool have_key, found;
 	int r;
 
@@ -1002,7 +1012,7 @@ join_record(struct join *j, rd_kafka_message_t *m, char *err, size_t errlen)
 	}
 	kc_buf_reset(&j->out);
 	if (j->fast && json_is_object(sv)) {
-		fast_output(j, sv, found ? &e->frag : &j->defaults);
+		fast_output(j, sv, found ? e : j->defaults);
 	} else {
 		if (found && kw_join_store_get(j->store, j->key.data, j->key.len, &tval, &tlen,
 		    err, errlen) == 1)
@@ -1216,16 +1226,40 @@ stream_pause(struct join *j, bool pause)
 	rd_kafka_topic_partition_list_destroy(a);
 }
 
+/* One consumed stream record: 0 joined (or skipped), 1 stopped, -1 error (err). */
+static int
+stream_record(struct join *j, rd_kafka_message_t *m, char *err, size_t errlen)
+{
+	int r = 0;
+
+	if (m->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+		if (m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF)
+			kc_log(LOGGER, KC_LOG_WARN, "%s: stream consumer: %s",
+			    kw_task_connector(j->t), rd_kafka_message_errstr(m));
+		return 0;
+	}
+	if (j->first_rec_wall == 0)
+		j->first_rec_wall = kc_wall_ms();
+	if (j->partitioned)
+		r = need_partition(j, m->partition, err, errlen);
+	if (r == 0)
+		r = join_record(j, m, err, errlen);
+	if (r == 0)
+		batch_note(j, m);
+	return r;
+}
+
 /* The task body. */
 static int
 join_run(struct kw_task *t)
 {
 	struct join j;
 	rd_kafka_conf_t *conf;
-	rd_kafka_message_t *m;
+	rd_kafka_message_t *m, *ms[CHUNK];
 	char err[512], e[256];
 	const char *scope;
 	int rc = 0, r, n;
+	ssize_t got, i;
 	bool paused = false;
 
 	memset(&j, 0, sizeof(j));
@@ -1248,7 +1282,7 @@ join_run(struct kw_task *t)
 		return kw_task_fail(t, "%s", err);
 	j.cache = kc_xcalloc(TCACHE_SIZE, sizeof(*j.cache));
 	j.fast = !j.enc.envelope && j.spec.stream_fields == NULL && j.spec.stream_prefix[0] == '\0';
-	frag_build(&j.defaults, j.spec.missing_defaults);
+	j.defaults = centry_new("", 0, false, j.spec.missing_defaults);
 
 	/* output topic, table topic, producer */
 	if (kw_task_ensure_topic(t, j.out_topic, err, sizeof(err)) != 0) {
@@ -1312,6 +1346,7 @@ join_run(struct kw_task *t)
 		rc = kw_task_fail(t, "%s", err);
 		goto out;
 	}
+	j.sq = rd_kafka_queue_get_consumer(j.stream);
 	kw_task_set_state(t, KW_TASK_RUNNING);
 	while (kw_task_target(t) != KW_TARGET_STOP) {
 		if (kw_task_target(t) == KW_TARGET_PAUSE) {
@@ -1331,33 +1366,25 @@ join_run(struct kw_task *t)
 		}
 		batch_open(&j);
 		r = 0;
-		for (n = 0; n < BATCH_MAX; n++) {
-			/* short waits while deliveries are pending: their commits are due */
-			m = rd_kafka_consumer_poll(j.stream, n > 0 ? 0 :
-			    j.bhead != NULL && j.bhead != j.btail ? 5 : 100);
-			if (m == NULL)
-				break;
-			if (m->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-				if (m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF)
-					kc_log(LOGGER, KC_LOG_WARN, "%s: stream consumer: %s",
-					    kw_task_connector(t), rd_kafka_message_errstr(m));
+		n = 0;
+		/* wait for the first record (short waits while deliveries are pending: their
+		 * commits are due), then take what is already fetched in chunks */
+		ms[0] = rd_kafka_consumer_poll(j.stream,
+		    j.bhead != NULL && j.bhead != j.btail ? 5 : 100);
+		got = ms[0] != NULL ? 1 : 0;
+		while (got > 0) {
+			for (i = 0; i < got; i++) {
+				m = ms[i];
+				if (r == 0)
+					r = stream_record(&j, m, err, sizeof(err));
 				rd_kafka_message_destroy(m);
-				continue;
 			}
-			r = 0;
-			if (j.first_rec_wall == 0)
-				j.first_rec_wall = kc_wall_ms();
-			if (j.partitioned)
-				r = need_partition(&j, m->partition, err, sizeof(err));
-			if (r == 0)
-				r = join_record(&j, m, err, sizeof(err));
-			if (r == 0)
-				batch_note(&j, m);
-			rd_kafka_message_destroy(m);
-			if (r != 0)
+			n += (int)got;
+			if (r != 0 || n >= BATCH_MAX)
 				break;
-			if ((n & 1023) == 1023)
-				rd_kafka_poll(j.prod, 0);
+			rd_kafka_poll(j.prod, 0);	/* delivery reports */
+			got = rd_kafka_consume_batch_queue(j.sq, 0, ms, (size_t)(BATCH_MAX - n) <
+			    CHUNK ? (size_t)(BATCH_MAX - n) : CHUNK);
 		}
 		if (r < 0) {
 			rc = kw_task_fail(t, "%s", err);
@@ -1398,6 +1425,8 @@ out:
 		    kw_task_connector(t), err);
 	if (j.store != NULL)
 		publish_metrics(&j);
+	if (j.sq != NULL)
+		rd_kafka_queue_destroy(j.sq);
 	if (j.stream != NULL) {
 		rd_kafka_consumer_close(j.stream);
 		rd_kafka_destroy(j.stream);
@@ -1413,7 +1442,7 @@ out:
 	batch_free_all(&j);
 	cache_clear(&j);
 	free(j.cache);
-	frag_free(&j.defaults);
+	free(j.defaults);
 	kw_join_store_free(j.store);
 	free(j.tp);
 	kc_buf_free(&j.key);
