@@ -34,8 +34,9 @@ struct waiter {
 };
 
 /* Per connection (MHD socket context): where its current request is, for the request
- * deadline (rest.request.timeout.ms) and the TLS client check. clock guards the list and
- * every field. */
+ * deadline (rest.request.timeout.ms) and the TLS client check. clock guards the list links
+ * and `cut`; phase and since are atomics (written by the connection's MHD thread, read by
+ * the sweeper); uri_len and cert_ok are used by the connection's thread only. */
 enum conn_phase {
 	CS_IDLE,	/* waiting for a request line (just accepted, or kept alive) */
 	CS_HEADERS,	/* request line seen, headers arriving */
@@ -47,8 +48,8 @@ struct connstate {
 	struct connstate	*prev, *next;
 	int			 fd;
 	bool			 tls;
-	enum conn_phase		 phase;
-	int64_t			 since;		/* accept or previous response (monotonic ms) */
+	_Atomic int		 phase;		/* enum conn_phase */
+	atomic_int_fast64_t	 since;		/* accept or previous response (monotonic ms) */
 	size_t			 uri_len;	/* raw request target of the current request */
 	int			 cert_ok;	/* TLS client certificate: -1 unchecked, 0 bad, 1 ok */
 	bool			 cut;		/* shut down by the request deadline */
@@ -556,13 +557,12 @@ conn_state(struct MHD_Connection *conn)
 static void
 set_phase(struct kw_rest *rest, struct connstate *cs, enum conn_phase ph)
 {
+	(void)rest;
 	if (cs == NULL)
 		return;
-	pthread_mutex_lock(&rest->clock);
-	cs->phase = ph;
 	if (ph == CS_IDLE)
-		cs->since = kc_mono_ms();
-	pthread_mutex_unlock(&rest->clock);
+		atomic_store_explicit(&cs->since, kc_mono_ms(), memory_order_relaxed);
+	atomic_store_explicit(&cs->phase, (int)ph, memory_order_release);
 }
 
 static void
@@ -580,8 +580,8 @@ notify_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
 		cs = kc_xcalloc(1, sizeof(*cs));
 		cs->fd = ci != NULL ? ci->connect_fd : -1;
 		cs->tls = l->tls;
-		cs->phase = CS_IDLE;
-		cs->since = kc_mono_ms();
+		atomic_init(&cs->phase, CS_IDLE);
+		atomic_init(&cs->since, kc_mono_ms());
 		cs->cert_ok = -1;
 		pthread_mutex_lock(&rest->clock);
 		cs->next = rest->conns;
@@ -617,10 +617,8 @@ uri_logger(void *cls, const char *uri, struct MHD_Connection *conn)
 	struct connstate *cs = conn_state(conn);
 
 	if (cs != NULL) {
-		pthread_mutex_lock(&rest->clock);
-		cs->phase = CS_HEADERS;
 		cs->uri_len = strlen(uri);
-		pthread_mutex_unlock(&rest->clock);
+		set_phase(rest, cs, CS_HEADERS);
 	}
 	return NULL;
 }
@@ -638,10 +636,13 @@ sweep_locked(struct kw_rest *rest, int64_t now)
 	struct connstate *cs;
 
 	for (cs = rest->conns; cs != NULL; cs = cs->next) {
-		if (cs->cut || cs->phase == CS_BUSY || cs->fd < 0 ||
-		    now - cs->since <= rest->req_timeout_ms)
+		int ph = atomic_load_explicit(&cs->phase, memory_order_acquire);
+
+		if (cs->cut || ph == CS_BUSY || cs->fd < 0 ||
+		    now - atomic_load_explicit(&cs->since, memory_order_relaxed) <=
+		    rest->req_timeout_ms)
 			continue;
-		if (cs->phase == CS_HEADERS && !cs->tls) {
+		if (ph == CS_HEADERS && !cs->tls) {
 			char msg[512];
 			int n = snprintf(msg, sizeof(msg), "%sContent-Length: %zu\r\n\r\n%s", r408,
 			    strlen(TIMEOUT_MSG), TIMEOUT_MSG);
@@ -654,8 +655,8 @@ sweep_locked(struct kw_rest *rest, int64_t now)
 		cs->cut = true;
 		atomic_fetch_add(&rest->ncut, 1);
 		kc_log(LOGGER, KC_LOG_INFO, "connection closed: %s not received within %d ms "
-		    "(rest.request.timeout.ms)", cs->phase == CS_IDLE ? "request line" :
-		    cs->phase == CS_HEADERS ? "request headers" : "request body",
+		    "(rest.request.timeout.ms)", ph == CS_IDLE ? "request line" :
+		    ph == CS_HEADERS ? "request headers" : "request body",
 		    rest->req_timeout_ms);
 	}
 }
@@ -742,9 +743,7 @@ client_cert_ok(struct kw_rest *rest, struct MHD_Connection *conn, struct connsta
 
 	if (cs == NULL || !cs->tls || rest->tls_client_auth == 0)
 		return true;
-	pthread_mutex_lock(&rest->clock);
 	ok = cs->cert_ok;
-	pthread_mutex_unlock(&rest->clock);
 	if (ok >= 0)
 		return ok == 1;
 	ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_GNUTLS_SESSION);
@@ -758,9 +757,7 @@ client_cert_ok(struct kw_rest *rest, struct MHD_Connection *conn, struct connsta
 		kc_log(LOGGER, KC_LOG_INFO, "TLS client refused: %s",
 		    peers == NULL || npeers == 0 ? "no client certificate" :
 		    "client certificate not signed by listeners.https.ssl.ca.location or invalid");
-	pthread_mutex_lock(&rest->clock);
 	cs->cert_ok = ok;
-	pthread_mutex_unlock(&rest->clock);
 	return ok;
 }
 
@@ -775,11 +772,8 @@ early_checks(struct kw_rest *rest, struct MHD_Connection *conn, struct connstate
 	char who[160];
 	size_t uri_len = 0;
 
-	if (cs != NULL) {
-		pthread_mutex_lock(&rest->clock);
+	if (cs != NULL)
 		uri_len = cs->uri_len;
-		pthread_mutex_unlock(&rest->clock);
-	}
 	if (uri_len > rest->max_header) {
 		kw_resp_error(resp, 414, "Request URI is longer than %zu bytes "
 		    "(rest.request.header.max.bytes)", rest->max_header);
@@ -850,11 +844,8 @@ access_handler(void *cls, struct MHD_Connection *conn, const char *url, const ch
 		size_t n = *upload_data_size;
 
 		cs = conn_state(conn);
-		if (cs != NULL && rest->req_timeout_ms > 0) {
-			pthread_mutex_lock(&rest->clock);
-			since = cs->since;
-			pthread_mutex_unlock(&rest->clock);
-		}
+		if (cs != NULL && rest->req_timeout_ms > 0)
+			since = atomic_load_explicit(&cs->since, memory_order_relaxed);
 		*upload_data_size = 0;
 		/* MHD cannot answer in the middle of a body: a late body ends the connection, a
 		 * body over the limit is discarded and answered 413 once it is in (the request
@@ -1174,8 +1165,12 @@ start_daemon(struct kw_rest *rest, struct listener *l, const struct kw_rest_opts
 	if (l->tls)
 		flags |= MHD_USE_TLS;
 	/* The connection's memory holds the request line and headers: leave room above
-	 * rest.request.header.max.bytes, so an oversized request gets our JSON 414/431. */
-	pool = o->max_header * 4 + 32768;
+	 * rest.request.header.max.bytes, so an oversized request gets our JSON 414/431. MHD
+	 * clears the whole pool between requests, so it is kept at MHD's default (32 KiB)
+	 * unless the limit needs more. */
+	pool = o->max_header * 2 + 16384;
+	if (pool < 32768)
+		pool = 32768;
 #define OPT(opt, v, p) ops[n++] = (struct MHD_OptionItem){ (opt), (intptr_t)(v), (p) }
 	OPT(MHD_OPTION_EXTERNAL_LOGGER, mhd_logger, NULL);
 	OPT(MHD_OPTION_SOCK_ADDR, 0, (void *)ss);
