@@ -12,12 +12,23 @@ KCOPS_BUILD_ROOT=${KCOPS_BUILD_ROOT:-$KCOPS_SOURCE_ROOT/build}
 KC_PY=${KC_PY:-/usr/bin/python3}
 
 _kc_exit_cmds=()
+_kc_devnull_at_start=$([ -c /dev/null ] && echo device || echo broken)
 
 _kc_run_exit() {
 	local rc=$? i
 	for ((i = ${#_kc_exit_cmds[@]} - 1; i >= 0; i--)); do
 		eval "${_kc_exit_cmds[$i]}" >/dev/null 2>&1 || true
 	done
+	# a test that replaces /dev/null (an in-place edit or a rename onto a path that was
+	# /dev/null) breaks every later test (tmux will not start): name the culprit
+	if [ ! -c /dev/null ]; then
+		if [ "$_kc_devnull_at_start" = device ]; then
+			echo "FAIL: $0 left /dev/null a $(stat -c %F /dev/null)" >&2
+		else
+			echo "FAIL: /dev/null was already a $(stat -c %F /dev/null) when $0 started" >&2
+		fi
+		rc=1
+	fi
 	return $rc
 }
 trap _kc_run_exit EXIT

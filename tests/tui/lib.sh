@@ -36,8 +36,15 @@ tui_start() {
 		"env LANG=${TUI_LANG:-C.UTF-8} TERM=${TUI_TERM:-screen} XDG_CONFIG_HOME='$TUI_HOME/config' \
 		XDG_STATE_HOME='$TUI_HOME/state' HOME='$TUI_HOME' EDITOR='${TUI_EDITOR:-false}' \
 		${TUI_ENV:-} $(printf '%q' "$KCOPS_BIN")$args 2>'$TUI_HOME/stderr'; \
-		echo \"kcops exited with status \$?\" >'$TUI_HOME/exit'; sleep 600"
+		echo \"kcops exited with status \$?\" >'$TUI_HOME/exit'; sleep 600" ||
+		tui_no_server
 	tui_tmux set-option -g remain-on-exit on >/dev/null
+}
+
+# tmux could not start its server: say the likely reason instead of tmux's bare message
+tui_no_server() {
+	[ -c /dev/null ] || kc_fail "tmux cannot start: /dev/null is a $(stat -c %F /dev/null), not the device"
+	kc_fail "tmux could not start a server (socket -L $TUI_SOCK)"
 }
 
 tui_cap() { tui_tmux capture-pane -p "$@"; }

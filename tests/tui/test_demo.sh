@@ -12,7 +12,8 @@ kc_on_exit "tmux -L '$TUI_SOCK' kill-server"
 tui_tmux new-session -d -x "$TUI_COLS" -y "$TUI_ROWS" \
 	"cd '$KCOPS_SOURCE_ROOT' && env LANG=C.UTF-8 TERM=screen KCOPS_BUILD_DIR='$KCOPS_BUILD_ROOT' \
 	XDG_CONFIG_HOME='$TUI_HOME/config' XDG_STATE_HOME='$TUI_HOME/state' TMPDIR='$TUI_HOME' \
-	scripts/demo --no-setup; echo \"demo exited with status \$?\" >'$TUI_HOME/exit'; sleep 600"
+	scripts/demo --no-setup; echo \"demo exited with status \$?\" >'$TUI_HOME/exit'; sleep 600" ||
+	tui_no_server
 # the demo prints its summary, then the console takes over the pane
 tui_wait_re 'demo-[a-z-]+ +(source|sink) +RUNNING' 60
 tui_wait_re '^ ctx http://127\.0\.0\.1:[0-9]+ +Connect [0-9.]+ +workers 1'
