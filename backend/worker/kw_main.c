@@ -384,7 +384,19 @@ main(int argc, char **argv)
 		rc = strncmp(err, "cannot listen", 13) != 0 ? 2 : 1;
 		goto out;
 	}
-	set_worker_id(&w, urls[0]);
+	/* worker_id: the first listener, or the first of rest.advertised.listener's scheme. */
+	{
+		const char *adv = kc_json_str(w.conf, "rest.advertised.listener");
+		const char *id_url = urls[0];
+
+		for (i = 0; adv != NULL && urls[i] != NULL; i++)
+			if (strncasecmp(urls[i], adv, strlen(adv)) == 0 &&
+			    strncmp(urls[i] + strlen(adv), "://", 3) == 0) {
+				id_url = urls[i];
+				break;
+			}
+		set_worker_id(&w, id_url);
+	}
 
 	/* Kafka. */
 	s = kc_json_str(w.conf, "embedded.kafka");

@@ -80,7 +80,8 @@ start_worker "$T/w1.out" --set "state.dir=$T/s1" \
 	--set "listeners.https.ssl.key.location=$T/server.key" \
 	--set "rest.auth.file=$T/auth" --set rest.request.timeout.ms=3000 \
 	--set rest.max.connections=4 --set rest.threads=1 \
-	--set rest.request.header.max.bytes=4096 --set rest.request.max.bytes=65536
+	--set rest.request.header.max.bytes=4096 --set rest.request.max.bytes=65536 \
+	--set rest.advertised.listener=https
 W1=$W_PID
 H=$(sed -n 's|^kcops-worker listening on \(http://.*\)|\1|p' "$T/w1.out")
 S=$(sed -n 's|^kcops-worker listening on \(https://.*\)|\1|p' "$T/w1.out")
@@ -127,6 +128,10 @@ rc=0; curl -s -o /dev/null --max-time 5 "${S/https:/http:}/" || rc=$?
 [ "$rc" != 0 ] || kc_fail "plain http on the https listener was answered"
 req http -H "$AUTH" "$H/"
 expect 200 "GET / on the http listener of the same worker"
+req wid -H "$AUTH" "$H/kcops/v1/worker"
+grep -q "\"worker_id\":\"127.0.0.1:${S##*:}\"" <<<"$BODY" ||
+	kc_fail "worker_id should be the https listener (rest.advertised.listener=https): $BODY"
+ok
 
 cat >"$T/contexts.json" <<EOF
 { "contexts": {
