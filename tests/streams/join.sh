@@ -73,6 +73,21 @@ out=$(read_topic "$BS" orders-enriched 8 '%s\n')
 grep -qxF '{"amount":9,"name":"!!! unknown customer !!!"}' <<<"$out" || kc_fail "order without customer: $out"
 grep -qxF '{"value":"not json at all","name":"!!! unknown customer !!!"}' <<<"$out" || kc_fail "text order: $out"
 
+# compact stream values are copied as they are, others compacted: nested values, spaces
+# inside strings and between tokens, and a stream field that wins over the table's
+printf '%s\n' '{"customer":7,"meta":{"a":[1,2]},"amount":3.45}' \
+	'{"customer":7,"meta":{"b":"x y"},"amount":1e3}' \
+	'{"customer":7, "meta":{ "a":[1, 2]},"amount":3.45 }' \
+	'{"customer":7,"name":"mine"}' | kcat -b "$BS" -t orders -P
+wait_metric enrich 't["records"] == 12'
+out=$(read_topic "$BS" orders-enriched 12 '%s\n')
+[ "$(grep -cxF '{"customer":7,"meta":{"a":[1,2]},"amount":3.45,"id":7,"name":"Ada Lovelace","tier":"platinum"}' <<<"$out")" = 2 ] ||
+	kc_fail "compact and spaced values with nested members: $out"
+grep -qxF '{"customer":7,"meta":{"b":"x y"},"amount":1e3,"id":7,"name":"Ada Lovelace","tier":"platinum"}' <<<"$out" ||
+	kc_fail "space inside a nested string: $out"
+grep -qxF '{"customer":7,"name":"mine","id":7,"tier":"platinum"}' <<<"$out" ||
+	kc_fail "the stream field should win over the table field of the same name: $out"
+
 # a nested join field (dotted path) and the table nested under one field
 create_connector nested '"connector.class":"kcops.streams.TableJoinConnector","topics":"orders-nested","table.topic":"customers","output.topic":"orders-nested-out","join.field":"cust.id","table.nest":"customer","table.fields":"name"'
 wait_running nested

@@ -251,6 +251,7 @@ struct join {
 	struct kw_join_store	*store;
 	rd_kafka_t		*stream, *table, *prod;
 	rd_kafka_queue_t	*sq;		/* the stream consumer's queue */
+	rd_kafka_topic_t	*out_rkt;	/* output.topic (no lookup by name per record) */
 	struct tpart		*tp;
 	int			 ntp;
 	const struct kw_converter *kconv, *vconv;
@@ -864,7 +865,7 @@ produce_out(struct join *j, rd_kafka_message_t *m, bool found, char *err, size_t
 	rd_kafka_header_add(hdrs, "kcops.join", -1, found ? "hit" : "miss", -1);
 	for (;;) {
 		r = rd_kafka_producev(j->prod,
-		    RD_KAFKA_V_TOPIC(j->out_topic),
+		    RD_KAFKA_V_RKT(j->out_rkt),
 		    RD_KAFKA_V_KEY(m->key, m->key_len),
 		    RD_KAFKA_V_VALUE(j->out.data, j->out.len),
 		    RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
@@ -899,6 +900,35 @@ count_lookup(struct join *j, bool found)
 		return true;
 	}
 	return false;
+}
+
+/* Is the scanned object text (n members in mem) already compact: no whitespace between its
+ * tokens? Then it equals its compact re-rendering. Nested objects and arrays count as
+ * compact only without any whitespace byte (conservative). */
+static bool
+is_compact(const char *p, size_t len, const struct kw_join_member *mem, int n)
+{
+	const char *at = p + 1, *v;
+	size_t k;
+	int i;
+
+	if (len < 2 || p[0] != '{' || p[len - 1] != '}')
+		return false;
+	for (i = 0; i < n; i++) {
+		/* ,"key":value */
+		if (i > 0 && *at++ != ',')
+			return false;
+		if (mem[i].key != at + 1 || mem[i].val != mem[i].key + mem[i].klen + 2)
+			return false;
+		v = mem[i].val;
+		if (*v == '{' || *v == '[') {
+			for (k = 0; k < mem[i].vlen; k++)
+				if (v[k] == ' ' || v[k] == '\n' || v[k] == '\t' || v[k] == '\r')
+					return false;
+		}
+		at = v + mem[i].vlen;
+	}
+	return at == p + len - 1;
 }
 
 /* The fast path: a stream value that is JSON object text, scanned without building a tree.
@@ -938,14 +968,19 @@ join_fast(struct join *j, rd_kafka_message_t *m, char *err, size_t errlen)
 		return 1;
 	f = found ? e : j->defaults;
 	kc_buf_reset(&j->out);
-	kc_buf_putc(&j->out, '{');
-	for (i = 0; i < n; i++) {
-		if (i > 0)
-			kc_buf_putc(&j->out, ',');
-		kc_buf_putc(&j->out, '"');
-		kc_buf_append(&j->out, j->mem[i].key, j->mem[i].klen);
-		kc_buf_puts(&j->out, "\":");
-		kw_join_compact(j->mem[i].val, j->mem[i].vlen, &j->out);
+	if (is_compact(m->payload, m->len, j->mem, n)) {
+		/* already what the loop below would write: copy it, without its '}' */
+		kc_buf_append(&j->out, m->payload, m->len - 1);
+	} else {
+		kc_buf_putc(&j->out, '{');
+		for (i = 0; i < n; i++) {
+			if (i > 0)
+				kc_buf_putc(&j->out, ',');
+			kc_buf_putc(&j->out, '"');
+			kc_buf_append(&j->out, j->mem[i].key, j->mem[i].klen);
+			kc_buf_puts(&j->out, "\":");
+			kw_join_compact(j->mem[i].val, j->mem[i].vlen, &j->out);
+		}
 	}
 	first = n == 0;
 	for (k = 0; k < f->n; k++) {
@@ -1304,6 +1339,12 @@ join_run(struct kw_task *t)
 		rc = kw_task_fail(t, "cannot create producer: %s", e);
 		goto out;
 	}
+	j.out_rkt = rd_kafka_topic_new(j.prod, j.out_topic, NULL);
+	if (j.out_rkt == NULL) {
+		rc = kw_task_fail(t, "output.topic %s: %s", j.out_topic,
+		    rd_kafka_err2str(rd_kafka_last_error()));
+		goto out;
+	}
 	/* the table consumer: no group, manual assignment */
 	if ((conf = kw_task_kafka_conf(t, "consumer", err, sizeof(err))) == NULL) {
 		rc = kw_task_fail(t, "consumer config: %s", err);
@@ -1435,6 +1476,8 @@ out:
 		rd_kafka_consumer_close(j.table);
 		rd_kafka_destroy(j.table);
 	}
+	if (j.out_rkt != NULL)
+		rd_kafka_topic_destroy(j.out_rkt);
 	if (j.prod != NULL) {
 		rd_kafka_flush(j.prod, 2000);
 		rd_kafka_destroy(j.prod);
