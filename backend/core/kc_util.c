@@ -1,5 +1,6 @@
 /* kc_util.c - allocation, time and string helpers. */
 #include "kc_util.h"
+#include "kc_codec.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -238,16 +239,6 @@ kc_url_encode_segment(const char *s)
 	return out;
 }
 
-static int
-hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c = tolower(c);
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
 
 int
 kc_url_decode_inplace(char *s)
@@ -259,8 +250,8 @@ kc_url_decode_inplace(char *s)
 			int hi, lo;
 			if (r[1] == '\0' || r[2] == '\0')
 				return -1;
-			hi = hexval((unsigned char)r[1]);
-			lo = hexval((unsigned char)r[2]);
+			hi = kc_hexval((unsigned char)r[1]);
+			lo = kc_hexval((unsigned char)r[2]);
 			if (hi < 0 || lo < 0)
 				return -1;
 			*w++ = (char)(hi * 16 + lo);

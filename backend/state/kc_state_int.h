@@ -33,7 +33,6 @@ void kc_state_add_diag_file(struct kc_state *st, const char *file, const char *p
 void kc_state_sha256_hex(const void *data, size_t len, char hex[65]);
 
 /* Base64 decode (whitespace ignored). NULL on malformed input; caller frees. */
-char *kc_state_base64_decode(const char *in, size_t *len_out);
 
 /* The state of a live connector ("RUNNING", ...), or NULL when the snapshot has no status. */
 const char *kc_state_live_state(const json_t *entry);

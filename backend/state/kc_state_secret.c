@@ -159,57 +159,6 @@ kc_state_display_value(const char *key, const char *value)
 	return kc_xstrdup(value);
 }
 
-/* ---- base64 ------------------------------------------------------------------------------ */
-
-char *
-kc_state_base64_decode(const char *in, size_t *len_out)
-{
-	size_t n = strlen(in), o = 0;
-	unsigned acc = 0;
-	int bits = 0, pad = 0;
-	char *out = kc_xmalloc(n * 3 / 4 + 4);
-
-	for (; *in; in++) {
-		int c = (unsigned char)*in, v;
-
-		if (c == '\n' || c == '\r' || c == ' ' || c == '\t')
-			continue;
-		if (c == '=') {
-			pad++;
-			continue;
-		}
-		if (pad)
-			goto bad;
-		if (c >= 'A' && c <= 'Z')
-			v = c - 'A';
-		else if (c >= 'a' && c <= 'z')
-			v = c - 'a' + 26;
-		else if (c >= '0' && c <= '9')
-			v = c - '0' + 52;
-		else if (c == '+' || c == '-')
-			v = 62;
-		else if (c == '/' || c == '_')
-			v = 63;
-		else
-			goto bad;
-		acc = (acc << 6) | (unsigned)v;
-		bits += 6;
-		if (bits >= 8) {
-			bits -= 8;
-			out[o++] = (char)((acc >> bits) & 0xff);
-		}
-	}
-	if (pad > 2)
-		goto bad;
-	out[o] = '\0';
-	if (len_out != NULL)
-		*len_out = o;
-	return out;
-bad:
-	free(out);
-	return NULL;
-}
-
 /* ---- SHA-256 (FIPS 180-4) ---------------------------------------------------------------- */
 
 static const uint32_t sha_k[64] = {

@@ -8,6 +8,7 @@
  * https://api.github.com). Tokens go into headers only and never into messages. */
 #include "kc_state_int.h"
 #include "kc_buf.h"
+#include "kc_codec.h"
 #include "kc_json.h"
 #include "kc_util.h"
 
@@ -146,8 +147,7 @@ maybe_contents_api(struct kc_buf *b, const char *url, struct kc_err *err)
 {
 	json_t *o;
 	const char *enc, *content;
-	size_t n;
-	char *dec;
+	int rc;
 
 	if (b->len == 0 || b->data[0] != '{' || strstr(b->data, "\"encoding\"") == NULL)
 		return 0;
@@ -170,15 +170,14 @@ maybe_contents_api(struct kc_buf *b, const char *url, struct kc_err *err)
 		json_decref(o);
 		return -1;
 	}
-	dec = kc_state_base64_decode(content, &n);
+	/* GitHub wraps the base64 at 60 columns */
+	kc_buf_reset(b);
+	rc = kc_base64_decode(content, strlen(content), KC_BASE64_LENIENT, b);
 	json_decref(o);
-	if (dec == NULL) {
+	if (rc != 0) {
 		kc_err_set(err, KC_E_PARSE, "%s: bad base64 in the contents API answer", url);
 		return -1;
 	}
-	kc_buf_reset(b);
-	kc_buf_append(b, dec, n);
-	free(dec);
 	return 1;
 }
 

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "kc_buf.h"
+#include "kc_codec.h"
 #include "kc_json.h"
 #include "kc_log.h"
 #include "kc_props.h"
@@ -207,6 +208,64 @@ test_log_levels(void **state)
 	json_decref(all);
 }
 
+/* RFC 4648 section 10 vectors, every byte value round-tripped, and the decoder's refusals. */
+static void
+test_codec(void **state)
+{
+	static const char *const plain[] = { "", "f", "fo", "foo", "foob", "fooba", "foobar" };
+	static const char *const coded[] = { "", "Zg==", "Zm8=", "Zm9v", "Zm9vYg==", "Zm9vYmE=",
+	    "Zm9vYmFy" };
+	static const char *const bad[] = { "Z", "Zg=a", "Zg===", "Zm9v!", "Zm9vY", "Zm 9v" };
+	unsigned char all[256];
+	struct kc_buf b = { 0 }, d = { 0 };
+	size_t i;
+
+	(void)state;
+	assert_int_equal(kc_hexval('0'), 0);
+	assert_int_equal(kc_hexval('9'), 9);
+	assert_int_equal(kc_hexval('a'), 10);
+	assert_int_equal(kc_hexval('F'), 15);
+	assert_int_equal(kc_hexval('g'), -1);
+	assert_int_equal(kc_hexval('/'), -1);
+	assert_int_equal(kc_hexval(-1), -1);
+	for (i = 0; i < KC_NITEMS(plain); i++) {
+		kc_buf_reset(&b);
+		kc_base64_encode(plain[i], strlen(plain[i]), &b);
+		assert_string_equal(kc_buf_str(&b), coded[i]);
+		kc_buf_reset(&d);
+		assert_int_equal(kc_base64_decode(coded[i], strlen(coded[i]), 0, &d), 0);
+		assert_string_equal(kc_buf_str(&d), plain[i]);
+	}
+	/* padding is optional */
+	kc_buf_reset(&d);
+	assert_int_equal(kc_base64_decode("Zm9vYg", 6, 0, &d), 0);
+	assert_string_equal(kc_buf_str(&d), "foob");
+	for (i = 0; i < sizeof all; i++)
+		all[i] = (unsigned char)i;
+	kc_buf_reset(&b);
+	kc_base64_encode(all, sizeof all, &b);
+	kc_buf_reset(&d);
+	assert_int_equal(kc_base64_decode(b.data, b.len, 0, &d), 0);
+	assert_int_equal(d.len, sizeof all);
+	assert_memory_equal(d.data, all, sizeof all);
+	for (i = 0; i < KC_NITEMS(bad); i++) {
+		kc_buf_reset(&d);
+		assert_int_equal(kc_base64_decode(bad[i], strlen(bad[i]), 0, &d), -1);
+	}
+	/* lenient: white space skipped, the URL-safe alphabet accepted; strict refuses both */
+	kc_buf_reset(&d);
+	assert_int_equal(kc_base64_decode("-_-_\n", 5, 0, &d), -1);
+	kc_buf_reset(&d);
+	assert_int_equal(kc_base64_decode(" Zm9v\r\nYmFy\t", 12, KC_BASE64_LENIENT, &d), 0);
+	assert_string_equal(kc_buf_str(&d), "foobar");
+	kc_buf_reset(&d);
+	assert_int_equal(kc_base64_decode("-_-_", 4, KC_BASE64_LENIENT, &d), 0);
+	assert_int_equal(d.len, 3);
+	assert_memory_equal(d.data, "\xfb\xff\xbf", 3);
+	kc_buf_free(&b);
+	kc_buf_free(&d);
+}
+
 int
 main(void)
 {
@@ -216,6 +275,7 @@ main(void)
 		cmocka_unit_test(test_url),
 		cmocka_unit_test(test_strings),
 		cmocka_unit_test(test_props),
+		cmocka_unit_test(test_codec),
 		cmocka_unit_test(test_json),
 		cmocka_unit_test(test_json_exact),
 		cmocka_unit_test(test_log_levels),
