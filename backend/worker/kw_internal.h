@@ -49,6 +49,8 @@ struct kw_task {
 	bool			 restart_req;	/* lock; herder restarts it */
 	json_t			*metrics;	/* lock */
 	char			*state_dir;	/* created on demand */
+	kw_rebalance_hook	 rebalance_hook;	/* task thread only */
+	void			*rebalance_arg;
 };
 
 struct kw_waiter;

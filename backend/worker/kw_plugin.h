@@ -164,6 +164,18 @@ rd_kafka_conf_t *kw_task_kafka_conf(struct kw_task *t, const char *role, char *e
  * auto.offset.reset=earliest. The task polls, commits (rd_kafka_commit with explicit offsets)
  * and closes/destroys it. */
 rd_kafka_t *kw_task_sink_consumer(struct kw_task *t, char *err, size_t errlen);
+/* Sink tasks: have the runtime tell the task about every change of its consumer's assignment,
+ * so it can drop bookkeeping for partitions it lost and set up the ones it gained. The hook
+ * runs on the thread that polls the consumer (inside rd_kafka_consume_batch_queue() and the
+ * like): REVOKE before the partitions are taken away (a commit of finished offsets can still
+ * be made unless `lost`: the group already gave them to another member); ASSIGN after they were
+ * added (they fetch from their committed offsets, and librdkafka keeps an application pause
+ * of a partition across assignments, so the task sets their pause state). Set it before
+ * kw_task_sink_consumer(); NULL removes it (do that before closing the consumer). */
+enum kw_rebalance { KW_REBALANCE_ASSIGN, KW_REBALANCE_REVOKE };
+typedef void (*kw_rebalance_hook)(struct kw_task *t, enum kw_rebalance what,
+    const rd_kafka_topic_partition_list_t *parts, bool lost, void *arg);
+void kw_task_set_rebalance_hook(struct kw_task *t, kw_rebalance_hook fn, void *arg);
 /* A producer with the worker's settings plus extra `conf_overrides` (string map, may be NULL;
  * e.g. the HTTP sink's producer.* keys). The task destroys it. */
 rd_kafka_t *kw_task_producer(struct kw_task *t, const json_t *conf_overrides, char *err,

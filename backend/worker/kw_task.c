@@ -299,12 +299,26 @@ apply_pending_locked(struct kw_task *t, rd_kafka_topic_partition_list_t *parts,
 	}
 }
 
+void
+kw_task_set_rebalance_hook(struct kw_task *t, kw_rebalance_hook fn, void *arg)
+{
+	t->rebalance_hook = fn;
+	t->rebalance_arg = arg;
+}
+
+/* librdkafka's rebalance callback (served on the task thread when it polls the consumer).
+ * REVOKE: the task hears of it first (it may still commit), then the partitions go; ASSIGN:
+ * the partitions are added (from their committed offsets, or altered ones), then the task
+ * hears of it. An assign/unassign that fails is logged: the consumer is then in an error
+ * state the next rebalance repairs. */
 static void
 sink_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t *parts,
     void *opaque)
 {
 	struct kw_task *t = opaque;
 	bool coop = strcmp(rd_kafka_rebalance_protocol(rk), "COOPERATIVE") == 0;
+	rd_kafka_error_t *e = NULL;
+	rd_kafka_resp_err_t r = RD_KAFKA_RESP_ERR_NO_ERROR;
 
 	if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
 		rd_kafka_topic_partition_list_t *applied = rd_kafka_topic_partition_list_new(4);
@@ -312,23 +326,37 @@ sink_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err, rd_kafka_topic_partition
 		pthread_mutex_lock(&t->w->lock);
 		apply_pending_locked(t, parts, applied);
 		pthread_mutex_unlock(&t->w->lock);
-		if (coop) {
-			rd_kafka_error_t *e = rd_kafka_incremental_assign(rk, parts);
-
-			if (e != NULL)
-				rd_kafka_error_destroy(e);
-		} else
-			rd_kafka_assign(rk, parts);
+		if (coop)
+			e = rd_kafka_incremental_assign(rk, parts);
+		else
+			r = rd_kafka_assign(rk, parts);
 		if (applied->cnt > 0)
 			rd_kafka_commit(rk, applied, 1);
 		rd_kafka_topic_partition_list_destroy(applied);
-	} else if (coop) {
-		rd_kafka_error_t *e = rd_kafka_incremental_unassign(rk, parts);
+		kc_log(LOGGER, KC_LOG_INFO, "task %s-%d: %d partition(s) assigned",
+		    t->conn->name, t->id, parts->cnt);
+		if (t->rebalance_hook != NULL)
+			t->rebalance_hook(t, KW_REBALANCE_ASSIGN, parts, false, t->rebalance_arg);
+	} else {
+		bool lost = rd_kafka_assignment_lost(rk) != 0;
 
-		if (e != NULL)
-			rd_kafka_error_destroy(e);
-	} else
-		rd_kafka_assign(rk, NULL);
+		kc_log(LOGGER, KC_LOG_INFO, "task %s-%d: %d partition(s) %s", t->conn->name, t->id,
+		    parts->cnt, lost ? "lost (the group gave them away)" : "revoked");
+		if (t->rebalance_hook != NULL)
+			t->rebalance_hook(t, KW_REBALANCE_REVOKE, parts, lost, t->rebalance_arg);
+		if (coop)
+			e = rd_kafka_incremental_unassign(rk, parts);
+		else
+			r = rd_kafka_assign(rk, NULL);
+	}
+	if (e != NULL) {
+		kc_log(LOGGER, KC_LOG_WARN, "task %s-%d: rebalance: %s", t->conn->name, t->id,
+		    rd_kafka_error_string(e));
+		rd_kafka_error_destroy(e);
+	} else if (r != RD_KAFKA_RESP_ERR_NO_ERROR) {
+		kc_log(LOGGER, KC_LOG_WARN, "task %s-%d: rebalance: %s", t->conn->name, t->id,
+		    rd_kafka_err2str(r));
+	}
 }
 
 rd_kafka_t *

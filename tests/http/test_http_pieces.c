@@ -11,7 +11,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <arpa/inet.h>
 #include <curl/curl.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 
 #include "http_exchange.h"
 #include "http_exec.h"
@@ -550,6 +553,77 @@ test_queue(void **state)
 	assert_int_equal(acked, 10004);
 }
 
+/* The target guard's list: categories, CIDR precision, IPv4-mapped IPv6, bad entries. */
+static const char *
+deny_match(const struct kw_http_netlist *n, const char *ip)
+{
+	struct sockaddr_in a4;
+	struct sockaddr_in6 a6;
+
+	memset(&a4, 0, sizeof(a4));
+	memset(&a6, 0, sizeof(a6));
+	if (inet_pton(AF_INET, ip, &a4.sin_addr) == 1) {
+		a4.sin_family = AF_INET;
+		return kw_http_netlist_match(n, (const struct sockaddr *)&a4);
+	}
+	assert_int_equal(inet_pton(AF_INET6, ip, &a6.sin6_addr), 1);
+	a6.sin6_family = AF_INET6;
+	return kw_http_netlist_match(n, (const struct sockaddr *)&a6);
+}
+
+static void
+test_target_guard(void **state)
+{
+	struct kw_http_netlist *n;
+	char err[256];
+
+	(void)state;
+	n = kw_http_netlist_new("loopback, private ,link-local", err, sizeof(err));
+	assert_non_null(n);
+	assert_string_equal(deny_match(n, "127.0.0.1"), "loopback");
+	assert_string_equal(deny_match(n, "127.255.0.9"), "loopback");
+	assert_string_equal(deny_match(n, "0.0.0.0"), "loopback");
+	assert_string_equal(deny_match(n, "::1"), "loopback");
+	assert_string_equal(deny_match(n, "::"), "loopback");
+	assert_string_equal(deny_match(n, "::ffff:127.0.0.1"), "loopback");
+	assert_string_equal(deny_match(n, "10.20.30.40"), "private");
+	assert_string_equal(deny_match(n, "172.16.0.1"), "private");
+	assert_string_equal(deny_match(n, "172.31.255.255"), "private");
+	assert_null(deny_match(n, "172.32.0.1"));
+	assert_null(deny_match(n, "172.15.255.255"));
+	assert_string_equal(deny_match(n, "192.168.1.1"), "private");
+	assert_string_equal(deny_match(n, "100.64.0.1"), "private");
+	assert_string_equal(deny_match(n, "fd12::1"), "private");
+	assert_string_equal(deny_match(n, "169.254.169.254"), "link-local");
+	assert_string_equal(deny_match(n, "::ffff:169.254.169.254"), "link-local");
+	assert_string_equal(deny_match(n, "fe80::1"), "link-local");
+	assert_null(deny_match(n, "8.8.8.8"));
+	assert_null(deny_match(n, "2001:db8::1"));
+	assert_null(deny_match(n, "::ffff:8.8.8.8"));
+	kw_http_netlist_free(n);
+
+	n = kw_http_netlist_new("127.0.0.1/32,203.0.113.0/25,2001:db8::/33", err, sizeof(err));
+	assert_non_null(n);
+	assert_string_equal(deny_match(n, "127.0.0.1"), "127.0.0.1/32");
+	assert_null(deny_match(n, "127.0.0.2"));
+	assert_string_equal(deny_match(n, "203.0.113.127"), "203.0.113.0/25");
+	assert_null(deny_match(n, "203.0.113.128"));
+	assert_string_equal(deny_match(n, "2001:db8:7fff::1"), "2001:db8::/33");
+	assert_null(deny_match(n, "2001:db8:8000::1"));
+	kw_http_netlist_free(n);
+
+	assert_null(kw_http_netlist_new("", err, sizeof(err)));
+	assert_string_equal(err, "");
+	assert_null(kw_http_netlist_new(" , ", err, sizeof(err)));
+	assert_string_equal(err, "");
+	assert_null(kw_http_netlist_new("loopback,10.0.0.0/33", err, sizeof(err)));
+	assert_non_null(strstr(err, "'10.0.0.0/33'"));
+	assert_null(kw_http_netlist_new("intranet", err, sizeof(err)));
+	assert_non_null(strstr(err, "'intranet'"));
+	assert_null(kw_http_netlist_new("10.0.0.0/", err, sizeof(err)));
+	assert_null(kw_http_netlist_new("10.0.0.0/8x", err, sizeof(err)));
+}
+
 int
 main(void)
 {
@@ -565,6 +639,7 @@ main(void)
 		cmocka_unit_test(test_rate),
 		cmocka_unit_test(test_watermark),
 		cmocka_unit_test(test_queue),
+		cmocka_unit_test(test_target_guard),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

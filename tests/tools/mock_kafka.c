@@ -6,14 +6,26 @@
  * stdin and answers "ok" or "error: MESSAGE" on stdout:
  *	topic NAME [PARTITIONS [REPLICATION]]	create a topic (existing: ok)
  *	down ID | up ID				set broker ID (1..N) down or up
+ *	leader TOPIC PARTITION ID		move a partition's leader to broker ID (-1: none)
+ *	coordinator GROUP ID			move a consumer group's coordinator to broker ID
+ *	errors API COUNT ERR			the next COUNT requests of API (Produce, Fetch,
+ *						OffsetCommit, Heartbeat, JoinGroup, SyncGroup,
+ *						Metadata, or its number) fail with ERR (a Kafka
+ *						error name such as NOT_LEADER_FOR_PARTITION, or
+ *						its code), on whichever broker gets them
+ *	produce-errors COUNT [ERR]		the same for Produce (ERR default
+ *						NOT_ENOUGH_REPLICAS, which producers retry)
  *	bootstrap				print the bootstrap servers again
  *	quit					exit (also on end of input, SIGTERM, SIGINT)
  * Topics are also auto-created by producers' metadata requests (4 partitions). The cluster
  * lives as long as this process, so a kcops-worker can crash and restart and find its data. */
+#include <librdkafka/rdkafka.h>
+#include <librdkafka/rdkafka_mock.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "kc_kafka_mock.h"
 #include "kc_util.h"
@@ -41,10 +53,85 @@ create(struct kc_kafka_mock *m, const char *spec, int parts, int repl)
 	return r;
 }
 
+/* A Kafka error by name (NOT_LEADER_FOR_PARTITION, with or without RD_KAFKA_RESP_ERR_) or
+ * by code; 0 when unknown (or NO_ERROR, which is no fault either). */
+static rd_kafka_resp_err_t
+parse_err(const char *s)
+{
+	const struct rd_kafka_err_desc *d;
+	size_t n, i;
+	char *end;
+	long v;
+
+	if (strncasecmp(s, "RD_KAFKA_RESP_ERR_", 18) == 0)
+		s += 18;
+	v = strtol(s, &end, 10);
+	if (*s != '\0' && *end == '\0')
+		return v > 0 ? (rd_kafka_resp_err_t)v : RD_KAFKA_RESP_ERR_NO_ERROR;
+	rd_kafka_get_err_descs(&d, &n);
+	for (i = 0; i < n; i++)
+		if (d[i].name != NULL && d[i].code > 0 && strcasecmp(d[i].name, s) == 0)
+			return d[i].code;
+	return RD_KAFKA_RESP_ERR_NO_ERROR;
+}
+
+/* An API key by name or number; -1 when unknown. */
+static int
+parse_api(const char *s)
+{
+	static const struct { const char *name; int key; } apis[] = {
+		{ "Produce", 0 }, { "Fetch", 1 }, { "ListOffsets", 2 }, { "Metadata", 3 },
+		{ "OffsetCommit", 8 }, { "OffsetFetch", 9 }, { "FindCoordinator", 10 },
+		{ "JoinGroup", 11 }, { "Heartbeat", 12 }, { "LeaveGroup", 13 },
+		{ "SyncGroup", 14 }, { "InitProducerId", 22 },
+	};
+	char *end;
+	long v;
+	size_t i;
+
+	v = strtol(s, &end, 10);
+	if (*s != '\0' && *end == '\0')
+		return v >= 0 && v < 100 ? (int)v : -1;
+	for (i = 0; i < KC_NITEMS(apis); i++)
+		if (strcasecmp(apis[i].name, s) == 0)
+			return apis[i].key;
+	return -1;
+}
+
+/* errors API COUNT ERR: push COUNT errors for API. Prints the answer. */
+static void
+push_errors(rd_kafka_mock_cluster_t *mc, const char *api, int count, const char *errname)
+{
+	rd_kafka_resp_err_t e = parse_err(errname), *errs;
+	int key = parse_api(api), i;
+
+	if (key < 0) {
+		printf("error: unknown API '%s' (Produce, Fetch, OffsetCommit, Heartbeat, "
+		    "JoinGroup, SyncGroup, Metadata or a number)\n", api);
+		return;
+	}
+	if (e == RD_KAFKA_RESP_ERR_NO_ERROR) {
+		printf("error: unknown Kafka error '%s' (a name such as NOT_LEADER_FOR_PARTITION, "
+		    "or a code > 0)\n", errname);
+		return;
+	}
+	if (count < 1 || count > 100000) {
+		printf("error: COUNT must be 1..100000\n");
+		return;
+	}
+	errs = kc_xmalloc((size_t)count * sizeof(*errs));
+	for (i = 0; i < count; i++)
+		errs[i] = e;
+	rd_kafka_mock_push_request_errors_array(mc, (int16_t)key, (size_t)count, errs);
+	free(errs);
+	printf("ok\n");
+}
+
 int
 main(int argc, char **argv)
 {
 	struct kc_kafka_mock *m;
+	rd_kafka_mock_cluster_t *mc;
 	char err[512], line[1024];
 	int brokers = 1, i;
 
@@ -69,6 +156,7 @@ main(int argc, char **argv)
 			kc_kafka_mock_free(m);
 			return 1;
 		}
+	mc = kc_kafka_mock_cluster(m);
 	printf("bootstrap.servers=%s\n", kc_kafka_mock_bootstraps(m));
 	fflush(stdout);
 	while (fgets(line, sizeof(line), stdin) != NULL) {
@@ -93,9 +181,54 @@ main(int argc, char **argv)
 				printf("ok\n");
 			else
 				printf("error: %s\n", err);
+		} else if (strcmp(cmd, "leader") == 0) {
+			char topic[512];
+			int part, id;
+
+			if (sscanf(line, "%*s %511s %d %d", topic, &part, &id) != 3)
+				printf("error: usage: leader TOPIC PARTITION BROKER\n");
+			else if (id != -1 && (id < 1 || id > kc_kafka_mock_broker_count(m)))
+				printf("error: broker %d: the cluster has brokers 1..%d\n", id,
+				    kc_kafka_mock_broker_count(m));
+			else if (rd_kafka_mock_partition_set_leader(mc, topic, part, id) !=
+			    RD_KAFKA_RESP_ERR_NO_ERROR)
+				printf("error: no partition %s [%d]\n", topic, part);
+			else
+				printf("ok\n");
+		} else if (strcmp(cmd, "coordinator") == 0) {
+			char group[512];
+			int id;
+
+			if (sscanf(line, "%*s %511s %d", group, &id) != 2)
+				printf("error: usage: coordinator GROUP BROKER\n");
+			else if (id < 1 || id > kc_kafka_mock_broker_count(m))
+				printf("error: broker %d: the cluster has brokers 1..%d\n", id,
+				    kc_kafka_mock_broker_count(m));
+			else if (rd_kafka_mock_coordinator_set(mc, "group", group, id) !=
+			    RD_KAFKA_RESP_ERR_NO_ERROR)
+				printf("error: cannot move the coordinator of %s\n", group);
+			else
+				printf("ok\n");
+		} else if (strcmp(cmd, "errors") == 0) {
+			char api[64], ename[128];
+			int count;
+
+			if (sscanf(line, "%*s %63s %d %127s", api, &count, ename) != 3)
+				printf("error: usage: errors API COUNT ERR\n");
+			else
+				push_errors(mc, api, count, ename);
+		} else if (strcmp(cmd, "produce-errors") == 0) {
+			char ename[128] = "NOT_ENOUGH_REPLICAS";
+			int count;
+
+			if (sscanf(line, "%*s %d %127s", &count, ename) < 1)
+				printf("error: usage: produce-errors COUNT [ERR]\n");
+			else
+				push_errors(mc, "Produce", count, ename);
 		} else
 			printf("error: unknown command (topic NAME [P [R]], down ID, up ID, "
-			    "bootstrap, quit)\n");
+			    "leader TOPIC P ID, coordinator GROUP ID, errors API COUNT ERR, "
+			    "produce-errors COUNT [ERR], bootstrap, quit)\n");
 		fflush(stdout);
 	}
 	kc_kafka_mock_free(m);

@@ -16,7 +16,7 @@
 
 static const char *const kind_names[] = {
 	"", "timeout", "connect_refused", "dns", "tls", "protocol", "too_large",
-	"invalid_request", "rate_limited",
+	"invalid_request", "rate_limited", "denied",
 };
 
 /* Name of a transport error kind. */
@@ -172,6 +172,8 @@ put_response(struct kc_buf *b, const struct kw_http_response *r, int transport_s
 		put_str(b, r->protocol[0] ? r->protocol : "http/1.1");
 		if (r->err_kind == KW_HTTP_ERR_INVALID)
 			snprintf(code, sizeof(code), "kcops:invalid_request");
+		else if (r->err_kind == KW_HTTP_ERR_DENIED)
+			snprintf(code, sizeof(code), "kcops:denied");
 		else
 			snprintf(code, sizeof(code), "curl:%d", r->err_code);
 		kc_buf_puts(b, ",\"headers\":{\"throwable.class\":[");

@@ -26,8 +26,11 @@ enum kw_http_err_kind {
 	KW_HTTP_ERR_TOO_LARGE,
 	KW_HTTP_ERR_INVALID,	/* the record is not a valid request (never sent) */
 	KW_HTTP_ERR_RATE,	/* not used on exchanges; reserved */
+	KW_HTTP_ERR_DENIED,	/* the target address is on http.target.deny (never retried) */
 };
-/* "timeout", "connect_refused", "dns", "tls", "protocol", "too_large", "invalid_request". */
+#define KW_HTTP_ERR_KINDS (KW_HTTP_ERR_DENIED + 1)
+/* "timeout", "connect_refused", "dns", "tls", "protocol", "too_large", "invalid_request",
+ * "rate_limited", "denied". */
 const char *kw_http_err_kind_name(enum kw_http_err_kind k);
 
 struct kw_http_response {

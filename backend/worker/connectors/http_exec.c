@@ -5,8 +5,11 @@
  */
 #include "http_exec.h"
 
+#include <arpa/inet.h>
 #include <curl/curl.h>
 #include <ctype.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <math.h>
 #include <pthread.h>
 #include <regex.h>
@@ -52,6 +55,7 @@ struct kw_http_exec {
 	int64_t			 token_retry_us;		/* no fetch before */
 	uint64_t		 rng;
 	struct kw_http_exec_stats st;
+	struct kw_http_netlist	*deny;				/* target guard or NULL */
 };
 
 static pthread_mutex_t rate_mu = PTHREAD_MUTEX_INITIALIZER;
@@ -187,6 +191,194 @@ kw_http_classify_curl(int code)
 	default:
 		return KW_HTTP_ERR_PROTOCOL;
 	}
+}
+
+/* ---- target guard ----------------------------------------------------------------------- */
+
+struct net_entry {
+	int		 family;	/* AF_INET or AF_INET6 */
+	unsigned char	 addr[16];
+	int		 prefix;
+	const char	*name;		/* into names */
+};
+
+struct kw_http_netlist {
+	struct net_entry *v;
+	size_t		  n;
+	char		 *names;	/* the list text, entries NUL-separated */
+};
+
+static const struct {
+	const char *category, *cidrs;
+} net_categories[] = {
+	{ "loopback", "127.0.0.0/8 0.0.0.0/8 ::1/128 ::/128" },
+	{ "private", "10.0.0.0/8 172.16.0.0/12 192.168.0.0/16 100.64.0.0/10 fc00::/7" },
+	{ "link-local", "169.254.0.0/16 fe80::/10" },
+};
+
+/* Parse "ADDR[/PREFIX]" into an entry. 0 or -1. */
+static int
+net_parse(const char *text, struct net_entry *e)
+{
+	char buf[64], *slash, *end;
+	long prefix;
+
+	if (strlen(text) >= sizeof(buf))
+		return -1;
+	strcpy(buf, text);
+	slash = strchr(buf, '/');
+	if (slash != NULL)
+		*slash = '\0';
+	memset(e, 0, sizeof(*e));
+	if (inet_pton(AF_INET, buf, e->addr) == 1) {
+		e->family = AF_INET;
+		e->prefix = 32;
+	} else if (inet_pton(AF_INET6, buf, e->addr) == 1) {
+		e->family = AF_INET6;
+		e->prefix = 128;
+	} else
+		return -1;
+	if (slash != NULL) {
+		prefix = strtol(slash + 1, &end, 10);
+		if (slash[1] == '\0' || *end != '\0' || prefix < 0 || prefix > e->prefix)
+			return -1;
+		e->prefix = (int)prefix;
+	}
+	return 0;
+}
+
+/* Append an entry. */
+static void
+net_add(struct kw_http_netlist *n, const struct net_entry *e, const char *name)
+{
+	n->v = kc_xrealloc(n->v, (n->n + 1) * sizeof(*n->v));
+	n->v[n->n] = *e;
+	n->v[n->n].name = name;
+	n->n++;
+}
+
+/* Parse a deny list. */
+struct kw_http_netlist *
+kw_http_netlist_new(const char *list, char *err, size_t errlen)
+{
+	struct kw_http_netlist *n = kc_xcalloc(1, sizeof(*n));
+	struct net_entry e;
+	char *tok, *save = NULL, *cidrs, *c, *csave;
+	size_t i;
+
+	err[0] = '\0';
+	n->names = kc_xstrdup(list != NULL ? list : "");
+	for (tok = strtok_r(n->names, ",", &save); tok != NULL; tok = strtok_r(NULL, ",", &save)) {
+		tok = kc_str_trim(tok);
+		if (*tok == '\0')
+			continue;
+		for (i = 0; i < KC_NITEMS(net_categories); i++)
+			if (strcasecmp(tok, net_categories[i].category) == 0)
+				break;
+		if (i < KC_NITEMS(net_categories)) {
+			cidrs = kc_xstrdup(net_categories[i].cidrs);
+			for (c = strtok_r(cidrs, " ", &csave); c != NULL;
+			    c = strtok_r(NULL, " ", &csave))
+				if (net_parse(c, &e) == 0)
+					net_add(n, &e, tok);
+			free(cidrs);
+		} else if (net_parse(tok, &e) == 0) {
+			net_add(n, &e, tok);
+		} else {
+			snprintf(err, errlen, "'%.64s' is not loopback, private, link-local, an IP "
+			    "address or a CIDR block (10.0.0.0/8, fd00::/8)", tok);
+			kw_http_netlist_free(n);
+			return NULL;
+		}
+	}
+	if (n->n == 0) {
+		kw_http_netlist_free(n);
+		return NULL;
+	}
+	return n;
+}
+
+/* Free a list. */
+void
+kw_http_netlist_free(struct kw_http_netlist *n)
+{
+	if (n == NULL)
+		return;
+	free(n->v);
+	free(n->names);
+	free(n);
+}
+
+/* Does the prefix of e cover addr? */
+static bool
+net_covers(const struct net_entry *e, const unsigned char *addr)
+{
+	int full = e->prefix / 8, rest = e->prefix % 8;
+
+	if (memcmp(e->addr, addr, (size_t)full) != 0)
+		return false;
+	if (rest == 0)
+		return true;
+	return ((e->addr[full] ^ addr[full]) & (0xff << (8 - rest)) & 0xff) == 0;
+}
+
+/* The entry covering an address. */
+const char *
+kw_http_netlist_match(const struct kw_http_netlist *n, const struct sockaddr *sa)
+{
+	static const unsigned char mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+	unsigned char addr[16];
+	int family;
+	size_t i;
+
+	if (n == NULL || sa == NULL)
+		return NULL;
+	if (sa->sa_family == AF_INET) {
+		family = AF_INET;
+		memcpy(addr, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, 4);
+	} else if (sa->sa_family == AF_INET6) {
+		const unsigned char *a6 =
+		    ((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr.s6_addr;
+
+		if (memcmp(a6, mapped, 12) == 0) {
+			family = AF_INET;
+			memcpy(addr, a6 + 12, 4);
+		} else {
+			family = AF_INET6;
+			memcpy(addr, a6, 16);
+		}
+	} else
+		return NULL;
+	for (i = 0; i < n->n; i++)
+		if (n->v[i].family == family && net_covers(&n->v[i], addr))
+			return n->v[i].name;
+	return NULL;
+}
+
+/* libcurl's socket opener when the guard is on: every address a connection is about to use
+ * (after DNS, for every redirect hop and every happy-eyeballs attempt) is checked first. */
+static curl_socket_t
+open_guarded(void *clientp, curlsocktype purpose, struct curl_sockaddr *a)
+{
+	struct kw_http_call *c = clientp;
+	const char *why;
+	char ip[INET6_ADDRSTRLEN] = "?";
+	int fd;
+
+	if (purpose == CURLSOCKTYPE_IPCXN &&
+	    (why = kw_http_netlist_match(c->deny, &a->addr)) != NULL) {
+		if (a->family == AF_INET)
+			inet_ntop(AF_INET, &((struct sockaddr_in *)(void *)&a->addr)->sin_addr, ip,
+			    sizeof(ip));
+		else if (a->family == AF_INET6)
+			inet_ntop(AF_INET6, &((struct sockaddr_in6 *)(void *)&a->addr)->sin6_addr,
+			    ip, sizeof(ip));
+		snprintf(c->denied, sizeof(c->denied), "connection to %s refused by "
+		    "http.target.deny (%s)", ip, why);
+		return CURL_SOCKET_BAD;
+	}
+	fd = socket(a->family, a->socktype | SOCK_CLOEXEC, a->protocol);
+	return fd < 0 ? CURL_SOCKET_BAD : fd;
 }
 
 /* ---- rate limiter ----------------------------------------------------------------------- */
@@ -340,6 +532,21 @@ kw_http_exec_new(const struct kw_http_exec_opts *o, kw_http_done_fn done, void *
 			x->rate = kw_http_rate_new(o->rate_max, o->rate_period_ms);
 		}
 	}
+	if (o->deny_targets != NULL && *o->deny_targets != '\0') {
+		x->deny = kw_http_netlist_new(o->deny_targets, err, errlen);
+		if (x->deny == NULL && err[0] != '\0') {
+			char e[256];
+
+			snprintf(e, sizeof(e), "%s", err);
+			snprintf(err, errlen, "http.target.deny: %s", e);
+			if (x->rate_shared)
+				rate_shared_put(x->rate);
+			else
+				kw_http_rate_free(x->rate);
+			free(x);
+			return NULL;
+		}
+	}
 	x->active = kc_xcalloc((size_t)x->o.max_in_flight, sizeof(*x->active));
 	x->multi = curl_multi_init();
 	curl_multi_setopt(x->multi, CURLMOPT_MAXCONNECTS, (long)x->o.max_in_flight + 4);
@@ -405,6 +612,7 @@ kw_http_exec_free(struct kw_http_exec *x, void (*drop)(struct kw_http_call *c))
 	else
 		kw_http_rate_free(x->rate);
 	free(x->token);
+	kw_http_netlist_free(x->deny);
 	free(x);
 }
 
@@ -658,6 +866,7 @@ start_call(struct kw_http_exec *x, struct kw_http_call *c)
 	c->easy = e;
 	kw_http_response_clear(&c->resp);
 	c->errbuf[0] = '\0';
+	c->denied[0] = '\0';
 	c->attempts++;
 	x->st.attempts++;
 	if (c->attempts == 1)
@@ -700,6 +909,11 @@ start_call(struct kw_http_exec *x, struct kw_http_call *c)
 	if (x->o.insecure) {
 		curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 0L);
 		curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 0L);
+	}
+	if (x->deny != NULL) {
+		c->deny = x->deny;
+		curl_easy_setopt(e, CURLOPT_OPENSOCKETFUNCTION, open_guarded);
+		curl_easy_setopt(e, CURLOPT_OPENSOCKETDATA, c);
 	}
 	if (x->o.proxy)
 		curl_easy_setopt(e, CURLOPT_PROXY, x->o.proxy);
@@ -810,13 +1024,17 @@ finish_attempt(struct kw_http_exec *x, struct kw_http_call *c, CURLcode rc)
 	x->active[c->active_idx] = x->active[--x->nactive];
 	x->active[c->active_idx]->active_idx = c->active_idx;
 	kind = kw_http_classify_curl(rc);
+	if (kind != KW_HTTP_ERR_NONE && c->denied[0] != '\0')
+		kind = KW_HTTP_ERR_DENIED;
 	c->resp.err_kind = kind;
 	if (kind != KW_HTTP_ERR_NONE) {
 		c->resp.err_code = rc;
-		c->resp.err_message = kc_xstrdup(c->errbuf[0] ? c->errbuf : curl_easy_strerror(rc));
+		c->resp.err_message = kc_xstrdup(kind == KW_HTTP_ERR_DENIED ? c->denied :
+		    c->errbuf[0] ? c->errbuf : curl_easy_strerror(rc));
 		c->resp.status = 0;
 		c->success = false;
 		switch (kind) {
+		case KW_HTTP_ERR_DENIED:
 		case KW_HTTP_ERR_TLS:
 		case KW_HTTP_ERR_TOO_LARGE:
 			retry = false;

@@ -57,6 +57,7 @@ struct kw_http_exec_opts {
 	const char	*rate_shared_name;	/* non-NULL: limiter shared by this name */
 	size_t		 body_limit, headers_limit, status_limit;
 	int64_t		 response_max_bytes;	/* abort beyond (too_large); 0: off */
+	const char	*deny_targets;		/* kw_http_netlist text; NULL/"": no guard */
 };
 
 struct kw_http_call {
@@ -79,6 +80,8 @@ struct kw_http_call {
 	size_t			 active_idx;
 	size_t			 body_limit, headers_limit, status_limit;
 	char			 errbuf[256];
+	char			 denied[128];	/* this attempt: why a connection was refused */
+	const struct kw_http_netlist *deny;	/* the executor's guard while active */
 };
 
 struct kw_http_exec;
@@ -125,6 +128,19 @@ int64_t kw_http_backoff_ms(int n, long delay_ms, double factor, long max_ms);
 enum kw_http_err_kind kw_http_classify_curl(int code);
 /* Compile a status regex into table[600] (1 = match). 0, or -1 with err. */
 int kw_http_status_table(const char *regex, unsigned char *table, char *err, size_t errlen);
+
+/* Target guard (SSRF): addresses a sink may not connect to. The list is comma-separated
+ * entries: the categories `loopback` (127.0.0.0/8, 0.0.0.0/8, ::1, ::), `private`
+ * (10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16, 100.64.0.0/10, fc00::/7), `link-local`
+ * (169.254.0.0/16, fe80::/10; cloud metadata services live there), or an address or CIDR
+ * block (IPv4 or IPv6). IPv4-mapped IPv6 addresses (::ffff:a.b.c.d) are checked as IPv4. */
+struct sockaddr;
+struct kw_http_netlist;
+/* NULL with err on a bad entry (err names it); NULL with err "" for an empty list. */
+struct kw_http_netlist *kw_http_netlist_new(const char *list, char *err, size_t errlen);
+void kw_http_netlist_free(struct kw_http_netlist *n);
+/* The entry (category name or CIDR as written) covering the address, or NULL. */
+const char *kw_http_netlist_match(const struct kw_http_netlist *n, const struct sockaddr *sa);
 
 /* Smooth rate limiter: max executions per period, evenly spaced. */
 struct kw_http_rate;

@@ -180,6 +180,18 @@ valid_oauth_method(const char *v, char *buf, size_t len)
 	return kw_valid_choice(v, buf, len, 0, "client_secret_basic", "client_secret_post", NULL);
 }
 
+static const char *
+valid_deny(const char *v, char *buf, size_t len)
+{
+	struct kw_http_netlist *n;
+
+	if (v == NULL || *v == '\0')
+		return NULL;
+	n = kw_http_netlist_new(v, buf, len);
+	kw_http_netlist_free(n);
+	return buf[0] != '\0' ? buf : NULL;
+}
+
 #define OA "httpclient.authentication.oauth2.client.credentials.flow."
 
 static const struct kw_cfg_def sink_defs[] = {
@@ -286,6 +298,12 @@ static const struct kw_cfg_def sink_defs[] = {
 	{ "http.response.max.bytes", KW_CFG_LONG, "0", KW_LOW, "HTTP",
 	  "Abort responses larger than this (error kind too_large, not retried); 0: off.",
 	  kw_valid_nonneg_int, 0 },
+	{ "http.target.deny", KW_CFG_LIST, "", KW_MEDIUM, "HTTP",
+	  "Addresses requests may not connect to (server-side request forgery guard; empty: "
+	  "off): loopback, private, link-local and/or IP addresses and CIDR blocks. Checked "
+	  "on the address actually connected, after DNS and for every redirect hop (with a "
+	  "proxy: the proxy's address). A refused request is an error exchange of kind "
+	  "denied, never retried.", valid_deny, 0 },
 	{ "http.user.agent", KW_CFG_STRING, "kcops-worker/" KCOPS_VERSION, KW_LOW, "HTTP",
 	  "User-Agent header.", NULL, 0 },
 	{ "http.ssl.ca.location", KW_CFG_STRING, NULL, KW_LOW, "TLS",
@@ -455,9 +473,9 @@ struct sink {
 	size_t			 npend;
 	bool			 bp_paused, user_paused, mode_stopping;
 	int64_t			 last_commit, last_metrics, last_pause_apply, full_since;
-	int64_t			 last_keepalive;
 	rd_kafka_message_t	**held;			/* taken while full, not yet handled */
-	size_t			 nheld;
+	size_t			 nheld, capheld;
+	uint64_t		 assigns, revokes, lost;	/* rebalance events */
 	/* metrics */
 	uint64_t		 records, requests, ok, failed, bad, skipped, dropped, batches_sent;
 	uint64_t		 produced, produce_errors, queue_full, commits;
@@ -466,7 +484,7 @@ struct sink {
 	int64_t			 last_commit_ok;
 	rd_kafka_queue_t	*commitq;
 	uint64_t		 status[6];		/* 1xx..5xx by class, [0] transport */
-	uint64_t		 kinds[9];
+	uint64_t		 kinds[KW_HTTP_ERR_KINDS];
 	uint64_t		 lat[LAT_BUCKETS];
 	uint64_t		 lat_n;
 	int64_t			 lat_max_us;
@@ -1196,6 +1214,125 @@ set_paused(struct sink *s, bool pause)
 	rd_kafka_topic_partition_list_destroy(a);
 }
 
+#define HOLD_MAX 512	/* records held while the window is full before pausing at once */
+
+/* While the window is full: keep serving the consumer queue, since rebalance callbacks and
+ * consumer errors arrive there (a member that stops serving them is dropped from the group,
+ * its commits then fail with UNKNOWN_MEMBER_ID and the window never drains). The records that
+ * come with them are held, in order, and the partitions are paused once HOLD_MAX are held
+ * (a pause discards what was prefetched; fetching resumes after the last record taken). */
+static void
+hold(struct sink *s, int64_t now)
+{
+	rd_kafka_message_t *m[64];
+	ssize_t n, i;
+
+	n = rd_kafka_consume_batch_queue(s->cq, 0, m, KC_NITEMS(m));
+	if (n > 0 && s->nheld + (size_t)n > s->capheld) {
+		s->capheld = s->nheld + (size_t)n + HOLD_MAX;
+		s->held = kc_xrealloc(s->held, s->capheld * sizeof(*s->held));
+	}
+	for (i = 0; i < n; i++)
+		s->held[s->nheld++] = m[i];
+	if (s->nheld >= HOLD_MAX && !s->bp_paused) {
+		set_paused(s, true);
+		s->bp_paused = true;
+		s->last_pause_apply = now;
+	}
+}
+
+/* Handle held records while the window has room; returns how many. */
+static ssize_t
+take_held(struct sink *s, size_t *pending)
+{
+	size_t i = 0;
+
+	while (i < s->nheld && *pending < s->window) {
+		handle_record(s, s->held[i]);
+		rd_kafka_message_destroy(s->held[i]);
+		(*pending)++;
+		i++;
+	}
+	if (i > 0) {
+		memmove(s->held, s->held + i, (s->nheld - i) * sizeof(*s->held));
+		s->nheld -= i;
+	}
+	return (ssize_t)i;
+}
+
+static void commit(struct sink *s);
+
+/* Is topic/partition in the list? */
+static bool
+in_list(const rd_kafka_topic_partition_list_t *l, const char *topic, int32_t partition)
+{
+	int i;
+
+	for (i = 0; i < l->cnt; i++)
+		if (l->elems[i].partition == partition && strcmp(l->elems[i].topic, topic) == 0)
+			return true;
+	return false;
+}
+
+/* The runtime's rebalance hook (on this task's thread, inside a consumer poll).
+ * REVOKE: commit what is finished (unless the partitions are already lost), then forget the
+ * partitions: their unfinished records no longer count against the window and their late
+ * results change nothing (the new owner starts from the last commit, at-least-once), and
+ * records held for them are dropped. ASSIGN: the partitions start afresh from their committed
+ * offsets (stale bookkeeping from an earlier ownership is dropped) and get the task's pause
+ * state, since librdkafka keeps an application pause across assignments and a partition
+ * paused long ago would otherwise never be fetched again. */
+static void
+on_rebalance(struct kw_task *t, enum kw_rebalance what,
+    const rd_kafka_topic_partition_list_t *parts, bool lost, void *arg)
+{
+	struct sink *s = arg;
+	size_t i, j, dropped = 0;
+	int k;
+
+	(void)t;
+	if (what == KW_REBALANCE_REVOKE) {
+		if (lost)
+			s->lost++;
+		else {
+			s->revokes++;
+			commit(s);
+		}
+		for (k = 0; k < parts->cnt; k++)
+			kc_kafka_watermark_forget(s->ack->wm, parts->elems[k].topic,
+			    parts->elems[k].partition);
+		for (i = j = 0; i < s->nheld; i++) {
+			rd_kafka_message_t *m = s->held[i];
+
+			if (m->rkt != NULL && in_list(parts, rd_kafka_topic_name(m->rkt),
+			    m->partition)) {
+				rd_kafka_message_destroy(m);
+				dropped++;
+			} else
+				s->held[j++] = m;
+		}
+		s->nheld = j;
+		if (dropped > 0)
+			kc_log(LOGGER, KC_LOG_INFO, "%s task %d: dropped %zu held record(s) of "
+			    "revoked partitions", kw_task_connector(s->t), kw_task_id(s->t),
+			    dropped);
+		return;
+	}
+	s->assigns++;
+	for (k = 0; k < parts->cnt; k++)
+		kc_kafka_watermark_forget(s->ack->wm, parts->elems[k].topic,
+		    parts->elems[k].partition);
+	if (parts->cnt > 0) {
+		rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_copy(parts);
+
+		if (s->user_paused || s->bp_paused)
+			rd_kafka_pause_partitions(s->consumer, l);
+		else
+			rd_kafka_resume_partitions(s->consumer, l);
+		rd_kafka_topic_partition_list_destroy(l);
+	}
+}
+
 /* Commit what is finished, asynchronously: a synchronous commit on the task thread can
  * deadlock with a rebalance (the group waits for this member to serve its rebalance
  * callback, which only runs when the task polls). Results arrive on s->commitq. */
@@ -1256,7 +1393,8 @@ commit_results(struct sink *s, int timeout_ms)
 	while ((ev = rd_kafka_queue_poll(s->commitq, timeout_ms)) != NULL) {
 		timeout_ms = 0;
 		if (rd_kafka_event_type(ev) == RD_KAFKA_EVENT_OFFSET_COMMIT) {
-			s->commits_inflight--;
+			if (s->commits_inflight > 0)
+				s->commits_inflight--;
 			err = rd_kafka_event_error(ev);
 			l = rd_kafka_event_topic_partition_list(ev);
 			if (err != RD_KAFKA_RESP_ERR_NO_ERROR)
@@ -1341,6 +1479,10 @@ metrics(struct sink *s)
 		json_object_set_new(m, "auth_refreshes", json_integer((json_int_t)st.auth_refreshes));
 		json_object_set_new(m, "rate_limited", json_integer((json_int_t)st.rate_waits));
 		json_object_set_new(m, "commits", json_integer((json_int_t)s->commits));
+		json_object_set_new(m, "rebalance", json_pack("{s:I,s:I,s:I}", "assigned",
+		    (json_int_t)s->assigns, "revoked", (json_int_t)s->revokes, "lost",
+		    (json_int_t)s->lost));
+		json_object_set_new(m, "held_records", json_integer((json_int_t)s->nheld));
 		json_object_set_new(m, "uncommitted_records",
 		    json_integer((json_int_t)kc_kafka_watermark_uncommitted(s->ack->wm)));
 		json_object_set_new(m, "stream_skipped", json_integer((json_int_t)s->ring_skipped));
@@ -1508,6 +1650,8 @@ sink_cleanup(struct sink *s)
 		rd_kafka_destroy(s->producer);
 	}
 	if (s->consumer != NULL) {
+		/* the close revokes everything: nothing left to tell the sink */
+		kw_task_set_rebalance_hook(s->t, NULL, NULL);
 		if (s->cq != NULL)
 			rd_kafka_queue_destroy(s->cq);
 		if (s->commitq != NULL)
@@ -1627,6 +1771,7 @@ sink_run(struct kw_task *t)
 	    10000);
 	o.body_limit = (size_t)kw_task_cfg_int(t, "http.response.message.body.limit", 100000);
 	o.response_max_bytes = kw_task_cfg_int(t, "http.response.max.bytes", 0);
+	o.deny_targets = kw_task_cfg(t, "http.target.deny");
 	o.gen_request_id = kw_task_cfg_bool(t, "enrich.request.generate.missing.request.id",
 	    false);
 	o.gen_correlation_id = kw_task_cfg_bool(t,
@@ -1737,6 +1882,7 @@ sink_run(struct kw_task *t)
 				goto out;
 		}
 	}
+	kw_task_set_rebalance_hook(t, on_rebalance, s);
 	s->consumer = kw_task_sink_consumer(t, err, sizeof(err));
 	if (s->consumer == NULL) {
 		rc = kw_task_fail(t, "%s", err);
@@ -1789,27 +1935,12 @@ sink_run(struct kw_task *t)
 		}
 		n = 0;
 		if (!full) {
-			while (s->nheld > 0 && pending < s->window) {
-				handle_record(s, s->held[0]);
-				rd_kafka_message_destroy(s->held[0]);
-				memmove(s->held, s->held + 1, --s->nheld * sizeof(*s->held));
-				pending++;
-				n++;
-			}
-			if (s->nheld == 0)
+			n = take_held(s, &pending);
+			if (s->nheld == 0 && pending < s->window)
 				n += consume(s, msgs, KC_NITEMS(msgs) < s->window - pending ?
 				    KC_NITEMS(msgs) : s->window - pending);
-		} else if (now - s->full_since >= 60000 && now - s->last_keepalive >= 1000) {
-			/* full for a minute: take one record a second (held, not processed) so
-			 * the group does not drop us for not polling (max.poll.interval.ms) */
-			rd_kafka_message_t *m = NULL;
-
-			if (rd_kafka_consume_batch_queue(s->cq, 0, &m, 1) == 1) {
-				s->held = kc_xrealloc(s->held, (s->nheld + 1) * sizeof(*s->held));
-				s->held[s->nheld++] = m;
-			}
-			s->last_keepalive = now;
-		}
+		} else
+			hold(s, now);
 		if (s->nbatches > 0)
 			batch_linger(s, false);
 		/* HTTP: don't sleep when records may be waiting */
