@@ -475,28 +475,58 @@ json_str_escaped(struct obuf *b, const unsigned char *p)
 }
 
 /* Append s as a JSON string: escapes, and U+FFFD for bytes that are not UTF-8. Plain
- * strings (nearly all of them) are copied in one piece. */
+ * strings (nearly all of them) are checked and copied in the same pass, eight bytes at a
+ * time (see word_hits); the copy is only committed when nothing needed escaping. */
 static void
 json_str(struct obuf *b, const char *s)
 {
-	size_t n = strlen(s);
+	const unsigned char *p = (const unsigned char *)s;
+	size_t n = strlen(s), i;
+	uint64_t x, hit = 0;
+	uint32_t lo, hi;
+	char *o;
 
-	if (needs_escape((const unsigned char *)s, n)) {
-		json_str_escaped(b, (const unsigned char *)s);
-		return;
-	}
 	if (b->len + n + 2 > sizeof b->data) {
 		ob_flush(b);
-		if (n + 2 > sizeof b->data) {
-			ob_c(b, '"');
-			ob_put(b, s, n);
-			ob_c(b, '"');
+		if (n + 2 > sizeof b->data) {	/* longer than the buffer: no fast path */
+			if (needs_escape(p, n)) {
+				json_str_escaped(b, p);
+			} else {
+				ob_c(b, '"');
+				ob_put(b, s, n);
+				ob_c(b, '"');
+			}
 			return;
 		}
 	}
-	b->data[b->len] = '"';
-	memcpy(b->data + b->len + 1, s, n);
-	b->data[b->len + 1 + n] = '"';
+	o = b->data + b->len + 1;
+	if (n >= 8) {
+		for (i = 0; i + 8 < n; i += 8) {
+			memcpy(&x, p + i, 8);
+			hit |= word_hits(x);
+			memcpy(o + i, &x, 8);
+		}
+		memcpy(&x, p + n - 8, 8);
+		hit |= word_hits(x);
+		memcpy(o + n - 8, &x, 8);
+	} else if (n >= 4) {
+		memcpy(&lo, p, 4);
+		memcpy(&hi, p + n - 4, 4);
+		hit = word_hits((uint64_t)lo | (uint64_t)hi << 32);
+		memcpy(o, &lo, 4);
+		memcpy(o + n - 4, &hi, 4);
+	} else {
+		for (i = 0; i < n; i++) {
+			hit |= plain_ascii[p[i]] ? 0 : 0x80;
+			o[i] = (char)p[i];
+		}
+	}
+	if ((hit & 0x8080808080808080ull) != 0) {
+		json_str_escaped(b, p);
+		return;
+	}
+	o[-1] = '"';
+	o[n] = '"';
 	b->len += n + 2;
 }
 

@@ -71,9 +71,9 @@ split_topics(const char *s, size_t *n, char **store)
 	return out;
 }
 
-/* kcops lag [NAME...]. */
-static int
-cmd_lag(struct kc_cmd_env *env, const struct kc_cmd *self, int argc, char **argv)
+/* kcops lag [NAME...] (its table entry is in cmd_heavy.c). */
+int
+kc_cmd_lag(struct kc_cmd_env *env, const struct kc_cmd *self, int argc, char **argv)
 {
 	const char *names[256], *res[64], *val;
 	size_t nnames = 0, nres = 0, i, j;
@@ -226,9 +226,9 @@ put_bytes(FILE *out, const char *p, size_t n)
 	free(s);
 }
 
-/* kcops tail TOPIC. */
-static int
-cmd_tail(struct kc_cmd_env *env, const struct kc_cmd *self, int argc, char **argv)
+/* kcops tail TOPIC (its table entry is in cmd_heavy.c). */
+int
+kc_cmd_tail(struct kc_cmd_env *env, const struct kc_cmd *self, int argc, char **argv)
 {
 	const char *topic = NULL, *from = "end", *val;
 	long long count = -1, got = 0;
@@ -315,24 +315,3 @@ cmd_tail(struct kc_cmd_env *env, const struct kc_cmd *self, int argc, char **arg
 	kc_kafka_tail_free(t);
 	return rc;
 }
-
-const struct kc_cmd kc_cmd_kafka_table[] = {
-	{ "lag", NULL, "lag [NAME...] [-e REGEX]",
-	    "Consumer-group lag of sink connectors (group connect-NAME), from Kafka",
-	    "Without names: every sink connector. Reads committed offsets and watermarks\n"
-	    "with librdkafka (no group join), using the context's Kafka settings, --bootstrap,\n"
-	    "or the bootstrap servers a kcops-worker reports.\n"
-	    "-o wide shows every partition; -o json: [{connector, group, total, partitions}].\n",
-	    0, cmd_lag, NULL, NULL },
-	{ "tail", NULL, "tail TOPIC [--from end|beginning|-N] [-n COUNT] [--idle D]",
-	    "Print a topic's records as they arrive (like kcat -C)",
-	    "  --from end|beginning|-N  where to start (default end; -N: last N per partition)\n"
-	    "  -n, --count N            stop after N records\n"
-	    "  --idle D                 stop after D without a record (3s by default at the\n"
-	    "                           console's ':' prompt)\n"
-	    "Output: PARTITION/OFFSET KEY VALUE (sanitised); -o wide adds the timestamp;\n"
-	    "-o json prints one JSON object per line {topic, partition, offset, timestamp,\n"
-	    "key, value, headers} (key_base64/value_base64 for binary data).\n",
-	    0, cmd_tail, NULL, NULL },
-	{ NULL, NULL, NULL, NULL, NULL, 0, NULL, NULL, NULL },
-};

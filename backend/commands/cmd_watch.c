@@ -318,9 +318,9 @@ follow_events(struct kc_cmd_env *env, const char *src, const char *token_file, i
 	return rc;
 }
 
-/* kcops watch. */
-static int
-cmd_watch(struct kc_cmd_env *env, const struct kc_cmd *cmd, int argc, char **argv)
+/* kcops watch (its table entry is in cmd_heavy.c). */
+int
+kc_cmd_watch(struct kc_cmd_env *env, const struct kc_cmd *cmd, int argc, char **argv)
 {
 	static const struct kc_cmd_opt defs[] = {
 		{ O_STATE, 's', "state", 1 }, { O_INTERVAL, 'i', "interval", 1 },
@@ -656,44 +656,3 @@ out:
 	json_decref(names);
 	return rc;
 }
-
-/* Never refused outright in read-only contexts: it then watches and notifies only. */
-static int
-watch_mutates(int argc, char **argv)
-{
-	(void)argc;
-	(void)argv;
-	return 0;
-}
-
-const struct kc_cmd kc_cmd_watch_table[] = {
-	{ "watch", NULL,
-	  "watch [--state FILE] [--interval 10s] [-c CTX,...] [--webhook URL] [--exec CMD] "
-	  "[--listen ADDR --token-file FILE] [OPTIONS]",
-	  "Restart failed connectors with back-off, notify owners, report drift (long-running)",
-	  "Polls each context with one bulk status call per --interval (default 10s) and:\n"
-	  "  - restarts failed connectors/tasks (only the failed instances) with a back-off\n"
-	  "    per connector: --backoff BASE (10s), doubling, capped at --backoff-max (10m),\n"
-	  "    at most --max-restarts N (5; 'unlimited'), reset after --healthy (1m) without\n"
-	  "    failure. The state file's auto_restart {max, backoff} and restart_failed win;\n"
-	  "    a connector it wants paused or stopped is never restarted. --no-restart only\n"
-	  "    reports; --managed-only leaves connectors not in the state file alone.\n"
-	  "  - sends failed, gave_up and recovered events (--notify KINDS to choose) as JSON\n"
-	  "    to --webhook URL (repeatable; retried; --webhook-header 'N: v' or @FILE,\n"
-	  "    --webhook-timeout, --webhook-retries) and/or to --exec CMD on stdin (run\n"
-	  "    without a shell),\n"
-	  "    de-duplicated (--dedup 5m) and rate limited (--rate 30/min, --burst 10).\n"
-	  "  - with --state FILE (re-read every cycle), reports drift once per change and,\n"
-	  "    with --apply, applies the plan (--prune allows deletes).\n"
-	  "  - survives outages: reported once, last state kept, resumes on its own.\n"
-	  "Events are NDJSON on stdout (--log FILE appends to a file; --format text for\n"
-	  "people). Contexts: the current one, -c a,b (repeatable) or --all-contexts.\n"
-	  "--listen ADDR (e.g. 127.0.0.1:8080) with --token-file FILE serves /connectors/STATE,\n"
-	  "/validate, /plan, POST /sync, /events and /status, each request needing an\n"
-	  "Authorization header. --once runs one cycle (restarting failed ones at once) and\n"
-	  "exits. SIGINT/SIGTERM stop it cleanly.\n"
-	  "-f/--follow FILE|URL shows the events of a running watch (its --log file, or its\n"
-	  "service with --token-file) as text (--format json for NDJSON). See docs/watch.md.",
-	  0, cmd_watch, NULL, watch_mutates },
-	{ NULL, NULL, NULL, NULL, NULL, 0, NULL, NULL, NULL },
-};

@@ -42,6 +42,48 @@ kc_cli_wants_tui(int argc, char **argv)
 	return 1;
 }
 
+/* Index of the first word of argv that is not a global option (argc when none). */
+static int
+command_index(int argc, char **argv)
+{
+	int i;
+
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--") == 0)
+			return i + 1;
+		if (argv[i][0] != '-')
+			return i;
+		if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0 ||
+		    strcmp(argv[i], "-V") == 0 || strcmp(argv[i], "--version") == 0)
+			return i;
+		if (takes_value(argv[i]))
+			i++;
+	}
+	return argc;
+}
+
+/* Does argv name a known command (or ask for help/version)? */
+int
+kc_cli_command_known(int argc, char **argv)
+{
+	int i = command_index(argc, argv);
+
+	if (i >= argc)
+		return 0;
+	if (argv[i][0] == '-')
+		return 1;
+	return kc_cmd_find(argc - i, argv + i) != NULL;
+}
+
+static char **cli_argv;
+
+/* The argv of kc_cli_main. */
+char **
+kc_cli_argv(void)
+{
+	return cli_argv;
+}
+
 /* Colour on stdout? */
 static int
 want_color(int tty)
@@ -62,6 +104,7 @@ kc_cli_main(int argc, char **argv)
 	char **args;
 	int n = argc - 1, rc, i;
 
+	cli_argv = argv;
 	memset(&io, 0, sizeof io);
 	memset(&env, 0, sizeof env);
 	io.out = stdout;

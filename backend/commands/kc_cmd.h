@@ -97,6 +97,12 @@ struct kc_cmd {
 	int		(*mutates)(int argc, char **argv);
 };
 
+/* Handlers of the entries in cmd_heavy.c: the real ones (cmd_kafka.c, cmd_watch.c) in
+ * libkcops; the one-shot kcops binary links cmd_handoff.c's instead, which run kcops-full. */
+int kc_cmd_lag(struct kc_cmd_env *env, const struct kc_cmd *cmd, int argc, char **argv);
+int kc_cmd_tail(struct kc_cmd_env *env, const struct kc_cmd *cmd, int argc, char **argv);
+int kc_cmd_watch(struct kc_cmd_env *env, const struct kc_cmd *cmd, int argc, char **argv);
+
 /* Every entry of every array of the table, in order; NULL-terminated iteration. */
 const struct kc_cmd *kc_cmd_next(const struct kc_cmd *prev);
 /* Find the entry for argv[0] (name or alias), honouring accepts(). NULL when unknown. */

@@ -39,7 +39,10 @@ struct parser {
 	size_t		 nv, vcap;
 	/* Until the end, a view's nconfig and ntasks hold the index of its first config pair
 	 * and first task: its last ones are just before the next view's first. */
-	unsigned char	*has_status;	/* per view */
+	/* Per view: 0 without a status, else 2 + kc_health_parse(state) (1: no or an odd
+	 * state), worked out while the state's text is still in the cache. */
+	unsigned char	*status_health;
+	int		 unsorted;	/* a name came after a greater one */
 	char		**copies;
 	size_t		 ncopies, copycap;
 };
@@ -365,7 +368,8 @@ str_or_skip(struct parser *ps, const char **out)
 }
 
 /* Is the key (of length n) the literal lit? */
-#define KEY_IS(key, n, lit)	((n) == sizeof(lit) - 1 && memcmp((key), (lit), sizeof(lit) - 1) == 0)
+#define KEY_IS(key, n, lit)	\
+	((n) == sizeof(lit) - 1 && memcmp((key), (lit), sizeof(lit) - 1) == 0)
 
 /* Iterate the members of an object: calls member(ps, key, keylen, ctx) for each. */
 static int
@@ -611,7 +615,7 @@ top_member(struct parser *ps, const char *key, size_t klen, void *ctx)
 	if (ps->nv == ps->vcap) {
 		ps->vcap = ps->vcap ? ps->vcap * 2 : 256;
 		ps->v = kc_xrealloc(ps->v, ps->vcap * sizeof *ps->v);
-		ps->has_status = kc_xrealloc(ps->has_status, ps->vcap);
+		ps->status_health = kc_xrealloc(ps->status_health, ps->vcap);
 	}
 	v = &ps->v[ps->nv];
 	memset(v, 0, sizeof *v);
@@ -626,7 +630,10 @@ top_member(struct parser *ps, const char *key, size_t klen, void *ctx)
 	}
 	v->nconfig = kv0;	/* first indices, see struct parser */
 	v->ntasks = t0;
-	ps->has_status[ps->nv] = (unsigned char)e.has_status;
+	ps->status_health[ps->nv] = e.has_status ?
+	    (unsigned char)(2 + kc_health_parse(v->state)) : 0;
+	if (ps->nv > 0 && strcmp(ps->v[ps->nv - 1].name, key) > 0)
+		ps->unsorted = 1;
 	ps->nv++;
 	return 0;
 }
@@ -638,18 +645,6 @@ cmp_view(const void *a, const void *b)
 	const struct kc_connector_view *x = a, *y = b;
 
 	return strcmp(x->name, y->name);
-}
-
-/* Already in name order (workers usually answer sorted)? */
-static int
-sorted(const struct kc_connector_list *l)
-{
-	size_t i;
-
-	for (i = 1; i < l->n; i++)
-		if (strcmp(l->v[i - 1].name, l->v[i].name) > 0)
-			return 0;
-	return 1;
 }
 
 /* qsort: tasks by id. */
@@ -674,7 +669,7 @@ parser_free(struct parser *ps)
 	free(ps->vals);
 	free(ps->tasks);
 	free(ps->v);
-	free(ps->has_status);
+	free(ps->status_health);
 }
 
 /* Free the storage of a parsed list (called by kc_connector_list_free). */
@@ -767,7 +762,7 @@ kc_listing_parse_owned(char *text, size_t len, struct kc_err *err)
 			v->type = "unknown";
 		if (v->worker_id == NULL)
 			v->worker_id = "";
-		h = ps.has_status[i] ? kc_health_parse(v->state) : -1;
+		h = ps.status_health[i] != 0 ? ps.status_health[i] - 2 : -1;
 		if (v->state == NULL)
 			v->state = "UNASSIGNED";
 		v->health = h < 0 ? KC_HEALTH_UNKNOWN : (enum kc_health)h;
@@ -779,7 +774,7 @@ kc_listing_parse_owned(char *text, size_t len, struct kc_err *err)
 	ps.ncopies = 0;
 	ps.v = NULL;
 	parser_free(&ps);
-	if (l->n > 1 && !sorted(l))
+	if (ps.unsorted)
 		qsort(l->v, l->n, sizeof *l->v, cmp_view);
 	return l;
 fail:
