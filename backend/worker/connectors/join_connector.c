@@ -222,14 +222,16 @@ struct centry {
 };
 
 /* A cache of table lookups by canonical key (present with its fragment, or absent),
- * dropped per key when the table changes. Open addressing over small slots, cleared when
- * 3/4 full. */
+ * dropped per key when the table changes. Open addressing over small slots, grown (kept at
+ * most half full, so the slots of a small table stay in the CPU caches) up to TCACHE_MAX
+ * slots, then cleared when 3/4 full. */
 struct tslot {
 	uint64_t	 hash;
 	struct centry	*e;		/* NULL: empty slot */
 };
 
-#define TCACHE_SIZE	(1u << 17)
+#define TCACHE_MIN	(1u << 12)
+#define TCACHE_MAX	(1u << 17)
 
 /* Stream records polled together; their offsets are committed once every output record
  * of the batch (and of every batch before it) was delivered. */
@@ -257,8 +259,8 @@ struct join {
 	const struct kw_converter *kconv, *vconv;
 	struct kw_join_enc	 enc;
 	struct kc_buf		 key, val, out;
-	struct tslot		*cache;		/* TCACHE_SIZE slots */
-	size_t			 ncache;
+	struct tslot		*cache;		/* cmask + 1 slots */
+	size_t			 ncache, cmask;
 	struct centry		*defaults;	/* missing.defaults rendered */
 	bool			 fast;		/* output = stream text + fragments */
 	struct kw_join_member	 mem[KW_JOIN_SCAN_MAX];
@@ -490,7 +492,7 @@ cache_clear(struct join *j)
 
 	if (j->cache == NULL)
 		return;
-	for (i = 0; i < TCACHE_SIZE; i++) {
+	for (i = 0; i <= j->cmask; i++) {
 		free(j->cache[i].e);
 		j->cache[i].e = NULL;
 	}
@@ -501,7 +503,7 @@ cache_clear(struct join *j)
 static struct tslot *
 cache_slot(struct join *j, const char *key, size_t klen, uint64_t h)
 {
-	size_t i = (size_t)h & (TCACHE_SIZE - 1);
+	size_t i = (size_t)h & j->cmask;
 	struct tslot *s;
 
 	for (;;) {
@@ -509,8 +511,40 @@ cache_slot(struct join *j, const char *key, size_t klen, uint64_t h)
 		if (s->e == NULL || (s->hash == h && s->e->klen == klen &&
 		    memcmp(s->e->key, key, klen) == 0))
 			return s;
-		i = (i + 1) & (TCACHE_SIZE - 1);
+		i = (i + 1) & j->cmask;
 	}
+}
+
+/* Make room for one more entry: grow while below TCACHE_MAX, else (when allowed) clear.
+ * False when there is no room (full and clearing not allowed). */
+static bool
+cache_room(struct join *j, bool may_clear)
+{
+	struct tslot *old = j->cache, *s;
+	size_t oldn = j->cmask + 1, i;
+
+	if (j->ncache + 1 <= oldn / 2)
+		return true;
+	if (oldn < TCACHE_MAX) {
+		j->cmask = oldn * 2 - 1;
+		j->cache = kc_xcalloc(oldn * 2, sizeof(*j->cache));
+		for (i = 0; i < oldn; i++) {
+			if (old[i].e == NULL)
+				continue;
+			s = &j->cache[old[i].hash & j->cmask];
+			while (s->e != NULL)
+				s = &j->cache[((size_t)(s - j->cache) + 1) & j->cmask];
+			*s = old[i];
+		}
+		free(old);
+		return true;
+	}
+	if (j->ncache + 1 <= oldn / 4 * 3)
+		return true;
+	if (!may_clear)
+		return false;
+	cache_clear(j);
+	return true;
 }
 
 /* Forget one key (the table changed). Backward-shift deletion keeps probes intact. */
@@ -529,9 +563,8 @@ cache_drop(struct join *j, const char *key, size_t klen)
 	s->e = NULL;
 	j->ncache--;
 	i = (size_t)(s - j->cache);
-	for (k = (i + 1) & (TCACHE_SIZE - 1); j->cache[k].e != NULL;
-	    k = (k + 1) & (TCACHE_SIZE - 1)) {
-		home = (size_t)j->cache[k].hash & (TCACHE_SIZE - 1);
+	for (k = (i + 1) & j->cmask; j->cache[k].e != NULL; k = (k + 1) & j->cmask) {
+		home = (size_t)j->cache[k].hash & j->cmask;
 		/* move k back to i when its home is not in (i, k] cyclically */
 		if ((i <= k) ? (home <= i || home > k) : (home <= i && home > k)) {
 			j->cache[i] = j->cache[k];
@@ -558,10 +591,8 @@ cache_lookup(struct join *j, const char *key, size_t klen, char *err, size_t err
 	found = kw_join_store_get(j->store, key, klen, &tval, &tlen, err, errlen);
 	if (found < 0)
 		return NULL;
-	if (j->ncache >= TCACHE_SIZE / 4 * 3) {
-		cache_clear(j);
-		s = cache_slot(j, key, klen, h);
-	}
+	cache_room(j, true);
+	s = cache_slot(j, key, klen, h);	/* the slots may have moved */
 	if (found == 1)
 		tv = json_loadb(tval, tlen, JSON_DECODE_ANY, NULL);
 	s->hash = h;
@@ -582,8 +613,9 @@ cache_put(struct join *j, const char *key, size_t klen, const json_t *v)
 	if (s->e != NULL) {
 		free(s->e);
 	} else {
-		if (j->ncache >= TCACHE_SIZE / 4 * 3)
+		if (!cache_room(j, false))
 			return;
+		s = cache_slot(j, key, klen, h);	/* the slots may have moved */
 		j->ncache++;
 	}
 	s->hash = h;
@@ -1315,7 +1347,8 @@ join_run(struct kw_task *t)
 	    kw_task_cfg(t, "table.nest"), kw_task_cfg(t, "missing.defaults"), err,
 	    sizeof(err)) != 0)
 		return kw_task_fail(t, "%s", err);
-	j.cache = kc_xcalloc(TCACHE_SIZE, sizeof(*j.cache));
+	j.cmask = TCACHE_MIN - 1;
+	j.cache = kc_xcalloc(TCACHE_MIN, sizeof(*j.cache));
 	j.fast = !j.enc.envelope && j.spec.stream_fields == NULL && j.spec.stream_prefix[0] == '\0';
 	j.defaults = centry_new("", 0, false, j.spec.missing_defaults);
 
