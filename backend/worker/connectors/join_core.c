@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kc_codec.h"
 #include "kc_util.h"
 
 
@@ -329,18 +330,6 @@ skip_ws(struct scan *sc)
 		sc->p++;
 }
 
-static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* A string at sc->p ('"'); *escaped says whether it used escapes. 0 or -1. */
 static int
 scan_string(struct scan *sc, bool *escaped)
@@ -366,7 +355,7 @@ scan_string(struct scan *sc, bool *escaped)
 				if (end - p < 5)
 					return -1;
 				for (i = 1; i <= 4; i++)
-					if (hexval((char)p[i]) < 0)
+					if (kc_hexval(p[i]) < 0)
 						return -1;
 				p += 5;
 				continue;
