@@ -32,6 +32,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "kc_json.h"
@@ -287,9 +288,10 @@ apply_offset_locked(struct kw_worker *w, const rd_kafka_message_t *m, bool initi
 	key = m->key != NULL ? kc_json_parse(m->key, m->key_len, 0, &e) : NULL;
 	conn = json_string_value(json_array_get(key, 0));
 	part = json_array_get(key, 1);
+	if (m->payload != NULL)		/* (not inside json_is_object(): a macro) */
+		val = kc_json_parse(m->payload, m->len, 0, &e);
 	if (!json_is_array(key) || json_array_size(key) != 2 || conn == NULL ||
-	    !json_is_object(part) || (m->payload != NULL &&
-	    !json_is_object(val = kc_json_parse(m->payload, m->len, 0, &e)) &&
+	    !json_is_object(part) || (m->payload != NULL && !json_is_object(val) &&
 	    !json_is_null(val))) {
 		kc_log(LOGGER, KC_LOG_WARN, "offsets topic offset %lld: not a [\"connector\", "
 		    "{partition}] -> {offset} record; skipped", (long long)m->offset);
@@ -329,6 +331,18 @@ apply_offset_locked(struct kw_worker *w, const rd_kafka_message_t *m, bool initi
 
 /* ---- status ------------------------------------------------------------------------------ */
 
+/* This worker's advertised URL: the first listener's scheme and the worker_id. New ref. */
+static json_t *
+self_url(const struct kw_worker *w)
+{
+	const char *l = kc_json_str(w->conf, "listeners");
+
+	while (l != NULL && (*l == ' ' || *l == ','))
+		l++;
+	return json_sprintf("%s://%s", l != NULL && strncasecmp(l, "https:", 6) == 0 ? "https" :
+	    "http", w->worker_id);
+}
+
 static void
 publish_heartbeat(struct kw_dist *d)
 {
@@ -336,6 +350,7 @@ publish_heartbeat(struct kw_dist *d)
 	json_t *conns = json_object(), *rec;
 	size_t i;
 	char *v;
+	json_t *url;
 
 	pthread_mutex_lock(&w->lock);
 	for (i = 0; i < w->nconns; i++) {
@@ -348,9 +363,11 @@ publish_heartbeat(struct kw_dist *d)
 		json_object_set(conns, c->name, json_object_get(st, "tasks"));
 		json_decref(st);
 	}
+	url = self_url(w);
 	pthread_mutex_unlock(&w->lock);
-	rec = json_pack("{s:s,s:I,s:b,s:o}", "worker_id", w->worker_id, "ts",
-	    (json_int_t)kc_wall_ms(), "source_owner", w->source_owner, "connectors", conns);
+	rec = json_pack("{s:s,s:o,s:I,s:b,s:o}", "worker_id", w->worker_id, "url",
+	    url, "ts", (json_int_t)kc_wall_ms(), "source_owner",
+	    w->source_owner, "connectors", conns);
 	v = json_dumps(rec, JSON_COMPACT);
 	json_decref(rec);
 	if (rd_kafka_producev(d->prod, RD_KAFKA_V_TOPIC(d->status_topic), RD_KAFKA_V_PARTITION(0),
@@ -479,8 +496,8 @@ kw_dist_workers_locked(struct kw_worker *w)
 
 	for (i = 0; i < w->nconns; i++)
 		ntasks += (size_t)w->conns[i]->ntasks;
-	json_array_append_new(arr, json_pack("{s:s,s:s+,s:b,s:b,s:b,s:I,s:I}", "worker_id",
-	    w->worker_id, "url", "http://", w->worker_id, "self", 1, "alive", 1, "source_owner",
+	json_array_append_new(arr, json_pack("{s:s,s:o,s:b,s:b,s:b,s:I,s:I}", "worker_id",
+	    w->worker_id, "url", self_url(w), "self", 1, "alive", 1, "source_owner",
 	    w->dist == NULL || w->source_owner, "tasks", (json_int_t)ntasks,
 	    "last_heartbeat_ms_ago", (json_int_t)0));
 	if (w->dist == NULL)
@@ -493,8 +510,9 @@ kw_dist_workers_locked(struct kw_worker *w)
 		ntasks = 0;
 		json_object_foreach(json_object_get(peer, "connectors"), name, list)
 			ntasks += json_array_size(list);
-		json_array_append_new(arr, json_pack("{s:s,s:s+,s:b,s:b,s:b,s:I,s:I}", "worker_id",
-		    wid, "url", "http://", wid, "self", 0, "alive", !peer_stale(w, peer, now),
+		json_array_append_new(arr, json_pack("{s:s,s:o,s:b,s:b,s:b,s:I,s:I}", "worker_id",
+		    wid, "url", kc_json_str(peer, "url") != NULL ?
+		    json_string(kc_json_str(peer, "url")) : json_sprintf("http://%s", wid), "self", 0, "alive", !peer_stale(w, peer, now),
 		    "source_owner", json_bool_or(peer, "source_owner", false), "tasks",
 		    (json_int_t)ntasks, "last_heartbeat_ms_ago", (json_int_t)age));
 	}

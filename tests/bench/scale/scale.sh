@@ -18,11 +18,12 @@ dist_mock_start --topic in1:$PARTS --topic in2:$PARTS --topic mv:$PARTS
 gen() { awk -v n="$1" -v u="$URL" 'BEGIN { for (i = 1; i <= n; i++)
 	printf "{\"url\":\"%s\",\"method\":\"POST\",\"bodyAsString\":\"{\\\"n\\\":%d}\"}\n", u, i }'; }
 load() { gen $N | kcat -P -b "$MOCK_BOOTSTRAP" -t "$1" -X linger.ms=20 -X sticky.partitioning.linger.ms=0; }
-# settle NAME WORKERS: tasks RUNNING on that many workers, then time for the group to settle
-# (the input is produced afterwards: a rebalance in the middle of the run can leave a
-# consumer on a stale generation on the mock, see docs/distributed.md)
+# settle NAME WORKERS [I]: tasks RUNNING on that many workers (seen from worker I, default
+# 1), then time for the group to settle (the input is produced afterwards: a rebalance in
+# the middle of the run can leave a consumer on a stale generation on the mock, see
+# docs/distributed.md)
 settle() {
-	dist_wait "sink '$1' RUNNING on $2 worker(s)" 60 sh -c "[ \$(curl -s '${W_URL[1]}/connectors/$1/status' | jq '[.tasks[] | select(.state == \"RUNNING\") | .worker_id] | unique | length') = $2 ]"
+	dist_wait "sink '$1' RUNNING on $2 worker(s)" 60 sh -c "[ \$(curl -s '${W_URL[${3:-1}]}/connectors/$1/status' | jq '[.tasks[] | select(.state == \"RUNNING\") | .worker_id] | unique | length') = $2 ]"
 	sleep "${SETTLE_S:-5}"
 }
 dist_worker_start 1
@@ -72,21 +73,42 @@ printf '# two workers: %d records -> %d req/s (worker 1 sent %d, worker 2 %d)\n'
 	"$(requests two 1)" "$(requests two 2)"
 [ "$(requests two 2)" -gt 0 ] || kc_fail "worker 2 sent no request: partitions did not split"
 
-# partition move: both workers idle on topic mv; kill -9 worker 2, then one record per
-# partition: the time until all are requested by worker 1 is the move time
+# partition move: both workers idle on topic mv; kill -9 worker J, then one record per
+# partition: the time until all are requested by worker I is the move time; on the way, the
+# time until worker I lists J as not alive (its heartbeats stopped) is the detection time.
+# move_time I J sets MT_MOVE and MT_SILENT (ms).
+move_time() {
+	local i=$1 j=$2 base t0 k now silent=
+	base=$(requests mv "$i")
+	t0=$(date +%s%N)
+	dist_worker_kill "$j"
+	for ((p = 0; p < PARTS; p++)); do gen 1 | kcat -P -b "$MOCK_BOOTSTRAP" -t mv -p $p; done
+	for ((k = 0; k < 1200; k++)); do
+		now=$(date +%s%N)
+		if [ -z "$silent" ] && curl -s --max-time 2 "${W_URL[$i]}/kcops/v1/workers" |
+			jq -e --arg w "${W_URL[$j]#http://}" '[.workers[] | select(.worker_id == $w)][0].alive == false' >/dev/null 2>&1; then
+			silent=$(( (now - t0) / 1000000 ))
+		fi
+		[ "$(requests mv "$i")" -ge $((base + PARTS)) ] && break
+		sleep 0.1
+	done
+	[ "$(requests mv "$i")" -ge $((base + PARTS)) ] || kc_fail "worker $i did not take over every partition within 120 s"
+	MT_MOVE=$(( ($(date +%s%N) - t0) / 1000000 )) MT_SILENT=${silent:-0}
+}
 sink mv mv
 settle mv 2
-base=$(requests mv 1)
-t0=$(date +%s%N)
-dist_worker_kill 2
-for ((p = 0; p < PARTS; p++)); do gen 1 | kcat -P -b "$MOCK_BOOTSTRAP" -t mv -p $p; done
-for ((k = 0; k < 1200; k++)); do
-	[ "$(requests mv 1)" -ge $((base + PARTS)) ] && break
-	sleep 0.1
-done
-[ "$(requests mv 1)" -ge $((base + PARTS)) ] || kc_fail "worker 1 did not take over every partition within 120 s"
-MOVE=$(( ($(date +%s%N) - t0) / 1000000 ))
+move_time 1 2; MOVE=$MT_MOVE SILENT=$MT_SILENT
+printf '# consumer.session.timeout.ms=6000, worker.heartbeat.interval.ms=500: partition moved after %d ms, worker shown silent after %d ms\n' "$MOVE" "$SILENT"
+# the same with shorter timeouts: two fresh workers (worker 1 leaves the groups at once)
+SHORT_MS=2000
 dist_worker_stop 1
-awk -v one="$ONE" -v two="$TWO" -v wrk="$WRK" -v mv="$MOVE" 'BEGIN {
+short=(--set consumer.session.timeout.ms=$SHORT_MS --set consumer.heartbeat.interval.ms=250 --set worker.heartbeat.interval.ms=250)
+dist_worker_start 3 "${short[@]}"
+dist_worker_start 4 "${short[@]}"
+settle mv 2 3
+move_time 3 4; MOVE2=$MT_MOVE SILENT2=$MT_SILENT
+printf '# consumer.session.timeout.ms=%d, worker.heartbeat.interval.ms=250: partition moved after %d ms, worker shown silent after %d ms\n' "$SHORT_MS" "$MOVE2" "$SILENT2"
+dist_worker_stop 3
+awk -v one="$ONE" -v two="$TWO" -v wrk="$WRK" -v mv="$MOVE" -v mv2="$MOVE2" -v s1="$SILENT" -v s2="$SILENT2" -v short="$SHORT_MS" 'BEGIN {
 	printf "scale: one worker %d req/s, two workers %d req/s: ratio two/one %.2f (both workers share the same 2 cores; other load on the machine makes this noisy); wrk %d req/s (one worker %.2f of wrk)\n", one, two, two / one, wrk, one / wrk
-	printf "scale: partition move after kill -9: %d ms (consumer.session.timeout.ms=6000 + the mock'"'"'s ~3 s join)\n", mv }'
+	printf "scale: partition move after kill -9: %d ms with consumer.session.timeout.ms=6000, %d ms with %d (ratio %.2f; the mock adds its rebalance delay on top of the session timeout); dead worker shown silent after %d ms (heartbeat 500 ms) and %d ms (250 ms)\n", mv, mv2, short, mv2 / mv, s1, s2 }'
