@@ -42,7 +42,8 @@ static const char *const used_keys[] = {
 	"worker.heartbeat.interval.ms",
 	/* REST security and limits (docs/security.md) */
 	"rest.request.header.max.bytes", "rest.max.connections", "rest.request.timeout.ms",
-	"rest.auth.file", "listeners.https.ssl.certificate.location",
+	"rest.auth.file", "rest.auth.password.checks.per.second",
+	"listeners.https.ssl.certificate.location",
 	"listeners.https.ssl.key.location", "listeners.https.ssl.key.password",
 	"listeners.https.ssl.ca.location", "listeners.https.ssl.client.auth",
 };

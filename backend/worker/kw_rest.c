@@ -699,6 +699,8 @@ send_resp(struct kw_rest *rest, struct MHD_Connection *conn, struct kw_resp *res
 			MHD_add_response_header(r, "WWW-Authenticate",
 			    "Bearer realm=\"kcops-worker\"");
 	}
+	if (resp->retry_after)
+		MHD_add_response_header(r, "Retry-After", "1");
 	if (close)
 		MHD_add_response_header(r, "Connection", "close");
 	ret = MHD_queue_response(conn, (unsigned)resp->status, r);
@@ -792,7 +794,17 @@ early_checks(struct kw_rest *rest, struct MHD_Connection *conn, struct connstate
 	if (rest->auth != NULL) {
 		const char *a = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Authorization");
 
-		if (!kw_auth_check(rest->auth, a, who, sizeof(who))) {
+		int r = kw_auth_check(rest->auth, a, who, sizeof(who));
+
+		if (r == KW_AUTH_BUSY) {
+			kc_log(LOGGER, KC_LOG_INFO, "password check refused: over "
+			    "rest.auth.password.checks.per.second");
+			kw_resp_error(resp, 429, "Too many password checks; retry in a moment "
+			    "(rest.auth.password.checks.per.second)");
+			resp->retry_after = true;
+			return 1;
+		}
+		if (r != KW_AUTH_OK) {
 			if (kc_log_enabled(LOGGER, KC_LOG_DEBUG))
 				kc_log(LOGGER, KC_LOG_DEBUG, "request refused: %s",
 				    a == NULL ? "no credentials" : "credentials not accepted");
@@ -1026,6 +1038,10 @@ kw_rest_opts_from_conf(const json_t *conf, struct kw_rest_opts *o, char *err, si
 	if (conf_int(conf, "rest.request.timeout.ms", 30000, 100, 3600000, &v, err, errlen) != 0)
 		return -1;
 	o->request_timeout_ms = (int)v;
+	if (conf_int(conf, "rest.auth.password.checks.per.second", 10, 1, 100000, &v, err,
+	    errlen) != 0)
+		return -1;
+	o->auth_checks_per_sec = (double)v;
 	o->tls_cert = kc_xstrdup(kc_json_str(conf, "listeners.https.ssl.certificate.location"));
 	o->tls_key = kc_xstrdup(kc_json_str(conf, "listeners.https.ssl.key.location"));
 	o->tls_key_password = kc_xstrdup(kc_json_str(conf, "listeners.https.ssl.key.password"));
@@ -1272,7 +1288,8 @@ kw_rest_start_opts(struct kw_worker *w, const struct kw_rest_opts *o, char ***ur
 	pthread_cond_init(&rest->timer_cond, NULL);
 	atomic_init(&rest->ncut, 0);
 	if (o->auth_file != NULL &&
-	    (rest->auth = kw_auth_load(o->auth_file, err, errlen)) == NULL)
+	    (rest->auth = kw_auth_load(o->auth_file, o->auth_checks_per_sec, err, errlen)) ==
+	    NULL)
 		goto fail;
 	urls = kc_xcalloc((size_t)n + 1, sizeof(*urls));
 	for (i = 0; i < n; i++) {

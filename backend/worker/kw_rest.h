@@ -69,6 +69,7 @@ struct kw_resp {
 	struct kw_blob	*blob;		/* instead of body: a reference the response owns */
 	char		*location;	/* malloc'd Location header or NULL */
 	const char	*content_type;	/* default application/json */
+	bool		 retry_after;	/* add "Retry-After: 1" */
 };
 
 typedef int (*kw_route_fn)(struct kw_req *req, struct kw_resp *resp);
@@ -129,6 +130,7 @@ struct kw_rest_opts {
 	char		*tls_ca;	/* listeners.https.ssl.ca.location (client CAs, PEM) */
 	int		 tls_client_auth;	/* 0 none, 1 requested, 2 required */
 	char		*auth_file;	/* rest.auth.file */
+	double		 auth_checks_per_sec;	/* rest.auth.password.checks.per.second */
 };
 
 /* Fill opts from the worker configuration (string map), with defaults; 0, or -1 + err
@@ -146,13 +148,17 @@ int kw_rest_reload(struct kw_rest *rest);
 
 /* Credentials file (kw_rest_auth.c). */
 struct kw_auth;
-struct kw_auth *kw_auth_load(const char *path, char *err, size_t errlen);
+/* checks_per_sec: budget of slow password checks (crypt), shared by all requests. */
+struct kw_auth *kw_auth_load(const char *path, double checks_per_sec, char *err,
+    size_t errlen);
 void kw_auth_free(struct kw_auth *a);
 /* Re-read the file when forced or when it changed (checked at most once a second). */
 int kw_auth_reload(struct kw_auth *a, bool force);
-/* Is this Authorization header value a valid credential? who gets "user NAME" / "token
- * NAME" for the log. */
-bool kw_auth_check(struct kw_auth *a, const char *authorization, char *who, size_t wholen);
+/* Is this Authorization header value a valid credential? KW_AUTH_OK, KW_AUTH_DENIED, or
+ * KW_AUTH_BUSY (a password needed a slow check and the budget is spent: answer 429). who
+ * gets "user NAME" / "token NAME" for the log. */
+enum { KW_AUTH_DENIED = 0, KW_AUTH_OK = 1, KW_AUTH_BUSY = 2 };
+int kw_auth_check(struct kw_auth *a, const char *authorization, char *who, size_t wholen);
 bool kw_auth_has_users(struct kw_auth *a);
 bool kw_auth_has_tokens(struct kw_auth *a);
 /* crypt(3) hash of a password with a fresh salt (yescrypt, else SHA-512). Caller frees. */

@@ -12,7 +12,10 @@
  * (slow by design); to keep that cost off every request, the SHA-256 of a password that was
  * accepted is remembered per user until the file changes, and later requests compare against
  * it in constant time. An unknown user still costs one crypt, so timing does not tell which
- * users exist.
+ * users exist. Crypt is slow on purpose (tens of ms), so the checks that need it share a
+ * budget (rest.auth.password.checks.per.second, a token bucket): over it, a basic credential
+ * that is not in the cache is answered "busy" (429) at once, and a flood of made-up
+ * passwords cannot take every REST thread.
  *
  * The file is re-read when kw_auth_reload(force) is called (SIGHUP) and when its mtime, size
  * or inode changed (checked at most once a second, from the request path). A file that no
@@ -58,7 +61,31 @@ struct kw_auth {
 	pthread_mutex_t		 reload_lock;
 	struct stat		 st;		/* reload_lock: file as last read */
 	atomic_int_fast64_t	 last_check_ms;
+	pthread_mutex_t		 bucket_lock;	/* guards the crypt budget below */
+	double			 rate;		/* crypt checks per second */
+	double			 tokens;
+	int64_t			 refill_ms;
 };
+
+/* Take one slow check from the budget; false when it is spent. */
+static bool
+crypt_budget(struct kw_auth *a)
+{
+	int64_t now = kc_mono_ms();
+	double burst = a->rate < 1 ? 1 : a->rate;
+	bool ok;
+
+	pthread_mutex_lock(&a->bucket_lock);
+	a->tokens += (double)(now - a->refill_ms) * a->rate / 1000.0;
+	if (a->tokens > burst)
+		a->tokens = burst;
+	a->refill_ms = now;
+	ok = a->tokens >= 1.0;
+	if (ok)
+		a->tokens -= 1.0;
+	pthread_mutex_unlock(&a->bucket_lock);
+	return ok;
+}
 
 static void
 sha256(const void *data, size_t len, unsigned char out[32])
@@ -244,7 +271,7 @@ fail:
 }
 
 struct kw_auth *
-kw_auth_load(const char *path, char *err, size_t errlen)
+kw_auth_load(const char *path, double checks_per_sec, char *err, size_t errlen)
 {
 	struct kw_auth *a;
 	struct stat st;
@@ -260,6 +287,10 @@ kw_auth_load(const char *path, char *err, size_t errlen)
 	pthread_rwlock_init(&a->lock, NULL);
 	pthread_mutex_init(&a->cache_lock, NULL);
 	pthread_mutex_init(&a->reload_lock, NULL);
+	pthread_mutex_init(&a->bucket_lock, NULL);
+	a->rate = checks_per_sec > 0 ? checks_per_sec : 10;
+	a->tokens = a->rate < 1 ? 1 : a->rate;
+	a->refill_ms = kc_mono_ms();
 	if ((st.st_mode & 0002) != 0)
 		kc_log(LOGGER, KC_LOG_WARN, "rest.auth.file %s is writable by every user: anyone "
 		    "on this machine can add credentials (chmod o-w)", path);
@@ -280,6 +311,7 @@ kw_auth_free(struct kw_auth *a)
 	pthread_rwlock_destroy(&a->lock);
 	pthread_mutex_destroy(&a->cache_lock);
 	pthread_mutex_destroy(&a->reload_lock);
+	pthread_mutex_destroy(&a->bucket_lock);
 	free(a->path);
 	free(a);
 }
@@ -395,8 +427,8 @@ bad:
 	return NULL;
 }
 
-/* Check a "Basic" credential (decoded "user:password"). */
-static bool
+/* Check a "Basic" credential (decoded "user:password"). KW_AUTH_*. */
+static int
 check_basic(struct kw_auth *a, struct credset *s, const char *userpass, char *who,
     size_t wholen)
 {
@@ -409,18 +441,23 @@ check_basic(struct kw_auth *a, struct credset *s, const char *userpass, char *wh
 	bool ok = false, cached;
 
 	if (colon == NULL || colon == userpass)
-		return false;
+		return KW_AUTH_DENIED;
 	ulen = (size_t)(colon - userpass);
 	pw = colon + 1;
+	if (*pw == '\0')
+		return KW_AUTH_DENIED;	/* --hash-password refuses empty passwords */
 	for (i = 0; i < s->n; i++)
 		if (s->v[i].user && strlen(s->v[i].name) == ulen &&
 		    memcmp(s->v[i].name, userpass, ulen) == 0)
 			c = &s->v[i];
 	if (c == NULL) {
 		/* Spend the same time as for a known user. */
-		if (s->dummy != NULL)
-			free(crypt_str(pw, s->dummy));
-		return false;
+		if (s->dummy == NULL)
+			return KW_AUTH_DENIED;
+		if (!crypt_budget(a))
+			return KW_AUTH_BUSY;
+		free(crypt_str(pw, s->dummy));
+		return KW_AUTH_DENIED;
 	}
 	sha256(pw, strlen(pw), d);
 	pthread_mutex_lock(&a->cache_lock);
@@ -428,7 +465,10 @@ check_basic(struct kw_auth *a, struct credset *s, const char *userpass, char *wh
 	pthread_mutex_unlock(&a->cache_lock);
 	if (cached)
 		ok = true;
-	else {
+	else if (!crypt_budget(a)) {
+		explicit_bzero(d, sizeof(d));
+		return KW_AUTH_BUSY;
+	} else {
 		res = crypt_str(pw, c->hash);
 		ok = res != NULL && ct_streq(res, c->hash);
 		free(res);
@@ -442,24 +482,24 @@ check_basic(struct kw_auth *a, struct credset *s, const char *userpass, char *wh
 	explicit_bzero(d, sizeof(d));
 	if (ok)
 		snprintf(who, wholen, "user %s", c->name);
-	return ok;
+	return ok ? KW_AUTH_OK : KW_AUTH_DENIED;
 }
 
-bool
+int
 kw_auth_check(struct kw_auth *a, const char *authorization, char *who, size_t wholen)
 {
 	struct credset *s;
 	const char *sp, *cred;
-	bool ok = false;
+	int ok = KW_AUTH_DENIED;
 	size_t i;
 
 	snprintf(who, wholen, "anonymous");
 	if (authorization == NULL)
-		return false;
+		return KW_AUTH_DENIED;
 	kw_auth_reload(a, false);
 	sp = strchr(authorization, ' ');
 	if (sp == NULL)
-		return false;
+		return KW_AUTH_DENIED;
 	for (cred = sp; *cred == ' '; cred++)
 		;
 	pthread_rwlock_rdlock(&a->lock);
@@ -473,7 +513,7 @@ kw_auth_check(struct kw_auth *a, const char *authorization, char *who, size_t wh
 			if (!s->v[i].user && ct_equal(s->v[i].digest, d, sizeof(d)))
 				hit = &s->v[i];
 		if (hit != NULL && *cred != '\0') {
-			ok = true;
+			ok = KW_AUTH_OK;
 			snprintf(who, wholen, "token %s", hit->name);
 		}
 	} else if ((size_t)(sp - authorization) == 5 &&

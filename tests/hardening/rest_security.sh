@@ -187,6 +187,33 @@ expect 401 "malformed basic credentials"
 req post -X POST -H 'Content-Type: application/json' --data-binary '{}' "$H/connectors"
 expect 401 "POST without credentials"
 
+# A flood of made-up passwords: slow checks are budgeted (rest.auth.password.checks.per.second,
+# default 10), the rest answered 429 at once; a token keeps working meanwhile.
+pids=()
+for ((i = 0; i < 30; i++)); do
+	curl -s -o "$T/flood.$i" -D "$T/flood.$i.h" -w '%{http_code}' --max-time 20 \
+		-u "alice:guess-$i" "$H/" >"$T/flood.$i.code" &
+	pids+=($!)
+done
+req during -H "$AUTH" "$H/"
+expect 200 "token during a password flood"
+for p in "${pids[@]}"; do wait "$p" || true; done
+n429=0 n401=0
+for ((i = 0; i < 30; i++)); do
+	case $(cat "$T/flood.$i.code") in
+	429) n429=$((n429 + 1)); f429=$i ;;
+	401) n401=$((n401 + 1)) ;;
+	*) kc_fail "password flood: request $i got $(cat "$T/flood.$i.code")" ;;
+	esac
+done
+[ "$n429" -ge 3 ] || kc_fail "password flood: only $n429 of 30 answered 429 (budget not applied)"
+[ "$n401" -ge 5 ] || kc_fail "password flood: only $n401 of 30 checked (401)"
+CODE=429 BODY=$(cat "$T/flood.$f429") HDRS=$(cat "$T/flood.$f429.h")
+expect_json_error 429 "password check over the budget"
+grep -qi '^retry-after: 1' <<<"$HDRS" || kc_fail "429 without Retry-After"
+kc_note "password flood: $n401 checked (401), $n429 refused at once (429)"
+sleep 1.1	# let the budget refill for the checks below
+
 # Reload on change (no signal): a new token works within ~1 s of the file changing.
 TOKEN2=second-$RANDOM-token
 printf '%s\n' "$TOKEN2" | "$KCOPS_WORKER" --hash-token deploy >>"$T/auth"

@@ -112,41 +112,41 @@ test_check(void **state)
 {
 	char *path = creds_file("ok", "t0ken", "alice", "s3cret:with colon"), who[128], *h;
 	char err[256];
-	struct kw_auth *a = kw_auth_load(path, err, sizeof(err));
+	struct kw_auth *a = kw_auth_load(path, 100, err, sizeof(err));
 
 	(void)state;
 	assert_non_null(a);
 	assert_true(kw_auth_has_users(a));
 	assert_true(kw_auth_has_tokens(a));
-	assert_true(kw_auth_check(a, "Bearer t0ken", who, sizeof(who)));
+	assert_int_equal(kw_auth_check(a, "Bearer t0ken", who, sizeof(who)), KW_AUTH_OK);
 	assert_string_equal(who, "token ci");
-	assert_true(kw_auth_check(a, "bearer t0ken", who, sizeof(who)));
-	assert_false(kw_auth_check(a, "Bearer t0ken2", who, sizeof(who)));
-	assert_false(kw_auth_check(a, "Bearer ", who, sizeof(who)));
-	assert_false(kw_auth_check(a, "Bearer", who, sizeof(who)));
-	assert_false(kw_auth_check(a, NULL, who, sizeof(who)));
+	assert_int_equal(kw_auth_check(a, "bearer t0ken", who, sizeof(who)), KW_AUTH_OK);
+	assert_int_equal(kw_auth_check(a, "Bearer t0ken2", who, sizeof(who)), KW_AUTH_DENIED);
+	assert_int_equal(kw_auth_check(a, "Bearer ", who, sizeof(who)), KW_AUTH_DENIED);
+	assert_int_equal(kw_auth_check(a, "Bearer", who, sizeof(who)), KW_AUTH_DENIED);
+	assert_int_equal(kw_auth_check(a, NULL, who, sizeof(who)), KW_AUTH_DENIED);
 	assert_string_equal(who, "anonymous");
-	assert_false(kw_auth_check(a, "Token t0ken", who, sizeof(who)));
+	assert_int_equal(kw_auth_check(a, "Token t0ken", who, sizeof(who)), KW_AUTH_DENIED);
 	h = basic("alice:s3cret:with colon");
-	assert_true(kw_auth_check(a, h, who, sizeof(who)));
+	assert_int_equal(kw_auth_check(a, h, who, sizeof(who)), KW_AUTH_OK);
 	assert_string_equal(who, "user alice");
-	assert_true(kw_auth_check(a, h, who, sizeof(who)));	/* from the cache */
+	assert_int_equal(kw_auth_check(a, h, who, sizeof(who)), KW_AUTH_OK);	/* from the cache */
 	free(h);
 	h = basic("alice:s3cret:with colonX");
-	assert_false(kw_auth_check(a, h, who, sizeof(who)));
+	assert_int_equal(kw_auth_check(a, h, who, sizeof(who)), KW_AUTH_DENIED);
 	free(h);
 	h = basic("alice:");
-	assert_false(kw_auth_check(a, h, who, sizeof(who)));
+	assert_int_equal(kw_auth_check(a, h, who, sizeof(who)), KW_AUTH_DENIED);
 	free(h);
 	h = basic("bob:s3cret:with colon");
-	assert_false(kw_auth_check(a, h, who, sizeof(who)));
+	assert_int_equal(kw_auth_check(a, h, who, sizeof(who)), KW_AUTH_DENIED);
 	free(h);
 	h = basic("nocolon");
-	assert_false(kw_auth_check(a, h, who, sizeof(who)));
+	assert_int_equal(kw_auth_check(a, h, who, sizeof(who)), KW_AUTH_DENIED);
 	free(h);
-	assert_false(kw_auth_check(a, "Basic !!!notbase64", who, sizeof(who)));
-	assert_false(kw_auth_check(a, "Basic YWxpY2U6", who, sizeof(who)));	/* "alice:" */
-	assert_false(kw_auth_check(a, "Basic YQBiOmM=", who, sizeof(who)));	/* NUL inside */
+	assert_int_equal(kw_auth_check(a, "Basic !!!notbase64", who, sizeof(who)), KW_AUTH_DENIED);
+	assert_int_equal(kw_auth_check(a, "Basic YWxpY2U6", who, sizeof(who)), KW_AUTH_DENIED);	/* "alice:" */
+	assert_int_equal(kw_auth_check(a, "Basic YQBiOmM=", who, sizeof(who)), KW_AUTH_DENIED);	/* NUL inside */
 	kw_auth_free(a);
 	free(path);
 }
@@ -155,7 +155,7 @@ static void
 expect_load_error(const char *text, const char *want)
 {
 	char err[512], *path = write_file("bad", text);
-	struct kw_auth *a = kw_auth_load(path, err, sizeof(err));
+	struct kw_auth *a = kw_auth_load(path, 100, err, sizeof(err));
 
 	assert_null(a);
 	if (strstr(err, want) == NULL)
@@ -170,7 +170,7 @@ test_load_errors(void **state)
 	char err[256], *missing = kc_xasprintf("%s/missing", dir);
 
 	(void)state;
-	assert_null(kw_auth_load(missing, err, sizeof(err)));
+	assert_null(kw_auth_load(missing, 100, err, sizeof(err)));
 	assert_non_null(strstr(err, "rest.auth.file"));
 	free(missing);
 	expect_load_error("token ci\n", ":1: expected");
@@ -191,20 +191,20 @@ test_reload(void **state)
 {
 	char *path = creds_file("reload", "one", "alice", "pw"), *text, tok[72], who[128];
 	char err[256];
-	struct kw_auth *a = kw_auth_load(path, err, sizeof(err));
+	struct kw_auth *a = kw_auth_load(path, 100, err, sizeof(err));
 	FILE *f;
 
 	(void)state;
 	assert_non_null(a);
-	assert_true(kw_auth_check(a, "Bearer one", who, sizeof(who)));
+	assert_int_equal(kw_auth_check(a, "Bearer one", who, sizeof(who)), KW_AUTH_OK);
 	/* Replace the token; a forced reload takes it at once. */
 	kw_auth_hash_token("two", tok);
 	text = kc_xasprintf("token ci %s\n", tok);
 	free(write_file("reload", text));
 	free(text);
 	assert_int_equal(kw_auth_reload(a, true), 0);
-	assert_false(kw_auth_check(a, "Bearer one", who, sizeof(who)));
-	assert_true(kw_auth_check(a, "Bearer two", who, sizeof(who)));
+	assert_int_equal(kw_auth_check(a, "Bearer one", who, sizeof(who)), KW_AUTH_DENIED);
+	assert_int_equal(kw_auth_check(a, "Bearer two", who, sizeof(who)), KW_AUTH_OK);
 	assert_false(kw_auth_has_users(a));
 	/* A broken file: reported, old credentials kept. */
 	f = fopen(path, "a");
@@ -212,7 +212,7 @@ test_reload(void **state)
 	fputs("garbage line\n", f);
 	fclose(f);
 	assert_int_equal(kw_auth_reload(a, true), -1);
-	assert_true(kw_auth_check(a, "Bearer two", who, sizeof(who)));
+	assert_int_equal(kw_auth_check(a, "Bearer two", who, sizeof(who)), KW_AUTH_OK);
 	/* An unforced reload right away is throttled (no stat within a second). */
 	assert_int_equal(kw_auth_reload(a, false), 0);
 	kw_auth_free(a);
@@ -220,18 +220,47 @@ test_reload(void **state)
 	free(path);
 }
 
+/* Slow password checks share a budget: over it, "busy" at once; tokens and passwords
+ * already accepted are not counted. */
+static void
+test_password_budget(void **state)
+{
+	char *path = creds_file("budget", "tk", "carol", "right"), err[256], who[64], *h;
+	char *good = basic("carol:right"), *bad = basic("carol:wrong"), *nobody = basic("x:y");
+	struct kw_auth *a = kw_auth_load(path, 2, err, sizeof(err));
+
+	(void)state;
+	assert_non_null(a);
+	assert_int_equal(kw_auth_check(a, good, who, sizeof(who)), KW_AUTH_OK);	/* 1 of 2 */
+	assert_int_equal(kw_auth_check(a, bad, who, sizeof(who)), KW_AUTH_DENIED);	/* 2 of 2 */
+	assert_int_equal(kw_auth_check(a, bad, who, sizeof(who)), KW_AUTH_BUSY);
+	assert_int_equal(kw_auth_check(a, nobody, who, sizeof(who)), KW_AUTH_BUSY);
+	assert_int_equal(kw_auth_check(a, good, who, sizeof(who)), KW_AUTH_OK);	/* cached */
+	assert_int_equal(kw_auth_check(a, "Bearer tk", who, sizeof(who)), KW_AUTH_OK);
+	h = basic("carol:");	/* refused before any slow check */
+	assert_int_equal(kw_auth_check(a, h, who, sizeof(who)), KW_AUTH_DENIED);
+	free(h);
+	usleep(600 * 1000);	/* 2 per second: at least one check back */
+	assert_int_equal(kw_auth_check(a, bad, who, sizeof(who)), KW_AUTH_DENIED);
+	kw_auth_free(a);
+	free(good);
+	free(bad);
+	free(nobody);
+	free(path);
+}
+
 static void
 test_empty_file(void **state)
 {
 	char err[256], who[64], *path = write_file("empty", "# nobody yet\n");
-	struct kw_auth *a = kw_auth_load(path, err, sizeof(err));
+	struct kw_auth *a = kw_auth_load(path, 100, err, sizeof(err));
 
 	(void)state;
 	assert_non_null(a);
 	assert_false(kw_auth_has_users(a));
 	assert_false(kw_auth_has_tokens(a));
-	assert_false(kw_auth_check(a, "Bearer x", who, sizeof(who)));
-	assert_false(kw_auth_check(a, "Basic YTpi", who, sizeof(who)));
+	assert_int_equal(kw_auth_check(a, "Bearer x", who, sizeof(who)), KW_AUTH_DENIED);
+	assert_int_equal(kw_auth_check(a, "Basic YTpi", who, sizeof(who)), KW_AUTH_DENIED);
 	kw_auth_free(a);
 	free(path);
 }
@@ -252,6 +281,7 @@ test_opts(void **state)
 	assert_int_equal(o.request_timeout_ms, 30000);
 	assert_int_equal(o.tls_client_auth, 0);
 	assert_null(o.auth_file);
+	assert_true(o.auth_checks_per_sec == 10);
 	kw_rest_opts_free(&o);
 
 	json_object_set_new(c, "rest.request.timeout.ms", json_string("50"));
@@ -291,6 +321,7 @@ main(void)
 		cmocka_unit_test(test_check),
 		cmocka_unit_test(test_load_errors),
 		cmocka_unit_test(test_reload),
+		cmocka_unit_test(test_password_budget),
 		cmocka_unit_test(test_empty_file),
 		cmocka_unit_test(test_opts),
 	};
