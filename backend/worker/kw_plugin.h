@@ -164,6 +164,11 @@ rd_kafka_conf_t *kw_task_kafka_conf(struct kw_task *t, const char *role, char *e
  * auto.offset.reset=earliest. The task polls, commits (rd_kafka_commit with explicit offsets)
  * and closes/destroys it. */
 rd_kafka_t *kw_task_sink_consumer(struct kw_task *t, char *err, size_t errlen);
+/* The same, with librdkafka consumer properties (`defaults`, a string map, may be NULL) set
+ * where neither the worker's `consumer.<key>` nor the connector's `consumer.override.<key>`
+ * sets them, e.g. a deeper prefetch for a sink that drains its queue quickly. */
+rd_kafka_t *kw_task_sink_consumer_with(struct kw_task *t, const json_t *defaults, char *err,
+    size_t errlen);
 /* Sink tasks: have the runtime tell the task about every change of its consumer's assignment,
  * so it can drop bookkeeping for partitions it lost and set up the ones it gained. The hook
  * runs on the thread that polls the consumer (inside rd_kafka_consume_batch_queue() and the

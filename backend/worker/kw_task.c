@@ -362,15 +362,35 @@ sink_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err, rd_kafka_topic_partition
 rd_kafka_t *
 kw_task_sink_consumer(struct kw_task *t, char *err, size_t errlen)
 {
+	return kw_task_sink_consumer_with(t, NULL, err, errlen);
+}
+
+rd_kafka_t *
+kw_task_sink_consumer_with(struct kw_task *t, const json_t *defaults, char *err, size_t errlen)
+{
 	rd_kafka_conf_t *conf = kw_task_kafka_conf(t, "consumer", err, errlen);
 	rd_kafka_topic_partition_list_t *subs;
-	const char *topics, *regex;
+	const char *topics, *regex, *dkey;
 	rd_kafka_resp_err_t r;
 	rd_kafka_t *rk;
-	char e[512], *group;
+	char e[512], *group, *wk, *ck;
+	json_t *dval;
 
 	if (conf == NULL)
 		return NULL;
+	/* the plugin's defaults, where neither the worker nor the connector sets the key */
+	json_object_foreach((json_t *)defaults, dkey, dval) {
+		wk = kc_xasprintf("consumer.%s", dkey);
+		ck = kc_xasprintf("consumer.override.%s", dkey);
+		if (json_is_string(dval) && kc_json_str(t->w->conf, wk) == NULL &&
+		    kc_json_str(t->config, ck) == NULL &&
+		    rd_kafka_conf_set(conf, dkey, json_string_value(dval), e, sizeof(e)) !=
+		    RD_KAFKA_CONF_OK)
+			kc_log(LOGGER, KC_LOG_WARN, "task %s-%d: consumer default %s: %s",
+			    t->conn->name, t->id, dkey, e);
+		free(wk);
+		free(ck);
+	}
 	group = kc_xasprintf("connect-%s", t->conn->name);
 	if (rd_kafka_conf_set(conf, "group.id", group, e, sizeof(e)) != RD_KAFKA_CONF_OK ||
 	    rd_kafka_conf_set(conf, "enable.auto.commit", "false", e, sizeof(e)) !=
