@@ -14,6 +14,9 @@
 #include <strings.h>
 #include <time.h>
 #include <unistd.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "kc_buf.h"
 #include "kc_json.h"
@@ -318,9 +321,10 @@ task_cell(struct kc_cmd_tab *t, const struct kc_cmd_io *io, const struct kc_conn
 	}
 }
 
-/* The JSON emitter's output buffer: flushed to the stream in 64 KiB blocks. */
+/* The JSON emitter's output buffer: written in 64 KiB blocks (kc_cmd_write). */
 struct obuf {
 	FILE	*out;
+	int	 err;		/* errno of the first failed write */
 	size_t	 len;
 	char	 data[65536];
 };
@@ -329,8 +333,8 @@ struct obuf {
 static void
 ob_flush(struct obuf *o)
 {
-	if (o->len > 0)
-		fwrite(o->data, 1, o->len, o->out);
+	if (o->len > 0 && o->err == 0)
+		o->err = kc_cmd_write(o->out, o->data, o->len);
 	o->len = 0;
 }
 
@@ -394,6 +398,21 @@ word_hits(uint64_t x)
 	 * after the XOR): each test can only misfire in a word that also holds a true hit. */
 	return x | (x + ones) | ((x - ones * ' ') & ~x) | ((q - ones) & ~q) | ((b - ones) & ~b);
 }
+
+#if defined(__SSE2__)
+/* word_hits for 16 bytes: one bit per byte that needs more than a plain copy (signed
+ * compare: below 0x20, or 0x80 and above; then DEL, '"' and '\\'). */
+static inline int
+sse_hits(__m128i x)
+{
+	__m128i bad = _mm_or_si128(_mm_cmplt_epi8(x, _mm_set1_epi8(0x20)),
+	    _mm_cmpeq_epi8(x, _mm_set1_epi8(0x7f)));
+
+	bad = _mm_or_si128(bad, _mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('"')),
+	    _mm_cmpeq_epi8(x, _mm_set1_epi8('\\'))));
+	return _mm_movemask_epi8(bad);
+}
+#endif
 
 /* Does any of the n bytes at p need more than a plain copy (see word_hits)? Words may
  * overlap (the last one ends at the last byte): that only tests a byte twice. */
@@ -482,7 +501,7 @@ json_str(struct obuf *b, const char *s)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	size_t n = strlen(s), i;
-	uint64_t x, hit = 0;
+	uint64_t hit = 0;
 	uint32_t lo, hi;
 	char *o;
 
@@ -500,7 +519,33 @@ json_str(struct obuf *b, const char *s)
 		}
 	}
 	o = b->data + b->len + 1;
+#if defined(__SSE2__)
+	/* 16 bytes per check: two overlapping 8-byte halves for 8..16 bytes, overlapping
+	 * 16-byte blocks above; any hit sets bit 7 of hit. */
 	if (n >= 8) {
+		__m128i v;
+		uint64_t a, z;
+		if (n <= 16) {
+			memcpy(&a, p, 8);
+			memcpy(&z, p + n - 8, 8);
+			v = _mm_set_epi64x((long long)z, (long long)a);
+			hit = (uint64_t)(sse_hits(v) != 0) << 7;
+			memcpy(o, &a, 8);
+			memcpy(o + n - 8, &z, 8);
+		} else {
+			for (i = 0; i + 16 < n; i += 16) {
+				v = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
+				hit |= (uint64_t)(sse_hits(v) != 0) << 7;
+				_mm_storeu_si128((__m128i *)(void *)(o + i), v);
+			}
+			v = _mm_loadu_si128((const __m128i *)(const void *)(p + n - 16));
+			hit |= (uint64_t)(sse_hits(v) != 0) << 7;
+			_mm_storeu_si128((__m128i *)(void *)(o + n - 16), v);
+		}
+	}
+#else
+	if (n >= 8) {
+		uint64_t x;
 		for (i = 0; i + 8 < n; i += 8) {
 			memcpy(&x, p + i, 8);
 			hit |= word_hits(x);
@@ -509,7 +554,9 @@ json_str(struct obuf *b, const char *s)
 		memcpy(&x, p + n - 8, 8);
 		hit |= word_hits(x);
 		memcpy(o + n - 8, &x, 8);
-	} else if (n >= 4) {
+	}
+#endif
+	else if (n >= 4) {
 		memcpy(&lo, p, 4);
 		memcpy(&hi, p + n - 4, 4);
 		hit = word_hits((uint64_t)lo | (uint64_t)hi << 32);
@@ -746,6 +793,7 @@ get_connectors(struct kc_cmd_env *env, const struct kc_cmd *self, const struct s
 		json_out = 1;
 		jb = kc_xmalloc(sizeof *jb);
 		jb->out = io->out;
+		jb->err = 0;
 		jb->len = 0;
 		memo = kc_xcalloc(1, sizeof *memo);
 	}
@@ -833,6 +881,12 @@ get_connectors(struct kc_cmd_env *env, const struct kc_cmd *self, const struct s
 		else
 			OB_LIT(jb, "[]\n");
 		ob_flush(jb);
+		if (jb->err != 0) {
+			if (jb->err != EPIPE)
+				fprintf(io->err, "kcops: error: writing the output: %s\n",
+				    strerror(jb->err));
+			missing = 1;	/* exit status 1, as for a failed fflush */
+		}
 		secret_memo_free(memo);
 		free(memo);
 		free(jb);
@@ -841,11 +895,18 @@ get_connectors(struct kc_cmd_env *env, const struct kc_cmd *self, const struct s
 		fputc('\n', io->out);
 		json_decref(arr);
 	} else if (t != NULL) {
+		int werr = 0;
 		if (kc_cmd_tab_rows(t) > 0)
-			kc_cmd_tab_print(t, io);
+			werr = kc_cmd_tab_print(t, io);
 		else if (!io->quiet)
 			fprintf(io->err, "No %s found.\n", tasks_view ? "tasks" : "connectors");
 		kc_cmd_tab_free(t);
+		if (werr != 0) {
+			if (werr != EPIPE)
+				fprintf(io->err, "kcops: error: writing the output: %s\n",
+				    strerror(werr));
+			missing = 1;	/* exit status 1 */
+		}
 	}
 	kc_connector_list_free(l);
 	free_res(s, res);

@@ -137,8 +137,8 @@ kc_cli_main(int argc, char **argv)
 	} else {
 		rc = kc_cmd_run(&env, n, args);
 	}
-	if (fflush(stdout) != 0 && rc == 0)
-		rc = KC_EXIT_ERR;
+	if ((fflush(stdout) != 0 || ferror(stdout)) && rc == 0)
+		rc = KC_EXIT_ERR;	/* a write to stdout failed (disk full, ...) */
 	kc_cmd_env_free(&env);
 	free(args);
 	return rc;

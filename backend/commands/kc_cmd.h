@@ -126,6 +126,11 @@ void kc_cmd_env_free(struct kc_cmd_env *env);
 
 /* ---- helpers for handlers (kc_cmd_util.c) --------------------------------------------- */
 
+/* Write n bytes of output to out: with write(2) straight to its descriptor when it has one
+ * (after flushing what stdio holds; one system call per block, where stdio would split
+ * large blocks), else through stdio. 0, or the errno of the failure. */
+int kc_cmd_write(FILE *out, const void *p, size_t n);
+
 /* "kcops: error: MSG" to io->err; returns KC_EXIT_ERR (or KC_EXIT_USAGE for usage()). */
 int kc_cmd_error(struct kc_cmd_env *env, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
@@ -173,7 +178,9 @@ void kc_cmd_tab_cell(struct kc_cmd_tab *t, const char *text, const char *color);
 void kc_cmd_tab_cellf(struct kc_cmd_tab *t, const char *color, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 size_t kc_cmd_tab_rows(const struct kc_cmd_tab *t);
-void kc_cmd_tab_print(struct kc_cmd_tab *t, struct kc_cmd_io *io);
+/* 0, or the errno of a failed write (callers may ignore it: kc_cli_main then still exits 1
+ * when stdout failed through stdio). */
+int kc_cmd_tab_print(struct kc_cmd_tab *t, struct kc_cmd_io *io);
 void kc_cmd_tab_free(struct kc_cmd_tab *t);
 
 /* qsort comparator over const char * elements. */

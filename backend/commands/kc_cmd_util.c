@@ -3,11 +3,13 @@
 #include "kc_cmd.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <regex.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "kc_buf.h"
 #include "kc_json.h"
@@ -216,6 +218,33 @@ kc_cmd_print_json(struct kc_cmd_env *env, const json_t *v, int mask_configs)
 	json_decref(m);
 }
 
+/* ---- output ---------------------------------------------------------------------------- */
+
+/* Write a block of output (see kc_cmd.h). */
+int
+kc_cmd_write(FILE *out, const void *p, size_t n)
+{
+	const char *c = p;
+	ssize_t w;
+	int fd;
+
+	if (fflush(out) != 0 || (fd = fileno(out)) < 0) {
+		if (n > 0 && fwrite(p, 1, n, out) != n)
+			return errno != 0 ? errno : EIO;
+		return 0;
+	}
+	while (n > 0) {
+		w = write(fd, c, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return w < 0 ? errno : EIO;
+		c += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
 /* ---- colours --------------------------------------------------------------------------- */
 
 /* ANSI colour of a state word when colour is on. */
@@ -244,13 +273,20 @@ kc_cmd_color_reset(const struct kc_cmd_io *io)
 
 /* ---- tables ---------------------------------------------------------------------------- */
 
+/* One cell: 16 bytes, as a listing has tens of thousands of them. */
+struct tab_cell {
+	size_t		 off;		/* into text */
+	uint32_t	 width;		/* display width */
+	uint16_t	 color;		/* index into palette, 0: none */
+};
+
 struct kc_cmd_tab {
 	size_t		 ncols;
 	size_t		 nrows;		/* including the header */
 	size_t		 cap;
-	size_t		*off;		/* nrows * ncols offsets into text */
-	size_t		*widths;	/* display width of each cell */
-	const char	**colors;
+	struct tab_cell	*cells;		/* nrows * ncols */
+	const char	**palette;	/* the distinct colours given (borrowed), from 1 */
+	size_t		 npalette;
 	size_t		 fill;		/* cells filled in the current row */
 	struct kc_buf	 text;		/* every cell, sanitised, NUL-separated */
 };
@@ -272,6 +308,24 @@ kc_cmd_tab_new(size_t ncols, ...)
 	return t;
 }
 
+/* Index of a colour in the table's palette (added when new); 0 for none. */
+static uint16_t
+palette_index(struct kc_cmd_tab *t, const char *color)
+{
+	size_t i;
+
+	if (color == NULL || *color == '\0')
+		return 0;
+	for (i = 0; i < t->npalette; i++)
+		if (t->palette[i] == color || strcmp(t->palette[i], color) == 0)
+			return (uint16_t)(i + 1);
+	if (t->npalette == UINT16_MAX)
+		return 0;	/* that many distinct colours: the rest print plain */
+	t->palette = kc_xrealloc(t->palette, (t->npalette + 1) * sizeof *t->palette);
+	t->palette[t->npalette++] = color;
+	return (uint16_t)t->npalette;
+}
+
 /* Add one cell (sanitised) to the current row. */
 void
 kc_cmd_tab_cell(struct kc_cmd_tab *t, const char *text, const char *color)
@@ -282,30 +336,28 @@ kc_cmd_tab_cell(struct kc_cmd_tab *t, const char *text, const char *color)
 	if (t->fill == 0) {
 		if (t->nrows == t->cap) {
 			t->cap = t->cap ? t->cap * 2 : 64;
-			t->off = kc_xrealloc(t->off, t->cap * t->ncols * sizeof *t->off);
-			t->widths = kc_xrealloc(t->widths, t->cap * t->ncols * sizeof *t->widths);
-			t->colors = kc_xrealloc(t->colors, t->cap * t->ncols * sizeof *t->colors);
+			t->cells = kc_xrealloc(t->cells, t->cap * t->ncols * sizeof *t->cells);
 		}
 		t->nrows++;
 	}
 	idx = (t->nrows - 1) * t->ncols + t->fill;
 	if (text == NULL)
 		text = "";
-	t->off[idx] = t->text.len;
+	t->cells[idx].off = t->text.len;
 	/* Printable ASCII (the usual case) is clean and one column per byte. */
 	for (p = (const unsigned char *)text; *p >= 0x20 && *p < 0x7f; p++)
 		;
 	if (*p == '\0') {
 		size_t n = (size_t)(p - (const unsigned char *)text);
 		kc_buf_append(&t->text, text, n + 1);
-		t->widths[idx] = n;
+		t->cells[idx].width = (uint32_t)n;
 	} else {
 		char *c = kc_text_sanitize(text, 0);
 		kc_buf_append(&t->text, c, strlen(c) + 1);
-		t->widths[idx] = kc_text_width(c);
+		t->cells[idx].width = (uint32_t)kc_text_width(c);
 		free(c);
 	}
-	t->colors[idx] = color;
+	t->cells[idx].color = palette_index(t, color);
 	if (++t->fill == t->ncols)
 		t->fill = 0;
 }
@@ -336,57 +388,58 @@ kc_cmd_tab_rows(const struct kc_cmd_tab *t)
 static size_t
 cell_len(const struct kc_cmd_tab *t, size_t idx)
 {
-	size_t end = idx + 1 < t->nrows * t->ncols ? t->off[idx + 1] : t->text.len;
+	size_t end = idx + 1 < t->nrows * t->ncols ? t->cells[idx + 1].off : t->text.len;
 
-	return end - t->off[idx] - 1;
+	return end - t->cells[idx].off - 1;
 }
 
 /* Print aligned, with colours when on; no trailing blanks. Rows are assembled in one
  * buffer, reserved once per row, and written in blocks of 64 KiB or more. */
-void
+int
 kc_cmd_tab_print(struct kc_cmd_tab *t, struct kc_cmd_io *io)
 {
 	static const char reset[] = "\033[0m";
 	size_t *w = kc_xcalloc(t->ncols, sizeof *w), r, c, pad;
 	struct kc_buf line;
 	char *o;
+	int err = 0;
 
 	for (r = 0; r < t->nrows; r++)
 		for (c = 0; c < t->ncols; c++)
-			if (t->widths[r * t->ncols + c] > w[c])
-				w[c] = t->widths[r * t->ncols + c];
+			if (t->cells[r * t->ncols + c].width > w[c])
+				w[c] = t->cells[r * t->ncols + c].width;
 	kc_buf_init(&line);
 	for (r = 0; r < t->nrows; r++) {
 		size_t last = t->ncols;	/* cells from here on are empty: no padding */
 		size_t need = 1;
-		while (last > 0 && t->widths[r * t->ncols + last - 1] == 0)
+		while (last > 0 && t->cells[r * t->ncols + last - 1].width == 0)
 			last--;
 		for (c = 0; c < t->ncols; c++) {
 			size_t idx = r * t->ncols + c;
-			const char *col = t->colors[idx];
 			need += cell_len(t, idx) + w[c] + 2;
-			if (io->color && col != NULL)
-				need += strlen(col) + sizeof reset - 1;
+			if (io->color && t->cells[idx].color != 0)
+				need += strlen(t->palette[t->cells[idx].color - 1]) + sizeof reset - 1;
 		}
 		kc_buf_reserve(&line, need);
 		o = line.data + line.len;
 		for (c = 0; c < t->ncols; c++) {
 			size_t idx = r * t->ncols + c, n = cell_len(t, idx);
-			const char *col = t->colors[idx];
-			int colored = io->color && col != NULL && *col != '\0';
+			const char *col = t->cells[idx].color != 0 ?
+			    t->palette[t->cells[idx].color - 1] : NULL;
+			int colored = io->color && col != NULL;
 			if (colored) {
 				size_t cl = strlen(col);
 				memcpy(o, col, cl);
 				o += cl;
 			}
-			memcpy(o, t->text.data + t->off[idx], n);
+			memcpy(o, t->text.data + t->cells[idx].off, n);
 			o += n;
 			if (colored) {
 				memcpy(o, reset, sizeof reset - 1);
 				o += sizeof reset - 1;
 			}
 			if (c + 1 < last) {
-				pad = w[c] + 2 - t->widths[idx];
+				pad = w[c] + 2 - t->cells[idx].width;
 				memset(o, ' ', pad);
 				o += pad;
 			}
@@ -394,14 +447,16 @@ kc_cmd_tab_print(struct kc_cmd_tab *t, struct kc_cmd_io *io)
 		*o++ = '\n';
 		line.len = (size_t)(o - line.data);
 		if (line.len >= 65536) {
-			fwrite(line.data, 1, line.len, io->out);
+			if (err == 0)
+				err = kc_cmd_write(io->out, line.data, line.len);
 			line.len = 0;
 		}
 	}
-	if (line.len > 0)
-		fwrite(line.data, 1, line.len, io->out);
+	if (line.len > 0 && err == 0)
+		err = kc_cmd_write(io->out, line.data, line.len);
 	kc_buf_free(&line);
 	free(w);
+	return err;
 }
 
 /* Free a table. */
@@ -410,9 +465,8 @@ kc_cmd_tab_free(struct kc_cmd_tab *t)
 {
 	if (t == NULL)
 		return;
-	free(t->off);
-	free(t->widths);
-	free(t->colors);
+	free(t->cells);
+	free(t->palette);
 	kc_buf_free(&t->text);
 	free(t);
 }

@@ -11,6 +11,9 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "kc_client_int.h"
 #include "kc_util.h"
@@ -133,24 +136,40 @@ static const unsigned char special[256] = {
 	['"'] = 1, ['\\'] = 1,
 };
 
-/* The first '"' or '\\' in [p, end), or end. Eight bytes at a time (a zero byte of x ^ c
- * marks c; the lowest marked byte is exact, as a borrow only runs upwards). */
+/* The first '"' or '\\' in [p, end), or end. Sixteen bytes at a time with SSE2 (every x86-64
+ * has it), else eight at a time in a 64-bit word (a zero byte of x ^ c marks c; the lowest
+ * marked byte is exact, as a borrow only runs upwards); the tail byte by byte. Nothing at or
+ * after end is read. */
 static inline char *
 scan_quote(char *p, char *end)
 {
-#if defined(__GNUC__) && defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-	const uint64_t ones = 0x0101010101010101ull, high = 0x8080808080808080ull;
-	const uint64_t quote = ones * '"', bslash = ones * '\\';
+#if defined(__SSE2__) && defined(__GNUC__)
+	const __m128i quote = _mm_set1_epi8('"'), bslash = _mm_set1_epi8('\\');
 
-	while (end - p >= 8) {
-		uint64_t x, q, b, m;
-		memcpy(&x, p, 8);
-		q = x ^ quote;
-		b = x ^ bslash;
-		m = (((q - ones) & ~q) | ((b - ones) & ~b)) & high;
+	while (end - p >= 16) {
+		__m128i x = _mm_loadu_si128((const __m128i *)(const void *)p);
+		int m = _mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(x, quote),
+		    _mm_cmpeq_epi8(x, bslash)));
 		if (m != 0)
-			return p + (__builtin_ctzll(m) >> 3);
-		p += 8;
+			return p + __builtin_ctz((unsigned int)m);
+		p += 16;
+	}
+#endif
+#if defined(__GNUC__) && defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	{
+		const uint64_t ones = 0x0101010101010101ull, high = 0x8080808080808080ull;
+		const uint64_t q8 = ones * '"', b8 = ones * '\\';
+
+		while (end - p >= 8) {
+			uint64_t x, q, b, m;
+			memcpy(&x, p, 8);
+			q = x ^ q8;
+			b = x ^ b8;
+			m = (((q - ones) & ~q) | ((b - ones) & ~b)) & high;
+			if (m != 0)
+				return p + (__builtin_ctzll(m) >> 3);
+			p += 8;
+		}
 	}
 #endif
 	while (p < end && *p != '"' && *p != '\\')
@@ -163,7 +182,7 @@ scan_quote(char *p, char *end)
  * model's fields. */
 static int str_slow(struct parser *ps, char **out, size_t *outlen) __attribute__((noinline));
 
-static inline int
+static inline __attribute__((always_inline)) int
 str_len(struct parser *ps, char **out, size_t *outlen)
 {
 	char *q;
@@ -251,7 +270,7 @@ str_slow(struct parser *ps, char **out, size_t *outlen)
 }
 
 /* A string, without its length. */
-static inline int
+static inline __attribute__((always_inline)) int
 str(struct parser *ps, char **out)
 {
 	size_t n;

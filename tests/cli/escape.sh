@@ -5,7 +5,8 @@
 # UTF-8, at every position of an 8-byte word. The output must equal, byte for byte, what
 # Python's json.dumps(indent=2, ensure_ascii=False) prints for the documented shape (DEL and
 # each byte that is not part of a UTF-8 sequence written as \ufffd); secrets masked unless
-# --show-secrets. -o names prints the same connectors, sanitised.
+# --show-secrets. -o names prints the same connectors, sanitised. Writing to a full disk is
+# an error.
 . "$KCOPS_SOURCE_ROOT/tests/lib/common.sh"
 KCOPS=${KCOPS:-$KCOPS_BUILD_ROOT/tui/kcops}
 kc_tmpdir
@@ -108,6 +109,15 @@ for args, show in ((['-o', 'json'], False), (['-o', 'json', '--show-secrets'], T
         subprocess.run(['diff', '-a', os.path.join(tmp, 'want'), os.path.join(tmp, 'got')])
         print('FAIL: %s differs from the expected output (diff above: < expected, > kcops)'
               % ' '.join(args), file=sys.stderr)
+# A full disk is an error (exit 1, said on stderr), not a silently short document.
+for form in ('json', 'table'):
+    with open('/dev/full', 'wb') as full:
+        p = subprocess.run([kcops, '--url', url, 'get', 'connectors', '-o', form], stdout=full,
+                           stderr=subprocess.PIPE)
+    if p.returncode != 1 or b'No space left on device' not in p.stderr:
+        bad += 1
+        print('FAIL: -o %s to /dev/full: exit %d, stderr %r' % (form, p.returncode, p.stderr),
+              file=sys.stderr)
 lines = run('-o', 'names').split(b'\n')
 if len(lines) != len(cases) + 1 or lines[-1] != b'':
     bad += 1

@@ -2,7 +2,8 @@
 # tests/bench/list - listing many connectors: `kcops get connectors -o json` (and the table)
 # next to curl fetching the same ?expand=status&expand=info document from the same
 # kcops-worker in the same run. Prints wall time and peak RSS of each, and the ratios
-# (goal: kcops/curl <= 1.5).
+# (goal: kcops/curl <= 1.5); then the CPU ratio and, with valgrind, the instructions each
+# run executes (steady on a busy machine, where wall time is not).
 # N = 10,000 stopped connectors (no tasks run); KCOPS_BENCH_QUICK=1: 1,000.
 # Quick mode creates them through REST (POST /connectors with initial_state STOPPED, eight
 # keep-alive connections). The full run writes them into the worker's state file before it starts,
@@ -129,4 +130,30 @@ printf 'bench list: kcops get connectors (table)      %7s ms (cpu %5s ms)  peak 
 	"$table_ms" "$table_cpu" "$table_rss" "$table_ratio" "$(goal "$table_ratio")"
 printf 'bench list: kcops get connectors -o names     %7s ms (cpu %5s ms)  peak RSS %6d KiB  ratio %s\n' \
 	"$names_ms" "$names_cpu" "$names_rss" "$names_ratio"
+printf 'bench list: cpu ratio (median cpu / curl median cpu): json %s, table %s, names %s\n' \
+	"$("$KC_PY" -c "print('%.2f' % ($json_cpu / $curl_cpu))")" \
+	"$("$KC_PY" -c "print('%.2f' % ($table_cpu / $curl_cpu))")" \
+	"$("$KC_PY" -c "print('%.2f' % ($names_cpu / $curl_cpu))")"
+
+# Instructions (callgrind, user space only): unlike time, the same on a busy machine. One run
+# each of curl and of kcops -o json and the table; skipped without valgrind or with
+# KCOPS_BENCH_CALLGRIND=0.
+if [ "${KCOPS_BENCH_CALLGRIND:-1}" != 0 ] && command -v valgrind >/dev/null; then
+	irefs() { # LABEL CMD...: total instructions of one run (output kept in $B/LABEL.cg.out)
+		local label=$1
+		shift
+		NO_COLOR=1 valgrind --tool=callgrind --callgrind-out-file="$B/$label.callgrind" "$@" \
+			>"$B/$label.cg.out" 2>"$B/$label.cg.err" ||
+			kc_fail "callgrind run of $label failed: $(tail -3 "$B/$label.cg.err")"
+		sed -n 's/^==[0-9]*== Collected : //p' "$B/$label.cg.err"
+	}
+	ir_curl=$(irefs curl curl -s -o /dev/stdout "$WORKER_URL/connectors?expand=status&expand=info")
+	ir_json=$(irefs json "$KCOPS" --url "$WORKER_URL" get connectors -o json)
+	ir_table=$(irefs table "$KCOPS" --url "$WORKER_URL" get connectors)
+	[ -n "$ir_curl" ] && [ -n "$ir_json" ] && [ -n "$ir_table" ] ||
+		kc_fail "callgrind printed no instruction count"
+	printf 'bench list: instructions: curl %s, kcops -o json %s (%s x), table %s (%s x)\n' \
+		"$ir_curl" "$ir_json" "$("$KC_PY" -c "print('%.2f' % ($ir_json / $ir_curl))")" \
+		"$ir_table" "$("$KC_PY" -c "print('%.2f' % ($ir_table / $ir_curl))")"
+fi
 printf 'bench list: load average %s\n' "$(cut -d' ' -f1-3 /proc/loadavg)"
