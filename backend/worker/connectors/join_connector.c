@@ -240,6 +240,10 @@ struct batch {
 	rd_kafka_topic_partition_list_t	*offs;
 	int				 outstanding;	/* produced, not yet delivered */
 	bool				 closed;	/* no more records join it */
+	/* the element of the last record noted (records come in runs per partition) */
+	const rd_kafka_topic_t		*last_rkt;
+	int32_t				 last_part;
+	int				 last_idx;
 	struct batch			*next;
 };
 
@@ -1105,6 +1109,7 @@ batch_open(struct join *j)
 	struct batch *b = kc_xcalloc(1, sizeof(*b));
 
 	b->offs = rd_kafka_topic_partition_list_new(8);
+	b->last_idx = -1;
 	if (j->btail != NULL)
 		j->btail->next = b;
 	else
@@ -1118,13 +1123,22 @@ batch_open(struct join *j)
 static void
 batch_note(struct join *j, rd_kafka_message_t *m)
 {
+	struct batch *b = j->btail;
 	rd_kafka_topic_partition_t *tp;
-	const char *topic = rd_kafka_topic_name(m->rkt);
+	const char *topic;
 
-	tp = rd_kafka_topic_partition_list_find(j->btail->offs, topic, m->partition);
+	if (b->last_idx >= 0 && b->last_rkt == m->rkt && b->last_part == m->partition) {
+		b->offs->elems[b->last_idx].offset = m->offset + 1;
+		return;
+	}
+	topic = rd_kafka_topic_name(m->rkt);
+	tp = rd_kafka_topic_partition_list_find(b->offs, topic, m->partition);
 	if (tp == NULL)
-		tp = rd_kafka_topic_partition_list_add(j->btail->offs, topic, m->partition);
+		tp = rd_kafka_topic_partition_list_add(b->offs, topic, m->partition);
 	tp->offset = m->offset + 1;
+	b->last_idx = (int)(tp - b->offs->elems);
+	b->last_rkt = m->rkt;
+	b->last_part = m->partition;
 }
 
 /* Commit every finished batch at the head of the FIFO (one commit for all of them).
