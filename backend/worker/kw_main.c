@@ -6,7 +6,7 @@
  *	kcops-worker embedded kafka bootstrap.servers=HOST:PORT,...	(embedded Kafka only)
  *	kcops-worker listening on http://HOST:PORT	(one line per listener, as listed)
  * then runs until SIGTERM/SIGINT, when it stops every task, flushes offsets and state, and
- * exits 0. SIGHUP re-reads rest.auth.file.
+ * exits 0. SIGHUP re-reads rest.auth.file and the TLS certificate.
  *
  *	kcops-worker --hash-password NAME | --hash-token NAME
  * reads a password or token on stdin and prints the rest.auth.file line for it. */
@@ -455,7 +455,8 @@ main(int argc, char **argv)
 			continue;
 		if (sig != SIGHUP)
 			break;
-		kc_log(LOGGER, KC_LOG_INFO, "SIGHUP: re-reading rest.auth.file");
+		kc_log(LOGGER, KC_LOG_INFO, "SIGHUP: re-reading rest.auth.file and the TLS "
+		    "certificate");
 		kw_rest_reload(w.rest);
 	}
 	kc_log(LOGGER, KC_LOG_INFO, "signal %d: stopping tasks and flushing state", sig);

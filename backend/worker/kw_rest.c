@@ -1,6 +1,7 @@
 /* kw_rest.c - the REST server on libmicrohttpd (see kw_rest.h for the design). */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <gnutls/abstract.h>
 #include <gnutls/gnutls.h>
 #include <microhttpd.h>
 #include <netdb.h>
@@ -69,6 +70,8 @@ struct kw_rest {
 	size_t			 max_header;
 	int			 req_timeout_ms;
 	int			 tls_client_auth;
+	struct kw_rest_opts	 tls_opts;	/* certificate paths, for kw_rest_reload */
+	bool			 has_tls;
 	struct kw_auth		*auth;
 	pthread_mutex_t		 wlock;
 	struct waiter		*waiters;
@@ -1165,6 +1168,118 @@ tls_load(const struct kw_rest_opts *o, struct tls_pem *t, char *err, size_t errl
 	return 0;
 }
 
+/* ---- the server certificate, reloadable ------------------------------------------------
+ * MHD hands GnuTLS a callback that returns the current certificate chain and key, so
+ * kw_rest_reload (SIGHUP) can swap them without a restart. GnuTLS may still use an older
+ * identity in a handshake in flight, so replaced identities are kept until the server
+ * stops. The callback has no context argument: one TLS identity per process. */
+
+#define TLS_MAX_CHAIN 16
+
+struct tls_ident {
+	gnutls_pcert_st		 pcert[TLS_MAX_CHAIN];
+	unsigned int		 npcert;
+	gnutls_privkey_t	 key;
+	struct tls_ident	*prev;
+};
+
+static pthread_mutex_t tls_ident_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct tls_ident *tls_current;
+
+static int
+tls_cert_cb(gnutls_session_t session, const gnutls_datum_t *req_ca_dn, int nreqs,
+    const gnutls_pk_algorithm_t *pk_algos, int pk_algos_length, gnutls_pcert_st **pcert,
+    unsigned int *pcert_length, gnutls_privkey_t *pkey)
+{
+	struct tls_ident *id;
+
+	(void)session;
+	(void)req_ca_dn;
+	(void)nreqs;
+	(void)pk_algos;
+	(void)pk_algos_length;
+	pthread_mutex_lock(&tls_ident_lock);
+	id = tls_current;
+	pthread_mutex_unlock(&tls_ident_lock);
+	if (id == NULL)
+		return -1;
+	*pcert = id->pcert;
+	*pcert_length = id->npcert;
+	*pkey = id->key;
+	return 0;
+}
+
+static void
+tls_ident_free(struct tls_ident *id)
+{
+	unsigned int i;
+
+	if (id == NULL)
+		return;
+	for (i = 0; i < id->npcert; i++)
+		gnutls_pcert_deinit(&id->pcert[i]);
+	if (id->key != NULL)
+		gnutls_privkey_deinit(id->key);
+	free(id);
+}
+
+/* Import checked PEM text (tls_load) as an identity; NULL + err. */
+static struct tls_ident *
+tls_ident_new(const struct kw_rest_opts *o, const struct tls_pem *t, char *err, size_t errlen)
+{
+	struct tls_ident *id = kc_xcalloc(1, sizeof(*id));
+	gnutls_datum_t c, k;
+	int r;
+
+	c.data = (unsigned char *)t->cert;
+	c.size = (unsigned)strlen(t->cert);
+	k.data = (unsigned char *)t->key;
+	k.size = (unsigned)strlen(t->key);
+	id->npcert = TLS_MAX_CHAIN;
+	r = gnutls_pcert_list_import_x509_raw(id->pcert, &id->npcert, &c, GNUTLS_X509_FMT_PEM, 0);
+	if (r < 0) {
+		id->npcert = 0;
+		snprintf(err, errlen, "listeners.https.ssl.certificate.location=%s: %s",
+		    o->tls_cert, gnutls_strerror(r));
+		tls_ident_free(id);
+		return NULL;
+	}
+	if ((r = gnutls_privkey_init(&id->key)) < 0 ||
+	    (r = gnutls_privkey_import_x509_raw(id->key, &k, GNUTLS_X509_FMT_PEM,
+	    o->tls_key_password, 0)) < 0) {
+		snprintf(err, errlen, "listeners.https.ssl.key.location=%s: %s", o->tls_key,
+		    gnutls_strerror(r));
+		tls_ident_free(id);
+		return NULL;
+	}
+	return id;
+}
+
+/* Make id the one handshakes use (the old one is kept, see above). */
+static void
+tls_ident_install(struct tls_ident *id)
+{
+	pthread_mutex_lock(&tls_ident_lock);
+	id->prev = tls_current;
+	tls_current = id;
+	pthread_mutex_unlock(&tls_ident_lock);
+}
+
+static void
+tls_ident_free_all(void)
+{
+	struct tls_ident *id, *prev;
+
+	pthread_mutex_lock(&tls_ident_lock);
+	id = tls_current;
+	tls_current = NULL;
+	pthread_mutex_unlock(&tls_ident_lock);
+	for (; id != NULL; id = prev) {
+		prev = id->prev;
+		tls_ident_free(id);
+	}
+}
+
 static struct MHD_Daemon *
 start_daemon(struct kw_rest *rest, struct listener *l, const struct kw_rest_opts *o,
     const struct sockaddr_storage *ss, const struct tls_pem *t)
@@ -1199,10 +1314,7 @@ start_daemon(struct kw_rest *rest, struct listener *l, const struct kw_rest_opts
 	OPT(MHD_OPTION_CONNECTION_LIMIT, o->max_conns, NULL);
 	OPT(MHD_OPTION_CONNECTION_MEMORY_LIMIT, pool, NULL);
 	if (l->tls) {
-		OPT(MHD_OPTION_HTTPS_MEM_CERT, 0, t->cert);
-		OPT(MHD_OPTION_HTTPS_MEM_KEY, 0, t->key);
-		if (o->tls_key_password != NULL)
-			OPT(MHD_OPTION_HTTPS_KEY_PASSWORD, 0, o->tls_key_password);
+		OPT(MHD_OPTION_HTTPS_CERT_CALLBACK, 0, (void *)tls_cert_cb);
 		if (t->ca != NULL && o->tls_client_auth != 0)
 			OPT(MHD_OPTION_HTTPS_MEM_TRUST, 0, t->ca);
 		OPT(MHD_OPTION_HTTPS_PRIORITIES, 0,
@@ -1222,6 +1334,9 @@ rest_free(struct kw_rest *rest)
 	for (i = 0; i < rest->nls; i++)
 		if (rest->ls[i].d != NULL)
 			MHD_stop_daemon(rest->ls[i].d);
+	if (rest->has_tls)
+		tls_ident_free_all();
+	kw_rest_opts_free(&rest->tls_opts);
 	kw_auth_free(rest->auth);
 	pthread_mutex_destroy(&rest->wlock);
 	pthread_mutex_destroy(&rest->clock);
@@ -1283,6 +1398,32 @@ kw_rest_start_opts(struct kw_worker *w, const struct kw_rest_opts *o, char ***ur
 	rest->max_header = o->max_header;
 	rest->req_timeout_ms = o->request_timeout_ms;
 	rest->tls_client_auth = o->tls_client_auth;
+	if (any_tls) {
+		struct tls_ident *id;
+
+		if (!MHD_is_feature_supported(MHD_FEATURE_HTTPS_CERT_CALLBACK)) {
+			snprintf(err, errlen, "listeners=%s: this libmicrohttpd cannot take the "
+			    "certificate from a callback (GnuTLS too old)", o->listeners);
+			goto fail;
+		}
+		pthread_mutex_lock(&tls_ident_lock);
+		if (tls_current != NULL) {
+			pthread_mutex_unlock(&tls_ident_lock);
+			snprintf(err, errlen, "only one REST server with https:// listeners per "
+			    "process");
+			goto fail;
+		}
+		pthread_mutex_unlock(&tls_ident_lock);
+		if ((id = tls_ident_new(o, &pem, err, errlen)) == NULL)
+			goto fail;
+		tls_ident_install(id);
+		rest->has_tls = true;
+		rest->tls_opts.listeners = kc_xstrdup(o->listeners);
+		rest->tls_opts.tls_cert = kc_xstrdup(o->tls_cert);
+		rest->tls_opts.tls_key = kc_xstrdup(o->tls_key);
+		rest->tls_opts.tls_key_password = kc_xstrdup(o->tls_key_password);
+		rest->tls_opts.tls_ca = kc_xstrdup(o->tls_ca);
+	}
 	pthread_mutex_init(&rest->wlock, NULL);
 	pthread_mutex_init(&rest->clock, NULL);
 	pthread_cond_init(&rest->timer_cond, NULL);
@@ -1375,9 +1516,29 @@ kw_rest_start(struct kw_worker *w, const char *listener, int threads, size_t max
 int
 kw_rest_reload(struct kw_rest *rest)
 {
-	if (rest == NULL || rest->auth == NULL)
+	struct tls_pem pem = { 0 };
+	struct tls_ident *id;
+	char err[1024];
+	int ret = 0;
+
+	if (rest == NULL)
 		return 0;
-	return kw_auth_reload(rest->auth, true);
+	if (rest->auth != NULL && kw_auth_reload(rest->auth, true) != 0)
+		ret = -1;
+	if (!rest->has_tls)
+		return ret;
+	if (tls_load(&rest->tls_opts, &pem, err, sizeof(err)) != 0 ||
+	    (id = tls_ident_new(&rest->tls_opts, &pem, err, sizeof(err))) == NULL) {
+		kc_log(LOGGER, KC_LOG_ERROR, "TLS certificate not reloaded: %s; the previous one "
+		    "stays in use", err);
+		ret = -1;
+	} else {
+		tls_ident_install(id);
+		kc_log(LOGGER, KC_LOG_INFO, "TLS certificate reloaded from %s",
+		    rest->tls_opts.tls_cert);
+	}
+	tls_pem_free(&pem);
+	return ret;
 }
 
 void

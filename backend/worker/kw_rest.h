@@ -143,7 +143,8 @@ void kw_rest_opts_free(struct kw_rest_opts *o);
  * the URLs bound, in the order listed (caller frees each and the array). NULL + err. */
 struct kw_rest *kw_rest_start_opts(struct kw_worker *w, const struct kw_rest_opts *o,
     char ***urls_out, char *err, size_t errlen);
-/* Re-read rest.auth.file now (SIGHUP). 0, or -1 when it failed (old credentials kept). */
+/* Re-read rest.auth.file and the https certificate and key now (SIGHUP). 0, or -1 when one
+ * failed (logged; the old credentials or certificate stay in use). */
 int kw_rest_reload(struct kw_rest *rest);
 
 /* Credentials file (kw_rest_auth.c). */

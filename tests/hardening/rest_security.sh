@@ -352,9 +352,11 @@ ok
 
 # ---- mutual TLS ---------------------------------------------------------------------------
 # (also a password budget of 1 check a second, for a certain 429)
+cp "$T/server.pem" "$T/w2.pem"
+cp "$T/server.key" "$T/w2.key"
 start_worker "$T/w2.out" --set "state.dir=$T/s2" --set 'listeners=https://127.0.0.1:0' \
-	--set "listeners.https.ssl.certificate.location=$T/server.pem" \
-	--set "listeners.https.ssl.key.location=$T/server.key" \
+	--set "listeners.https.ssl.certificate.location=$T/w2.pem" \
+	--set "listeners.https.ssl.key.location=$T/w2.key" \
 	--set "listeners.https.ssl.ca.location=$T/ca.pem" \
 	--set listeners.https.ssl.client.auth=required \
 	--set "rest.auth.file=$T/auth" --set rest.auth.password.checks.per.second=1
@@ -389,6 +391,34 @@ chmod 600 "$T/token2"
 chmod 600 "$T/contexts2.json"
 out=$(KCOPS_CONFIG=$T/contexts2.json "$KCOPS" --context mtls get connectors 2>&1) ||
 	kc_fail "kcops with a client certificate: $out"
+ok
+
+# ---- certificate rotation: SIGHUP installs the new files, a broken one is refused ----------
+subject() { curl -sv --max-time 10 --cacert "$T/ca.pem" "${MTLS[@]:2}" -H "$AUTH" -o /dev/null "$S2/" 2>&1 |
+	sed -n 's/^\*  *subject: //p'; }
+grep -q 'rotated' <<<"$(subject)" && kc_fail "subject before rotation: $(subject)"
+printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n' >"$T/rotated.ext"
+openssl req -newkey rsa:2048 -nodes -keyout "$T/rot.key" -out "$T/rot.csr" \
+	-subj "/O=rotated/CN=127.0.0.1" 2>/dev/null || kc_fail "openssl req rotated"
+openssl x509 -req -in "$T/rot.csr" -CA "$T/ca.pem" -CAkey "$T/ca.key" -CAcreateserial \
+	-out "$T/rot.pem" -days 2 -extfile "$T/rotated.ext" 2>/dev/null || kc_fail "openssl x509 rotated"
+cp "$T/rot.pem" "$T/w2.pem"
+cp "$T/rot.key" "$T/w2.key"
+kill -HUP "$W_PID"
+for ((i = 0; i < 40; i++)); do
+	grep -q 'rotated' <<<"$(subject)" && break
+	sleep 0.05
+done
+grep -q 'O *= *rotated' <<<"$(subject)" || kc_fail "certificate not rotated by SIGHUP: $(subject)"
+ok
+echo 'not a certificate' >"$T/w2.pem"
+kill -HUP "$W_PID"
+for ((i = 0; i < 40; i++)); do
+	grep -q 'TLS certificate not reloaded' "$T/w2.out.err" && break
+	sleep 0.05
+done
+grep -q 'TLS certificate not reloaded' "$T/w2.out.err" || kc_fail "a broken certificate was not reported"
+grep -q 'O *= *rotated' <<<"$(subject)" || kc_fail "after a broken reload: $(subject)"
 ok
 
 # ---- start-up errors ----------------------------------------------------------------------
