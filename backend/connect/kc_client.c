@@ -9,11 +9,15 @@
  * after a backoff, anything else runs the callback. */
 #include "kc_client.h"
 
+#include <sys/mman.h>
+
 #include <ctype.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "kc_buf.h"
 #include "kc_client_int.h"
@@ -284,6 +288,27 @@ kc_resp_free(struct kc_resp *r)
 }
 
 /* curl write callback: append to the request's buffer. */
+/* Map the pages of a large buffer about to be filled in one go (MADV_POPULATE_WRITE) rather
+ * than one page fault per 4 KiB as it fills: for a 4 MB listing a thousand faults fewer.
+ * Best effort: kernels before 5.14 refuse it, and nothing changes then. */
+void
+kc_client_prefault(void *p, size_t len)
+{
+#ifdef MADV_POPULATE_WRITE
+	uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE), a, b;
+
+	if (len < ((size_t)256 << 10) || page == 0 || page == (uintptr_t)-1)
+		return;
+	a = ((uintptr_t)p + page - 1) & ~(page - 1);
+	b = ((uintptr_t)p + len) & ~(page - 1);
+	if (b > a)
+		(void)madvise((void *)a, b - a, MADV_POPULATE_WRITE);
+#else
+	(void)p;
+	(void)len;
+#endif
+}
+
 static size_t
 on_write(char *p, size_t sz, size_t n, void *arg)
 {
@@ -293,8 +318,10 @@ on_write(char *p, size_t sz, size_t n, void *arg)
 		curl_off_t cl = -1;
 		/* Size the buffer once for large answers (the expanded listing). */
 		if (curl_easy_getinfo(r->easy, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &cl) ==
-		    CURLE_OK && cl > 0 && cl < (curl_off_t)1 << 31)
+		    CURLE_OK && cl > 0 && cl < (curl_off_t)1 << 31) {
 			kc_buf_reserve(&r->rbuf, (size_t)cl);
+			kc_client_prefault(r->rbuf.data, (size_t)cl);
+		}
 	}
 	kc_buf_append(&r->rbuf, p, sz * n);
 	return sz * n;

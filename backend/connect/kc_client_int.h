@@ -12,6 +12,8 @@ int kc_client_list_expanded_async_drop(struct kc_client *c, kc_client_list_cb cb
     void (*drop)(void *));
 /* Mark the request submitted last as raw (its answer is not parsed as JSON). */
 void kc_client_raw_last(struct kc_client *c);
+/* Prefault the whole pages of [p, p + len) when len is 256 KiB or more (best effort). */
+void kc_client_prefault(void *p, size_t len);
 /* Free the storage behind a list made by kc_connector_list_parse. */
 void kc_listing_store_free(void *priv);
 

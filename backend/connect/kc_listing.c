@@ -30,6 +30,7 @@ struct listing_store {
 
 struct parser {
 	char		*p;
+	char		*start;
 	char		*end;
 	const char	*err;
 	/* growing vectors; views refer to them by index until the end */
@@ -49,6 +50,30 @@ struct parser {
 	char		**copies;
 	size_t		 ncopies, copycap;
 };
+
+/* New capacity of a full vector of n items: at first `first`; then the count the whole text
+ * will need at the rate seen so far (plus 1/8), or at least double. Sized once this way, the
+ * model's arrays are neither copied nor left half empty. */
+static size_t
+grow(const struct parser *ps, size_t n, size_t first)
+{
+	double done = (double)(ps->p - ps->start), left = (double)(ps->end - ps->p), est;
+
+	if (n == 0)
+		return first;
+	est = done > 0 ? (double)n + (double)n * left / done * 1.125 + 16 : 0;
+	if (est > (double)(SIZE_MAX / 1024))
+		est = (double)(SIZE_MAX / 1024);
+	return est > (double)n * 2 ? (size_t)est : n * 2;
+}
+
+/* Prefault the part [n, cap) of a vector of items of size sz that realloc just grew (see
+ * kc_client_prefault): one system call instead of a page fault per 4 KiB. */
+static void
+prefault_tail(void *v, size_t n, size_t cap, size_t sz)
+{
+	kc_client_prefault((char *)v + n * sz, (cap - n) * sz);
+}
 
 /* Skip JSON white space (the text is NUL-terminated, which ends the loop). */
 static inline void
@@ -479,8 +504,9 @@ tasks_array(struct parser *ps)
 	for (;;) {
 		struct kc_task_view *t;
 		if (ps->ntasks == ps->taskcap) {
-			ps->taskcap = ps->taskcap ? ps->taskcap * 2 : 256;
+			ps->taskcap = grow(ps, ps->ntasks, 256);
 			ps->tasks = kc_xrealloc(ps->tasks, ps->taskcap * sizeof *ps->tasks);
+			prefault_tail(ps->tasks, ps->ntasks, ps->taskcap, sizeof *ps->tasks);
 		}
 		t = &ps->tasks[ps->ntasks++];
 		memset(t, 0, sizeof *t);
@@ -534,9 +560,11 @@ static void
 add_kv(struct parser *ps, const char *key, const char *val)
 {
 	if (ps->nkv == ps->kvcap) {
-		ps->kvcap = ps->kvcap ? ps->kvcap * 2 : 1024;
+		ps->kvcap = grow(ps, ps->nkv, 1024);
 		ps->keys = kc_xrealloc(ps->keys, ps->kvcap * sizeof *ps->keys);
 		ps->vals = kc_xrealloc(ps->vals, ps->kvcap * sizeof *ps->vals);
+		prefault_tail(ps->keys, ps->nkv, ps->kvcap, sizeof *ps->keys);
+		prefault_tail(ps->vals, ps->nkv, ps->kvcap, sizeof *ps->vals);
 	}
 	ps->keys[ps->nkv] = key;
 	ps->vals[ps->nkv++] = val;
@@ -632,8 +660,9 @@ top_member(struct parser *ps, const char *key, size_t klen, void *ctx)
 
 	(void)ctx;
 	if (ps->nv == ps->vcap) {
-		ps->vcap = ps->vcap ? ps->vcap * 2 : 256;
+		ps->vcap = grow(ps, ps->nv, 256);
 		ps->v = kc_xrealloc(ps->v, ps->vcap * sizeof *ps->v);
+		prefault_tail(ps->v, ps->nv, ps->vcap, sizeof *ps->v);
 		ps->status_health = kc_xrealloc(ps->status_health, ps->vcap);
 	}
 	v = &ps->v[ps->nv];
@@ -734,7 +763,7 @@ kc_listing_parse_owned(char *text, size_t len, struct kc_err *err)
 	memset(&ps, 0, sizeof ps);
 	st = kc_xcalloc(1, sizeof *st);
 	st->text = text;
-	ps.p = st->text;
+	ps.p = ps.start = st->text;
 	ps.end = st->text + len;
 	if (peek(&ps) != '{') {
 		kc_err_set(err, KC_E_PARSE, "expected an expanded listing (a JSON object)");
