@@ -46,6 +46,8 @@ static const char *const used_keys[] = {
 	"listeners.https.ssl.certificate.location",
 	"listeners.https.ssl.key.location", "listeners.https.ssl.key.password",
 	"listeners.https.ssl.ca.location", "listeners.https.ssl.client.auth",
+	"listeners.https.ssl.keystore.type", "listeners.https.ssl.keystore.location",
+	"listeners.https.ssl.truststore.type", "listeners.https.ssl.truststore.location",
 };
 
 /* Apache Connect worker keys that do not apply to kcops (warned about, then ignored). */

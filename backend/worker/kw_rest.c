@@ -1049,6 +1049,35 @@ kw_rest_opts_from_conf(const json_t *conf, struct kw_rest_opts *o, char *err, si
 	o->tls_key = kc_xstrdup(kc_json_str(conf, "listeners.https.ssl.key.location"));
 	o->tls_key_password = kc_xstrdup(kc_json_str(conf, "listeners.https.ssl.key.password"));
 	o->tls_ca = kc_xstrdup(kc_json_str(conf, "listeners.https.ssl.ca.location"));
+	/* Connect's names for PEM stores (KIP-651): a keystore file holding the key and the
+	 * chain, a truststore file holding CA certificates. Java keystores are not read. */
+	if ((s = kc_json_str(conf, "listeners.https.ssl.keystore.location")) != NULL) {
+		const char *type = kc_json_str_or(conf, "listeners.https.ssl.keystore.type", "JKS");
+
+		if (strcasecmp(type, "PEM") != 0) {
+			snprintf(err, errlen, "listeners.https.ssl.keystore.type=%s: kcops-worker reads "
+			    "PEM files only (set listeners.https.ssl.keystore.type=PEM, or convert: "
+			    "openssl pkcs12 -in STORE.p12 -nodes >STORE.pem)", type);
+			return -1;
+		}
+		if (o->tls_cert == NULL)
+			o->tls_cert = kc_xstrdup(s);
+		if (o->tls_key == NULL)
+			o->tls_key = kc_xstrdup(s);
+	}
+	if ((s = kc_json_str(conf, "listeners.https.ssl.truststore.location")) != NULL) {
+		const char *type = kc_json_str_or(conf, "listeners.https.ssl.truststore.type",
+		    "JKS");
+
+		if (strcasecmp(type, "PEM") != 0) {
+			snprintf(err, errlen, "listeners.https.ssl.truststore.type=%s: kcops-worker "
+			    "reads PEM files only (set listeners.https.ssl.truststore.type=PEM, or use "
+			    "listeners.https.ssl.ca.location)", type);
+			return -1;
+		}
+		if (o->tls_ca == NULL)
+			o->tls_ca = kc_xstrdup(s);
+	}
 	s = kc_json_str_or(conf, "listeners.https.ssl.client.auth", "none");
 	if (strcasecmp(s, "none") == 0)
 		o->tls_client_auth = 0;

@@ -88,6 +88,19 @@ S=$(sed -n 's|^kcops-worker listening on \(https://.*\)|\1|p' "$T/w1.out")
 [ -n "$H" ] && [ -n "$S" ] || kc_fail "expected an http and an https URL: $(cat "$T/w1.out")"
 AUTH="Authorization: Bearer $TOKEN"
 
+# Clean shutdown (under ASan this is where leaks and errors would be reported).
+stop_worker() {	# stop_worker PID ERRFILE
+	local rc=0
+	kill -TERM "$1"
+	wait "$1" || rc=$?
+	[ "$rc" = 0 ] || { tail -20 "$2" >&2; kc_fail "kcops-worker exited with $rc after SIGTERM"; }
+	if grep -Eq 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$2"; then
+		grep -E -A20 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$2" | head -40 >&2
+		kc_fail "sanitizer report in $2"
+	fi
+	ok
+}
+
 # req NAME CURL-ARGS...: sets CODE, BODY, HDRS
 req() {
 	local name=$1
@@ -360,6 +373,7 @@ start_worker "$T/w2.out" --set "state.dir=$T/s2" --set 'listeners=https://127.0.
 	--set "listeners.https.ssl.ca.location=$T/ca.pem" \
 	--set listeners.https.ssl.client.auth=required \
 	--set "rest.auth.file=$T/auth" --set rest.auth.password.checks.per.second=1
+W2=$W_PID
 S2=$(sed -n 's|^kcops-worker listening on ||p' "$T/w2.out")
 MTLS=(--cacert "$T/ca.pem" --cert "$T/client.pem" --key "$T/client.key")
 req mtls "${MTLS[@]}" -H "$AUTH" "$S2/"
@@ -404,7 +418,7 @@ openssl x509 -req -in "$T/rot.csr" -CA "$T/ca.pem" -CAkey "$T/ca.key" -CAcreates
 	-out "$T/rot.pem" -days 2 -extfile "$T/rotated.ext" 2>/dev/null || kc_fail "openssl x509 rotated"
 cp "$T/rot.pem" "$T/w2.pem"
 cp "$T/rot.key" "$T/w2.key"
-kill -HUP "$W_PID"
+kill -HUP "$W2"
 for ((i = 0; i < 40; i++)); do
 	grep -q 'rotated' <<<"$(subject)" && break
 	sleep 0.05
@@ -412,7 +426,7 @@ done
 grep -q 'O *= *rotated' <<<"$(subject)" || kc_fail "certificate not rotated by SIGHUP: $(subject)"
 ok
 echo 'not a certificate' >"$T/w2.pem"
-kill -HUP "$W_PID"
+kill -HUP "$W2"
 for ((i = 0; i < 40; i++)); do
 	grep -q 'TLS certificate not reloaded' "$T/w2.out.err" && break
 	sleep 0.05
@@ -420,6 +434,22 @@ done
 grep -q 'TLS certificate not reloaded' "$T/w2.out.err" || kc_fail "a broken certificate was not reported"
 grep -q 'O *= *rotated' <<<"$(subject)" || kc_fail "after a broken reload: $(subject)"
 ok
+
+# ---- Connect's PEM keystore/truststore names ---------------------------------------------
+cat "$T/server.key" "$T/server.pem" >"$T/keystore.pem"
+start_worker "$T/w3.out" --set "state.dir=$T/s3w" --set 'listeners=https://127.0.0.1:0' \
+	--set listeners.https.ssl.keystore.type=PEM \
+	--set "listeners.https.ssl.keystore.location=$T/keystore.pem" \
+	--set listeners.https.ssl.truststore.type=PEM \
+	--set "listeners.https.ssl.truststore.location=$T/ca.pem" \
+	--set listeners.https.ssl.client.auth=required
+W3=$W_PID
+S3=$(sed -n 's|^kcops-worker listening on ||p' "$T/w3.out")
+req pemstore "${MTLS[@]}" "$S3/"
+expect 200 "PEM keystore (key + chain in one file) and PEM truststore"
+req pemstore-nocert --cacert "$T/ca.pem" "$S3/"
+expect 401 "PEM truststore: client without a certificate"
+stop_worker "$W3" "$T/w3.out.err"
 
 # ---- start-up errors ----------------------------------------------------------------------
 bad_start() {	# bad_start WANT-IN-MESSAGE ARGS...
@@ -442,20 +472,10 @@ bad_start 'needs listeners.https.ssl.ca.location' --set listeners.https.ssl.clie
 bad_start 'rest.auth.file' --set "rest.auth.file=$T/missing-auth"
 bad_start 'rest.request.timeout.ms=abc' --set rest.request.timeout.ms=abc
 bad_start 'only http:// and https://' --set 'listeners=ftp://127.0.0.1:0'
+bad_start 'reads PEM files only' --set 'listeners=https://127.0.0.1:0' \
+	--set "listeners.https.ssl.keystore.location=$T/store.jks"
 
-# Clean shutdown (under ASan this is where leaks and errors would be reported).
-stop_worker() {	# stop_worker PID ERRFILE
-	local rc=0
-	kill -TERM "$1"
-	wait "$1" || rc=$?
-	[ "$rc" = 0 ] || { tail -20 "$2" >&2; kc_fail "kcops-worker exited with $rc after SIGTERM"; }
-	if grep -Eq 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$2"; then
-		grep -E -A20 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$2" | head -40 >&2
-		kc_fail "sanitizer report in $2"
-	fi
-	ok
-}
 stop_worker "$W1" "$T/w1.out.err"
-stop_worker "$W_PID" "$T/w2.out.err"
+stop_worker "$W2" "$T/w2.out.err"
 
 echo "# rest_security: $checks checks passed"

@@ -310,6 +310,25 @@ test_opts(void **state)
 	assert_int_equal(o.request_timeout_ms, 1000);
 	assert_string_equal(o.auth_file, "/auth");
 	kw_rest_opts_free(&o);
+
+	/* Connect's PEM store names */
+	json_object_set_new(c, "listeners.https.ssl.keystore.location", json_string("/ks.pem"));
+	assert_int_equal(kw_rest_opts_from_conf(c, &o, err, sizeof(err)), -1);	/* JKS default */
+	assert_non_null(strstr(err, "keystore.type=JKS"));
+	kw_rest_opts_free(&o);
+	json_object_set_new(c, "listeners.https.ssl.keystore.type", json_string("pem"));
+	json_object_del(c, "listeners.https.ssl.ca.location");
+	json_object_set_new(c, "listeners.https.ssl.truststore.location", json_string("/ts.pem"));
+	json_object_set_new(c, "listeners.https.ssl.truststore.type", json_string("PKCS12"));
+	assert_int_equal(kw_rest_opts_from_conf(c, &o, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "truststore.type=PKCS12"));
+	kw_rest_opts_free(&o);
+	json_object_set_new(c, "listeners.https.ssl.truststore.type", json_string("PEM"));
+	assert_int_equal(kw_rest_opts_from_conf(c, &o, err, sizeof(err)), 0);
+	assert_string_equal(o.tls_cert, "/ks.pem");
+	assert_string_equal(o.tls_key, "/ks.pem");
+	assert_string_equal(o.tls_ca, "/ts.pem");
+	kw_rest_opts_free(&o);
 	json_decref(c);
 }
 
