@@ -287,7 +287,6 @@ kc_resp_free(struct kc_resp *r)
 	memset(r, 0, sizeof *r);
 }
 
-/* curl write callback: append to the request's buffer. */
 /* Map the pages of a large buffer about to be filled in one go (MADV_POPULATE_WRITE) rather
  * than one page fault per 4 KiB as it fills: for a 4 MB listing a thousand faults fewer.
  * Best effort: kernels before 5.14 refuse it, and nothing changes then. */
@@ -309,6 +308,7 @@ kc_client_prefault(void *p, size_t len)
 #endif
 }
 
+/* curl write callback: append to the request's buffer. */
 static size_t
 on_write(char *p, size_t sz, size_t n, void *arg)
 {

@@ -19,7 +19,8 @@ void kc_listing_store_free(void *priv);
 
 /* kc_connector_list_parse on a malloc'ed, NUL-terminated text it takes (freed on failure). */
 struct kc_connector_list *kc_listing_parse_owned(char *text, size_t len, struct kc_err *err);
-/* Is every name of a plain listing text (JSON array of names) in l? */
-int kc_listing_has_all(const struct kc_connector_list *l, const char *text, size_t len);
+/* Is every name of a plain listing text (JSON array of names, NUL-terminated at len) in l?
+ * The text is decoded in place (spoilt). */
+int kc_listing_has_all(const struct kc_connector_list *l, char *text, size_t len);
 
 #endif

@@ -879,10 +879,11 @@ struct fast_job {
 	kc_client_model_cb cb;
 	void		*arg;
 	int		 pending;
-	struct kc_resp	 expanded;
+	struct kc_connector_list *list;	/* the expanded answer, parsed as soon as it came */
+	int		 plain;		/* it was a plain name array (pre-2.3 worker) */
 	struct kc_resp	 names;
 	struct kc_err	 err;
-	int		 failed;
+	int		 failed;	/* the expanded request failed, or its parse: err */
 	int		 names_ok;
 };
 
@@ -890,7 +891,7 @@ struct fast_job {
 static void
 fast_free(struct fast_job *f)
 {
-	kc_resp_free(&f->expanded);
+	kc_connector_list_free(f->list);
 	kc_resp_free(&f->names);
 	free(f);
 }
@@ -923,40 +924,29 @@ fast_slow_cb(struct kc_client *c, json_t *expanded, const struct kc_err *err, vo
 	fast_free(f);
 }
 
-/* Both answers are in: parse, or fall back to the general path. */
+/* Both answers are in: deliver the parsed list, or fall back to the general path. */
 static void
 fast_step(struct kc_client *c, struct fast_job *f)
 {
 	struct kc_connector_list *l;
 	struct kc_err err;
-	size_t k = 0;
 
 	if (f->failed) {
-		kc_err_prefix(&f->err, "GET /connectors?expand=status&expand=info");
 		f->cb(c, NULL, &f->err, f->arg);
 		fast_free(f);
 		return;
 	}
-	/* A worker before 2.3 ignores expand and answers the plain name array. */
-	while (k < f->expanded.len && (f->expanded.body[k] == ' ' ||
-	    f->expanded.body[k] == '\n'))
-		k++;
-	if (k < f->expanded.len && f->expanded.body[k] == '[')
+	if (f->plain)
 		goto slow;
-	kc_err_clear(&err);
-	l = kc_listing_parse_owned(f->expanded.body, f->expanded.len, &err);
-	f->expanded.body = NULL;
-	if (l == NULL) {
-		f->cb(c, NULL, &err, f->arg);
-		fast_free(f);
-		return;
-	}
-	if (f->names_ok && !kc_listing_has_all(l, f->names.body != NULL ? f->names.body : "[]",
-	    f->names.len)) {
+	if (f->names_ok && (f->names.body == NULL ||
+	    !kc_listing_has_all(f->list, f->names.body, f->names.len))) {
 		/* Just created, no status yet: the general path fills it in. */
-		kc_connector_list_free(l);
+		kc_connector_list_free(f->list);
+		f->list = NULL;
 		goto slow;
 	}
+	l = f->list;
+	f->list = NULL;
 	f->cb(c, l, NULL, f->arg);
 	fast_free(f);
 	return;
@@ -968,19 +958,32 @@ slow:
 	}
 }
 
-/* The raw expanded answer. */
+/* The raw expanded answer: parsed at once, while the name list may still be on its way. */
 static void
 fast_expanded_cb(struct kc_client *c, struct kc_resp *resp, const struct kc_err *err,
     void *arg)
 {
 	struct fast_job *f = arg;
+	size_t k = 0;
 
 	if (err != NULL) {
 		f->failed = 1;
 		f->err = *err;
+		kc_err_prefix(&f->err, "GET /connectors?expand=status&expand=info");
 	} else {
-		f->expanded = *resp;
-		memset(resp, 0, sizeof *resp);
+		/* A worker before 2.3 ignores expand and answers the plain name array. */
+		while (k < resp->len && (resp->body[k] == ' ' || resp->body[k] == '\n'))
+			k++;
+		if (k < resp->len && resp->body[k] == '[') {
+			f->plain = 1;
+		} else {
+			kc_err_clear(&f->err);
+			f->list = kc_listing_parse_owned(resp->body, resp->len, &f->err);
+			resp->body = NULL;	/* the list (or the failed parse) took it */
+			resp->len = 0;
+			if (f->list == NULL)
+				f->failed = 1;
+		}
 	}
 	if (--f->pending == 0)
 		fast_step(c, f);

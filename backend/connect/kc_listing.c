@@ -833,20 +833,18 @@ fail:
 }
 
 /* Is every name of a plain listing (a JSON array of strings) in l? 1 yes, 0 no (or the text
- * is not such an array). */
+ * is not such an array). The text is decoded in place. */
 int
-kc_listing_has_all(const struct kc_connector_list *l, const char *text, size_t len)
+kc_listing_has_all(const struct kc_connector_list *l, char *text, size_t len)
 {
 	struct parser ps;
-	char *copy = kc_xmalloc(len + 1), *name, c;
+	char *name, c;
 	size_t next = 0;	/* both lists are usually in name order: try the next view first */
 	int ok = 0;
 
-	memcpy(copy, text, len);
-	copy[len] = '\0';
 	memset(&ps, 0, sizeof ps);
-	ps.p = copy;
-	ps.end = copy + len;
+	ps.p = ps.start = text;
+	ps.end = text + len;
 	if (expect(&ps, '[') != 0)
 		goto out;
 	if (peek(&ps) == ']') {
@@ -873,6 +871,5 @@ kc_listing_has_all(const struct kc_connector_list *l, const char *text, size_t l
 	}
 	ok = 1;
 out:
-	free(copy);
 	return ok;
 }
