@@ -99,6 +99,10 @@ kc_note "killing worker $victim (runs the source)"
 t0=$(date +%s%N)
 dist_worker_kill "$victim"
 dist_wait "victim's sink task UNASSIGNED on worker $survivor" 20 sh -c "curl -s '${W_URL[$survivor]}/connectors/snk/status' | jq -e --arg w '$owner_id' '[.tasks[] | select(.worker_id == \$w)][0].state == \"UNASSIGNED\"'"
+# restarting the dead worker's task through a survivor: 409, it has no worker to run it
+vtid=$(st "${W_URL[$survivor]}" snk | jq -r --arg w "$owner_id" '.tasks[] | select(.worker_id == $w) | .id')
+[ -n "$vtid" ] && [ "$(post POST "${W_URL[$survivor]}/connectors/snk/tasks/$vtid/restart")" = 409 ] ||
+	kc_fail "restart of the dead worker's task $vtid should answer 409: $(cat "$LOGDIR/body")"
 dist_wait "victim shown not alive in /kcops/v1/workers" 20 sh -c "curl -s '${W_URL[$survivor]}/kcops/v1/workers' | jq -e --arg w '$owner_id' '.distributed and ([.workers[] | select(.worker_id == \$w)][0].alive == false) and ([.workers[] | select(.alive)] | length == 2)'"
 dist_wait "gen RUNNING on a survivor" 60 sh -c "curl -s '${W_URL[$survivor]}/connectors/gen/status' | jq -e --arg w '$owner_id' '[.tasks[] | select(.state == \"RUNNING\" and .worker_id != \$w)] | length == 1'"
 kc_note "source moved $(( ($(date +%s%N) - t0) / 1000000 )) ms after kill -9"
