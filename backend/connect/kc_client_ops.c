@@ -1025,10 +1025,12 @@ kc_client_list_async(struct kc_client *c, kc_client_model_cb cb, void *arg)
 		return 0;
 	}
 	f->pending = 2;
+	/* The short name list first: its request then goes out at once and its answer is in
+	 * before the long one ends (queued second, it waited for the megabytes to be read). */
+	kc_client_submit_drop(c, "GET", "/connectors", NULL, fast_names_cb, f, fast_drop);
+	kc_client_raw_last(c);
 	kc_client_submit_drop(c, "GET", "/connectors?expand=status&expand=info", NULL,
 	    fast_expanded_cb, f, fast_drop);
-	kc_client_raw_last(c);
-	kc_client_submit_drop(c, "GET", "/connectors", NULL, fast_names_cb, f, fast_drop);
 	kc_client_raw_last(c);
 	return 0;
 }
