@@ -173,13 +173,15 @@ rd_kafka_t *kw_task_sink_consumer_with(struct kw_task *t, const json_t *defaults
  * so it can drop bookkeeping for partitions it lost and set up the ones it gained. The hook
  * runs on the thread that polls the consumer (inside rd_kafka_consume_batch_queue() and the
  * like): REVOKE before the partitions are taken away (a commit of finished offsets can still
- * be made unless `lost`: the group already gave them to another member); ASSIGN after they were
- * added (they fetch from their committed offsets, and librdkafka keeps an application pause
- * of a partition across assignments, so the task sets their pause state). Set it before
- * kw_task_sink_consumer(); NULL removes it (do that before closing the consumer). */
-enum kw_rebalance { KW_REBALANCE_ASSIGN, KW_REBALANCE_REVOKE };
+ * be made unless `lost`: the group already gave them to another member); ASSIGNING before
+ * partitions are added (the task may set the start offset of a partition whose offset is
+ * RD_KAFKA_OFFSET_INVALID, which otherwise starts at its committed offset; the only time
+ * `parts` may be changed); ASSIGN after they were added (librdkafka keeps an application
+ * pause of a partition across assignments, so the task sets their pause state). Set it
+ * before kw_task_sink_consumer(); NULL removes it (do that before closing the consumer). */
+enum kw_rebalance { KW_REBALANCE_ASSIGNING, KW_REBALANCE_ASSIGN, KW_REBALANCE_REVOKE };
 typedef void (*kw_rebalance_hook)(struct kw_task *t, enum kw_rebalance what,
-    const rd_kafka_topic_partition_list_t *parts, bool lost, void *arg);
+    rd_kafka_topic_partition_list_t *parts, bool lost, void *arg);
 void kw_task_set_rebalance_hook(struct kw_task *t, kw_rebalance_hook fn, void *arg);
 /* A producer with the worker's settings plus extra `conf_overrides` (string map, may be NULL;
  * e.g. the HTTP sink's producer.* keys). The task destroys it. */

@@ -326,6 +326,8 @@ sink_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err, rd_kafka_topic_partition
 		pthread_mutex_lock(&t->w->lock);
 		apply_pending_locked(t, parts, applied);
 		pthread_mutex_unlock(&t->w->lock);
+		if (t->rebalance_hook != NULL)
+			t->rebalance_hook(t, KW_REBALANCE_ASSIGNING, parts, false, t->rebalance_arg);
 		if (coop)
 			e = rd_kafka_incremental_assign(rk, parts);
 		else

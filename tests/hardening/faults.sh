@@ -148,7 +148,8 @@ requests=$(wc -l <"$D/access.log")
 echo "faults: records checked $produced, faults injected $faults ($(kinds); outages of ${DOWN_S}s)," \
 	"requests served by nginx $requests (duplicates $((requests - $(wc -l <"$D/seen"))))," \
 	"REST answers during faults $rest_ok ok / $rest_bad failed, lost $missing"
-echo "faults: sink commit failures: $(sed -n 's/.*commit failed: \(.*\) (will retry).*/\1/p' "$WORKER_LOG" |
+echo "faults: sink commits refused $(curl -s --max-time 5 "$WORKER_URL/kcops/v1/connectors/fsink/metrics" |
+	jq '[.tasks[].commit_failures] | add' 2>/dev/null) times; reasons logged: $(sed -n 's/.*commit failed: \(.*\) (will retry.*/\1/p' "$WORKER_LOG" |
 	sort | uniq -c | sort -rn | awk '{ n = $1; $1 = ""; printf "%s%s x%d", sep, substr($0, 2), n; sep = ", " }')"
 echo "faults: sink rebalances $(curl -s --max-time 5 "$WORKER_URL/kcops/v1/connectors/fsink/metrics" |
 	jq -c '[.tasks[] | .rebalance]' 2>/dev/null)"

@@ -464,7 +464,7 @@ struct sink {
 	int64_t			 batch_max_bytes;
 	const char		*prefix, *sep, *suffix;
 	size_t			 window;
-	int			 commit_ms;
+	int			 commit_ms, max_in_flight;
 	char			 vu_id[32];
 	/* state */
 	struct batch		*batches;
@@ -476,11 +476,13 @@ struct sink {
 	rd_kafka_message_t	**held;			/* taken while full, not yet handled */
 	size_t			 nheld, capheld;
 	uint64_t		 assigns, revokes, lost;	/* rebalance events */
+	rd_kafka_topic_partition_list_t *resume_at;	/* revoked: finished up to */
 	/* metrics */
 	uint64_t		 records, requests, ok, failed, bad, skipped, dropped, batches_sent;
 	uint64_t		 produced, produce_errors, queue_full, commits;
 	int			 commits_inflight;
-	uint64_t		 commits_seen;
+	uint64_t		 commits_seen, commit_failures;
+	int64_t			 commit_retry_at, commit_warned_at;
 	int64_t			 last_commit_ok;
 	rd_kafka_queue_t	*commitq;
 	uint64_t		 status[6];		/* 1xx..5xx by class, [0] transport */
@@ -1283,12 +1285,14 @@ in_list(const rd_kafka_topic_partition_list_t *l, const char *topic, int32_t par
  * state, since librdkafka keeps an application pause across assignments and a partition
  * paused long ago would otherwise never be fetched again. */
 static void
-on_rebalance(struct kw_task *t, enum kw_rebalance what,
-    const rd_kafka_topic_partition_list_t *parts, bool lost, void *arg)
+on_rebalance(struct kw_task *t, enum kw_rebalance what, rd_kafka_topic_partition_list_t *parts,
+    bool lost, void *arg)
 {
 	struct sink *s = arg;
+	rd_kafka_topic_partition_t *tp;
 	size_t i, j, dropped = 0;
-	int k;
+	int64_t pos;
+	int k, resumed = 0;
 
 	(void)t;
 	if (what == KW_REBALANCE_REVOKE) {
@@ -1298,9 +1302,20 @@ on_rebalance(struct kw_task *t, enum kw_rebalance what,
 			s->revokes++;
 			commit(s);
 		}
-		for (k = 0; k < parts->cnt; k++)
+		/* remember where each partition's finished prefix ends, in case the group hands
+		 * it straight back (eager rebalances revoke everything, and after an outage the
+		 * commits that would have recorded it were refused) */
+		if (s->resume_at == NULL)
+			s->resume_at = rd_kafka_topic_partition_list_new(parts->cnt);
+		for (k = 0; k < parts->cnt; k++) {
+			pos = kc_kafka_watermark_position(s->ack->wm, parts->elems[k].topic,
+			    parts->elems[k].partition);
+			if (pos >= 0)
+				rd_kafka_topic_partition_list_add(s->resume_at, parts->elems[k].topic,
+				    parts->elems[k].partition)->offset = pos;
 			kc_kafka_watermark_forget(s->ack->wm, parts->elems[k].topic,
 			    parts->elems[k].partition);
+		}
 		for (i = j = 0; i < s->nheld; i++) {
 			rd_kafka_message_t *m = s->held[i];
 
@@ -1316,6 +1331,31 @@ on_rebalance(struct kw_task *t, enum kw_rebalance what,
 			kc_log(LOGGER, KC_LOG_INFO, "%s task %d: dropped %zu held record(s) of "
 			    "revoked partitions", kw_task_connector(s->t), kw_task_id(s->t),
 			    dropped);
+		return;
+	}
+	if (what == KW_REBALANCE_ASSIGNING) {
+		/* a partition given back at once starts after what this task finished: every
+		 * record before that point was requested and its result acknowledged, so
+		 * starting there skips nothing unprocessed (if another member had it meanwhile
+		 * and got further, the records between are requested again: at-least-once).
+		 * Altered offsets (offset already set) win. */
+		for (k = 0; s->resume_at != NULL && k < parts->cnt; k++) {
+			if (parts->elems[k].offset != RD_KAFKA_OFFSET_INVALID)
+				continue;
+			tp = rd_kafka_topic_partition_list_find(s->resume_at, parts->elems[k].topic,
+			    parts->elems[k].partition);
+			if (tp != NULL) {
+				parts->elems[k].offset = tp->offset;
+				resumed++;
+			}
+		}
+		if (s->resume_at != NULL)
+			rd_kafka_topic_partition_list_destroy(s->resume_at);
+		s->resume_at = NULL;
+		if (resumed > 0)
+			kc_log(LOGGER, KC_LOG_INFO, "%s task %d: %d partition(s) given back start "
+			    "where this task left them", kw_task_connector(s->t), kw_task_id(s->t),
+			    resumed);
 		return;
 	}
 	s->assigns++;
@@ -1397,10 +1437,21 @@ commit_results(struct sink *s, int timeout_ms)
 				s->commits_inflight--;
 			err = rd_kafka_event_error(ev);
 			l = rd_kafka_event_topic_partition_list(ev);
-			if (err != RD_KAFKA_RESP_ERR_NO_ERROR)
-				kc_log(LOGGER, KC_LOG_WARN, "%s: commit failed: %s (will retry)",
-				    kw_task_connector(s->t), rd_kafka_err2str(err));
-			else
+			if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+				int64_t now = kc_mono_ms();
+
+				/* refused while the group rebalances or the coordinator is away:
+				 * try again after a pause, and say so once per 5 s, not per try */
+				s->commit_failures++;
+				s->commit_retry_at = now + 200;
+				if (now - s->commit_warned_at >= 5000) {
+					kc_log(LOGGER, KC_LOG_WARN, "%s task %d: commit failed: %s (will "
+					    "retry; %llu failure(s) so far)", kw_task_connector(s->t),
+					    kw_task_id(s->t), rd_kafka_err2str(err),
+					    (unsigned long long)s->commit_failures);
+					s->commit_warned_at = now;
+				}
+			} else
 				s->commits++;
 			/* per partition: some may succeed when others fail */
 			for (i = 0; l != NULL && i < l->cnt; i++) {
@@ -1415,6 +1466,21 @@ commit_results(struct sink *s, int timeout_ms)
 		}
 		rd_kafka_event_destroy(ev);
 	}
+}
+
+/* Partitions the consumer holds now. */
+static json_int_t
+assigned_count(struct sink *s)
+{
+	rd_kafka_topic_partition_list_t *a = NULL;
+	json_int_t n = 0;
+
+	if (s->consumer != NULL && rd_kafka_assignment(s->consumer, &a) ==
+	    RD_KAFKA_RESP_ERR_NO_ERROR && a != NULL) {
+		n = a->cnt;
+		rd_kafka_topic_partition_list_destroy(a);
+	}
+	return n;
 }
 
 /* Publish the metrics object. */
@@ -1479,6 +1545,9 @@ metrics(struct sink *s)
 		json_object_set_new(m, "auth_refreshes", json_integer((json_int_t)st.auth_refreshes));
 		json_object_set_new(m, "rate_limited", json_integer((json_int_t)st.rate_waits));
 		json_object_set_new(m, "commits", json_integer((json_int_t)s->commits));
+		json_object_set_new(m, "commit_failures",
+		    json_integer((json_int_t)s->commit_failures));
+		json_object_set_new(m, "assigned_partitions", json_integer(assigned_count(s)));
 		json_object_set_new(m, "rebalance", json_pack("{s:I,s:I,s:I}", "assigned",
 		    (json_int_t)s->assigns, "revoked", (json_int_t)s->revokes, "lost",
 		    (json_int_t)s->lost));
@@ -1652,6 +1721,8 @@ sink_cleanup(struct sink *s)
 	if (s->consumer != NULL) {
 		/* the close revokes everything: nothing left to tell the sink */
 		kw_task_set_rebalance_hook(s->t, NULL, NULL);
+		if (s->resume_at != NULL)
+			rd_kafka_topic_partition_list_destroy(s->resume_at);
 		if (s->cq != NULL)
 			rd_kafka_queue_destroy(s->cq);
 		if (s->commitq != NULL)
@@ -1723,6 +1794,7 @@ sink_run(struct kw_task *t)
 	memset(&o, 0, sizeof(o));
 	o.max_in_flight = (int)kw_task_cfg_int(t, "max.in.flight", 64);
 	o.max_per_host = (int)kw_task_cfg_int(t, "max.in.flight.per.host", 0);
+	s->max_in_flight = o.max_in_flight;
 	s->window = (size_t)kw_task_cfg_int(t, "max.pending.records", 0);
 	if (s->window == 0) {
 		s->window = (size_t)o.max_in_flight * (size_t)s->batch_max * 4;
@@ -1895,7 +1967,7 @@ sink_run(struct kw_task *t)
 	kw_task_set_state(t, KW_TASK_RUNNING);
 	s->last_commit = s->last_metrics = s->rate_prev_ms = kc_mono_ms();
 	while ((target = kw_task_target(t)) != KW_TARGET_STOP) {
-		bool full;
+		bool full, backlog;
 		size_t pending;
 
 		if (target == KW_TARGET_PAUSE && !s->user_paused) {
@@ -1943,8 +2015,11 @@ sink_run(struct kw_task *t)
 			hold(s, now);
 		if (s->nbatches > 0)
 			batch_linger(s, false);
-		/* HTTP: don't sleep when records may be waiting */
-		timeout = n > 0 ? 0 : full ? 2 : (s->nbatches > 0 ? 5 : 20);
+		/* HTTP: don't sleep while records may wait for a free request slot; but with
+		 * every slot busy and more queued, wait for the transfers (the poll returns on
+		 * their I/O) instead of spinning on the consumer and the multi handle */
+		backlog = kw_http_exec_outstanding(s->x) > (size_t)s->max_in_flight;
+		timeout = backlog ? 5 : n > 0 ? 0 : full ? 2 : (s->nbatches > 0 ? 5 : 20);
 		if (kw_http_exec_outstanding(s->x) == 0 && n == 0 && !full && s->nheld == 0) {
 			/* nothing to drive: wait on the consumer queue instead (wakes on records) */
 			n = rd_kafka_consume_batch_queue(s->cq, s->producer != NULL &&
@@ -1960,7 +2035,7 @@ sink_run(struct kw_task *t)
 		commit_results(s, 0);
 		if (now - s->last_commit >= s->commit_ms ||
 		    (s->commits_inflight == 0 && pending >= s->window / 2 &&
-		    now - s->last_commit >= 5)) {
+		    now - s->last_commit >= 5 && now >= s->commit_retry_at)) {
 			/* nothing committed for two intervals while records wait: a commit
 			 * result was lost or refused during a rebalance; commit everything
 			 * again (the same offsets are harmless) */
