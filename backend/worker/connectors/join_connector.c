@@ -234,6 +234,22 @@ struct tslot {
 #define TCACHE_MIN	(1u << 12)
 #define TCACHE_MAX	(1u << 17)
 
+/* A stream record scanned ahead of its join (fast path): its members, its canonical key and
+ * the key's hash. Records are scanned in groups of PRE_GROUP and their cache slots and
+ * entries prefetched before the first of them is joined, so the lookups' memory accesses
+ * overlap instead of stalling one after the other. */
+struct pre {
+	const rd_kafka_message_t	*m;		/* the record scanned (NULL: none) */
+	bool				 ok;		/* the fast path applies */
+	bool				 have_key;
+	int				 n;
+	uint64_t			 hash;
+	struct kc_buf			 key;
+	struct kw_join_member		 mem[KW_JOIN_SCAN_MAX];
+};
+
+#define PRE_GROUP	16
+
 /* Stream records polled together; their offsets are committed once every output record
  * of the batch (and of every batch before it) was delivered. */
 struct batch {
@@ -268,7 +284,8 @@ struct join {
 	size_t			 ncache, cmask;
 	struct centry		*defaults;	/* missing.defaults rendered */
 	bool			 fast;		/* output = stream text + fragments */
-	struct kw_join_member	 mem[KW_JOIN_SCAN_MAX];
+	struct pre		*pre;		/* PRE_GROUP + 1 (the last: unprepared records) */
+	struct pre		*cur;		/* the prepared record being joined, or NULL */
 	int64_t			 last_ckpt, last_metrics, rate_t0;
 	uint64_t		 rate_n0;
 	double			 rate;
@@ -582,9 +599,8 @@ cache_drop(struct join *j, const char *key, size_t klen)
 /* Look a key up through the cache: the cached entry (present or absent), or NULL on a
  * store error (err set). */
 static struct centry *
-cache_lookup(struct join *j, const char *key, size_t klen, char *err, size_t errlen)
+cache_lookup(struct join *j, const char *key, size_t klen, uint64_t h, char *err, size_t errlen)
 {
-	uint64_t h = hash_key(key, klen);
 	struct tslot *s = cache_slot(j, key, klen, h);
 	const char *tval;
 	size_t tlen;
@@ -968,34 +984,83 @@ is_compact(const char *p, size_t len, const struct kw_join_member *mem, int n)
 	return at == p + len - 1;
 }
 
+/* Scan stream record m for the fast path into p: members, canonical key, hash. */
+static void
+fast_prepare(struct join *j, const rd_kafka_message_t *m, struct pre *p)
+{
+	size_t flen;
+	int i, idx = -1;
+
+	p->m = m;
+	p->ok = false;
+	p->have_key = false;
+	if (m->err != RD_KAFKA_RESP_ERR_NO_ERROR || m->payload == NULL ||
+	    (p->n = kw_join_scan_object(m->payload, m->len, p->mem)) < 0)
+		return;
+	kc_buf_reset(&p->key);
+	if (j->spec.join_field != NULL) {
+		flen = strlen(j->spec.join_field);
+		for (i = 0; i < p->n; i++)
+			if (p->mem[i].klen == flen &&
+			    memcmp(p->mem[i].key, j->spec.join_field, flen) == 0)
+				idx = i;
+		if (idx < 0 && strchr(j->spec.join_field, '.') != NULL)
+			return;		/* a dotted path: jansson */
+		p->have_key = idx >= 0 &&
+		    kw_join_canon_text(p->mem[idx].val, p->mem[idx].vlen, &p->key);
+	} else {
+		p->have_key = canon_data(j->kconv, m->key, m->key_len, &p->key);
+	}
+	p->have_key = p->have_key && p->key.len > 0;
+	if (p->have_key)
+		p->hash = hash_key(p->key.data, p->key.len);
+	p->ok = true;
+}
+
+/* Scan records ms[0..n) (n <= PRE_GROUP) ahead and prefetch their cache slots, then the
+ * entries those slots point at. */
+static void
+fast_prepare_group(struct join *j, rd_kafka_message_t **ms, int n)
+{
+	const struct tslot *s;
+	int i;
+
+	for (i = 0; i < n; i++) {
+		fast_prepare(j, ms[i], &j->pre[i]);
+		if (j->pre[i].have_key)
+			__builtin_prefetch(&j->cache[j->pre[i].hash & j->cmask]);
+	}
+	for (i = 0; i < n; i++) {
+		if (!j->pre[i].have_key)
+			continue;
+		s = &j->cache[j->pre[i].hash & j->cmask];
+		if (s->e != NULL)
+			__builtin_prefetch(s->e);
+	}
+}
+
 /* The fast path: a stream value that is JSON object text, scanned without building a tree.
  * 1 done, 0 not applicable (take the jansson path), -1 error. */
 static int
 join_fast(struct join *j, rd_kafka_message_t *m, char *err, size_t errlen)
 {
 	const struct centry *e = NULL, *f;
-	int n, i, idx = -1;
+	struct pre *p = j->cur;
+	const struct kw_join_member *mem;
+	int n, i;
 	size_t k, flen;
-	bool have_key, found, first, clash;
+	bool found, first, clash;
 
-	if (m->payload == NULL || (n = kw_join_scan_object(m->payload, m->len, j->mem)) < 0)
-		return 0;
-	kc_buf_reset(&j->key);
-	if (j->spec.join_field != NULL) {
-		flen = strlen(j->spec.join_field);
-		for (i = 0; i < n; i++)
-			if (j->mem[i].klen == flen &&
-			    memcmp(j->mem[i].key, j->spec.join_field, flen) == 0)
-				idx = i;
-		if (idx < 0 && strchr(j->spec.join_field, '.') != NULL)
-			return 0;	/* a dotted path: jansson */
-		have_key = idx >= 0 &&
-		    kw_join_canon_text(j->mem[idx].val, j->mem[idx].vlen, &j->key);
-	} else {
-		have_key = canon_data(j->kconv, m->key, m->key_len, &j->key);
+	if (p == NULL || p->m != m) {
+		p = &j->pre[PRE_GROUP];
+		fast_prepare(j, m, p);
 	}
-	if (have_key && j->key.len > 0) {
-		e = cache_lookup(j, j->key.data, j->key.len, err, errlen);
+	if (!p->ok)
+		return 0;
+	n = p->n;
+	mem = p->mem;
+	if (p->have_key) {
+		e = cache_lookup(j, p->key.data, p->key.len, p->hash, err, errlen);
 		if (e == NULL)
 			return -1;
 	}
@@ -1005,7 +1070,7 @@ join_fast(struct join *j, rd_kafka_message_t *m, char *err, size_t errlen)
 		return 1;
 	f = found ? e : j->defaults;
 	kc_buf_reset(&j->out);
-	if (is_compact(m->payload, m->len, j->mem, n)) {
+	if (is_compact(m->payload, m->len, mem, n)) {
 		/* already what the loop below would write: copy it, without its '}' */
 		kc_buf_append(&j->out, m->payload, m->len - 1);
 	} else {
@@ -1014,9 +1079,9 @@ join_fast(struct join *j, rd_kafka_message_t *m, char *err, size_t errlen)
 			if (i > 0)
 				kc_buf_putc(&j->out, ',');
 			kc_buf_putc(&j->out, '"');
-			kc_buf_append(&j->out, j->mem[i].key, j->mem[i].klen);
+			kc_buf_append(&j->out, mem[i].key, mem[i].klen);
 			kc_buf_puts(&j->out, "\":");
-			kw_join_compact(j->mem[i].val, j->mem[i].vlen, &j->out);
+			kw_join_compact(mem[i].val, mem[i].vlen, &j->out);
 		}
 	}
 	first = n == 0;
@@ -1024,8 +1089,8 @@ join_fast(struct join *j, rd_kafka_message_t *m, char *err, size_t errlen)
 		flen = f->m[k].nlen;
 		clash = false;
 		for (i = 0; i < n && !clash; i++)
-			clash = j->mem[i].klen == flen &&
-			    memcmp(j->mem[i].key, f->m[k].name, flen) == 0;
+			clash = mem[i].klen == flen &&
+			    memcmp(mem[i].key, f->m[k].name, flen) == 0;
 		if (clash)
 			continue;
 		if (!first)
@@ -1071,7 +1136,8 @@ join_record(struct join *j, rd_kafka_message_t *m, char *err, size_t errlen)
 		have_key = canon_data(j->kconv, m->key, m->key_len, &j->key);
 	}
 	if (have_key && j->key.len > 0) {
-		e = cache_lookup(j, j->key.data, j->key.len, err, errlen);
+		e = cache_lookup(j, j->key.data, j->key.len, hash_key(j->key.data, j->key.len),
+		    err, errlen);
 		if (e == NULL) {
 			json_decref(sv);
 			return -1;
@@ -1363,6 +1429,7 @@ join_run(struct kw_task *t)
 	    kw_task_cfg(t, "table.nest"), kw_task_cfg(t, "missing.defaults"), err,
 	    sizeof(err)) != 0)
 		return kw_task_fail(t, "%s", err);
+	j.pre = kc_xcalloc(PRE_GROUP + 1, sizeof(*j.pre));
 	j.cmask = TCACHE_MIN - 1;
 	j.cache = kc_xcalloc(TCACHE_MIN, sizeof(*j.cache));
 	j.fast = !j.enc.envelope && j.spec.stream_fields == NULL && j.spec.stream_prefix[0] == '\0';
@@ -1475,8 +1542,13 @@ join_run(struct kw_task *t)
 		while (got > 0) {
 			for (i = 0; i < got; i++) {
 				m = ms[i];
+				if (j.fast && i % PRE_GROUP == 0 && r == 0)
+					fast_prepare_group(&j, ms + i, got - i < PRE_GROUP ?
+					    (int)(got - i) : PRE_GROUP);
+				j.cur = j.fast ? &j.pre[i % PRE_GROUP] : NULL;
 				if (r == 0)
 					r = stream_record(&j, m, err, sizeof(err));
+				j.cur = NULL;
 				rd_kafka_message_destroy(m);
 			}
 			n += (int)got;
@@ -1545,6 +1617,11 @@ out:
 	cache_clear(&j);
 	free(j.cache);
 	free(j.defaults);
+	if (j.pre != NULL) {
+		for (n = 0; n <= PRE_GROUP; n++)
+			kc_buf_free(&j.pre[n].key);
+		free(j.pre);
+	}
 	kw_join_store_free(j.store);
 	free(j.tp);
 	kc_buf_free(&j.key);
