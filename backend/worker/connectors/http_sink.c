@@ -91,15 +91,20 @@ void
 http_ack_target_done(struct http_ack_target *a, const struct http_rec_ref *refs, size_t n,
     int ok)
 {
+	int64_t now, zero = 0;
 	size_t i;
 
 	if (!ok) {
 		__atomic_add_fetch(&a->abandoned, n, __ATOMIC_RELAXED);
 		return;
 	}
+	now = kc_wall_ms();
 	for (i = 0; i < n; i++)
 		kc_kafka_watermark_done(a->wm, refs[i].topic, refs[i].partition, refs[i].offset);
 	__atomic_add_fetch(&a->acked, n, __ATOMIC_RELAXED);
+	__atomic_compare_exchange_n(&a->first_ack_ms, &zero, now, false, __ATOMIC_RELAXED,
+	    __ATOMIC_RELAXED);
+	__atomic_store_n(&a->last_ack_ms, now, __ATOMIC_RELAXED);
 }
 
 /* Render a queued item. */
@@ -1557,6 +1562,12 @@ metrics(struct sink *s)
 		json_object_set_new(m, "stream_skipped", json_integer((json_int_t)s->ring_skipped));
 		json_object_set_new(m, "acked_records",
 		    json_integer((json_int_t)__atomic_load_n(&s->ack->acked, __ATOMIC_RELAXED)));
+		/* wall-clock ms of the first and the latest acknowledgement (nested, so the
+		 * connector totals do not add them up) */
+		json_object_set_new(m, "acked_at", json_pack("{s:I,s:I}", "first_ms",
+		    (json_int_t)__atomic_load_n(&s->ack->first_ack_ms, __ATOMIC_RELAXED),
+		    "last_ms", (json_int_t)__atomic_load_n(&s->ack->last_ack_ms,
+		    __ATOMIC_RELAXED)));
 		if (s->queue != NULL) {
 			json_object_set_new(m, "queue", json_string(kw_queue_name(s->queue)));
 			json_object_set_new(m, "queue_waiting", json_integer((json_int_t)s->npend));

@@ -30,6 +30,7 @@ struct http_ack_target {
 	int			 refs;		/* atomic */
 	struct kc_kafka_watermark *wm;
 	uint64_t		 acked, abandoned;	/* atomic counters */
+	int64_t			 first_ack_ms, last_ack_ms;	/* atomic; wall clock, 0: none */
 	char			**topics;	/* interned names, owned */
 	size_t			 ntopics;
 };
