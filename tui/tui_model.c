@@ -36,6 +36,9 @@ conn_free(struct tui_conn *c)
 	free(c->type);
 	free(c->state);
 	free(c->worker);
+	while (c->ntworkers > 0)
+		free(c->tworkers[--c->ntworkers]);
+	free(c->tworkers);
 	free(c->klass);
 	free(c->topics);
 	free(c->topics_regex);
@@ -152,18 +155,24 @@ cmp_str(const void *a, const void *b)
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-/* Header counts: states, tasks, distinct workers. */
+/* Header counts: states, tasks, distinct workers (of connectors and of tasks: a
+ * distributed cluster runs tasks on workers other than the one answering). */
 static void
 count(struct tui_model *m)
 {
 	const char **workers;
-	size_t i, nw = 0;
+	size_t i, k, nw = 0, cap = m->nrows + 1;
 
 	m->n_running = m->n_paused = m->n_stopped = m->n_failed = m->n_other = 0;
 	m->n_degraded = m->n_tasks = m->n_tasks_failed = m->n_workers = 0;
-	workers = kc_xcalloc(m->nrows + 1, sizeof(*workers));
+	for (i = 0; i < m->nrows; i++)
+		cap += m->rows[i].ntworkers;
+	workers = kc_xcalloc(cap, sizeof(*workers));
 	for (i = 0; i < m->nrows; i++) {
 		const struct tui_conn *c = &m->rows[i];
+
+		for (k = 0; k < c->ntworkers; k++)
+			workers[nw++] = c->tworkers[k];
 
 		if (strcmp(c->state, "RUNNING") == 0) {
 			m->n_running++;
@@ -204,6 +213,10 @@ tui_rows_from_list(const struct kc_connector_list *l, struct tui_conn **rowsp, s
 		c->type = san(v->type != NULL ? v->type : "?");
 		c->state = san(v->state != NULL ? v->state : "UNKNOWN");
 		c->worker = san(v->worker_id);
+		c->tworkers = kc_xcalloc(v->ntasks + 1, sizeof(*c->tworkers));
+		for (k = 0; k < v->ntasks; k++)
+			if (v->tasks[k].worker_id != NULL && *v->tasks[k].worker_id != '\0')
+				c->tworkers[c->ntworkers++] = san(v->tasks[k].worker_id);
 		c->klass = san(v->class_name);
 		c->ntasks = (int)v->ntasks;
 		c->nrunning = v->tasks_running;
@@ -275,9 +288,12 @@ tui_model_load(struct tui_model *m, const json_t *expanded, struct kc_err *err)
 		c->topics_regex = kc_xstrdup(kc_json_str(json_object_get(info, "config"),
 		    "topics.regex"));
 		c->lag = -1;
+		c->tworkers = kc_xcalloc(json_array_size(tasks) + 1, sizeof(*c->tworkers));
 		json_array_foreach(tasks, i, t) {
 			const char *st = kc_json_str_or(t, "state", "");
 
+			if (kc_json_str(t, "worker_id") != NULL && *kc_json_str(t, "worker_id") != '\0')
+				c->tworkers[c->ntworkers++] = san(kc_json_str(t, "worker_id"));
 			c->ntasks++;
 			if (strcmp(st, "RUNNING") == 0)
 				c->nrunning++;

@@ -30,6 +30,8 @@ struct tui_conn {
 	char	*type;		/* source / sink / unknown, sanitised */
 	char	*state;		/* connector state, sanitised */
 	char	*worker;	/* connector worker id, sanitised */
+	char	**tworkers;	/* its tasks' worker ids, sanitised (header worker count) */
+	size_t	 ntworkers;
 	char	*klass;		/* connector.class, sanitised */
 	int	 ntasks;
 	int	 nrunning;

@@ -2,7 +2,8 @@
 # cli.sh - kcops (CLI and TUI) against a two-worker kcops-worker cluster: 'get workers'
 # lists both (table and -o json) and marks a killed one silent; 'get tasks' and 'describe
 # connector' show each sink task once, with distinct ids and the worker running it; the TUI
-# detail view shows the workers of the tasks and ':get workers' shows the worker list.
+# header counts both workers, its detail view shows the workers of the tasks and ':get
+# workers' shows the worker list.
 . "$(dirname "$0")/../lib/worker.sh"
 . "$(dirname "$0")/../tui/lib.sh"
 . "$(dirname "$0")/lib.sh"
@@ -45,6 +46,7 @@ done
 # the TUI: the detail view names both workers; ':get workers' shows the list
 TUI_COLS=100 tui_start --url "${W_URL[1]}"
 tui_wait_re 'snk +sink +RUNNING'
+tui_wait "workers 2"	# the header counts the workers of the tasks too
 tui_keys Enter
 tui_wait "$id1"
 tui_wait "$id2"

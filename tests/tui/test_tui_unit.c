@@ -175,6 +175,31 @@ listing(void)
 	return j;
 }
 
+/* A distributed cluster: one worker answers (the connector's worker_id), the tasks run on
+ * others; the header counts every worker seen. */
+static void
+test_model_task_workers(void **state)
+{
+	static const char text[] =
+	    "{\"snk\": {\"status\": {\"name\": \"snk\", \"type\": \"sink\","
+	    "  \"connector\": {\"state\": \"RUNNING\", \"worker_id\": \"w1\"},"
+	    "  \"tasks\": [{\"id\": 0, \"state\": \"RUNNING\", \"worker_id\": \"w1\"},"
+	    "   {\"id\": 1, \"state\": \"RUNNING\", \"worker_id\": \"w2\"},"
+	    "   {\"id\": 2, \"state\": \"UNASSIGNED\", \"worker_id\": \"w3\"}]}}}";
+	struct tui_model m;
+	struct kc_err err;
+	json_t *j = kc_json_parse(text, strlen(text), 0, &err);
+
+	(void)state;
+	assert_non_null(j);
+	tui_model_init(&m);
+	assert_int_equal(tui_model_load(&m, j, &err), 0);
+	assert_int_equal(m.n_tasks, 3);
+	assert_int_equal(m.n_workers, 3);
+	tui_model_free(&m);
+	json_decref(j);
+}
+
 static void
 test_model(void **state)
 {
@@ -334,6 +359,7 @@ main(void)
 		cmocka_unit_test(test_keys),
 		cmocka_unit_test(test_parsers_garbage),
 		cmocka_unit_test(test_model),
+		cmocka_unit_test(test_model_task_workers),
 		cmocka_unit_test(test_model_rows_from_list),
 		cmocka_unit_test(test_model_names),
 	};
