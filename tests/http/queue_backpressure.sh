@@ -44,9 +44,15 @@ for ((i = 0; i < 120; i++)); do
 	sleep 0.25
 done
 expect_eq "queue full" "$(qstat depth)" $CAP
-sleep 1
-r1=$(metric s records) c1=$(committed_sum s)
+# the sink pauses its partitions once the queue has refused it for a second (metrics are
+# published every 250 ms)
+for ((i = 0; i < 40; i++)); do
+	[ "$(metric s backpressure_paused)" = true ] && break
+	sleep 0.25
+done
 expect_eq "sink paused by backpressure" "$(metric s backpressure_paused)" true
+sleep 0.5
+r1=$(metric s records) c1=$(committed_sum s)
 sleep 2
 r2=$(metric s records) c2=$(committed_sum s)
 expect_eq "consumed records frozen while full" "$r2" "$r1"
