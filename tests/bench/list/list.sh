@@ -74,6 +74,9 @@ for ((i = 0; i < 200; i++)); do
 done
 [ "$n" = "$N" ] || kc_fail "only $n of $N connectors report STOPPED"
 
+# meson test sets MALLOC_PERTURB_ (glibc then fills every allocation and every freed block),
+# which costs a program in proportion to what it allocates: curl and kcops run without it,
+# as users run them.
 # Rounds: each round runs curl and the three kcops forms once, back to back, so all four see
 # the same load; per form the median wall time, its CPU time (user+sys from wait4), the peak
 # RSS, and the median of the per-round ratios to curl. Outputs are kept in $B/LABEL.out.
@@ -87,6 +90,7 @@ forms = [
     ("names", [kcops, "--url", url, "get", "connectors", "-o", "names"]),
 ]
 env = dict(os.environ, NO_COLOR="1")
+env.pop("MALLOC_PERTURB_", None)	# see above: as users run them
 runs = {f: [] for f, _ in forms}
 for _ in range(reps):
     for label, cmd in forms:
@@ -142,7 +146,7 @@ if [ "${KCOPS_BENCH_CALLGRIND:-1}" != 0 ] && command -v valgrind >/dev/null; the
 	irefs() { # LABEL CMD...: total instructions of one run (output kept in $B/LABEL.cg.out)
 		local label=$1
 		shift
-		NO_COLOR=1 valgrind --tool=callgrind --callgrind-out-file="$B/$label.callgrind" "$@" \
+		NO_COLOR=1 env -u MALLOC_PERTURB_ valgrind --tool=callgrind --callgrind-out-file="$B/$label.callgrind" "$@" \
 			>"$B/$label.cg.out" 2>"$B/$label.cg.err" ||
 			kc_fail "callgrind run of $label failed: $(tail -3 "$B/$label.cg.err")"
 		sed -n 's/^==[0-9]*== Collected : //p' "$B/$label.cg.err"
