@@ -760,7 +760,7 @@ h_task_restart(struct kw_req *req, struct kw_resp *resp)
 	if (t != NULL) {
 		kw_task_restart_locked(w, t);
 		status = 204;
-	} else if (inst != NULL && strcmp(kc_json_str(inst, "state"), "UNASSIGNED") == 0) {
+	} else if (inst != NULL && strcmp(kc_json_str_or(inst, "state", ""), "UNASSIGNED") == 0) {
 		status = 409;
 	} else if (inst != NULL) {
 		kw_dist_queue_locked(w, json_pack("{s:s,s:s,s:s,s:I}", "op", "restart_task",

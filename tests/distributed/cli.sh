@@ -63,6 +63,24 @@ tui_quit
 dist_worker_kill 2
 dist_wait "worker 2 shown silent" 20 sh -c "'$KCOPS_BIN' --url '${W_URL[1]}' get workers | grep -qE '^$id2 +silent '"
 dist_wait "worker 2's task UNASSIGNED in get tasks" 20 sh -c "'$KCOPS_BIN' --url '${W_URL[1]}' get tasks snk | grep -qE '^snk +[01] +UNASSIGNED +$id2'"
+# hostile records in the cluster topics: skipped or shown sanitised, the worker survives
+printf '%s\n' '{"worker_id":"evil\u001b[31mX","url":"http://\u001b]0;t\u0007x","ts":1,"connectors":{"snk":[{"id":0},{"id":"x"},5,{"id":1,"state":7}],"gone":"y"}}' \
+	'[1,2]' 'not json' | kcat -P -b "$MOCK_BOOTSTRAP" -t kc-config-status -p 0
+printf '%s\n' 'garbage|{"x":1}' '["snk",{"p":1}]|[1,2]' '["snk",5]|{"o":1}' '["snk",{"p":2}]|not json' |
+	kcat -P -b "$MOCK_BOOTSTRAP" -t kc-config-offsets -p 0 -K '|'
+dist_wait "the hostile worker listed" 10 sh -c "'$KCOPS_BIN' --url '${W_URL[1]}' get workers -o json | jq -e '.workers | length == 3'"
+for what in "get workers" "get tasks snk" "describe connector snk"; do
+	# shellcheck disable=SC2086
+	out=$(kcops --url "${W_URL[1]}" $what) || kc_fail "kcops $what failed with hostile records around"
+	if grep -q $'[\x01-\x08\x0b-\x1f\x7f]' <<<"$out"; then kc_fail "kcops $what printed a control character: $(cat -v <<<"$out")"; fi
+done
+for id in $(curl -s "${W_URL[1]}/connectors/snk/status" | jq -r '.tasks[].id'); do
+	code=$(curl -s -o "$body" -w '%{http_code}' -X POST "${W_URL[1]}/connectors/snk/tasks/$id/restart")
+	case $code in 204|409) ;; *) kc_fail "restart of task $id with hostile records around: $code $(cat "$body")" ;; esac
+done
+[ "$(curl -s "${W_URL[1]}/connectors/snk/offsets" -o "$body" -w '%{http_code}')" = 200 ] || kc_fail "offsets after hostile records: $(cat "$body")"
+kc_wait_http "${W_URL[1]}/" 5
+
 # nothing answering: a clear error
 err=$(kcops --url "http://127.0.0.1:9" get workers 2>&1) && kc_fail "get workers against nothing should fail"
 kc_note "$err"
