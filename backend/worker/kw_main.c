@@ -10,6 +10,7 @@
  *
  *	kcops-worker --hash-password NAME | --hash-token NAME
  * reads a password or token on stdin and prints the rest.auth.file line for it. */
+#include <curl/curl.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -350,6 +351,10 @@ main(int argc, char **argv)
 	pthread_sigmask(SIG_BLOCK, &ss, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	/* libcurl (and the TLS library under it) initialised once, here, before any task thread:
+	 * left to the first curl_easy_init of a sink task, its exit-time cleanup would be
+	 * registered after ours and could run while tasks still make requests */
+	curl_global_init(CURL_GLOBAL_DEFAULT);
 
 	pthread_mutex_init(&w.lock, NULL);
 	pthread_mutex_init(&w.save_lock, NULL);
@@ -488,5 +493,6 @@ out:
 	pthread_mutex_destroy(&w.lock);
 	pthread_mutex_destroy(&w.save_lock);
 	pthread_cond_destroy(&w.cond);
+	curl_global_cleanup();
 	return rc;
 }

@@ -19,6 +19,7 @@
  * are being torn down (LLVMFuzzerInitialize adds -detect_leaks=0 for that). After a request that
  * may have changed something, every connector is deleted so the state stays small. */
 #include <arpa/inet.h>
+#include <curl/curl.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -77,6 +78,10 @@ start_worker(void)
 	const char *colon;
 
 	signal(SIGPIPE, SIG_IGN);	/* as kcops-worker's main() does */
+	/* also as main() does: libcurl and OpenSSL set up before any task thread, so their
+	 * exit-time cleanup is registered before stop_worker and runs after it (an HTTP sink
+	 * task initialising them lazily crashed once at exit in OpenSSL) */
+	curl_global_init(CURL_GLOBAL_DEFAULT);
 	snprintf(state_dir, sizeof state_dir, "/tmp/kcops-fuzz-rest-XXXXXX");
 	if (mkdtemp(state_dir) == NULL)
 		abort();
