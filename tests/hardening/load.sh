@@ -107,7 +107,7 @@ echo "load: ${SECS}s, requests served $ok (bad $bad), churn operations $((ops1 +
 # more than 50% + 16 MiB, and the last third's median must stay within 25% + 8 MiB of it.
 # Not under AddressSanitizer, whose quarantine keeps freed memory (up to 256 MiB) on purpose;
 # there the leak check at worker_stop is the memory test.
-if ldd "$KCOPS_WORKER" 2>/dev/null | grep -q libasan; then
+if ldd "$KCOPS_WORKER" 2>/dev/null | kc_grepq libasan; then
 	kc_note "RSS flatness not checked: the worker is an ASan build"
 else
 "$KC_PY" - "$D/rss" <<'PY' || kc_fail "RSS grew under load: $samples"

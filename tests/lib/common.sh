@@ -36,6 +36,12 @@ trap _kc_run_exit EXIT
 kc_on_exit() { _kc_exit_cmds+=("$1"); }
 
 kc_fail() { echo "FAIL: $*" >&2; exit 1; }
+
+# kc_grepq [GREP OPTIONS] PATTERN: `grep -q` that reads all of its input first. Under
+# pipefail, `producer | grep -q ...` fails at random: grep exits at the first match while the
+# producer is still writing (bash's printf writes line by line), which then dies of SIGPIPE
+# and makes the pipeline's status 141.
+kc_grepq() { local in; in=$(cat; echo .); grep -q "$@" <<<"${in%.}"; }
 kc_note() { echo "# $*" >&2; }
 
 kc_tmpdir() {

@@ -75,12 +75,12 @@ expect 1 "HTTP 401 (check the token)" "no token"
 KCOPS_GITHUB_API=$API KCOPS_GITHUB_TOKEN=secret-gh-token \
 	run validate "github:acme/platform/deploy/connectors.json"
 expect 0 "valid (1 connector)" "token from the environment"
-tail -1 "$T/requests.log" | grep -q '^GET /repos/acme/platform/contents/deploy/connectors.json token$' ||
+tail -1 "$T/requests.log" | kc_grepq '^GET /repos/acme/platform/contents/deploy/connectors.json token$' ||
 	kc_fail "request: $(tail -1 "$T/requests.log")"
 run validate "github:acme/platform/deploy/connectors.json" --github-api "$API" \
 	--github-user octocat --github-token secret-gh-token --branch release -o json
 expect 0 '"valid": true' "user + token + branch"
-tail -1 "$T/requests.log" | grep -q '^GET /repos/acme/platform/contents/deploy/connectors.json?ref=release basic:octocat$' ||
+tail -1 "$T/requests.log" | kc_grepq '^GET /repos/acme/platform/contents/deploy/connectors.json?ref=release basic:octocat$' ||
 	kc_fail "request: $(tail -1 "$T/requests.log")"
 KCOPS_GITHUB_API=$API KCOPS_GITHUB_TOKEN=secret-gh-token \
 	run validate "github:acme/platform/deploy/bad.json"

@@ -27,7 +27,7 @@ $got"
 apply_ok() {
 	local out
 	out=$("$KCOPS" apply connectors.json --yes "$@") || kc_fail "apply failed: $out"
-	printf '%s\n' "$out" | grep -q '^Apply: .* 0 failed' || kc_fail "apply report: $out"
+	printf '%s\n' "$out" | kc_grepq '^Apply: .* 0 failed' || kc_fail "apply report: $out"
 }
 # STATE column of `kcops get connectors` for a name
 state_seen() {
@@ -141,6 +141,6 @@ plan_is "~ update  orders (1 key)
 Plan: 1 to update."
 apply_ok
 got=$("$KCOPS" describe connector orders -o json)
-printf '%s' "$got" | grep -q '"topic": *"orders-v2"' || kc_fail "describe does not show the new topic: $got"
+printf '%s' "$got" | kc_grepq '"topic": *"orders-v2"' || kc_fail "describe does not show the new topic: $got"
 plan_is "No changes: the cluster matches connectors.json."
 kc_note "ok"

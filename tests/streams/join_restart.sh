@@ -89,7 +89,7 @@ for ((i = 0; i < 100; i++)); do
 	sleep 0.1
 done
 [ "$(kc_json 'j["tasks"][0]["state"]')" = FAILED ] || kc_fail "odd should fail: $HTTP_BODY"
-kc_json 'j["tasks"][0]["trace"]' | grep -q "co-partitioned topics: odd has 3 partitions, oddtable has 4" ||
+kc_json 'j["tasks"][0]["trace"]' | kc_grepq "co-partitioned topics: odd has 3 partitions, oddtable has 4" ||
 	kc_fail "trace should name both partition counts: $HTTP_BODY"
 worker_stop
 echo "ok: join restart"

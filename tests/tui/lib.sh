@@ -59,7 +59,7 @@ tui_alive() {
 tui_wait() {
 	local text=$1 t=${2:-10} i
 	for ((i = 0; i < t * 50; i++)); do
-		if tui_cap | grep -qF -- "$text"; then return 0; fi
+		if tui_cap | kc_grepq -F -- "$text"; then return 0; fi
 		sleep 0.02
 	done
 	tui_alive
@@ -71,7 +71,7 @@ tui_wait() {
 tui_wait_re() {
 	local re=$1 t=${2:-10} i
 	for ((i = 0; i < t * 50; i++)); do
-		if tui_cap | grep -qE -- "$re"; then return 0; fi
+		if tui_cap | kc_grepq -E -- "$re"; then return 0; fi
 		sleep 0.02
 	done
 	tui_alive
@@ -83,7 +83,7 @@ tui_wait_re() {
 tui_gone() {
 	local text=$1 t=${2:-10} i
 	for ((i = 0; i < t * 50; i++)); do
-		if ! tui_cap | grep -qF -- "$text"; then return 0; fi
+		if ! tui_cap | kc_grepq -F -- "$text"; then return 0; fi
 		sleep 0.02
 	done
 	echo "---- screen ----" >&2

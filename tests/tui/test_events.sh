@@ -113,7 +113,7 @@ tui_wait_re '^ [0-9:]{8} W .*started ' 10
 tui_wait "W:watch"
 tui_wait_re '^ [0-9:]{8} W .*orders-http +0 +failed ' 30
 tui_wait_re '^ [0-9:]{8} W .*orders-http +0 +restarted ' 40
-tui_cap | grep -qE ' L ' && { tui_cap >&2; kc_fail "log events without --watch-log"; }
+tui_cap | kc_grepq -E ' L ' && { tui_cap >&2; kc_fail "log events without --watch-log"; }
 # stopping never blocks the keyboard, even with the worker frozen (the watch may be waiting for
 # its poll or idle between polls): the key answers at once, the watch ends on its own thread
 kill -STOP "$WORKER_PID"

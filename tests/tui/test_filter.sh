@@ -84,7 +84,7 @@ tui_keys Home Enter
 tui_wait "bad-billing"
 tui_wait "IllegalStateException: ^[[2J^[]0;pwned^Gevil"
 tui_wait "at x.Y.z(Y.java:7)"
-tui_cap -e | grep -q $'\e\\]0;' && kc_fail "OSC sequence reached the terminal"
+tui_cap -e | kc_grepq $'\e\\]0;' && kc_fail "OSC sequence reached the terminal"
 [ "$(tui_tmux display -p '#{pane_title}')" != "pwned" ] || kc_fail "pane title changed"
 [[ "$(tui_line 0)" == *"ctx "* ]] || kc_fail "header damaged: $(tui_line 0)"
 tui_quit

@@ -29,11 +29,11 @@ tui_keys 4
 tui_wait "Plan: "
 tui_wait_re '\+ *create +plan-new' 20
 tui_wait_re 'pause +plan-pauseme'
-if tui_cap | grep -qE '(create|update|pause|resume|stop|delete).*plan-keep'; then
+if tui_cap | kc_grepq -E '(create|update|pause|resume|stop|delete).*plan-keep'; then
 	kc_fail "the plan shows a change for plan-keep, which matches the file"
 fi
 # no colour escape sequences reach the terminal without colour
-tui_cap -e | grep -q $'\e\\[3[0-7]m' && kc_fail "colours used with NO_COLOR/vt100"
+tui_cap -e | kc_grepq $'\e\\[3[0-7]m' && kc_fail "colours used with NO_COLOR/vt100"
 # D asks first; n cancels
 tui_keys D
 tui_wait "apply 2 changes to"

@@ -18,7 +18,7 @@ JSON
 # TERM=xterm, high-contrast theme: colours are used; the keys section rebinds p/P
 TUI_TERM=xterm tui_start --theme high-contrast
 tui_wait_re 'term-one +source +RUNNING'
-tui_cap -e | grep -q $'\e\\[[0-9;]*[34][0-9]m' || kc_fail "no colours with TERM=xterm"
+tui_cap -e | kc_grepq $'\e\\[[0-9;]*[34][0-9]m' || kc_fail "no colours with TERM=xterm"
 tui_keys p
 tui_wait "key p is not bound here"
 [ "$(tui_state term-one)" = RUNNING ] || kc_fail "unbound p still paused"
@@ -36,7 +36,7 @@ TUI_SOCK="kcops-test-mono-$$"
 TUI_TERM=xterm tui_start --context mono
 tui_wait_re 'term-one +source +RUNNING'
 sleep 0.3
-tui_cap -e | grep -q $'\e\\[[0-9;]*3[0-7]m' && kc_fail "colours with the monochrome theme"
+tui_cap -e | kc_grepq $'\e\\[[0-9;]*3[0-7]m' && kc_fail "colours with the monochrome theme"
 tui_quit
 tui_tmux kill-server
 

@@ -40,12 +40,12 @@ tui_wait_re '4 connectors +running 3 +paused 1 +failed 0 +degraded 1' 20
 tui_keys Down Enter
 tui_wait "Config ("
 tui_wait_re 'api\.password +\*\*\*\*\*\*\*\*'
-tui_cap | grep -q hunter2 && kc_fail "secret shown in the detail view"
+tui_cap | kc_grepq hunter2 && kc_fail "secret shown in the detail view"
 tui_wait 'note'
 tui_wait '^[[2J^[]0;pwned^G^[[31mred'
 tui_wait_re 'task 0 +RUNNING'
 # the terminal never received the escape sequences: the screen is intact, title unchanged
-tui_cap -e | grep -q $'\e\\[2J' && kc_fail "raw escape sequence reached the terminal"
+tui_cap -e | kc_grepq $'\e\\[2J' && kc_fail "raw escape sequence reached the terminal"
 [ "$(tui_tmux display -p '#{pane_title}')" != "pwned" ] || kc_fail "pane title changed"
 tui_keys Tab
 tui_wait "Tasks (1)"
@@ -57,7 +57,7 @@ tui_wait_re 'view-evil +sink +RUNNING +0/1 1F'
 tui_keys Home Down Down Enter
 tui_wait_re 'task 0 +FAILED'
 tui_wait "queue 'q^[]0;pwned^G^[[2J^[[31mx' has no"
-tui_cap -e | grep -q $'\e\\]0;' && kc_fail "OSC sequence from a trace reached the terminal"
+tui_cap -e | kc_grepq $'\e\\]0;' && kc_fail "OSC sequence from a trace reached the terminal"
 [ "$(tui_tmux display -p '#{pane_title}')" != "pwned" ] || kc_fail "pane title changed by a trace"
 [[ "$(tui_line 0)" == *"ctx local"* ]] || kc_fail "header damaged: $(tui_line 0)"
 tui_keys q Home

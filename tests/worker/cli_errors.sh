@@ -49,7 +49,7 @@ done
 [ "$(kc_json 'j["connector"]["worker_id"]')" = worker-a.example:18083 ] || kc_fail "--demo / advertised worker_id: $HTTP_BODY"
 [ "$(kc_json '[t["state"] for t in j["tasks"]]')" = '["RUNNING"]' ] || kc_fail "demo connector not running: $HTTP_BODY"
 worker_stop
-"$W" --help | grep -q 'usage: kcops-worker' || kc_fail "--help"
-"$W" --version | grep -q '^kcops-worker 0.1.0' || kc_fail "--version"
+"$W" --help | kc_grepq 'usage: kcops-worker' || kc_fail "--help"
+"$W" --version | kc_grepq '^kcops-worker 0.1.0' || kc_fail "--version"
 kill -TERM $p1; wait $p1 || kc_fail "worker exited non-zero on SIGTERM"
 echo "cli_errors: all checks passed"

@@ -92,6 +92,6 @@ kc_http GET "$WORKER_URL/connectors/gen/status"
 [ "$(kc_json 'j["connector"]["state"]+j["tasks"][0]["state"]')" = RUNNINGRUNNING ] || kc_fail "connector not back after crash: $HTTP_BODY"
 check_records "$T/ext2" "$n2" 0
 mock_cmd "topic pre.created 3" >/dev/null
-timeout 10 kcat -b "$MOCK_BOOTSTRAP" -L -t pre.created | grep -q '3 partitions' || kc_fail "runner did not create pre.created with 3 partitions"
+timeout 10 kcat -b "$MOCK_BOOTSTRAP" -L -t pre.created | kc_grepq '3 partitions' || kc_fail "runner did not create pre.created with 3 partitions"
 worker_stop
 echo "cron_kcat: all checks passed"

@@ -107,7 +107,7 @@ run() {	# run NAME TOPIC OUT TASKS
 	RESULT="$RESULT join.tasks$tasks=$best join.tasks$tasks.cpu_us=$bestcpu"
 	eval "JOIN$tasks=$best JOINCPU$tasks=$bestcpu"
 	# spot check the output
-	kcat -C -b "$B" -t "$out" -e -q -c 1 -f '%s\n' | grep -q '"customer_tier":"gold"\|"customer_name":"unknown"' ||
+	kcat -C -b "$B" -t "$out" -e -q -c 1 -f '%s\n' | kc_grepq '"customer_tier":"gold"\|"customer_name":"unknown"' ||
 		kc_fail "the joined records do not look joined"
 }
 RESULT=
