@@ -7,6 +7,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "kc_buf.h"
+#include "kc_codec.h"
 #include "kc_kafka_conf.h"
 #include "kc_log.h"
 #include "kc_util.h"
@@ -225,43 +227,13 @@ utf8_or_null(const char *p, size_t n)
 	return json_stringn(p, n);
 }
 
-/* Base64 of bytes (new string). */
-static char *
-b64(const unsigned char *p, size_t n)
-{
-	static const char tab[] =
-	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-	char *out = kc_xmalloc((n + 2) / 3 * 4 + 1), *o = out;
-	size_t i;
-
-	for (i = 0; i + 2 < n; i += 3) {
-		*o++ = tab[p[i] >> 2];
-		*o++ = tab[((p[i] & 3) << 4) | (p[i + 1] >> 4)];
-		*o++ = tab[((p[i + 1] & 15) << 2) | (p[i + 2] >> 6)];
-		*o++ = tab[p[i + 2] & 63];
-	}
-	if (i < n) {
-		*o++ = tab[p[i] >> 2];
-		if (i + 1 < n) {
-			*o++ = tab[((p[i] & 3) << 4) | (p[i + 1] >> 4)];
-			*o++ = tab[(p[i + 1] & 15) << 2];
-		} else {
-			*o++ = tab[(p[i] & 3) << 4];
-			*o++ = '=';
-		}
-		*o++ = '=';
-	}
-	*o = '\0';
-	return out;
-}
-
 /* Set o[name] (or o[name_base64]) from bytes; null when absent. */
 static void
 set_bytes(json_t *o, const char *name, const char *p, size_t n)
 {
 	json_t *s;
 	char key[64];
-	char *enc;
+	struct kc_buf enc = { 0 };
 
 	if (p == NULL) {
 		json_object_set_new(o, name, json_null());
@@ -273,9 +245,9 @@ set_bytes(json_t *o, const char *name, const char *p, size_t n)
 		return;
 	}
 	snprintf(key, sizeof key, "%s_base64", name);
-	enc = b64((const unsigned char *)p, n);
-	json_object_set_new(o, key, json_string(enc));
-	free(enc);
+	kc_base64_encode(p, n, &enc);
+	json_object_set_new(o, key, json_stringn(enc.data, enc.len));
+	kc_buf_free(&enc);
 }
 
 /* One record as JSON. */

@@ -32,6 +32,8 @@
 #include <strings.h>
 #include <sys/stat.h>
 
+#include "kc_buf.h"
+#include "kc_codec.h"
 #include "kc_log.h"
 #include "kc_util.h"
 #include "kw_rest.h"
@@ -114,18 +116,6 @@ ct_streq(const char *a, const char *b)
 	if (la != lb)
 		return false;
 	return ct_equal((const unsigned char *)a, (const unsigned char *)b, la);
-}
-
-static int
-hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
 }
 
 /* crypt(pw, setting) into a heap result; NULL when the setting is not a usable hash. */
@@ -234,7 +224,7 @@ credset_load(const char *path, struct stat *st, char *err, size_t errlen)
 				goto fail;
 			}
 			for (i = 0; i < 32; i++) {
-				int hi = hexval(h[7 + 2 * i]), lo = hexval(h[8 + 2 * i]);
+				int hi = kc_hexval(h[7 + 2 * i]), lo = kc_hexval(h[8 + 2 * i]);
 
 				if (hi < 0 || lo < 0) {
 					snprintf(err, errlen, "rest.auth.file %s:%d: token %s: not a hex "
@@ -383,50 +373,6 @@ kw_auth_has_tokens(struct kw_auth *a)
 	return r;
 }
 
-/* Decode standard base64 (padding optional). New buffer (NUL-terminated) or NULL. */
-static char *
-b64_decode(const char *in, size_t *outlen)
-{
-	size_t n = strlen(in), o = 0, i;
-	unsigned acc = 0;
-	int bits = 0;
-	char *out = kc_xmalloc(n * 3 / 4 + 4);
-
-	for (i = 0; i < n; i++) {
-		int c = (unsigned char)in[i], v;
-
-		if (c >= 'A' && c <= 'Z')
-			v = c - 'A';
-		else if (c >= 'a' && c <= 'z')
-			v = c - 'a' + 26;
-		else if (c >= '0' && c <= '9')
-			v = c - '0' + 52;
-		else if (c == '+')
-			v = 62;
-		else if (c == '/')
-			v = 63;
-		else if (c == '=') {
-			for (; i < n; i++)
-				if (in[i] != '=')
-					goto bad;
-			break;
-		} else
-			goto bad;
-		acc = (acc << 6 | (unsigned)v) & 0xffffff;
-		bits += 6;
-		if (bits >= 8) {
-			bits -= 8;
-			out[o++] = (char)((acc >> bits) & 0xff);
-		}
-	}
-	out[o] = '\0';
-	*outlen = o;
-	return out;
-bad:
-	free(out);
-	return NULL;
-}
-
 /* Check a "Basic" credential (decoded "user:password"). KW_AUTH_*. */
 static int
 check_basic(struct kw_auth *a, struct credset *s, const char *userpass, char *who,
@@ -518,15 +464,15 @@ kw_auth_check(struct kw_auth *a, const char *authorization, char *who, size_t wh
 		}
 	} else if ((size_t)(sp - authorization) == 5 &&
 	    strncasecmp(authorization, "Basic", 5) == 0) {
-		size_t n;
-		char *up = b64_decode(cred, &n);
+		struct kc_buf up = { 0 };
 
-		if (up != NULL && strlen(up) == n)
-			ok = check_basic(a, s, up, who, wholen);
-		if (up != NULL) {
-			explicit_bzero(up, n);
-			free(up);
-		}
+		/* "user:password", strict base64; a NUL inside is refused */
+		if (kc_base64_decode(cred, strlen(cred), 0, &up) == 0 && up.data != NULL &&
+		    strlen(up.data) == up.len)
+			ok = check_basic(a, s, up.data, who, wholen);
+		if (up.data != NULL)
+			explicit_bzero(up.data, up.cap);
+		kc_buf_free(&up);
 	}
 	pthread_rwlock_unlock(&a->lock);
 	return ok;
