@@ -24,7 +24,7 @@ dist_wait "snk RUNNING on both workers" 40 sh -c "curl -s '${W_URL[2]}/connector
 dist_wait "both workers in the list with a task each" 20 sh -c "'$KCOPS_BIN' --url '${W_URL[1]}' get workers -o json | jq -e '.distributed and (.workers | length == 2) and ([.workers[] | select(.alive and .tasks == 1)] | length == 2)'"
 out=$(kcops --url "${W_URL[1]}" get workers)
 kc_note "get workers:"$'\n'"$out"
-head -1 <<<"$out" | grep -qE '^WORKER +STATE +HEARTBEAT +TASKS +SOURCES +URL$' || kc_fail "get workers header: $out"
+head -1 <<<"$out" | kc_grepq -E '^WORKER +STATE +HEARTBEAT +TASKS +SOURCES +URL$' || kc_fail "get workers header: $out"
 grep -qE "^$id1 +alive +\(answered\) +1 " <<<"$out" || kc_fail "get workers: no row for worker 1 ($id1): $out"
 grep -qE "^$id2 +alive +[0-9.]+s ago +1 .*http://$id2\$" <<<"$out" || kc_fail "get workers: no row for worker 2 ($id2): $out"
 [ "$(kcops --url "${W_URL[2]}" get workers -o names | sort)" = "$(printf '%s\n' "$id1" "$id2" | sort)" ] ||
