@@ -740,9 +740,9 @@ first_line(const char *s)
 	return e != NULL ? kc_xstrndup(s, (size_t)(e - s)) : kc_xstrdup(s);
 }
 
-/* Load the listing, print errors. */
+/* Load the listing (flags: KC_LIST_*), print errors. */
 static struct kc_connector_list *
-load_list(struct kc_cmd_env *env)
+load_list(struct kc_cmd_env *env, unsigned int flags)
 {
 	struct kc_client *c = kc_cmd_client(env);
 	struct kc_connector_list *l;
@@ -751,7 +751,7 @@ load_list(struct kc_cmd_env *env)
 	if (c == NULL)
 		return NULL;
 	kc_err_clear(&err);
-	l = kc_client_list(c, &err);
+	l = kc_client_list_opts(c, flags, &err);
 	if (l == NULL)
 		kc_cmd_fail(env, "listing connectors", &err);
 	return l;
@@ -775,7 +775,9 @@ get_connectors(struct kc_cmd_env *env, const struct kc_cmd *self, const struct s
 	(void)self;
 	if (compile_res(env, s, res) != 0)
 		return KC_EXIT_USAGE;
-	l = load_list(env);
+	/* Only -o json of connectors shows the config, only -o wide the class. */
+	l = load_list(env, io->fmt == KC_FMT_JSON && !tasks_view ? 0 :
+	    wide && !tasks_view ? KC_LIST_NO_CONFIG : KC_LIST_NO_CONFIG | KC_LIST_NO_INFO);
 	if (l == NULL) {
 		free_res(s, res);
 		return KC_EXIT_ERR;

@@ -245,9 +245,23 @@ struct kc_connector_list *kc_connector_list_new(json_t *expanded);
  * listing (e.g. a pre-2.3 worker's name array). */
 struct kc_connector_list *kc_connector_list_parse(const char *text, size_t len,
     struct kc_err *err);
+/* Flags of kc_connector_list_parse_opts and kc_client_list_opts. */
+enum kc_list_flags {
+	/* The caller reads no config (a table, a name list): the listing parser then keeps
+	 * only connector.class (class_name) and leaves nconfig 0 (has_config still says
+	 * whether the info was there). A hint: the fallback paths may keep the config. */
+	KC_LIST_NO_CONFIG = 1u,
+	/* Nor connector.class: the info part of a connector is then only read for the type
+	 * of a connector without a status, and otherwise skipped unread (class_name ""). */
+	KC_LIST_NO_INFO = 2u,
+};
+struct kc_connector_list *kc_connector_list_parse_opts(const char *text, size_t len,
+    unsigned int flags, struct kc_err *err);
 /* Blocking: the whole cluster as a model, the fastest way the worker allows (one expanded
  * call parsed directly, with the fallbacks of kc_client_list_expanded). */
 struct kc_connector_list *kc_client_list(struct kc_client *c, struct kc_err *err);
+struct kc_connector_list *kc_client_list_opts(struct kc_client *c, unsigned int flags,
+    struct kc_err *err);
 /* The same for event loops: cb gets a list it must free with kc_connector_list_free (or
  * NULL and err). For a TUI refreshing thousands of connectors this is several times cheaper
  * than kc_client_list_expanded_async + kc_connector_list_new. */

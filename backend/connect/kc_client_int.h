@@ -17,8 +17,10 @@ void kc_client_prefault(void *p, size_t len);
 /* Free the storage behind a list made by kc_connector_list_parse. */
 void kc_listing_store_free(void *priv);
 
-/* kc_connector_list_parse on a malloc'ed, NUL-terminated text it takes (freed on failure). */
-struct kc_connector_list *kc_listing_parse_owned(char *text, size_t len, struct kc_err *err);
+/* kc_connector_list_parse on a malloc'ed, NUL-terminated text it takes (freed on failure);
+ * flags: KC_LIST_*. */
+struct kc_connector_list *kc_listing_parse_owned(char *text, size_t len, unsigned int flags,
+    struct kc_err *err);
 /* Is every name of a plain listing text (JSON array of names, NUL-terminated at len) in l?
  * The text is decoded in place (spoilt). */
 int kc_listing_has_all(const struct kc_connector_list *l, char *text, size_t len);

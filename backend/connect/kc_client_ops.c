@@ -885,6 +885,7 @@ struct fast_job {
 	struct kc_err	 err;
 	int		 failed;	/* the expanded request failed, or its parse: err */
 	int		 names_ok;
+	unsigned int	 flags;		/* KC_LIST_* */
 };
 
 /* Free a job without delivering (the client was freed, or it is done). */
@@ -978,7 +979,8 @@ fast_expanded_cb(struct kc_client *c, struct kc_resp *resp, const struct kc_err 
 			f->plain = 1;
 		} else {
 			kc_err_clear(&f->err);
-			f->list = kc_listing_parse_owned(resp->body, resp->len, &f->err);
+			f->list = kc_listing_parse_owned(resp->body, resp->len, f->flags,
+			    &f->err);
 			resp->body = NULL;	/* the list (or the failed parse) took it */
 			resp->len = 0;
 			if (f->list == NULL)
@@ -1004,9 +1006,9 @@ fast_names_cb(struct kc_client *c, struct kc_resp *resp, const struct kc_err *er
 		fast_step(c, f);
 }
 
-/* Start the whole-cluster model (see kc_client_list). */
-int
-kc_client_list_async(struct kc_client *c, kc_client_model_cb cb, void *arg)
+/* Start the whole-cluster model (see kc_client_list_opts). */
+static int
+list_async(struct kc_client *c, unsigned int flags, kc_client_model_cb cb, void *arg)
 {
 	struct fast_job *f;
 
@@ -1015,6 +1017,7 @@ kc_client_list_async(struct kc_client *c, kc_client_model_cb cb, void *arg)
 	f = kc_xcalloc(1, sizeof *f);
 	f->cb = cb;
 	f->arg = arg;
+	f->flags = flags;
 	/* A known pre-2.3 worker (or a forced version) takes the fan-out path at once. */
 	if ((kc_client_version(c) != 0 || kc_client_server_info(c) != NULL) &&
 	    !kc_client_has(c, KC_FEAT_EXPAND)) {
@@ -1033,6 +1036,13 @@ kc_client_list_async(struct kc_client *c, kc_client_model_cb cb, void *arg)
 	    fast_expanded_cb, f, fast_drop);
 	kc_client_raw_last(c);
 	return 0;
+}
+
+/* Start the whole-cluster model (see kc_client_list). */
+int
+kc_client_list_async(struct kc_client *c, kc_client_model_cb cb, void *arg)
+{
+	return list_async(c, 0, cb, arg);
 }
 
 struct model_sync {
@@ -1059,11 +1069,18 @@ model_sync_cb(struct kc_client *c, struct kc_connector_list *l, const struct kc_
 struct kc_connector_list *
 kc_client_list(struct kc_client *c, struct kc_err *err)
 {
+	return kc_client_list_opts(c, 0, err);
+}
+
+/* The same, with KC_LIST_* flags. */
+struct kc_connector_list *
+kc_client_list_opts(struct kc_client *c, unsigned int flags, struct kc_err *err)
+{
 	struct model_sync m;
 
 	memset(&m, 0, sizeof m);
 	m.err = err;
-	if (kc_client_list_async(c, model_sync_cb, &m) != 0) {
+	if (list_async(c, flags, model_sync_cb, &m) != 0) {
 		kc_err_set(err, KC_E_USAGE, "bad arguments");
 		return NULL;
 	}

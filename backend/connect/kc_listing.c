@@ -16,6 +16,7 @@
 #endif
 
 #include "kc_client_int.h"
+#include "kc_codec.h"
 #include "kc_util.h"
 
 /* Storage behind a parsed list. */
@@ -47,6 +48,7 @@ struct parser {
 	 * state), worked out while the state's text is still in the cache. */
 	unsigned char	*status_health;
 	int		 unsorted;	/* a name came after a greater one */
+	unsigned int	 flags;		/* KC_LIST_* */
 	char		**copies;
 	size_t		 ncopies, copycap;
 };
@@ -106,19 +108,6 @@ peek(struct parser *ps)
 	return ps->p < ps->end ? *ps->p : 0;
 }
 
-/* Value of one hex digit, -1 if none. */
-static int
-hexv(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Write a code point as UTF-8 at w. */
 static char *
 put_utf8(char *w, uint32_t cp)
@@ -145,7 +134,7 @@ put_utf8(char *w, uint32_t cp)
 static int32_t
 hex4(const char *p)
 {
-	int a = hexv(p[0]), b = hexv(p[1]), c = hexv(p[2]), d = hexv(p[3]);
+	int a = kc_hexval(p[0]), b = kc_hexval(p[1]), c = kc_hexval(p[2]), d = kc_hexval(p[3]);
 
 	if (a < 0 || b < 0 || c < 0 || d < 0)
 		return -1;
@@ -200,6 +189,105 @@ scan_quote(char *p, char *end)
 	while (p < end && *p != '"' && *p != '\\')
 		p++;
 	return p;
+}
+
+#if defined(__SSE2__) && defined(__GNUC__)
+/* Bit i set where p[i] == c, for 64 bytes. */
+static inline uint64_t
+mask64(const __m128i x[4], char c)
+{
+	const __m128i v = _mm_set1_epi8(c);
+
+	return (uint64_t)(uint16_t)_mm_movemask_epi8(_mm_cmpeq_epi8(x[0], v)) |
+	    (uint64_t)(uint16_t)_mm_movemask_epi8(_mm_cmpeq_epi8(x[1], v)) << 16 |
+	    (uint64_t)(uint16_t)_mm_movemask_epi8(_mm_cmpeq_epi8(x[2], v)) << 32 |
+	    (uint64_t)(uint16_t)_mm_movemask_epi8(_mm_cmpeq_epi8(x[3], v)) << 48;
+}
+
+/* Bit i: parity of the set bits at or below i. */
+static inline uint64_t
+prefix_xor(uint64_t x)
+{
+	x ^= x << 1;
+	x ^= x << 2;
+	x ^= x << 4;
+	x ^= x << 8;
+	x ^= x << 16;
+	x ^= x << 32;
+	return x;
+}
+#endif
+
+/* Skip an object without decoding it (KC_LIST_NO_INFO): braces outside strings are counted
+ * until the one that closes it; strings are only followed to their end (an escape's next
+ * byte skipped). Checks only what finding the end needs: strings end, braces balance.
+ * 64 bytes at a time with SSE2 while a block has no backslash (the inside of strings is then
+ * the prefix parity of its quotes), byte by byte otherwise. */
+static int
+skip_object_raw(struct parser *ps)
+{
+	char *p, *lim, *end = ps->end;
+	long depth = 1;
+	int in_str = 0;
+
+	if (expect(ps, '{') != 0)
+		return -1;
+	p = ps->p;
+	while (p < end) {
+#if defined(__SSE2__) && defined(__GNUC__)
+		if (end - p >= 64) {
+			__m128i x[4];
+			uint64_t bs, q, op, cl, inside, br;
+			int k;
+			for (k = 0; k < 4; k++)
+				x[k] = _mm_loadu_si128((const __m128i *)(const void *)(p + 16 * k));
+			bs = mask64(x, '\\');
+			if (bs == 0) {
+				q = mask64(x, '"');
+				op = mask64(x, '{');
+				cl = mask64(x, '}');
+				inside = prefix_xor(q) ^ (in_str ? ~(uint64_t)0 : 0);
+				in_str = (int)(inside >> 63);
+				for (br = (op | cl) & ~inside; br != 0; br &= br - 1) {
+					int i = __builtin_ctzll(br);
+					if ((op >> i) & 1) {
+						depth++;
+					} else if (--depth == 0) {
+						ps->p = p + i + 1;
+						return 0;
+					}
+				}
+				p += 64;
+				continue;
+			}
+		}
+#endif
+		/* byte by byte: one block (or the tail) */
+		lim = end - p > 64 ? p + 64 : end;
+		while (p < lim) {
+			char c = *p++;
+			if (in_str) {
+				if (c == '\\')
+					p++;	/* may step past lim: the next block starts there */
+				else if (c == '"')
+					in_str = 0;
+			} else if (c == '"') {
+				in_str = 1;
+			} else if (c == '{') {
+				depth++;
+			} else if (c == '}' && --depth == 0) {
+				ps->p = p;
+				return 0;
+			} else if (c == '\\') {
+				ps->err = "backslash outside a string";
+				ps->p = p - 1;
+				return -1;
+			}
+		}
+	}
+	ps->err = "unterminated object";
+	ps->p = end;
+	return -1;
 }
 
 /* Parse a string in place; *out points at the decoded, NUL-terminated text and *outlen is
@@ -606,6 +694,22 @@ config_member(struct parser *ps, const char *key, size_t klen, void *ctx)
 	return 0;
 }
 
+/* One config entry when the config is not kept (KC_LIST_NO_CONFIG): only connector.class. */
+static int
+class_member(struct parser *ps, const char *key, size_t klen, void *ctx)
+{
+	struct kc_connector_view *v = ctx;
+	const char *val;
+
+	if (!KEY_IS(key, klen, "connector.class"))
+		return skip(ps, 1);
+	if (str_or_skip(ps, &val) != 0)
+		return -1;
+	if (val != NULL)
+		v->class_name = val;	/* the last one wins */
+	return 0;
+}
+
 /* A member of a ConnectorInfo. */
 static int
 info_member(struct parser *ps, const char *key, size_t klen, void *ctx)
@@ -616,7 +720,8 @@ info_member(struct parser *ps, const char *key, size_t klen, void *ctx)
 		if (is_null(ps))
 			return 0;
 		v->has_config = 1;
-		return object(ps, config_member, v);
+		return object(ps, (ps->flags & KC_LIST_NO_CONFIG) ? class_member : config_member,
+		    v);
 	}
 	if (KEY_IS(key, klen, "type") && v->type == NULL)
 		return str_or_skip(ps, &v->type);
@@ -645,6 +750,12 @@ entry_member(struct parser *ps, const char *key, size_t klen, void *ctx)
 	if (KEY_IS(key, klen, "info")) {
 		if (is_null(ps))
 			return 0;
+		/* Without config and class, info only matters for the type of a connector
+		 * without a status (Connect sends status first). */
+		if ((ps->flags & KC_LIST_NO_INFO) && e->v->type != NULL && peek(ps) == '{') {
+			e->v->has_config = 1;
+			return skip_object_raw(ps);
+		}
 		return object(ps, info_member, e->v);
 	}
 	return skip(ps, 1);
@@ -741,19 +852,27 @@ kc_listing_store_free(void *priv)
 
 /* Parse a copy of the text (see kc_listing_parse_owned). */
 struct kc_connector_list *
-kc_connector_list_parse(const char *text, size_t len, struct kc_err *err)
+kc_connector_list_parse_opts(const char *text, size_t len, unsigned int flags,
+    struct kc_err *err)
 {
 	char *copy = kc_xmalloc(len + 1);
 
 	memcpy(copy, text, len);
 	copy[len] = '\0';
-	return kc_listing_parse_owned(copy, len, err);
+	return kc_listing_parse_owned(copy, len, flags, err);
+}
+
+/* The same, keeping everything. */
+struct kc_connector_list *
+kc_connector_list_parse(const char *text, size_t len, struct kc_err *err)
+{
+	return kc_connector_list_parse_opts(text, len, 0, err);
 }
 
 /* Parse text (NUL-terminated at len, malloc'ed) in place; the list owns it afterwards, and it
- * is freed on failure too. */
+ * is freed on failure too. flags: KC_LIST_*. */
 struct kc_connector_list *
-kc_listing_parse_owned(char *text, size_t len, struct kc_err *err)
+kc_listing_parse_owned(char *text, size_t len, unsigned int flags, struct kc_err *err)
 {
 	struct kc_connector_list *l;
 	struct listing_store *st;
@@ -761,6 +880,7 @@ kc_listing_parse_owned(char *text, size_t len, struct kc_err *err)
 	size_t i, j;
 
 	memset(&ps, 0, sizeof ps);
+	ps.flags = flags;
 	st = kc_xcalloc(1, sizeof *st);
 	st->text = text;
 	ps.p = ps.start = st->text;

@@ -12,6 +12,7 @@
 
 #include <cmocka.h>
 
+#include "kc_buf.h"
 #include "kc_client.h"
 #include "kc_cmd.h"
 #include "kc_context.h"
@@ -538,12 +539,91 @@ test_table(void **state)
 	assert_false(kc_cmd_is_mutating(kc_cmd_find(2, ls), 2, ls));
 }
 
+/* KC_LIST_NO_CONFIG / KC_LIST_NO_INFO: the same names, states, types and tasks as a full
+ * parse; the info part skipped unread even with braces, quotes and escapes in its strings,
+ * across the 64-byte blocks of the raw skipper; malformed info still an error. */
+static void
+test_listing_parse_flags(void **state)
+{
+	struct kc_buf b;
+	struct kc_connector_list *full, *nc, *ni;
+	struct kc_err err;
+	size_t i, j;
+	static const char *const bad[] = {
+		"{\"a\": {\"status\": {\"type\": \"sink\"}, \"info\": {\"config\": {\"k\": \"v}}}}",
+		"{\"a\": {\"status\": {\"type\": \"sink\"}, \"info\": {\"config\": {\"k\": 1 \\ }}}}",
+		"{\"a\": {\"status\": {\"type\": \"sink\"}, \"info\": {\"config\": {\"k\": \"v\\\"}}}}",
+	};
+
+	(void)state;
+	kc_buf_init(&b);
+	kc_buf_puts(&b, "{");
+	for (i = 0; i < 40; i++) {
+		/* pad shifts the strings against the 64-byte blocks */
+		kc_buf_printf(&b, "%s\"c%02zu\": {\"status\": {\"name\": \"c%02zu\", \"connector\": "
+		    "{\"state\": \"%s\", \"worker_id\": \"w\"}, \"tasks\": [{\"id\": 1, \"state\": "
+		    "\"RUNNING\", \"worker_id\": \"w\"}], \"type\": \"%s\"}, \"info\": {\"name\": "
+		    "\"c%02zu\", \"config\": {\"connector.class\": \"C%zu\", \"pad\": \"%.*s\", "
+		    "\"q\": \"}}}{{\\\"\\\\\\\\\", \"e\": \"%s\", \"n\": null}, \"x\": {\"y\": [1, "
+		    "{\"z\": \"}\"}]}, \"tasks\": [], \"type\": \"source\"}}",
+		    i > 0 ? ", " : "", i, i, i % 3 == 0 ? "PAUSED" : "RUNNING",
+		    i % 2 ? "sink" : "source", i, i, (int)(i % 64),
+		    "................................................................",
+		    i % 4 == 0 ? "\\\\" : i % 4 == 1 ? "\\\"}" : i % 4 == 2 ? "\\u007d{" : "");
+	}
+	/* no status: its type comes from info even with KC_LIST_NO_INFO */
+	kc_buf_puts(&b, ", \"z\": {\"info\": {\"config\": {\"connector.class\": \"Z\"}, "
+	    "\"type\": \"sink\"}}}");
+	full = kc_connector_list_parse(b.data, b.len, &err);
+	assert_non_null(full);
+	nc = kc_connector_list_parse_opts(b.data, b.len, KC_LIST_NO_CONFIG, &err);
+	assert_non_null(nc);
+	ni = kc_connector_list_parse_opts(b.data, b.len, KC_LIST_NO_CONFIG | KC_LIST_NO_INFO,
+	    &err);
+	assert_non_null(ni);
+	assert_int_equal(full->n, 41);
+	assert_int_equal(nc->n, 41);
+	assert_int_equal(ni->n, 41);
+	for (i = 0; i < full->n; i++) {
+		const struct kc_connector_view *f = &full->v[i], *c = &nc->v[i], *n = &ni->v[i];
+		assert_string_equal(f->name, c->name);
+		assert_string_equal(f->name, n->name);
+		assert_string_equal(f->type, n->type);
+		assert_string_equal(f->state, n->state);
+		assert_string_equal(f->worker_id, n->worker_id);
+		assert_int_equal(f->health, n->health);
+		assert_int_equal(f->ntasks, n->ntasks);
+		for (j = 0; j < f->ntasks; j++)
+			assert_string_equal(f->tasks[j].state, n->tasks[j].state);
+		assert_string_equal(f->class_name, c->class_name);
+		assert_int_equal(c->nconfig, 0);
+		assert_true(f->nconfig > 0);
+		assert_true(n->has_config);
+		if (strcmp(f->name, "z") != 0)
+			assert_string_equal(n->class_name, "");
+	}
+	assert_string_equal(kc_connector_list_find(ni, "z")->type, "sink");
+	assert_string_equal(kc_connector_list_find(nc, "c07")->class_name, "C7");
+	kc_connector_list_free(full);
+	kc_connector_list_free(nc);
+	kc_connector_list_free(ni);
+	kc_buf_free(&b);
+	for (i = 0; i < KC_NITEMS(bad); i++) {
+		ni = kc_connector_list_parse_opts(bad[i], strlen(bad[i]),
+		    KC_LIST_NO_CONFIG | KC_LIST_NO_INFO, &err);
+		if (ni != NULL)
+			fail_msg("accepted bad listing %zu: %s", i, bad[i]);
+		assert_int_equal(err.code, KC_E_PARSE);
+	}
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_model_health),
 		cmocka_unit_test(test_listing_parse),
+		cmocka_unit_test(test_listing_parse_flags),
 		cmocka_unit_test(test_listing_mutations),
 		cmocka_unit_test(test_feature_gates),
 		cmocka_unit_test(test_secrets),
