@@ -496,7 +496,7 @@ json_str_escaped(struct obuf *b, const unsigned char *p)
 /* Append s as a JSON string: escapes, and U+FFFD for bytes that are not UTF-8. Plain
  * strings (nearly all of them) are checked and copied in the same pass, eight bytes at a
  * time (see word_hits); the copy is only committed when nothing needed escaping. */
-static void
+static inline __attribute__((always_inline)) void
 json_str(struct obuf *b, const char *s)
 {
 	const unsigned char *p = (const unsigned char *)s;

@@ -503,8 +503,9 @@ str_or_skip(struct parser *ps, const char **out)
 #define KEY_IS(key, n, lit)	\
 	((n) == sizeof(lit) - 1 && memcmp((key), (lit), sizeof(lit) - 1) == 0)
 
-/* Iterate the members of an object: calls member(ps, key, keylen, ctx) for each. */
-static int
+/* Iterate the members of an object: calls member(ps, key, keylen, ctx) for each. Inlined
+ * into every caller, so that member is a direct (or inlined) call. */
+static inline __attribute__((always_inline)) int
 object(struct parser *ps, int (*member)(struct parser *, const char *, size_t, void *),
     void *ctx)
 {
