@@ -22,6 +22,7 @@
 
 #include <curl/curl.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -481,7 +482,6 @@ struct sink {
 	rd_kafka_message_t	**held;			/* taken while full, not yet handled */
 	size_t			 nheld, capheld;
 	uint64_t		 assigns, revokes, lost;	/* rebalance events */
-	rd_kafka_topic_partition_list_t *resume_at;	/* revoked: finished up to */
 	/* metrics */
 	uint64_t		 records, requests, ok, failed, bad, skipped, dropped, batches_sent;
 	uint64_t		 produced, produce_errors, queue_full, commits;
@@ -1281,6 +1281,93 @@ in_list(const rd_kafka_topic_partition_list_t *l, const char *topic, int32_t par
 	return false;
 }
 
+/* Finished positions of revoked partitions, shared by the tasks of a connector in this
+ * worker: a partition revoked from one task and given to another (or back) in the next
+ * assignment starts there instead of at its last commit. Entries are taken once and expire
+ * after RESUME_TTL_MS (a partition that went elsewhere meanwhile would only be repeated from
+ * there: never skipped, since everything before a position was finished). */
+struct resume_pos {
+	char	*conn, *topic;
+	int32_t	 partition;
+	int64_t	 offset, at_ms;
+};
+
+#define RESUME_TTL_MS 60000
+
+static pthread_mutex_t resume_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct resume_pos *resume_v;
+static size_t resume_n;
+
+/* Drop entry i (lock held). */
+static void
+resume_drop_locked(size_t i)
+{
+	free(resume_v[i].conn);
+	free(resume_v[i].topic);
+	resume_v[i] = resume_v[--resume_n];
+	if (resume_n == 0) {
+		free(resume_v);
+		resume_v = NULL;
+	}
+}
+
+/* Find a live entry (lock held), dropping expired ones; index or -1. */
+static ssize_t
+resume_find_locked(const char *conn, const char *topic, int32_t partition, int64_t now)
+{
+	size_t i = 0;
+
+	while (i < resume_n) {
+		if (now - resume_v[i].at_ms > RESUME_TTL_MS) {
+			resume_drop_locked(i);
+			continue;
+		}
+		if (resume_v[i].partition == partition && strcmp(resume_v[i].topic, topic) == 0 &&
+		    strcmp(resume_v[i].conn, conn) == 0)
+			return (ssize_t)i;
+		i++;
+	}
+	return -1;
+}
+
+/* Remember a revoked partition's finished position. */
+static void
+resume_put(const char *conn, const char *topic, int32_t partition, int64_t offset)
+{
+	int64_t now = kc_mono_ms();
+	ssize_t i;
+
+	pthread_mutex_lock(&resume_mu);
+	i = resume_find_locked(conn, topic, partition, now);
+	if (i < 0) {
+		resume_v = kc_xrealloc(resume_v, (resume_n + 1) * sizeof(*resume_v));
+		i = (ssize_t)resume_n++;
+		resume_v[i].conn = kc_xstrdup(conn);
+		resume_v[i].topic = kc_xstrdup(topic);
+		resume_v[i].partition = partition;
+	}
+	resume_v[i].offset = offset;
+	resume_v[i].at_ms = now;
+	pthread_mutex_unlock(&resume_mu);
+}
+
+/* Take a partition's position (once); -1 when none. */
+static int64_t
+resume_take(const char *conn, const char *topic, int32_t partition)
+{
+	int64_t off = -1;
+	ssize_t i;
+
+	pthread_mutex_lock(&resume_mu);
+	i = resume_find_locked(conn, topic, partition, kc_mono_ms());
+	if (i >= 0) {
+		off = resume_v[i].offset;
+		resume_drop_locked((size_t)i);
+	}
+	pthread_mutex_unlock(&resume_mu);
+	return off;
+}
+
 /* The runtime's rebalance hook (on this task's thread, inside a consumer poll).
  * REVOKE: commit what is finished (unless the partitions are already lost), then forget the
  * partitions: their unfinished records no longer count against the window and their late
@@ -1294,7 +1381,6 @@ on_rebalance(struct kw_task *t, enum kw_rebalance what, rd_kafka_topic_partition
     bool lost, void *arg)
 {
 	struct sink *s = arg;
-	rd_kafka_topic_partition_t *tp;
 	size_t i, j, dropped = 0;
 	int64_t pos;
 	int k, resumed = 0;
@@ -1308,16 +1394,14 @@ on_rebalance(struct kw_task *t, enum kw_rebalance what, rd_kafka_topic_partition
 			commit(s);
 		}
 		/* remember where each partition's finished prefix ends, in case the group hands
-		 * it straight back (eager rebalances revoke everything, and after an outage the
-		 * commits that would have recorded it were refused) */
-		if (s->resume_at == NULL)
-			s->resume_at = rd_kafka_topic_partition_list_new(parts->cnt);
+		 * it straight back to this task or a sibling (eager rebalances revoke everything,
+		 * and after an outage the commits that would have recorded it were refused) */
 		for (k = 0; k < parts->cnt; k++) {
 			pos = kc_kafka_watermark_position(s->ack->wm, parts->elems[k].topic,
 			    parts->elems[k].partition);
 			if (pos >= 0)
-				rd_kafka_topic_partition_list_add(s->resume_at, parts->elems[k].topic,
-				    parts->elems[k].partition)->offset = pos;
+				resume_put(kw_task_connector(s->t), parts->elems[k].topic,
+				    parts->elems[k].partition, pos);
 			kc_kafka_watermark_forget(s->ack->wm, parts->elems[k].topic,
 			    parts->elems[k].partition);
 		}
@@ -1339,28 +1423,49 @@ on_rebalance(struct kw_task *t, enum kw_rebalance what, rd_kafka_topic_partition
 		return;
 	}
 	if (what == KW_REBALANCE_ASSIGNING) {
-		/* a partition given back at once starts after what this task finished: every
+		/* a partition given back at once (to this task or a sibling) starts after what
+		 * its last task here finished, when that is past its committed offset: every
 		 * record before that point was requested and its result acknowledged, so
-		 * starting there skips nothing unprocessed (if another member had it meanwhile
-		 * and got further, the records between are requested again: at-least-once).
-		 * Altered offsets (offset already set) win. */
-		for (k = 0; s->resume_at != NULL && k < parts->cnt; k++) {
+		 * nothing unprocessed is skipped, and if another member had it meanwhile and
+		 * committed further, the commit wins. Altered offsets (offset already set) and
+		 * an unanswered committed-offset query leave the default (the committed offset). */
+		rd_kafka_topic_partition_list_t *cand = rd_kafka_topic_partition_list_new(4);
+		int64_t *cpos = kc_xcalloc((size_t)parts->cnt + 1, sizeof(*cpos));
+
+		for (k = 0; k < parts->cnt; k++) {
 			if (parts->elems[k].offset != RD_KAFKA_OFFSET_INVALID)
 				continue;
-			tp = rd_kafka_topic_partition_list_find(s->resume_at, parts->elems[k].topic,
+			pos = resume_take(kw_task_connector(s->t), parts->elems[k].topic,
 			    parts->elems[k].partition);
-			if (tp != NULL) {
-				parts->elems[k].offset = tp->offset;
-				resumed++;
+			if (pos >= 0) {
+				cpos[cand->cnt] = pos;
+				rd_kafka_topic_partition_list_add(cand, parts->elems[k].topic,
+				    parts->elems[k].partition);
 			}
 		}
-		if (s->resume_at != NULL)
-			rd_kafka_topic_partition_list_destroy(s->resume_at);
-		s->resume_at = NULL;
+		if (cand->cnt > 0 && s->consumer != NULL &&
+		    rd_kafka_committed(s->consumer, cand, 5000) == RD_KAFKA_RESP_ERR_NO_ERROR) {
+			for (k = 0; k < cand->cnt; k++) {
+				rd_kafka_topic_partition_t *tp;
+
+				pos = cpos[k];
+				if (cand->elems[k].err != RD_KAFKA_RESP_ERR_NO_ERROR ||
+				    (cand->elems[k].offset >= 0 && cand->elems[k].offset >= pos))
+					continue;
+				tp = rd_kafka_topic_partition_list_find(parts, cand->elems[k].topic,
+				    cand->elems[k].partition);
+				if (tp != NULL) {
+					tp->offset = pos;
+					resumed++;
+				}
+			}
+		}
+		rd_kafka_topic_partition_list_destroy(cand);
+		free(cpos);
 		if (resumed > 0)
 			kc_log(LOGGER, KC_LOG_INFO, "%s task %d: %d partition(s) given back start "
-			    "where this task left them", kw_task_connector(s->t), kw_task_id(s->t),
-			    resumed);
+			    "after the records finished before their revocation (past their "
+			    "last commit)", kw_task_connector(s->t), kw_task_id(s->t), resumed);
 		return;
 	}
 	s->assigns++;
@@ -1732,8 +1837,6 @@ sink_cleanup(struct sink *s)
 	if (s->consumer != NULL) {
 		/* the close revokes everything: nothing left to tell the sink */
 		kw_task_set_rebalance_hook(s->t, NULL, NULL);
-		if (s->resume_at != NULL)
-			rd_kafka_topic_partition_list_destroy(s->resume_at);
 		if (s->cq != NULL)
 			rd_kafka_queue_destroy(s->cq);
 		if (s->commitq != NULL)
