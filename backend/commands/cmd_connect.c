@@ -834,11 +834,11 @@ get_connectors(struct kc_cmd_env *env, const struct kc_cmd *self, const struct s
 					fprintf(io->out, "%s/%d\n", n, tv->id);
 					free(n);
 				} else {
-					kc_cmd_tab_cell(t, v->name, NULL);
+					kc_cmd_tab_cell_ref(t, v->name, NULL);
 					kc_cmd_tab_cellf(t, NULL, "%d", tv->id);
-					kc_cmd_tab_cell(t, tv->state, kc_cmd_state_color(io,
+					kc_cmd_tab_cell_ref(t, tv->state, kc_cmd_state_color(io,
 					    tv->state));
-					kc_cmd_tab_cell(t, tv->worker_id, NULL);
+					kc_cmd_tab_cell_ref(t, tv->worker_id, NULL);
 					if (wide) {
 						char *fl = first_line(tv->trace);
 						kc_cmd_tab_cell(t, fl, NULL);
@@ -857,14 +857,15 @@ get_connectors(struct kc_cmd_env *env, const struct kc_cmd *self, const struct s
 		} else if (t == NULL) {
 			put_clean(io->out, "", v->name, "\n");
 		} else {
-			kc_cmd_tab_cell(t, v->name, NULL);
-			kc_cmd_tab_cell(t, v->type, NULL);
-			kc_cmd_tab_cell(t, v->state, kc_cmd_state_color(io, v->state));
+			/* the list outlives the table */
+			kc_cmd_tab_cell_ref(t, v->name, NULL);
+			kc_cmd_tab_cell_ref(t, v->type, NULL);
+			kc_cmd_tab_cell_ref(t, v->state, kc_cmd_state_color(io, v->state));
 			task_cell(t, io, v);
-			kc_cmd_tab_cell(t, v->worker_id, NULL);
+			kc_cmd_tab_cell_ref(t, v->worker_id, NULL);
 			if (wide) {
 				char *fl = NULL;
-				kc_cmd_tab_cell(t, v->class_name, NULL);
+				kc_cmd_tab_cell_ref(t, v->class_name, NULL);
 				for (j = 0; fl == NULL && j < v->ntasks; j++)
 					if (v->tasks[j].trace != NULL)
 						fl = first_line(v->tasks[j].trace);

@@ -175,6 +175,9 @@ int kc_cmd_getopt(struct kc_cmd_env *env, const struct kc_cmd *cmd, int argc, ch
 struct kc_cmd_tab;
 struct kc_cmd_tab *kc_cmd_tab_new(size_t ncols, ...);
 void kc_cmd_tab_cell(struct kc_cmd_tab *t, const char *text, const char *color);
+/* The same for text that stays valid until the table is freed (a listing's strings):
+ * printable ASCII is then referred to instead of copied. */
+void kc_cmd_tab_cell_ref(struct kc_cmd_tab *t, const char *text, const char *color);
 void kc_cmd_tab_cellf(struct kc_cmd_tab *t, const char *color, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 size_t kc_cmd_tab_rows(const struct kc_cmd_tab *t);

@@ -275,9 +275,10 @@ kc_cmd_color_reset(const struct kc_cmd_io *io)
 
 /* One cell: 16 bytes, as a listing has tens of thousands of them. */
 struct tab_cell {
-	size_t		 off;		/* into text */
-	uint32_t	 width;		/* display width */
+	uintptr_t	 ref;		/* offset into text, or the borrowed text itself */
+	uint32_t	 width;		/* display width (the length of a borrowed cell) */
 	uint16_t	 color;		/* index into palette, 0: none */
+	uint16_t	 borrowed;	/* ref is a pointer to printable ASCII (kc_cmd_tab_cell_ref) */
 };
 
 struct kc_cmd_tab {
@@ -326,9 +327,9 @@ palette_index(struct kc_cmd_tab *t, const char *color)
 	return (uint16_t)t->npalette;
 }
 
-/* Add one cell (sanitised) to the current row. */
-void
-kc_cmd_tab_cell(struct kc_cmd_tab *t, const char *text, const char *color)
+/* Add one cell; borrow: text may be referred to instead of copied (see kc_cmd_tab_cell_ref). */
+static void
+tab_cell(struct kc_cmd_tab *t, const char *text, const char *color, int borrow)
 {
 	const unsigned char *p;
 	size_t idx;
@@ -343,11 +344,16 @@ kc_cmd_tab_cell(struct kc_cmd_tab *t, const char *text, const char *color)
 	idx = (t->nrows - 1) * t->ncols + t->fill;
 	if (text == NULL)
 		text = "";
-	t->cells[idx].off = t->text.len;
+	t->cells[idx].ref = t->text.len;
+	t->cells[idx].borrowed = 0;
 	/* Printable ASCII (the usual case) is clean and one column per byte. */
 	for (p = (const unsigned char *)text; *p >= 0x20 && *p < 0x7f; p++)
 		;
-	if (*p == '\0') {
+	if (*p == '\0' && borrow && (size_t)(p - (const unsigned char *)text) < UINT32_MAX) {
+		t->cells[idx].ref = (uintptr_t)text;
+		t->cells[idx].borrowed = 1;
+		t->cells[idx].width = (uint32_t)(p - (const unsigned char *)text);
+	} else if (*p == '\0') {
 		size_t n = (size_t)(p - (const unsigned char *)text);
 		kc_buf_append(&t->text, text, n + 1);
 		t->cells[idx].width = (uint32_t)n;
@@ -360,6 +366,20 @@ kc_cmd_tab_cell(struct kc_cmd_tab *t, const char *text, const char *color)
 	t->cells[idx].color = palette_index(t, color);
 	if (++t->fill == t->ncols)
 		t->fill = 0;
+}
+
+/* Add one cell (sanitised) to the current row. */
+void
+kc_cmd_tab_cell(struct kc_cmd_tab *t, const char *text, const char *color)
+{
+	tab_cell(t, text, color, 0);
+}
+
+/* The same for text that outlives the table: printable ASCII is not copied. */
+void
+kc_cmd_tab_cell_ref(struct kc_cmd_tab *t, const char *text, const char *color)
+{
+	tab_cell(t, text, color, 1);
 }
 
 /* Add one formatted cell. */
@@ -384,13 +404,22 @@ kc_cmd_tab_rows(const struct kc_cmd_tab *t)
 	return t->nrows > 0 ? t->nrows - 1 : 0;
 }
 
-/* Byte length of cell idx (cells are stored one after another, each NUL-terminated). */
+/* Byte length of cell idx (stored cells are NUL-terminated in text). */
 static size_t
 cell_len(const struct kc_cmd_tab *t, size_t idx)
 {
-	size_t end = idx + 1 < t->nrows * t->ncols ? t->cells[idx + 1].off : t->text.len;
+	if (t->cells[idx].borrowed)
+		return t->cells[idx].width;
+	return strlen(t->text.data + t->cells[idx].ref);
+}
 
-	return end - t->cells[idx].off - 1;
+/* Text of cell idx. */
+static const char *
+cell_text(const struct kc_cmd_tab *t, size_t idx)
+{
+	if (t->cells[idx].borrowed)
+		return (const char *)t->cells[idx].ref;
+	return t->text.data + t->cells[idx].ref;
 }
 
 /* Print aligned, with colours when on; no trailing blanks. Rows are assembled in one
@@ -432,7 +461,7 @@ kc_cmd_tab_print(struct kc_cmd_tab *t, struct kc_cmd_io *io)
 				memcpy(o, col, cl);
 				o += cl;
 			}
-			memcpy(o, t->text.data + t->cells[idx].off, n);
+			memcpy(o, cell_text(t, idx), n);
 			o += n;
 			if (colored) {
 				memcpy(o, reset, sizeof reset - 1);
