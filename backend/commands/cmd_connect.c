@@ -606,6 +606,7 @@ struct secret_memo {
 	char		*key[512];
 	char		 val[512];
 	const char	*pos_key[64];
+	size_t		 pos_len[64];	/* for secret_at_n: pos_key is not NUL-terminated */
 	char		 pos_val[64];
 };
 
@@ -647,6 +648,45 @@ secret_at(struct secret_memo *m, size_t i, const char *key)
 	return r;
 }
 
+/* Is the config key (klen bytes, not NUL-terminated) at position i secret-looking? The
+ * position memo holds the key seen there last (borrowed from the list) and its length. */
+static int
+secret_at_n(struct secret_memo *m, size_t i, const char *key, size_t klen)
+{
+	char tmp[256], *k;
+	int r;
+
+	if (i < KC_NITEMS(m->pos_key) && m->pos_key[i] != NULL && m->pos_len[i] == klen) {
+		const char *a = m->pos_key[i];
+		size_t j = 0;
+		uint64_t x, y;
+		for (; j + 8 <= klen; j += 8) {
+			memcpy(&x, a + j, 8);
+			memcpy(&y, key + j, 8);
+			if (x != y)
+				break;
+		}
+		if (j + 8 > klen) {
+			while (j < klen && a[j] == key[j])
+				j++;
+			if (j == klen)
+				return m->pos_val[i];
+		}
+	}
+	k = klen < sizeof tmp ? tmp : kc_xmalloc(klen + 1);
+	memcpy(k, key, klen);
+	k[klen] = '\0';
+	r = secret_key(m, k);
+	if (k != tmp)
+		free(k);
+	if (i < KC_NITEMS(m->pos_key)) {
+		m->pos_key[i] = key;
+		m->pos_len[i] = klen;
+		m->pos_val[i] = (char)r;
+	}
+	return r;
+}
+
 /* Free the memo. */
 static void
 secret_memo_free(struct secret_memo *m)
@@ -655,6 +695,41 @@ secret_memo_free(struct secret_memo *m)
 
 	for (i = 0; i < 512; i++)
 		free(m->key[i]);
+}
+
+/* Length of a string of a raw config (see struct kc_connector_view): up to its closing '"'
+ * or NUL, which come before end. Eight bytes at a time while they are inside [s, end). */
+static inline size_t
+raw_str_len(const char *s, const char *end)
+{
+	const uint64_t ones = 0x0101010101010101ull, high = 0x8080808080808080ull;
+	const char *p = s;
+
+	while (end - p >= 8) {
+		uint64_t x, q, m;
+		memcpy(&x, p, 8);
+		q = x ^ (ones * '"');
+		m = (((q - ones) & ~q) | ((x - ones) & ~x)) & high;
+		if (m != 0)
+			return (size_t)(p - s) + (size_t)(__builtin_ctzll(m) >> 3);
+		p += 8;
+	}
+	while (p < end && *p != '"' && *p != '\0')
+		p++;
+	return (size_t)(p - s);
+}
+
+/* ob_put for a short run of bytes inside [s, end) with room in the buffer (ensured by the
+ * caller: n + 16 bytes): sixteen bytes copied at once when they lie before end. */
+static inline void
+ob_put_short(struct obuf *b, const char *s, size_t n, const char *end)
+{
+	if (n <= 16 && end - s >= 16) {
+		memcpy(b->data + b->len, s, 16);
+		b->len += n;
+		return;
+	}
+	ob_put(b, s, n);
 }
 
 /* One connector in the stable shape of `get connectors -o json`, pretty-printed like
@@ -703,7 +778,35 @@ view_json(const struct kc_cmd_env *env, const struct kc_connector_view *v, struc
 	else
 		ob_c(b, ']');
 	OB_LIT(b, ",\n    \"config\": ");
-	if (!v->has_config) {
+	if (v->config_raw != NULL) {
+		/* Kept as received: every string is already as json_str writes it. Pairs are
+		 * "k":"v" after the '{' and each ','; a value ends at '"' or (class) NUL. */
+		const char *p = v->config_raw, *end = v->config_raw + v->config_raw_len;
+		const char *k, *val;
+		size_t kl, vl;
+		for (i = 0; p + 1 < end; i++) {
+			k = p + 2;
+			kl = raw_str_len(k, end);
+			val = k + kl + 3;
+			vl = raw_str_len(val, end);
+			p = val + vl + 1;	/* the ',' or the '}' */
+			if (b->len + kl + vl + 32 > sizeof b->data)
+				ob_flush(b);
+			if (i == 0)
+				OB_LIT(b, "{\n      \"");
+			else
+				OB_LIT(b, ",\n      \"");
+			ob_put_short(b, k, kl, end);
+			OB_LIT(b, "\": \"");
+			if (!env->io->show_secrets && vl > 0 && !(vl >= 2 && val[0] == '$' &&
+			    val[1] == '{') && secret_at_n(memo, i, k, kl))
+				OB_LIT(b, "********");
+			else
+				ob_put_short(b, val, vl, end);
+			ob_c(b, '"');
+		}
+		OB_LIT(b, "\n    }");
+	} else if (!v->has_config) {
 		OB_LIT(b, "null");
 	} else if (v->nconfig == 0) {
 		OB_LIT(b, "{}");
@@ -776,7 +879,7 @@ get_connectors(struct kc_cmd_env *env, const struct kc_cmd *self, const struct s
 	if (compile_res(env, s, res) != 0)
 		return KC_EXIT_USAGE;
 	/* Only -o json of connectors shows the config, only -o wide the class. */
-	l = load_list(env, io->fmt == KC_FMT_JSON && !tasks_view ? 0 :
+	l = load_list(env, io->fmt == KC_FMT_JSON && !tasks_view ? KC_LIST_RAW_CONFIG :
 	    wide && !tasks_view ? KC_LIST_NO_CONFIG : KC_LIST_NO_CONFIG | KC_LIST_NO_INFO);
 	if (l == NULL) {
 		free_res(s, res);

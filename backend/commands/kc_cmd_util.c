@@ -142,22 +142,28 @@ kc_cmd_is_secret_key(const char *key)
 	static const char *const words[] = { "password", "passwd", "secret", "token",
 	    "credential", "jaas.config", "api.key", "apikey", "api_key", "private.key",
 	    "access.key", "auth.key", "keystore.key", "sasl.jaas", "bearer" };
-	char low[256];
-	size_t i;
+	char buf[256], *low;
+	size_t i, n;
+	int r = 0;
 
 	if (key == NULL)
 		return 0;
-	for (i = 0; key[i] != '\0' && i + 1 < sizeof low; i++)
+	/* the whole key, however long (a word past any fixed length still counts) */
+	n = strlen(key);
+	low = n < sizeof buf ? buf : kc_xmalloc(n + 1);
+	for (i = 0; i < n; i++)
 		low[i] = (char)tolower((unsigned char)key[i]);
-	low[i] = '\0';
-	for (i = 0; i < KC_NITEMS(words); i++)
+	low[n] = '\0';
+	for (i = 0; i < KC_NITEMS(words) && !r; i++)
 		if (strstr(low, words[i]) != NULL)
-			return 1;
+			r = 1;
 	/* "...key" alone (ssl.key, aws.key) but not key.converter & co. */
-	if (kc_str_has_suffix(low, ".key") && !kc_str_has_suffix(low, "message.key") &&
+	if (!r && kc_str_has_suffix(low, ".key") && !kc_str_has_suffix(low, "message.key") &&
 	    !kc_str_has_suffix(low, "record.key") && !kc_str_has_suffix(low, "join.key"))
-		return 1;
-	return 0;
+		r = 1;
+	if (low != buf)
+		free(low);
+	return r;
 }
 
 /* Masked copy of a config map. */

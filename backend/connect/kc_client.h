@@ -221,6 +221,12 @@ struct kc_connector_view {
 	size_t		 nconfig;	/* config entries, in document order */
 	const char *const *config_keys;
 	const char *const *config_vals;	/* NULL for a JSON null value */
+	/* KC_LIST_RAW_CONFIG only: the config's text as received ({"k":"v",...}, compact,
+	 * string values, printable ASCII without escapes), nconfig 0, except that the
+	 * closing quote of the connector.class value that class_name points to is a NUL.
+	 * NULL otherwise. */
+	const char	*config_raw;
+	size_t		 config_raw_len;
 	size_t		 ntasks;
 	struct kc_task_view *tasks;
 	int		 tasks_running;
@@ -254,6 +260,10 @@ enum kc_list_flags {
 	/* Nor connector.class: the info part of a connector is then only read for the type
 	 * of a connector without a status, and otherwise skipped unread (class_name ""). */
 	KC_LIST_NO_INFO = 2u,
+	/* A config that is compact, flat and plain ASCII without escapes (so every string in
+	 * it is already what a JSON writer would write) is kept as its text (config_raw)
+	 * instead of being decoded into config_keys/config_vals; others as usual. */
+	KC_LIST_RAW_CONFIG = 4u,
 };
 struct kc_connector_list *kc_connector_list_parse_opts(const char *text, size_t len,
     unsigned int flags, struct kc_err *err);

@@ -290,6 +290,72 @@ skip_object_raw(struct parser *ps)
 	return -1;
 }
 
+/* Are all bytes of [p, end) printable ASCII (0x20-0x7e)? */
+static int
+printable_ascii(const char *p, const char *end)
+{
+#if defined(__SSE2__) && defined(__GNUC__)
+	const __m128i lo = _mm_set1_epi8(0x20), del = _mm_set1_epi8(0x7f);
+
+	while (end - p >= 16) {
+		__m128i x = _mm_loadu_si128((const __m128i *)(const void *)p);
+		/* signed: bytes >= 0x80 are negative, so below 0x20 too */
+		if (_mm_movemask_epi8(_mm_or_si128(_mm_cmplt_epi8(x, lo),
+		    _mm_cmpeq_epi8(x, del))) != 0)
+			return 0;
+		p += 16;
+	}
+#endif
+	for (; p < end; p++)
+		if ((unsigned char)*p < 0x20 || (unsigned char)*p > 0x7e)
+			return 0;
+	return 1;
+}
+
+/* KC_LIST_RAW_CONFIG: if the config object at p is compact ({"k":"v","k2":"v2"}, no blank),
+ * flat (string values only) and printable ASCII without escapes, so that every string in it
+ * is already in the form kcops writes, return its end (after the '}') with the number of
+ * pairs and the last connector.class value (*cls NULL if none). NULL otherwise (then it is
+ * parsed the usual way). The text is not changed. */
+static char *
+raw_config(char *p, char *end, size_t *npairs, char **cls, size_t *clslen)
+{
+	char *start = p, *k, *q, *v, *e;
+	size_t n = 0;
+
+	*cls = NULL;
+	*clslen = 0;
+	if (end - p < 2 || p[0] != '{' || p[1] != '"')
+		return NULL;
+	p++;
+	for (;;) {
+		k = p + 1;	/* p is at the key's opening quote */
+		q = scan_quote(k, end);
+		if (end - q < 4 || q[0] != '"' || q[1] != ':' || q[2] != '"')
+			return NULL;
+		v = q + 3;
+		e = scan_quote(v, end);
+		if (end - e < 2 || e[0] != '"')
+			return NULL;
+		if (q - k == 15 && memcmp(k, "connector.class", 15) == 0) {
+			*cls = v;
+			*clslen = (size_t)(e - v);
+		}
+		n++;
+		if (e[1] == '}') {
+			p = e + 2;
+			break;
+		}
+		if (end - e < 3 || e[1] != ',' || e[2] != '"')
+			return NULL;
+		p = e + 2;
+	}
+	if (!printable_ascii(start, p))
+		return NULL;
+	*npairs = n;
+	return p;
+}
+
 /* Parse a string in place; *out points at the decoded, NUL-terminated text and *outlen is
  * its length. An escaped NUL (\u0000) ends the C string early, which is acceptable for the
  * model's fields. */
@@ -659,13 +725,27 @@ add_kv(struct parser *ps, const char *key, const char *val)
 	ps->vals[ps->nkv++] = val;
 }
 
+/* Keep a copy of a string (freed with the list). */
+static char *
+keep_copy(struct parser *ps, const char *s, size_t n)
+{
+	char *copy = kc_xstrndup(s, n);
+
+	if (ps->ncopies == ps->copycap) {
+		ps->copycap = ps->copycap ? ps->copycap * 2 : 16;
+		ps->copies = kc_xrealloc(ps->copies, ps->copycap * sizeof *ps->copies);
+	}
+	ps->copies[ps->ncopies++] = copy;
+	return copy;
+}
+
 /* One config entry of info.config. */
 static int
 config_member(struct parser *ps, const char *key, size_t klen, void *ctx)
 {
 	struct kc_connector_view *v = ctx;
 	const char *val = NULL;
-	char *start, *copy, *s;
+	char *start, *s;
 
 	if (peek(ps) == '"') {
 		if (str(ps, &s) != 0)
@@ -681,13 +761,7 @@ config_member(struct parser *ps, const char *key, size_t klen, void *ctx)
 		}
 		if (skip(ps, 1) != 0)
 			return -1;
-		copy = kc_xstrndup(start, (size_t)(ps->p - start));
-		if (ps->ncopies == ps->copycap) {
-			ps->copycap = ps->copycap ? ps->copycap * 2 : 16;
-			ps->copies = kc_xrealloc(ps->copies, ps->copycap * sizeof *ps->copies);
-		}
-		ps->copies[ps->ncopies++] = copy;
-		val = copy;
+		val = keep_copy(ps, start, (size_t)(ps->p - start));
 	}
 	if (val != NULL && KEY_IS(key, klen, "connector.class"))
 		v->class_name = val;	/* the last one wins */
@@ -721,6 +795,23 @@ info_member(struct parser *ps, const char *key, size_t klen, void *ctx)
 		if (is_null(ps))
 			return 0;
 		v->has_config = 1;
+		if ((ps->flags & KC_LIST_RAW_CONFIG) && peek(ps) == '{') {
+			char *e, *cls;
+			size_t n, clen;
+			e = raw_config(ps->p, ps->end, &n, &cls, &clen);
+			if (e != NULL) {
+				v->config_raw = ps->p;
+				v->config_raw_len = (size_t)(e - ps->p);
+				if (cls != NULL) {
+					/* class_name in place: its closing quote becomes the
+					 * NUL (the only one in the raw text) */
+					cls[clen] = '\0';
+					v->class_name = cls;
+				}
+				ps->p = e;
+				return 0;
+			}
+		}
 		return object(ps, (ps->flags & KC_LIST_NO_CONFIG) ? class_member : config_member,
 		    v);
 	}

@@ -5,7 +5,9 @@
 # UTF-8, at every position of an 8-byte word. The output must equal, byte for byte, what
 # Python's json.dumps(indent=2, ensure_ascii=False) prints for the documented shape (DEL and
 # each byte that is not part of a UTF-8 sequence written as \ufffd); secrets masked unless
-# --show-secrets. -o names prints the same connectors, sanitised. Writing to a full disk is
+# --show-secrets; configs kept as received (compact, flat, plain ASCII) and near misses
+# (blanks, non-string values, {}), secrets and ${...} references at many positions, keys past
+# the 64 positions memoised, long keys and values. -o names prints the same connectors, sanitised. Writing to a full disk is
 # an error.
 . "$KCOPS_SOURCE_ROOT/tests/lib/common.sh"
 KCOPS=${KCOPS:-$KCOPS_BUILD_ROOT/tui/kcops}
@@ -53,6 +55,32 @@ for i, (raw, _) in enumerate(cases):
           b'","trace":"' + raw + b'"}],"type":"sink"}')
     parts.append(b'"' + name + b'":{"status":' + st + b',"info":{"name":"x","config":' + cfg +
                  b',"tasks":[],"type":"sink"}}')
+# Configs that kcops keeps as received when they are compact, flat, printable ASCII without
+# escapes (-o json copies their strings), and near misses it decodes: (name, config text, the
+# config as printed with secrets masked).
+long_key = 'x' * 300 + '.password'
+many = ','.join('"k%02d.secret":"v%02d"' % (j, j) for j in range(70))
+extras = [
+    ('r-plain', '{"connector.class":"C","a.password":"${file:/s:p}","b.token":"t",'
+     '"x":"","api.key":"k","url":"http://h/p?q=1"}',
+     {'connector.class': 'C', 'a.password': '${file:/s:p}', 'b.token': '********', 'x': '',
+      'api.key': '********', 'url': 'http://h/p?q=1'}),
+    ('r-class-last', '{"a":"1","connector.class":"Last"}', {'a': '1', 'connector.class': 'Last'}),
+    ('r-long', '{"' + long_key + '":"' + 'v' * 40 + '","k":"' + 'w' * 17 + '"}',
+     {long_key: '********', 'k': 'w' * 17}),
+    ('r-many', '{' + many + '}', dict(('k%02d.secret' % j, '********') for j in range(70))),
+    ('r-blank', '{"connector.class": "B", "p.password": "s"}',
+     {'connector.class': 'B', 'p.password': '********'}),
+    ('r-number', '{"connector.class":"N","tasks.max":2,"n":null,"t":true}',
+     {'connector.class': 'N', 'tasks.max': '2', 'n': None, 't': 'true'}),
+    ('r-empty', '{}', {}),
+    ('r-dollar', '{"s.password":"$","t.password":"${"}', {'s.password': '********', 't.password': '${'}),
+]
+for n, cfg, _ in extras:
+    names.append(b'"' + n.encode() + b'"')
+    parts.append(b'"' + n.encode() + b'":{"status":{"name":"x","connector":{"state":"RUNNING",'
+                 b'"worker_id":"w"},"tasks":[],"type":"source"},"info":{"name":"x","config":' +
+                 cfg.encode() + b',"tasks":[],"type":"source"}}')
 doc = b'{' + b','.join(parts) + b'}'
 plain = b'[' + b','.join(names) + b']'
 
@@ -88,6 +116,16 @@ def expected(show_secrets):
             'tasks': [{'id': 0, 'state': 'FAILED', 'worker_id': s, 'trace': s}],
             'config': {'connector.class': s, 'k' + s: s,
                        'db.password': s if show_secrets or s == '' else '********'}})
+    for n, cfg, masked in extras:
+        conf = json.loads(cfg)
+        if not show_secrets:
+            conf = masked
+        else:
+            conf = dict((k, v if isinstance(v, str) or v is None else json.dumps(v))
+                        for k, v in conf.items())
+        out.append({'name': n, 'type': 'source', 'state': 'RUNNING', 'health': 'running',
+                    'worker_id': 'w', 'class': conf.get('connector.class', ''), 'tasks': [],
+                    'config': conf})
     out.sort(key=lambda c: c['name'].encode('utf-8', 'surrogatepass'))
     text = json.dumps(out, indent=2, ensure_ascii=False) + '\n'
     return text.replace('\ufffd', '\\ufffd').encode()	# written as an escape
@@ -119,9 +157,10 @@ for form in ('json', 'table'):
         print('FAIL: -o %s to /dev/full: exit %d, stderr %r' % (form, p.returncode, p.stderr),
               file=sys.stderr)
 lines = run('-o', 'names').split(b'\n')
-if len(lines) != len(cases) + 1 or lines[-1] != b'':
+if len(lines) != len(cases) + len(extras) + 1 or lines[-1] != b'':
     bad += 1
-    print('FAIL: -o names printed %d lines for %d connectors' % (len(lines) - 1, len(cases)),
+    print('FAIL: -o names printed %d lines for %d connectors' % (len(lines) - 1,
+          len(cases) + len(extras)),
           file=sys.stderr)
 elif any(b < 0x20 or b == 0x7f for line in lines for b in line):
     bad += 1

@@ -617,6 +617,59 @@ test_listing_parse_flags(void **state)
 	}
 }
 
+/* KC_LIST_RAW_CONFIG: a compact, flat, printable-ASCII config without escapes is kept as its
+ * text (class_name NUL-terminated in it); anything else is decoded as usual. */
+static void
+test_listing_raw_config(void **state)
+{
+	static const struct {
+		const char *config;
+		int raw;
+		const char *class_name;
+	} cases[] = {
+		{ "{\"connector.class\":\"C\",\"k\":\"v\",\"connector.class\":\"D\"}", 1, "D" },
+		{ "{\"k\":\"v\"}", 1, "" },
+		{ "{\"k\": \"v\"}", 0, "" },
+		{ "{\"k\":\"v\\\"\",\"connector.class\":\"E\"}", 0, "E" },
+		{ "{\"k\":2,\"connector.class\":\"F\"}", 0, "F" },
+		{ "{\"k\":\"\xc3\xa9\"}", 0, "" },
+		{ "{\"k\":\"a\x7f\"}", 0, "" },
+		{ "{\"k\":\"v\"\n}", 0, "" },
+		{ "{}", 0, "" },
+	};
+	struct kc_buf b;
+	struct kc_connector_list *l;
+	struct kc_err err;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < KC_NITEMS(cases); i++) {
+		const struct kc_connector_view *v;
+		kc_buf_init(&b);
+		kc_buf_printf(&b, "{\"a\": {\"status\": {\"connector\": {\"state\": \"RUNNING\"}, "
+		    "\"type\": \"sink\"}, \"info\": {\"config\": %s, \"type\": \"sink\"}}}",
+		    cases[i].config);
+		l = kc_connector_list_parse_opts(b.data, b.len, KC_LIST_RAW_CONFIG, &err);
+		if (l == NULL)
+			fail_msg("case %zu: %s", i, err.msg);
+		v = &l->v[0];
+		if ((v->config_raw != NULL) != cases[i].raw)
+			fail_msg("case %zu: config_raw %s", i, v->config_raw ? "set" : "NULL");
+		assert_string_equal(v->class_name, cases[i].class_name);
+		assert_true(v->has_config);
+		if (v->config_raw != NULL) {
+			assert_int_equal(v->nconfig, 0);
+			assert_int_equal(v->config_raw_len, strlen(cases[i].config));
+			assert_int_equal(v->config_raw[0], '{');
+			assert_int_equal(v->config_raw[v->config_raw_len - 1], '}');
+		} else if (strcmp(cases[i].config, "{}") != 0) {
+			assert_true(v->nconfig > 0);
+		}
+		kc_connector_list_free(l);
+		kc_buf_free(&b);
+	}
+}
+
 int
 main(void)
 {
@@ -624,6 +677,7 @@ main(void)
 		cmocka_unit_test(test_model_health),
 		cmocka_unit_test(test_listing_parse),
 		cmocka_unit_test(test_listing_parse_flags),
+		cmocka_unit_test(test_listing_raw_config),
 		cmocka_unit_test(test_listing_mutations),
 		cmocka_unit_test(test_feature_gates),
 		cmocka_unit_test(test_secrets),
