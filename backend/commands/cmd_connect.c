@@ -659,19 +659,23 @@ secret_at_n(struct secret_memo *m, size_t i, const char *key, size_t klen)
 	if (i < KC_NITEMS(m->pos_key) && m->pos_key[i] != NULL && m->pos_len[i] == klen) {
 		const char *a = m->pos_key[i];
 		size_t j = 0;
-		uint64_t x, y;
-		for (; j + 8 <= klen; j += 8) {
-			memcpy(&x, a + j, 8);
-			memcpy(&y, key + j, 8);
-			if (x != y)
-				break;
+		uint64_t x, y, d = 0;
+		if (klen >= 8) {
+			/* eight bytes at a time, the last eight overlapping */
+			for (; j + 8 < klen && d == 0; j += 8) {
+				memcpy(&x, a + j, 8);
+				memcpy(&y, key + j, 8);
+				d = x ^ y;
+			}
+			memcpy(&x, a + klen - 8, 8);
+			memcpy(&y, key + klen - 8, 8);
+			d |= x ^ y;
+		} else {
+			for (; j < klen; j++)
+				d |= (uint64_t)(a[j] ^ key[j]);
 		}
-		if (j + 8 > klen) {
-			while (j < klen && a[j] == key[j])
-				j++;
-			if (j == klen)
-				return m->pos_val[i];
-		}
+		if (d == 0)
+			return m->pos_val[i];
 	}
 	k = klen < sizeof tmp ? tmp : kc_xmalloc(klen + 1);
 	memcpy(k, key, klen);
@@ -705,6 +709,16 @@ raw_str_len(const char *s, const char *end)
 	const uint64_t ones = 0x0101010101010101ull, high = 0x8080808080808080ull;
 	const char *p = s;
 
+#if defined(__SSE2__)
+	while (end - p >= 16) {
+		__m128i x = _mm_loadu_si128((const __m128i *)(const void *)p);
+		int m = _mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('"')),
+		    _mm_cmpeq_epi8(x, _mm_setzero_si128())));
+		if (m != 0)
+			return (size_t)(p - s) + (size_t)__builtin_ctz((unsigned int)m);
+		p += 16;
+	}
+#endif
 	while (end - p >= 8) {
 		uint64_t x, q, m;
 		memcpy(&x, p, 8);
