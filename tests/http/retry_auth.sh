@@ -103,11 +103,11 @@ wait_topic_count be-ok 1 >/dev/null
 e=$(topic_dump en-ok | cut -f3 | jq -r .httpResponse.bodyAsString)
 expect_eq "static header" "$(jqv "$e" '.headers["X-Env"]')" test
 expect_eq "request header wins" "$(jqv "$e" '.headers["X-Team"]')" mine
-jqv "$e" '.headers["X-Request-ID"]' | grep -Eq '^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$' ||
+jqv "$e" '.headers["X-Request-ID"]' | kc_grepq -E '^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$' ||
 	kc_fail "generated X-Request-ID: $(jqv "$e" '.headers["X-Request-ID"]')"
 [ "$(jqv "$e" '.headers["X-Correlation-ID"]')" != null ] || kc_fail "no X-Correlation-ID"
 expect_eq "basic auth" "$(jqv "$e" '.headers.Authorization')" "Basic $(printf 'u:p w' | base64)"
-topic_dump en-ok | cut -f3 | jq -r '.httpRequest.headers | keys[]' | grep -q Authorization &&
+topic_dump en-ok | cut -f3 | jq -r '.httpRequest.headers | keys[]' | kc_grepq Authorization &&
 	kc_fail "credentials leaked into the exchange"
 e=$(topic_dump be-ok | cut -f3 | jq -r .httpResponse.bodyAsString)
 expect_eq "bearer" "$(jqv "$e" '.headers.Authorization')" "Bearer s3cr3t"

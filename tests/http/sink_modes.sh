@@ -75,7 +75,7 @@ wait_topic_count q-err 2 >/dev/null
 Q=$(topic_dump q-ok)
 expect_eq "queue ok from qa" "$(grep -c 'kcops.input.topic=in-qa' <<<"$Q")" 4
 expect_eq "queue ok from qb" "$(grep -c 'kcops.input.topic=in-qb' <<<"$Q")" 3
-awk -F'\t' '$1 == "b2"' <<<"$Q" | grep -q '"statusCode":200' || kc_fail "key b2 not carried"
+awk -F'\t' '$1 == "b2"' <<<"$Q" | kc_grepq '"statusCode":200' || kc_fail "key b2 not carried"
 E=$(topic_dump q-err)
 expect_eq "queue err 404" "$(awk -F'\t' '$1 == "a404" { print $3 }' <<<"$E" | jq .httpResponse.statusCode)" 404
 expect_eq "queue err bad" "$(awk -F'\t' '$1 == "abad" { print $3 }' <<<"$E" | jq -r '.attributes["x.error.kind"]')" invalid_request

@@ -90,8 +90,8 @@ e=$(echo_of k-form)
 expect_eq "form body" "$(jqv "$e" .body | base64 -d)" "a=1&b=x+y"
 expect_eq "form content type" "$(jqv "$e" '.headers["Content-Type"]')" application/x-www-form-urlencoded
 expect_eq "bytes body" "$(jqv "$(echo_of k-bytes)" .body)" "AAEC/w=="
-jqv "$(echo_of k-multi)" .body | base64 -d | grep -q 'name="f"' || kc_fail "multipart part missing"
-jqv "$(echo_of k-multi)" '.headers["Content-Type"]' | grep -q '^multipart/form-data; boundary=' ||
+jqv "$(echo_of k-multi)" .body | base64 -d | kc_grepq 'name="f"' || kc_fail "multipart part missing"
+jqv "$(echo_of k-multi)" '.headers["Content-Type"]' | kc_grepq '^multipart/form-data; boundary=' ||
 	kc_fail "multipart content type"
 expect_eq "put method" "$(jqv "$(echo_of k-put)" .method)" PUT
 expect_eq "default GET" "$(jqv "$(rec k-get)" .httpRequest.method)" GET
@@ -99,16 +99,16 @@ expect_eq "GET status" "$(jqv "$(rec k-get)" .httpResponse.statusCode)" 200
 expect_eq "GET body" "$(jqv "$(rec k-get)" .httpResponse.bodyAsString)" '{"ok":true}'
 expect_eq "envelope" "$(jqv "$(rec k-env)" .httpResponse.statusCode)" 200
 expect_eq "success flag" "$(jqv "$(rec k-get)" .success)" true
-jqv "$(rec k-get)" .moment | grep -Eq '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}\.[0-9]{6}Z$' ||
+jqv "$(rec k-get)" .moment | kc_grepq -E '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}\.[0-9]{6}Z$' ||
 	kc_fail "moment format: $(jqv "$(rec k-get)" .moment)"
 expect_eq "timings" "$(jqv "$(rec k-get)" '.timings | has("directElapsedTime")')" true
 expect_eq "truncated flag" "$(jqv "$(rec k-trunc)" '.attributes["x.truncated"]')" true
 expect_eq "truncated length" "$(jqv "$(rec k-trunc)" '.httpResponse.bodyAsString | length')" 1000
 expect_eq "redirect followed" "$(jqv "$(rec k-redirect)" .httpResponse.statusCode)" 200
 # provenance, key and input headers
-hdr k-get | grep -q 'kcops.input.topic=in-p1' || kc_fail "provenance topic: $(hdr k-get)"
-hdr k-get | grep -q 'kcops.input.offset=' || kc_fail "provenance offset"
-hdr k-hdr | grep -q 'trace=abc' || kc_fail "input headers not carried: $(hdr k-hdr)"
+hdr k-get | kc_grepq 'kcops.input.topic=in-p1' || kc_fail "provenance topic: $(hdr k-get)"
+hdr k-get | kc_grepq 'kcops.input.offset=' || kc_fail "provenance offset"
+hdr k-hdr | kc_grepq 'trace=abc' || kc_fail "input headers not carried: $(hdr k-hdr)"
 # failures
 chk() {	# KEY STATUS ATTEMPTS KIND
 	[ -n "${HTTP_TEST_DEBUG:-}" ] && echo "$1: $(rec "$1" | cut -c1-600)" >&2
@@ -132,7 +132,7 @@ chk k-tget 400 2 timeout
 chk k-drop 400 2 protocol
 [ -n "${HTTP_TEST_DEBUG:-}" ] && grep -i "big" "$WORKER_LOG" >&2
 chk k-big 400 1 too_large
-jqv "$(rec k-nourl)" .httpResponse.statusMessage | grep -q 'url: missing' || kc_fail "nourl message"
+jqv "$(rec k-nourl)" .httpResponse.statusMessage | kc_grepq 'url: missing' || kc_fail "nourl message"
 expect_eq "throwable.class" "$(jqv "$(rec k-refused)" '.httpResponse.headers["throwable.class"][0]')" curl:7
 # null value skipped and counted, nothing left pending, task alive
 M=$(curl -s "$WORKER_URL/kcops/v1/connectors/p1/metrics")

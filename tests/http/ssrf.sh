@@ -59,7 +59,7 @@ for k in direct other; do
 	[ -n "$ex" ] || kc_fail "guard: no error exchange for $k"
 	expect_eq "guard $k kind" "$(jqv "$ex" '.httpResponse.headers["throwable.class"][0]')" kcops:denied
 	expect_eq "guard $k attempts" "$(jqv "$ex" .attempts)" 1
-	jqv "$ex" .httpResponse.statusMessage | grep -q "refused by http.target.deny (loopback)" ||
+	jqv "$ex" .httpResponse.statusMessage | kc_grepq "refused by http.target.deny (loopback)" ||
 		kc_fail "guard $k: message $(jqv "$ex" .httpResponse.statusMessage)"
 done
 [ -z "$(topic_dump guard-ok)" ] || kc_fail "guard: a denied request succeeded: $(topic_dump guard-ok)"
@@ -68,7 +68,7 @@ done
 expect_eq "cidr direct" "$(r cidr-ok direct | jq -r .httpResponse.bodyAsString)" '{"reached":true}'
 ex=$(r cidr-err redir)
 expect_eq "cidr redirect kind" "$(jqv "$ex" '.httpResponse.headers["throwable.class"][0]')" kcops:denied
-jqv "$ex" .httpResponse.statusMessage | grep -q "connection to 127.0.0.1 refused by http.target.deny (127.0.0.1/32)" ||
+jqv "$ex" .httpResponse.statusMessage | kc_grepq "connection to 127.0.0.1 refused by http.target.deny (127.0.0.1/32)" ||
 	kc_fail "cidr redirect: message $(jqv "$ex" .httpResponse.statusMessage)"
 
 # what nginx saw: the open connector's two /t hits (direct and after the redirect), the
@@ -77,6 +77,6 @@ sleep 0.5
 got=$(awk '$7 == "/go" || $7 == "/t" { print $7 }' "$D/access.log" | sort | uniq -c |
 	awk '{ printf "%s=%s ", $2, $1 }')
 expect_eq "requests nginx served" "$got" "/go=2 /t=3 "
-metric guard 'transport_errors.denied' | grep -qx 2 || kc_fail "guard metrics: $(curl -s "$WORKER_URL/kcops/v1/connectors/guard/metrics")"
+metric guard 'transport_errors.denied' | kc_grepq -x 2 || kc_fail "guard metrics: $(curl -s "$WORKER_URL/kcops/v1/connectors/guard/metrics")"
 worker_stop
 echo "ssrf: ok (guard off reached, loopback and redirect hop denied, CIDR precise)"
