@@ -599,6 +599,33 @@ object(struct parser *ps, int (*member)(struct parser *, const char *, size_t, v
 	}
 }
 
+/* The rest of an object after a member (at the ',' or the '}'): like object(). */
+static inline __attribute__((always_inline)) int
+object_rest(struct parser *ps, int (*member)(struct parser *, const char *, size_t, void *),
+    void *ctx)
+{
+	char *key, c;
+	size_t klen;
+
+	for (;;) {
+		c = peek(ps);
+		ps->p++;
+		if (c == '}')
+			return 0;
+		if (c != ',') {
+			ps->err = "expected , or }";
+			return -1;
+		}
+		if (str_len(ps, &key, &klen) != 0 || expect(ps, ':') != 0 ||
+		    member(ps, key, klen, ctx) != 0)
+			return -1;
+	}
+}
+
+/* Does the text at p start with the literal? */
+#define AT(p, end, lit)	\
+	((end) - (p) >= (ptrdiff_t)sizeof(lit) - 1 && memcmp((p), (lit), sizeof(lit) - 1) == 0)
+
 /* ---- the listing's objects ------------------------------------------------------------- */
 
 /* A member of status.connector. */
@@ -708,6 +735,55 @@ status_member(struct parser *ps, const char *key, size_t klen, void *ctx)
 		return 0;
 	}
 	return skip(ps, 1);
+}
+
+/* A status in the compact form Connect writes, member by member while the text has the
+ * usual order ({"name":..,"connector":{"state":..,"worker_id":..},"tasks":[..],"type":..});
+ * from the first difference on (blanks, another order, a trace, an escape) the usual member
+ * parser takes over at that member, so the result is the same either way. */
+static int
+status_object(struct parser *ps, struct kc_connector_view *v)
+{
+	char *p = ps->p, *end = ps->end, *st, *se, *wt, *we, *q;
+
+	if (!AT(p, end, "{\"name\":\""))
+		return object(ps, status_member, v);
+	q = scan_quote(p + 9, end);
+	if (q >= end || *q != '"')
+		return object(ps, status_member, v);
+	ps->p = p = q + 1;	/* the name is not kept */
+	if (AT(p, end, ",\"connector\":{\"state\":\"")) {
+		st = p + 23;
+		se = scan_quote(st, end);
+		if (se < end && *se == '"' && AT(se, end, "\",\"worker_id\":\"")) {
+			wt = se + 15;
+			we = scan_quote(wt, end);
+			if (we < end && *we == '"' && AT(we, end, "\"}")) {
+				*se = '\0';
+				*we = '\0';
+				v->state = st;
+				v->worker_id = wt;
+				ps->p = p = we + 2;
+			}
+		}
+	}
+	if (!AT(p, end, ",\"tasks\":["))
+		return object_rest(ps, status_member, v);
+	ps->p = p + 9;
+	if (tasks_array(ps) != 0)
+		return -1;
+	p = ps->p;
+	if (AT(p, end, ",\"type\":\"")) {
+		st = p + 9;
+		se = scan_quote(st, end);
+		if (se < end && *se == '"' && se + 1 < end && se[1] == '}') {
+			*se = '\0';
+			v->type = st;
+			ps->p = se + 2;
+			return 0;
+		}
+	}
+	return object_rest(ps, status_member, v);
 }
 
 /* Append one config pair. */
@@ -837,7 +913,7 @@ entry_member(struct parser *ps, const char *key, size_t klen, void *ctx)
 			return 0;
 		e->has_status = 1;
 		e->task0 = ps->ntasks;
-		return object(ps, status_member, e->v);
+		return peek(ps) == '{' ? status_object(ps, e->v) : object(ps, status_member, e->v);
 	}
 	if (KEY_IS(key, klen, "info")) {
 		if (is_null(ps))

@@ -670,6 +670,89 @@ test_listing_raw_config(void **state)
 	}
 }
 
+/* A status in Connect's compact form is read member by member, the usual parser taking over
+ * at the first difference: every variant gives what the same text with blanks (always the
+ * usual parser) gives. */
+static void
+test_listing_compact_status(void **state)
+{
+	static const char *const statuses[] = {
+		"{\"name\":\"a\",\"connector\":{\"state\":\"RUNNING\",\"worker_id\":\"w:1\"},"
+		    "\"tasks\":[],\"type\":\"sink\"}",
+		"{\"name\":\"a\",\"connector\":{\"state\":\"FAILED\",\"worker_id\":\"w:1\","
+		    "\"trace\":\"boom\\n\\tat x\"},\"tasks\":[],\"type\":\"sink\"}",
+		"{\"name\":\"a\",\"connector\":{\"state\":\"RUNNING\",\"worker_id\":\"w:1\"},"
+		    "\"tasks\":[{\"id\":1,\"state\":\"FAILED\",\"worker_id\":\"w:2\",\"trace\":\"t\"},"
+		    "{\"id\":0,\"state\":\"RUNNING\",\"worker_id\":\"w:1\"}],\"type\":\"source\"}",
+		"{\"name\":\"a\\\"b\",\"connector\":{\"state\":\"PAUSED\",\"worker_id\":\"w\"},"
+		    "\"tasks\":[],\"type\":\"sink\"}",
+		"{\"name\":\"a\",\"connector\":{\"state\":\"RUN\\u004eING\",\"worker_id\":\"w\"},"
+		    "\"tasks\":[],\"type\":\"sink\"}",
+		"{\"name\":\"a\",\"connector\":{\"worker_id\":\"w\",\"state\":\"STOPPED\"},"
+		    "\"tasks\":[],\"type\":\"sink\"}",
+		"{\"name\":\"a\",\"connector\":{\"state\":\"RUNNING\",\"worker_id\":\"w\"},"
+		    "\"tasks\":[],\"type\":\"sink\",\"type\":\"source\"}",
+		"{\"name\":\"a\",\"connector\":{\"state\":\"RUNNING\",\"worker_id\":\"w\"},"
+		    "\"tasks\":[]}",
+		"{\"name\":\"a\",\"connector\":{\"state\":\"RUNNING\",\"worker_id\":\"w\"},"
+		    "\"type\":\"sink\",\"tasks\":[]}",
+		"{\"name\":\"a\",\"connector\":{\"state\":\"RUNNING\",\"worker_id\":\"w\"},"
+		    "\"tasks\":[],\"type\":null}",
+		"{\"connector\":{\"state\":\"RUNNING\",\"worker_id\":\"w\"},\"name\":\"a\"}",
+		"{\"name\":\"a\"}",
+		"{}",
+	};
+	size_t i, j;
+
+	(void)state;
+	for (i = 0; i < KC_NITEMS(statuses); i++) {
+		struct kc_buf a, b;
+		struct kc_connector_list *x, *y;
+		struct kc_err err;
+		const char *c;
+		int in_str;
+		kc_buf_init(&a);
+		kc_buf_init(&b);
+		kc_buf_printf(&a, "{\"a\":{\"status\":%s,\"info\":null}}", statuses[i]);
+		/* the same with a blank after every ',' outside strings: the usual parser */
+		kc_buf_puts(&b, "{\"a\":{\"status\":");
+		for (c = statuses[i], in_str = 0; *c != '\0'; c++) {
+			kc_buf_putc(&b, *c);
+			if (*c == '\\' && c[1] != '\0')
+				kc_buf_putc(&b, *++c);
+			else if (*c == '"')
+				in_str = !in_str;
+			else if (!in_str && (*c == ',' || *c == ':'))
+				kc_buf_putc(&b, ' ');
+		}
+		kc_buf_puts(&b, ",\"info\":null}}");
+		x = kc_connector_list_parse(a.data, a.len, &err);
+		if (x == NULL)
+			fail_msg("status %zu: %s", i, err.msg);
+		y = kc_connector_list_parse(b.data, b.len, &err);
+		if (y == NULL)
+			fail_msg("status %zu (blanks): %s", i, err.msg);
+		assert_int_equal(x->n, 1);
+		assert_string_equal(x->v[0].state, y->v[0].state);
+		assert_string_equal(x->v[0].worker_id, y->v[0].worker_id);
+		assert_string_equal(x->v[0].type, y->v[0].type);
+		assert_int_equal(x->v[0].health, y->v[0].health);
+		if ((x->v[0].trace == NULL) != (y->v[0].trace == NULL))
+			fail_msg("status %zu: trace differs", i);
+		if (x->v[0].trace != NULL)
+			assert_string_equal(x->v[0].trace, y->v[0].trace);
+		assert_int_equal(x->v[0].ntasks, y->v[0].ntasks);
+		for (j = 0; j < x->v[0].ntasks; j++) {
+			assert_int_equal(x->v[0].tasks[j].id, y->v[0].tasks[j].id);
+			assert_string_equal(x->v[0].tasks[j].state, y->v[0].tasks[j].state);
+		}
+		kc_connector_list_free(x);
+		kc_connector_list_free(y);
+		kc_buf_free(&a);
+		kc_buf_free(&b);
+	}
+}
+
 int
 main(void)
 {
@@ -678,6 +761,7 @@ main(void)
 		cmocka_unit_test(test_listing_parse),
 		cmocka_unit_test(test_listing_parse_flags),
 		cmocka_unit_test(test_listing_raw_config),
+		cmocka_unit_test(test_listing_compact_status),
 		cmocka_unit_test(test_listing_mutations),
 		cmocka_unit_test(test_feature_gates),
 		cmocka_unit_test(test_secrets),
