@@ -334,6 +334,27 @@ kc_kafka_watermark_pending_partition(struct kc_kafka_watermark *w, const char *t
 	return n;
 }
 
+/* A partition starting at a position that still has to be committed. */
+void
+kc_kafka_watermark_start(struct kc_kafka_watermark *w, const char *topic, int32_t partition,
+    int64_t next)
+{
+	struct wm_part *p;
+
+	if (next <= 0)
+		return;
+	pthread_mutex_lock(&w->mu);
+	p = part_find(w, topic, partition, 1);
+	w->pending -= p->undone;
+	p->undone = 0;
+	p->count = 0;
+	p->head = 0;
+	p->last = next - 1;		/* commit point: next */
+	p->reported = -1;
+	p->committed = next - 1;	/* one uncommitted until a commit of next succeeds */
+	pthread_mutex_unlock(&w->mu);
+}
+
 /* Drop a partition. */
 void
 kc_kafka_watermark_forget(struct kc_kafka_watermark *w, const char *topic, int32_t partition)

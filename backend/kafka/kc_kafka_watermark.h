@@ -53,6 +53,13 @@ void kc_kafka_watermark_committed(struct kc_kafka_watermark *w, const char *topi
 /* Records dispatched and not yet covered by a successful commit (finished or not), over
  * all partitions, by offset arithmetic: what a crash now would deliver again. */
 size_t kc_kafka_watermark_uncommitted(struct kc_kafka_watermark *w);
+/* A partition starts at `next` (next offset to consume) with nothing of it tracked here, and
+ * `next` is past its committed offset (it resumes where an earlier owner in this process
+ * finished): `next` becomes its commit point, reported by committable() until a commit of it
+ * succeeds, so it is committed even when no later record arrives. Until then it counts as
+ * one uncommitted record (the finished records before `next` are not this tracker's). */
+void kc_kafka_watermark_start(struct kc_kafka_watermark *w, const char *topic,
+    int32_t partition, int64_t next);
 /* Drop a partition (revoked): later done() calls for it return -1. */
 void kc_kafka_watermark_forget(struct kc_kafka_watermark *w, const char *topic,
     int32_t partition);

@@ -422,6 +422,33 @@ test_watermark(void **state)
 	kc_kafka_watermark_forget(w, "t", 1);
 	assert_int_equal(kc_kafka_watermark_pending(w), 1);
 	assert_int_equal(kc_kafka_watermark_done(w, "t", 1, 5), -1);
+	/* a partition started at a position past its commit (handed back after what an
+	 * earlier owner finished): that position is committable with nothing tracked, reported
+	 * again after a refused commit, and counts as one uncommitted record until committed */
+	kc_kafka_watermark_free(w);
+	w = kc_kafka_watermark_new();
+	kc_kafka_watermark_start(w, "t", 2, 0);				/* 0: nothing to commit */
+	assert_int_equal(kc_kafka_watermark_position(w, "t", 2), -1);
+	kc_kafka_watermark_start(w, "t", 2, 42);
+	assert_int_equal(kc_kafka_watermark_position(w, "t", 2), 42);
+	assert_int_equal(kc_kafka_watermark_pending_partition(w, "t", 2), 0);
+	assert_int_equal(kc_kafka_watermark_uncommitted(w), 1);
+	l = rd_kafka_topic_partition_list_new(4);
+	assert_int_equal(kc_kafka_watermark_committable(w, l), 1);
+	assert_string_equal(l->elems[0].topic, "t");
+	assert_int_equal(l->elems[0].partition, 2);
+	assert_int_equal(l->elems[0].offset, 42);
+	assert_int_equal(kc_kafka_watermark_committable(w, l), 0);
+	kc_kafka_watermark_uncommit(w, "t", 2);				/* refused */
+	assert_int_equal(kc_kafka_watermark_committable(w, l), 1);
+	rd_kafka_topic_partition_list_destroy(l);
+	kc_kafka_watermark_committed(w, "t", 2, 42);
+	assert_int_equal(kc_kafka_watermark_uncommitted(w), 0);
+	kc_kafka_watermark_track(w, "t", 2, 42);			/* the next record */
+	assert_int_equal(kc_kafka_watermark_position(w, "t", 2), 42);
+	assert_int_equal(kc_kafka_watermark_uncommitted(w), 1);
+	assert_int_equal(kc_kafka_watermark_done(w, "t", 2, 42), 0);
+	assert_int_equal(kc_kafka_watermark_position(w, "t", 2), 43);
 	kc_kafka_watermark_free(w);
 }
 

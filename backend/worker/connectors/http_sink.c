@@ -1469,9 +1469,17 @@ on_rebalance(struct kw_task *t, enum kw_rebalance what, rd_kafka_topic_partition
 		return;
 	}
 	s->assigns++;
-	for (k = 0; k < parts->cnt; k++)
+	for (k = 0; k < parts->cnt; k++) {
 		kc_kafka_watermark_forget(s->ack->wm, parts->elems[k].topic,
 		    parts->elems[k].partition);
+		/* a partition that starts at a set position (given back past its last commit,
+		 * or altered) has that position committed by this task, with the usual retries:
+		 * otherwise, when no later record arrives, the commit stays behind for good (the
+		 * commit sent at the revocation may have been refused or lost) */
+		if (parts->elems[k].offset >= 0)
+			kc_kafka_watermark_start(s->ack->wm, parts->elems[k].topic,
+			    parts->elems[k].partition, parts->elems[k].offset);
+	}
 	if (parts->cnt > 0) {
 		rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_copy(parts);
 
