@@ -896,6 +896,43 @@ info_member(struct parser *ps, const char *key, size_t klen, void *ctx)
 	return skip(ps, 1);
 }
 
+/* An info in Connect's compact form ({"name":..,"config":{..},"tasks":[],"type":..}), member
+ * by member as status_object does; the member parser takes over at the first difference. */
+static int
+info_object(struct parser *ps, struct kc_connector_view *v)
+{
+	char *p = ps->p, *end = ps->end, *t, *te, *q;
+
+	if (!AT(p, end, "{\"name\":\""))
+		return object(ps, info_member, v);
+	q = scan_quote(p + 9, end);
+	if (q >= end || *q != '"')
+		return object(ps, info_member, v);
+	ps->p = p = q + 1;	/* the name is not kept */
+	if (!AT(p, end, ",\"config\":"))
+		return object_rest(ps, info_member, v);
+	ps->p = p + 10;
+	if (info_member(ps, "config", 6, v) != 0)
+		return -1;
+	p = ps->p;
+	if (!AT(p, end, ",\"tasks\":[]"))
+		return object_rest(ps, info_member, v);
+	ps->p = p = p + 11;	/* the info's tasks are not kept */
+	if (AT(p, end, ",\"type\":\"")) {
+		t = p + 9;
+		te = scan_quote(t, end);
+		if (te < end && *te == '"' && te + 1 < end && te[1] == '}') {
+			if (v->type == NULL) {
+				*te = '\0';
+				v->type = t;
+			}
+			ps->p = te + 2;
+			return 0;
+		}
+	}
+	return object_rest(ps, info_member, v);
+}
+
 struct entry_ctx {
 	struct kc_connector_view *v;
 	int has_status;
@@ -924,7 +961,7 @@ entry_member(struct parser *ps, const char *key, size_t klen, void *ctx)
 			e->v->has_config = 1;
 			return skip_object_raw(ps);
 		}
-		return object(ps, info_member, e->v);
+		return peek(ps) == '{' ? info_object(ps, e->v) : object(ps, info_member, e->v);
 	}
 	return skip(ps, 1);
 }

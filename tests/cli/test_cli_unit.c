@@ -670,9 +670,9 @@ test_listing_raw_config(void **state)
 	}
 }
 
-/* A status in Connect's compact form is read member by member, the usual parser taking over
- * at the first difference: every variant gives what the same text with blanks (always the
- * usual parser) gives. */
+/* A status or an info in Connect's compact form is read member by member, the usual parser
+ * taking over at the first difference: every variant gives what the same text with blanks
+ * (always the usual parser) gives. */
 static void
 test_listing_compact_status(void **state)
 {
@@ -701,11 +701,25 @@ test_listing_compact_status(void **state)
 		"{\"connector\":{\"state\":\"RUNNING\",\"worker_id\":\"w\"},\"name\":\"a\"}",
 		"{\"name\":\"a\"}",
 		"{}",
+		/* infos from here on (status null) */
+		"{\"name\":\"a\",\"config\":{\"connector.class\":\"C\",\"k\":\"v\"},\"tasks\":[],"
+		    "\"type\":\"sink\"}",
+		"{\"name\":\"a\",\"config\":{\"connector.class\":\"C\\u0041\"},\"tasks\":[],"
+		    "\"type\":\"source\"}",
+		"{\"name\":\"a\",\"config\":null,\"tasks\":[],\"type\":\"sink\"}",
+		"{\"name\":\"a\",\"config\":{},\"tasks\":[{\"connector\":\"a\",\"task\":0}],"
+		    "\"type\":\"sink\"}",
+		"{\"name\":\"a\",\"config\":{\"k\":\"v\"},\"tasks\":[],\"type\":\"sink\",\"x\":1}",
+		"{\"name\":\"a\",\"config\":{\"k\":\"v\"},\"tasks\":[],\"type\":\"s\\\"k\"}",
+		"{\"name\":\"a\",\"type\":\"sink\",\"config\":{\"k\":\"v\"}}",
+		"{\"name\":\"a\",\"config\":{\"k\":\"v\"},\"tasks\":[]}",
 	};
+	const size_t ninfo = 8;	/* the last ones */
 	size_t i, j;
 
 	(void)state;
 	for (i = 0; i < KC_NITEMS(statuses); i++) {
+		int info = i >= KC_NITEMS(statuses) - ninfo;
 		struct kc_buf a, b;
 		struct kc_connector_list *x, *y;
 		struct kc_err err;
@@ -713,9 +727,11 @@ test_listing_compact_status(void **state)
 		int in_str;
 		kc_buf_init(&a);
 		kc_buf_init(&b);
-		kc_buf_printf(&a, "{\"a\":{\"status\":%s,\"info\":null}}", statuses[i]);
+		kc_buf_printf(&a, info ? "{\"a\":{\"status\":null,\"info\":%s}}" :
+		    "{\"a\":{\"status\":%s,\"info\":null}}", statuses[i]);
 		/* the same with a blank after every ',' outside strings: the usual parser */
-		kc_buf_puts(&b, "{\"a\":{\"status\":");
+		kc_buf_puts(&b, info ? "{\"a\":{\"status\":null,\"info\":" :
+		    "{\"a\":{\"status\":");
 		for (c = statuses[i], in_str = 0; *c != '\0'; c++) {
 			kc_buf_putc(&b, *c);
 			if (*c == '\\' && c[1] != '\0')
@@ -725,7 +741,7 @@ test_listing_compact_status(void **state)
 			else if (!in_str && (*c == ',' || *c == ':'))
 				kc_buf_putc(&b, ' ');
 		}
-		kc_buf_puts(&b, ",\"info\":null}}");
+		kc_buf_puts(&b, info ? "}}" : ",\"info\":null}}");
 		x = kc_connector_list_parse(a.data, a.len, &err);
 		if (x == NULL)
 			fail_msg("status %zu: %s", i, err.msg);
@@ -741,6 +757,13 @@ test_listing_compact_status(void **state)
 			fail_msg("status %zu: trace differs", i);
 		if (x->v[0].trace != NULL)
 			assert_string_equal(x->v[0].trace, y->v[0].trace);
+		assert_int_equal(x->v[0].has_config, y->v[0].has_config);
+		assert_string_equal(x->v[0].class_name, y->v[0].class_name);
+		assert_int_equal(x->v[0].nconfig, y->v[0].nconfig);
+		for (j = 0; j < x->v[0].nconfig; j++) {
+			assert_string_equal(x->v[0].config_keys[j], y->v[0].config_keys[j]);
+			assert_string_equal(x->v[0].config_vals[j], y->v[0].config_vals[j]);
+		}
 		assert_int_equal(x->v[0].ntasks, y->v[0].ntasks);
 		for (j = 0; j < x->v[0].ntasks; j++) {
 			assert_int_equal(x->v[0].tasks[j].id, y->v[0].tasks[j].id);
