@@ -11,6 +11,7 @@
 
 #include "http_request.h"
 #include "kc_buf.h"
+#include "kc_codec.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -79,10 +80,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	} else {
 		struct kc_buf b = { 0 };
 
-		if (kw_http_b64_decode(text, size, &b) == 0) {
+		if (kc_base64_decode(text, size, KC_BASE64_LENIENT, &b) == 0) {
 			struct kc_buf e = { 0 };
 
-			kw_http_b64_encode(b.data, b.len, &e);
+			kc_base64_encode(b.data, b.len, &e);
 			kc_buf_free(&e);
 		}
 		kc_buf_reset(&b);

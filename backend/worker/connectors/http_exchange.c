@@ -12,6 +12,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "kc_codec.h"
 #include "kc_util.h"
 
 static const char *const kind_names[] = {
@@ -131,7 +132,7 @@ put_request(struct kc_buf *b, const struct kw_http_request *r)
 		break;
 	case KW_HTTP_BODY_BYTE_ARRAY:
 		kc_buf_puts(b, ",\"bodyAsByteArray\":\"");
-		kw_http_b64_encode(r->body, r->body_len, b);
+		kc_base64_encode(r->body, r->body_len, b);
 		kc_buf_putc(b, '"');
 		break;
 	case KW_HTTP_BODY_MULTIPART:
@@ -194,7 +195,7 @@ put_response(struct kc_buf *b, const struct kw_http_response *r, int transport_s
 		kw_http_json_str(b, r->body.data ? r->body.data : "", r->body.len);
 	} else {
 		kc_buf_puts(b, ",\"bodyType\":\"BYTE_ARRAY\",\"bodyAsByteArray\":\"");
-		kw_http_b64_encode(r->body.data, r->body.len, b);
+		kc_base64_encode(r->body.data, r->body.len, b);
 		kc_buf_putc(b, '"');
 	}
 	if (r->truncated)

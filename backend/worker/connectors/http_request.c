@@ -16,6 +16,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "kc_codec.h"
 #include "kc_json.h"
 #include "kc_util.h"
 
@@ -353,7 +354,7 @@ build_multipart(const json_t *parts, const char *boundary, struct kc_buf *out, c
 			body = get2(p, "bodyAsByteArray", "contentAsByteArray");
 			s = json_string_value(body);
 			kc_buf_reset(&tmp);
-			if (s == NULL || kw_http_b64_decode(s, strlen(s), &tmp) < 0) {
+			if (s == NULL || kc_base64_decode(s, strlen(s), KC_BASE64_LENIENT, &tmp) < 0) {
 				snprintf(err, errlen, "%s.bodyAsByteArray: not valid base64", where);
 				goto fail;
 			}
@@ -511,8 +512,8 @@ from_object(const json_t *o, bool strict, struct kw_http_request *r, char *err, 
 	case KW_HTTP_BODY_BYTE_ARRAY:
 		body = json_object_get(o, "bodyAsByteArray");
 		if (body != NULL && !json_is_null(body)) {
-			if (!json_is_string(body) || kw_http_b64_decode(json_string_value(body),
-			    json_string_length(body), &b) < 0) {
+			if (!json_is_string(body) || kc_base64_decode(json_string_value(body),
+			    json_string_length(body), KC_BASE64_LENIENT, &b) < 0) {
 				kc_buf_free(&b);
 				snprintf(err, errlen, "bodyAsByteArray: not valid base64");
 				return -1;
@@ -827,89 +828,6 @@ kw_http_template_expand(const struct kw_http_template *t, const struct kw_http_t
 }
 
 /* ---- codecs ------------------------------------------------------------------------------ */
-
-static const char b64chars[] =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-/* Base64-encode. */
-void
-kw_http_b64_encode(const void *data, size_t len, struct kc_buf *out)
-{
-	const unsigned char *p = data;
-	size_t i;
-	char *o;
-	unsigned v;
-
-	kc_buf_reserve(out, (len + 2) / 3 * 4);
-	o = out->data + out->len;
-	for (i = 0; i + 2 < len; i += 3) {
-		v = (unsigned)p[i] << 16 | (unsigned)p[i + 1] << 8 | p[i + 2];
-		*o++ = b64chars[v >> 18];
-		*o++ = b64chars[(v >> 12) & 63];
-		*o++ = b64chars[(v >> 6) & 63];
-		*o++ = b64chars[v & 63];
-	}
-	if (i < len) {
-		v = (unsigned)p[i] << 16 | (i + 1 < len ? (unsigned)p[i + 1] << 8 : 0);
-		*o++ = b64chars[v >> 18];
-		*o++ = b64chars[(v >> 12) & 63];
-		*o++ = i + 1 < len ? b64chars[(v >> 6) & 63] : '=';
-		*o++ = '=';
-	}
-	out->len = (size_t)(o - out->data);
-	out->data[out->len] = '\0';
-}
-
-/* Value of a base64 character, -1 for others. */
-static int
-b64val(unsigned char c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+' || c == '-')
-		return 62;
-	if (c == '/' || c == '_')
-		return 63;
-	return -1;
-}
-
-/* Base64-decode. */
-int
-kw_http_b64_decode(const char *s, size_t len, struct kc_buf *out)
-{
-	unsigned acc = 0;
-	int bits = 0, v, pad = 0;
-	size_t i;
-	char c;
-
-	for (i = 0; i < len; i++) {
-		if (s[i] == ' ' || s[i] == '\n' || s[i] == '\r' || s[i] == '\t')
-			continue;
-		if (s[i] == '=') {
-			pad++;
-			continue;
-		}
-		if (pad > 0)
-			return -1;	/* data after padding */
-		v = b64val((unsigned char)s[i]);
-		if (v < 0)
-			return -1;
-		acc = (acc << 6) | (unsigned)v;
-		bits += 6;
-		if (bits >= 8) {
-			bits -= 8;
-			c = (char)((acc >> bits) & 0xff);
-			kc_buf_append(out, &c, 1);
-		}
-	}
-	if (bits >= 6 || pad > 2)
-		return -1;
-	return 0;
-}
 
 /* x-www-form-urlencoded component. */
 void

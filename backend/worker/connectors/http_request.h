@@ -95,10 +95,7 @@ int kw_http_template_expand(const struct kw_http_template *t, const struct kw_ht
 
 /* ---- codecs ------------------------------------------------------------------------------ */
 
-/* Standard base64 with padding. */
-void kw_http_b64_encode(const void *data, size_t len, struct kc_buf *out);
-/* Decode standard or URL-safe base64; white space ignored, padding optional. 0 or -1. */
-int kw_http_b64_decode(const char *s, size_t len, struct kc_buf *out);
+/* base64: kc_base64_encode / kc_base64_decode (KC_BASE64_LENIENT) in core's kc_codec.h */
 /* application/x-www-form-urlencoded component. */
 void kw_http_form_encode(const char *s, struct kc_buf *out);
 /* Append s[0..len) as a JSON string literal (quotes included). Invalid UTF-8 bytes become
