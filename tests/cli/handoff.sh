@@ -17,7 +17,7 @@ for lib in librdkafka libmicrohttpd libncurses libtinfo libreadline; do
 	fi
 done
 grep -q '^libcurl' <<<"$needed" || kc_fail "kcops does not link libcurl?"
-readelf -d "$FULL" | grep -q 'NEEDED.*librdkafka' || kc_fail "kcops-full does not link librdkafka"
+readelf -d "$FULL" | kc_grepq 'NEEDED.*librdkafka' || kc_fail "kcops-full does not link librdkafka"
 
 # A stand-in kcops-full that records its argv (one per line) and exits 7.
 cat >"$D/fake-full" <<EOF
