@@ -37,6 +37,7 @@
 #include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 struct kw_worker;
 struct kw_rest;
@@ -153,6 +154,9 @@ struct kw_auth;
 struct kw_auth *kw_auth_load(const char *path, double checks_per_sec, char *err,
     size_t errlen);
 void kw_auth_free(struct kw_auth *a);
+/* The clock of the password-check budget (monotonic ms; kc_mono_ms unless a test sets its
+ * own, so the budget can be tested without depending on how long crypt takes). */
+void kw_auth_set_clock(struct kw_auth *a, int64_t (*clock_ms)(void));
 /* Re-read the file when forced or when it changed (checked at most once a second). */
 int kw_auth_reload(struct kw_auth *a, bool force);
 /* Is this Authorization header value a valid credential? KW_AUTH_OK, KW_AUTH_DENIED, or

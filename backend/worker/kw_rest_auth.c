@@ -67,13 +67,14 @@ struct kw_auth {
 	double			 rate;		/* crypt checks per second */
 	double			 tokens;
 	int64_t			 refill_ms;
+	int64_t			(*clock_ms)(void);	/* kc_mono_ms; tests set their own */
 };
 
 /* Take one slow check from the budget; false when it is spent. */
 static bool
 crypt_budget(struct kw_auth *a)
 {
-	int64_t now = kc_mono_ms();
+	int64_t now = a->clock_ms();
 	double burst = a->rate < 1 ? 1 : a->rate;
 	bool ok;
 
@@ -280,6 +281,7 @@ kw_auth_load(const char *path, double checks_per_sec, char *err, size_t errlen)
 	pthread_mutex_init(&a->bucket_lock, NULL);
 	a->rate = checks_per_sec > 0 ? checks_per_sec : 10;
 	a->tokens = a->rate < 1 ? 1 : a->rate;
+	a->clock_ms = kc_mono_ms;
 	a->refill_ms = kc_mono_ms();
 	if ((st.st_mode & 0002) != 0)
 		kc_log(LOGGER, KC_LOG_WARN, "rest.auth.file %s is writable by every user: anyone "
@@ -290,6 +292,15 @@ kw_auth_load(const char *path, double checks_per_sec, char *err, size_t errlen)
 	kc_log(LOGGER, KC_LOG_INFO, "REST authentication from %s: %zu user(s), %zu token(s)", path,
 	    s->nusers, s->ntokens);
 	return a;
+}
+
+void
+kw_auth_set_clock(struct kw_auth *a, int64_t (*clock_ms)(void))
+{
+	pthread_mutex_lock(&a->bucket_lock);
+	a->clock_ms = clock_ms;
+	a->refill_ms = clock_ms();
+	pthread_mutex_unlock(&a->bucket_lock);
 }
 
 void
