@@ -30,34 +30,37 @@ static const char *const task_state_names[] = { "UNASSIGNED", "RUNNING", "PAUSED
 
 /* ---- persistence ---------------------------------------------------------------------- */
 
-/* Write text to path atomically (temporary file + rename): a process crash at any moment
- * leaves the old or the new file. No fsync here: REST threads must not wait on the disk;
- * the herder thread makes the files durable with sync_state_dir() within a pass.
- * 0 or -1 (logged). */
+/* write(2) all of p, retrying on EINTR; 0 or -1. */
 static int
-write_atomic(const char *path, const char *text)
+write_all(int fd, const char *p, size_t len)
 {
-	char *tmp = kc_xasprintf("%s.tmp", path);
-	size_t len = strlen(text), off = 0;
-	int fd, ret = -1;
-
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd < 0) {
-		kc_log(LOGGER, KC_LOG_ERROR, "cannot write %s: %s", tmp, strerror(errno));
-		free(tmp);
-		return -1;
-	}
-	while (off < len) {
-		ssize_t n = write(fd, text + off, len - off);
+	while (len > 0) {
+		ssize_t n = write(fd, p, len);
 
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
-			break;
+			return -1;
 		}
-		off += (size_t)n;
+		p += n;
+		len -= (size_t)n;
 	}
-	if (off == len && close(fd) == 0) {
+	return 0;
+}
+
+/* Replace path with text through a temporary file and rename(2): a process crash at any
+ * moment leaves the old or the new file. With sync_dir set the file is fsync'ed before the
+ * rename and the directory sync_dir after it (durable against power loss too).
+ * 0 or -1 (logged). */
+static int
+replace_file(const char *path, const char *text, size_t len, const char *sync_dir)
+{
+	char *tmp = kc_xasprintf("%s.tmp", path);
+	int fd, ret = -1;
+
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd >= 0 && write_all(fd, text, len) == 0 &&
+	    (sync_dir == NULL || fsync(fd) == 0) && close(fd) == 0) {
 		fd = -1;
 		if (rename(tmp, path) == 0)
 			ret = 0;
@@ -67,9 +70,23 @@ write_atomic(const char *path, const char *text)
 	if (ret != 0) {
 		kc_log(LOGGER, KC_LOG_ERROR, "cannot write %s: %s", path, strerror(errno));
 		unlink(tmp);
+	} else if (sync_dir != NULL) {
+		fd = open(sync_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (fd >= 0) {
+			fsync(fd);
+			close(fd);
+		}
 	}
 	free(tmp);
 	return ret;
+}
+
+/* Replace path atomically, without fsync: REST threads must not wait on the disk; the
+ * herder thread makes the files durable with sync_state_dir() within a pass. */
+static int
+write_atomic(const char *path, const char *text)
+{
+	return replace_file(path, text, strlen(text), NULL);
 }
 
 /* fsync the state files and their directory (herder thread, lock NOT held). */
@@ -162,51 +179,14 @@ kw_herder_save_locked(struct kw_worker *w)
 	}
 }
 
-static int
-write_all(int fd, const char *p, size_t len)
-{
-	while (len > 0) {
-		ssize_t n = write(fd, p, len);
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
-/* Write a whole file durably: temporary file, fsync, rename, fsync of the directory.
- * 0 or -1 (logged). */
+/* Write a whole file of the state directory durably: temporary file, fsync, rename, fsync of
+ * the directory. 0 or -1 (logged). */
 static int
 write_durable(struct kw_worker *w, const char *name, const char *text, size_t len)
 {
 	char *path = kc_xasprintf("%s/%s", w->state_dir, name);
-	char *tmp = kc_xasprintf("%s.tmp", path);
-	int fd, ret = -1;
+	int ret = replace_file(path, text, len, w->state_dir);
 
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd >= 0 && write_all(fd, text, len) == 0 && fsync(fd) == 0 && close(fd) == 0) {
-		fd = -1;
-		if (rename(tmp, path) == 0)
-			ret = 0;
-	}
-	if (fd >= 0)
-		close(fd);
-	if (ret != 0) {
-		kc_log(LOGGER, KC_LOG_ERROR, "cannot write %s: %s", path, strerror(errno));
-		unlink(tmp);
-	} else {
-		fd = open(w->state_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (fd >= 0) {
-			fsync(fd);
-			close(fd);
-		}
-	}
-	free(tmp);
 	free(path);
 	return ret;
 }
