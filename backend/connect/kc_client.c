@@ -214,7 +214,10 @@ req_free(struct kc_req *r)
 		curl_easy_cleanup(r->easy);
 	free(r->method);
 	free(r->path);
-	free(r->body);
+	if (r->body != NULL) {	/* request bodies may hold resolved secrets */
+		explicit_bzero(r->body, r->body_len);
+		free(r->body);
+	}
 	kc_buf_free(&r->rbuf);
 	free(r);
 }
@@ -364,6 +367,24 @@ kc_client_submit_raw(struct kc_client *c, const char *method, const char *path,
 	if (kc_client_submit_drop(c, method, path, NULL, cb, arg, NULL) != 0)
 		return -1;
 	c->queue_tail->raw = 1;
+	return 0;
+}
+
+/* Queue a request whose body is JSON text already. */
+int
+kc_client_submit_text(struct kc_client *c, const char *method, const char *path,
+    const char *body, int raw, kc_client_cb cb, void *arg)
+{
+	if (kc_client_submit_drop(c, method, path, NULL, cb, arg, NULL) != 0)
+		return -1;
+	if (body != NULL) {
+		struct kc_req *r = c->queue_tail;
+		free(r->body);
+		r->body_len = strlen(body);
+		r->body = kc_xmalloc(r->body_len + 1);
+		memcpy(r->body, body, r->body_len + 1);
+	}
+	c->queue_tail->raw = raw != 0;
 	return 0;
 }
 

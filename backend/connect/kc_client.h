@@ -158,6 +158,11 @@ int kc_client_submit_drop(struct kc_client *c, const char *method, const char *p
  * Returns 0, or -1 on bad arguments. */
 int kc_client_submit_raw(struct kc_client *c, const char *method, const char *path,
     kc_client_cb cb, void *arg);
+/* Queue METHOD path with a body that is JSON text already (copied, and wiped when the
+ * request is freed; NULL: no body), for callers that build bodies as text. With raw != 0 a
+ * 2xx answer stays text as with kc_client_submit_raw(). Returns 0, or -1 on bad arguments. */
+int kc_client_submit_text(struct kc_client *c, const char *method, const char *path,
+    const char *body, int raw, kc_client_cb cb, void *arg);
 /* Blocking form: fills resp (free with kc_resp_free) and returns 0 on 2xx, -1 otherwise
  * (resp is still filled when the server answered). */
 int kc_client_call(struct kc_client *c, const char *method, const char *path,

@@ -84,8 +84,8 @@ kc_json_fmt_real(double d, char *buf, size_t len)
 }
 
 /* A JSON string literal (with quotes) appended to out. */
-static void
-dump_string(const char *s, size_t len, struct kc_buf *out)
+void
+kc_json_write_string(const char *s, size_t len, struct kc_buf *out)
 {
 	static const char hex[] = "0123456789abcdef";
 	size_t i, start = 0;
@@ -133,7 +133,7 @@ kc_json_write(const json_t *v, struct kc_buf *out)
 			if (!first)
 				kc_buf_putc(out, ',');
 			first = false;
-			dump_string(k, strlen(k), out);
+			kc_json_write_string(k, strlen(k), out);
 			kc_buf_putc(out, ':');
 			kc_json_write(m, out);
 		}
@@ -149,7 +149,7 @@ kc_json_write(const json_t *v, struct kc_buf *out)
 		kc_buf_putc(out, ']');
 		break;
 	case JSON_STRING:
-		dump_string(json_string_value(v), json_string_length(v), out);
+		kc_json_write_string(json_string_value(v), json_string_length(v), out);
 		break;
 	case JSON_INTEGER:
 		kc_buf_printf(out, "%" JSON_INTEGER_FORMAT, json_integer_value(v));

@@ -30,6 +30,9 @@ char *kc_json_dump(const json_t *v);
  * and keep a fraction (12.0, not 12) so they stay reals; non-finite reals become null. */
 struct kc_buf;
 void kc_json_write(const json_t *v, struct kc_buf *out);
+/* Append s (len bytes, UTF-8) as a JSON string literal with its quotes, escaped as
+ * kc_json_write does. */
+void kc_json_write_string(const char *s, size_t len, struct kc_buf *out);
 /* The shortest decimal text of d that reads back as d ("null" if not finite); an integral
  * value below 2^53 is written without a fraction. Returns buf (>= 32 bytes). */
 char *kc_json_fmt_real(double d, char *buf, size_t len);

@@ -132,6 +132,9 @@ json_t *kc_state_diags_json(const struct kc_state *st);
 /* Build the body for Connect's validate endpoint for connector i (secrets resolved): a new
  * reference, or NULL with err set when a reference can't be resolved. */
 json_t *kc_state_resolved_config(const struct kc_state *st, size_t i, struct kc_err *err);
+/* 0 when every secret reference in connector i's config resolves now (the resolved values
+ * are wiped at once), else -1 with err naming the connector and key. */
+int kc_state_check_refs(const struct kc_state *st, size_t i, struct kc_err *err);
 /* Map one Connect ConfigInfos answer (PUT /connector-plugins/P/config/validate) onto the
  * state's diagnostics for connector i. Returns the number of errors added. */
 int kc_state_add_validate_result(struct kc_state *st, size_t i, const json_t *config_infos);
@@ -254,13 +257,17 @@ char *kc_state_fingerprint(const json_t *live);
  * inside `run` (http_status 0 and error_text set for a transport error). `run` blocks until
  * every submitted request is done, including requests submitted from a done callback (apply
  * does that for the pause/stop after a create on workers without initial_state).
- * kc_state_exec_client_new() builds one over the Connect client. */
+ * `poll` (optional, may be NULL) moves requests already submitted forward without waiting;
+ * apply calls it between submits so the first requests are on the wire while the rest are
+ * still being built. Done callbacks may run from inside it. It is never called from a done
+ * callback. kc_state_exec_client_new() builds one over the Connect client. */
 typedef void (*kc_state_done_fn)(void *done_arg, int status, const char *body, const char *error);
 struct kc_state_exec {
 	void	*arg;
 	int	(*submit)(void *arg, const char *method, const char *path, const char *body,
 		    kc_state_done_fn done, void *done_arg);
 	void	(*run)(void *arg);
+	void	(*poll)(void *arg);
 };
 
 /* Called after every finished step (error NULL on success), from the thread calling apply. */

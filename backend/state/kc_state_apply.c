@@ -7,6 +7,7 @@
  * step's failure is recorded in the report and nothing else is affected. Secret references
  * are resolved when a request body is built and the body is wiped after it was handed over. */
 #include "kc_state_int.h"
+#include "kc_buf.h"
 #include "kc_json.h"
 #include "kc_text.h"
 #include "kc_util.h"
@@ -35,53 +36,81 @@ struct pending {
 	int				 followup;	/* created without initial_state: pause/stop next */
 };
 
-/* The request of a step; with no_initial a create leaves out initial_state. */
+/* Append the connector config of a create or update as a JSON object, secret references
+ * resolved (and each resolved value wiped once copied), "name" added when the file has
+ * none. Returns -1 with err naming the key when a reference fails. */
+static int
+write_config(const struct kc_state_step *s, struct kc_buf *b, struct kc_err *err)
+{
+	const char *key;
+	json_t *v;
+	int first = 1, named = 0;
+
+	kc_buf_putc(b, '{');
+	json_object_foreach(s->config, key, v) {
+		char *r = kc_state_resolve(json_string_value(v), err);
+		size_t n;
+
+		if (r == NULL) {
+			kc_err_prefix(err, "config %s", key);
+			return -1;
+		}
+		if (!first)
+			kc_buf_putc(b, ',');
+		first = 0;
+		named |= strcmp(key, "name") == 0;
+		kc_json_write_string(key, strlen(key), b);
+		kc_buf_putc(b, ':');
+		n = strlen(r);
+		kc_json_write_string(r, n, b);
+		explicit_bzero(r, n);
+		free(r);
+	}
+	if (!named) {
+		if (!first)
+			kc_buf_putc(b, ',');
+		kc_buf_puts(b, "\"name\":");
+		kc_json_write_string(s->name, strlen(s->name), b);
+	}
+	kc_buf_putc(b, '}');
+	return 0;
+}
+
+/* The request of a step; with no_initial a create leaves out initial_state. The body is
+ * written as text directly: a thousand creates are built while the first are on the wire. */
 static int
 build_request(const struct kc_state_step *s, int no_initial, char **method, char **path,
     char **body, struct kc_err *err)
 {
 	char *enc = kc_url_encode_segment(s->name);
-	json_t *cfg = NULL, *doc;
-	const char *key;
-	json_t *v;
+	struct kc_buf b;
 
 	*body = NULL;
-	if (s->action == KC_STATE_CREATE || s->action == KC_STATE_UPDATE) {
-		cfg = json_object();
-		json_object_foreach(s->config, key, v) {
-			char *r = kc_state_resolve(json_string_value(v), err);
-			if (r == NULL) {
-				kc_err_prefix(err, "config %s", key);
-				json_decref(cfg);
-				free(enc);
-				return -1;
-			}
-			json_object_set_new(cfg, key, json_string(r));
-			memset(r, 0, strlen(r));
-			free(r);
-		}
-		if (json_object_get(cfg, "name") == NULL)
-			json_object_set_new(cfg, "name", json_string(s->name));
-	}
+	kc_buf_init(&b);
 	switch (s->action) {
 	case KC_STATE_CREATE:
-		doc = json_pack("{s:s, s:o}", "name", s->name, "config", cfg);
+		kc_buf_puts(&b, "{\"name\":");
+		kc_json_write_string(s->name, strlen(s->name), &b);
+		kc_buf_puts(&b, ",\"config\":");
+		if (write_config(s, &b, err) < 0)
+			goto fail;
 		if (no_initial)
 			;
 		else if (s->target == KC_STATE_PAUSED)
-			json_object_set_new(doc, "initial_state", json_string("PAUSED"));
+			kc_buf_puts(&b, ",\"initial_state\":\"PAUSED\"");
 		else if (s->target == KC_STATE_STOPPED)
-			json_object_set_new(doc, "initial_state", json_string("STOPPED"));
+			kc_buf_puts(&b, ",\"initial_state\":\"STOPPED\"");
+		kc_buf_putc(&b, '}');
 		*method = kc_xstrdup("POST");
 		*path = kc_xstrdup("/connectors");
-		*body = kc_json_dump(doc);
-		json_decref(doc);
+		*body = kc_buf_steal(&b);
 		break;
 	case KC_STATE_UPDATE:
+		if (write_config(s, &b, err) < 0)
+			goto fail;
 		*method = kc_xstrdup("PUT");
 		*path = kc_xasprintf("/connectors/%s/config", enc);
-		*body = kc_json_dump(cfg);
-		json_decref(cfg);
+		*body = kc_buf_steal(&b);
 		break;
 	case KC_STATE_PAUSE:
 	case KC_STATE_RESUME:
@@ -98,12 +127,18 @@ build_request(const struct kc_state_step *s, int no_initial, char **method, char
 		*path = kc_xasprintf("/connectors/%s", enc);
 		break;
 	default:
-		free(enc);
 		kc_err_set(err, KC_E_FAIL, "unknown step");
-		return -1;
+		goto fail;
 	}
+	kc_buf_free(&b);
 	free(enc);
 	return 0;
+fail:
+	if (b.data != NULL)
+		explicit_bzero(b.data, b.len);
+	kc_buf_free(&b);
+	free(enc);
+	return -1;
 }
 
 int
@@ -258,8 +293,8 @@ kc_state_apply(const struct kc_state_plan *p, const struct kc_state_exec *ex,
 			else if (ex == NULL || ex->submit(ex->arg, method, path, body, on_done,
 			    &pd[i]) < 0)
 				finish(&pd[i], "could not submit the request");
-			else
-				submitted++;
+			else if (++submitted % 8 == 1 && ex->poll != NULL)
+				ex->poll(ex->arg);	/* on the wire while the rest is built */
 			if (body != NULL) {
 				memset(body, 0, strlen(body));
 				free(body);

@@ -16,7 +16,7 @@
 
 struct xreq {
 	char			*method, *path;
-	json_t			*body;
+	char			*body;		/* JSON text or NULL; wiped when freed */
 	kc_state_done_fn	 done;
 	void			*arg;
 	struct cexec		*owner;
@@ -32,7 +32,8 @@ struct cexec {
 	volatile int		*cancel;
 };
 
-/* Client completion: report to the step and free the request's copies. */
+/* Client completion: report to the step. The answer of a 2xx stays text (apply reads an
+ * error's message only), so a thousand creates do not parse a thousand echoed configs. */
 static void
 on_client_done(struct kc_client *c, struct kc_resp *resp, const struct kc_err *err, void *arg)
 {
@@ -47,23 +48,31 @@ on_client_done(struct kc_client *c, struct kc_resp *resp, const struct kc_err *e
 	    status == 0 ? (err != NULL ? err->msg : "no answer") : NULL);
 }
 
+/* Drop a request's body (it may hold resolved secrets). */
+static void
+wipe_body(struct xreq *r)
+{
+	if (r->body != NULL) {
+		explicit_bzero(r->body, strlen(r->body));
+		free(r->body);
+		r->body = NULL;
+	}
+}
+
 /* Queue a request. */
 static int
 cexec_submit(void *arg, const char *method, const char *path, const char *body,
     kc_state_done_fn done, void *done_arg)
 {
 	struct cexec *x = arg;
-	json_t *b = NULL;
 
-	if (body != NULL && (b = json_loads(body, 0, NULL)) == NULL)
-		return -1;
 	if (x->nq == x->cap) {
 		x->cap = x->cap ? x->cap * 2 : 64;
 		x->q = kc_xrealloc(x->q, x->cap * sizeof *x->q);
 	}
 	x->q[x->nq] = kc_xmalloc(sizeof **x->q);
-	*x->q[x->nq++] = (struct xreq){ kc_xstrdup(method), kc_xstrdup(path), b, done, done_arg,
-	    x };
+	*x->q[x->nq++] = (struct xreq){ kc_xstrdup(method), kc_xstrdup(path), kc_xstrdup(body),
+	    done, done_arg, x };
 	return 0;
 }
 
@@ -74,20 +83,32 @@ fill(struct cexec *x)
 	while (x->next < x->nq && x->cancel != NULL && *x->cancel) {
 		struct xreq *r = x->q[x->next++];
 
+		wipe_body(r);
 		r->done(r->arg, 0, NULL, "not sent: interrupted");
 	}
 	while (x->next < x->nq && x->inflight < x->parallel) {
 		struct xreq *r = x->q[x->next++];
 
 		x->inflight++;
-		if (kc_client_submit(x->c, r->method, r->path, r->body, on_client_done, r) < 0) {
+		if (kc_client_submit_text(x->c, r->method, r->path, r->body, 1, on_client_done,
+		    r) < 0) {
 			x->inflight--;
 			r->done(r->arg, 0, NULL, "could not submit the request");
 		}
-		/* the client serialised the body: drop it now */
-		json_decref(r->body);
-		r->body = NULL;
+		/* the client has its own copy: drop ours now */
+		wipe_body(r);
 	}
+}
+
+/* Move what was submitted forward without waiting. */
+static void
+cexec_poll(void *arg)
+{
+	struct cexec *x = arg;
+
+	fill(x);
+	kc_client_perform(x->c);
+	fill(x);
 }
 
 /* Run everything queued; returns when all are done. */
@@ -106,7 +127,7 @@ cexec_run(void *arg)
 	for (i = 0; i < x->nq; i++) {
 		free(x->q[i]->method);
 		free(x->q[i]->path);
-		json_decref(x->q[i]->body);
+		wipe_body(x->q[i]);
 		free(x->q[i]);
 	}
 	x->nq = x->next = 0;
@@ -122,6 +143,7 @@ kc_state_exec_client_new(struct kc_client *c, int parallel)
 	x->ex.arg = x;
 	x->ex.submit = cexec_submit;
 	x->ex.run = cexec_run;
+	x->ex.poll = cexec_poll;
 	return &x->ex;
 }
 

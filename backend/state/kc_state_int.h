@@ -17,7 +17,10 @@ struct kc_state {
 	int				 prune;		/* prune rules present */
 	json_t				*prune_match;	/* array of globs */
 	json_t				*prune_except;
-	json_t				*lines;		/* JSON pointer -> line in the text */
+	json_t				*lines;		/* JSON pointer -> line in the text,
+							 * made from text on first need */
+	char				*text;		/* the parsed text until lines exist */
+	size_t				 text_len;
 	json_t				*file_lines;	/* directory sources: file -> lines */
 	struct kc_state_diag		*diags;
 	size_t				 ndiags, diagcap;

@@ -34,12 +34,15 @@ static const char *const flat_fields[] = { "nameSpace", "connectorName", "ownerN
     "ownerEmail", "tCode", "paused", "connectorConfig", "connectorType", "connectorStatus" };
 static const char *const state_names[] = { "running", "paused", "stopped" };
 
+static const json_t *state_lines(struct kc_state *st);
+
 /* Add a diagnostic with an optional line/column, about `file` (NULL: the state's text). */
 static void
 diag_add_to(struct kc_state *st, int warning, const char *file, const char *ptr, int line,
     int col, const char *fmt, va_list ap)
 {
-	const json_t *lines = file != NULL ? json_object_get(st->file_lines, file) : st->lines;
+	const json_t *lines = file != NULL ? json_object_get(st->file_lines, file) :
+	    state_lines(st);
 	struct kc_state_diag **arr = warning ? &st->warns : &st->diags;
 	size_t *n = warning ? &st->nwarns : &st->ndiags;
 	size_t *cap = warning ? &st->warncap : &st->diagcap;
@@ -275,13 +278,14 @@ merge_config(struct kc_state *st, const char *ptr, const json_t *cfg, json_t *ou
 		case JSON_STRING:
 			sv = json_incref(v);
 			check_refs(st, p, json_string_value(v));
-			if (kc_state_key_is_sensitive(key) && json_string_length(v) > 0 &&
+			if (!kc_state_key_is_sensitive(key))
+				;
+			else if (json_string_length(v) > 0 &&
 			    strstr(json_string_value(v), "${") == NULL &&
 			    !kc_state_value_is_masked(json_string_value(v)))
 				warn(st, p, "\"%s\" holds a sensitive value in plain text: prefer "
 				    "${kcops:env:VAR} or ${kcops:file:PATH}", key);
-			else if (kc_state_key_is_sensitive(key) &&
-			    kc_state_value_is_masked(json_string_value(v)))
+			else if (kc_state_value_is_masked(json_string_value(v)))
 				diag(st, p, "\"%s\" holds a masked value (%s), which Connect would "
 				    "store as is: put the real value or a ${kcops:...} reference", key,
 				    json_string_value(v));
@@ -948,6 +952,22 @@ scan_value(struct scan *s, const char *ptr, int depth)
 	}
 }
 
+/* The pointer -> line map of the state's own text (NULL when there is no text), made by one
+ * walk over the text the first time a diagnostic asks: a valid file never pays for it. */
+static const json_t *
+state_lines(struct kc_state *st)
+{
+	if (st->lines == NULL && st->text != NULL) {
+		struct scan sc = { st->text, st->text + st->text_len, 1, json_object() };
+		scan_value(&sc, "", 0);
+		st->lines = sc.lines;
+		free(st->text);
+		st->text = NULL;
+		st->text_len = 0;
+	}
+	return st->lines;
+}
+
 /* 1 when the document uses the flat format: no version and connector entries that use
  * connectorName/connectorConfig. */
 static int
@@ -983,11 +1003,11 @@ kc_state_parse(const char *text, size_t len, const char *name)
 		st->diags[0].col = jerr.column > 0 ? jerr.column : 1;
 		return st;
 	}
-	{
-		struct scan sc = { text, text + len, 1, json_object() };
-		scan_value(&sc, "", 0);
-		st->lines = sc.lines;
-	}
+	/* the line of every pointer is found only when a diagnostic needs one */
+	st->text = kc_xmalloc(len + 1);
+	memcpy(st->text, text, len);
+	st->text[len] = '\0';
+	st->text_len = len;
 	if (!json_is_object(root)) {
 		diag(st, "", "a state file must be a JSON object, not %s", type_name(root));
 	} else if (json_object_get(root, "kcops_plan") != NULL) {
@@ -1044,7 +1064,7 @@ merge_part(struct kc_state *st, struct kc_state *part, const char *file, json_t 
 		st->nwarns++;
 	}
 	part->nwarns = 0;
-	if (part->lines != NULL)
+	if (state_lines(part) != NULL)
 		json_object_set(st->file_lines, file, part->lines);
 	for (i = 0; i < part->nconns; i++) {
 		struct kc_state_connector *c = &part->conns[i];
@@ -1189,6 +1209,7 @@ kc_state_free(struct kc_state *st)
 	json_decref(st->prune_except);
 	json_decref(st->lines);
 	json_decref(st->file_lines);
+	free(st->text);
 	free(st->name);
 	free(st);
 }
@@ -1357,6 +1378,31 @@ kc_state_resolved_config(const struct kc_state *st, size_t i, struct kc_err *err
 	if (st->conns[i].name != NULL && json_object_get(out, "name") == NULL)
 		json_object_set_new(out, "name", json_string(st->conns[i].name));
 	return out;
+}
+
+int
+kc_state_check_refs(const struct kc_state *st, size_t i, struct kc_err *err)
+{
+	const char *key;
+	json_t *v;
+
+	if (i >= st->nconns)
+		return -1;
+	json_object_foreach(st->conns[i].config, key, v) {
+		const char *val = json_string_value(v);
+		char *r;
+
+		if (!kc_state_has_ref(val))
+			continue;
+		if ((r = kc_state_resolve(val, err)) == NULL) {
+			kc_err_prefix(err, "%s: config %s", st->conns[i].name ? st->conns[i].name : "?",
+			    key);
+			return -1;
+		}
+		explicit_bzero(r, strlen(r));
+		free(r);
+	}
+	return 0;
 }
 
 int

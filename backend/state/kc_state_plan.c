@@ -442,13 +442,11 @@ kc_state_plan_new(const struct kc_state *st, const json_t *live,
 					    kc_json_str(c->config, keys[k])));
 			free(keys);
 			/* an unresolvable reference fails the plan, not half of an apply */
-			json_t *chk = kc_state_resolved_config(st, i, err);
-			if (chk == NULL) {
+			if (kc_state_check_refs(st, i, err) < 0) {
 				json_decref(managed);
 				kc_state_plan_free(p);
 				return NULL;
 			}
-			json_decref(chk);
 			set_owner(s, c);
 			continue;
 		}
@@ -834,11 +832,52 @@ kc_state_plan_save(const struct kc_state_plan *p, const char *path, struct kc_er
 int
 kc_state_is_saved_plan(const char *text, size_t len)
 {
-	json_t *o = json_loadb(text, len, 0, NULL);
-	int yes = json_is_object(o) && json_object_get(o, "kcops_plan") != NULL;
+	const char *p = text, *end = text + len, *ks;
+	int depth = 0;
 
-	json_decref(o);
-	return yes;
+	/* Only the top level's keys are looked at, nothing is parsed: apply reads its file
+	 * through here first, and a state file of a thousand connectors should not be parsed
+	 * twice to learn that it is not a plan. A document that is not JSON is no plan (the
+	 * state loader reports its syntax error). */
+	if (len >= 3 && memcmp(p, "\xef\xbb\xbf", 3) == 0)
+		p += 3;
+	for (; p < end; p++) {
+		switch (*p) {
+		case '{':
+		case '[':
+			depth++;
+			break;
+		case '}':
+		case ']':
+			if (--depth <= 0)
+				return 0;
+			break;
+		case '"':
+			for (ks = ++p; p < end && *p != '"'; p++)
+				if (*p == '\\' && ++p < end && depth == 1) {
+					/* an escaped top-level key (or value): let jansson decide */
+					json_t *o = json_loadb(text, len, 0, NULL);
+					int yes = json_is_object(o) && json_object_get(o, "kcops_plan");
+					json_decref(o);
+					return yes;
+				}
+			if (p >= end)
+				return 0;
+			if (depth == 1 && (size_t)(p - ks) == 10 && memcmp(ks, "kcops_plan", 10) == 0) {
+				const char *q = p + 1;
+				while (q < end && (*q == ' ' || *q == '\t' || *q == '\r' || *q == '\n'))
+					q++;
+				if (q < end && *q == ':')
+					return 1;
+			}
+			break;
+		default:
+			if (depth == 0 && *p != ' ' && *p != '\t' && *p != '\r' && *p != '\n')
+				return 0;	/* not an object */
+			break;
+		}
+	}
+	return 0;
 }
 
 /* The action named s, or -1. */

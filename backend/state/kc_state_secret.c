@@ -92,21 +92,43 @@ kc_state_resolve(const char *s, struct kc_err *err)
 	return kc_buf_steal(&b);
 }
 
+/* ASCII lower case (config keys are ASCII; no locale lookup per character). */
+static inline int
+ascii_lower(char c)
+{
+	return c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : (unsigned char)c;
+}
+
 int
 kc_state_key_is_sensitive(const char *key)
 {
-	static const char *const words[] = { "password", "passwd", "secret", "token",
-	    "credential", "passphrase", "jaas.config", "basic.auth.user.info", "api.key", "apikey",
-	    "access.key", "private.key", "key.password", "auth.key", "connection.uri" };
-	char low[256];
-	size_t i;
+	/* one pass over the key; at each letter that starts a word, the words starting with it
+	 * (grouped by first letter) are compared case-insensitively */
+	static const char *const words[] = { "access.key", "api.key", "apikey", "auth.key",
+	    "basic.auth.user.info", "connection.uri", "credential", "jaas.config", "key.password",
+	    "passphrase", "passwd", "password", "private.key", "secret", "token" };
+	const char *k, *w, *q;
+	size_t i, lo, hi;
 
-	for (i = 0; key[i] != '\0' && i < sizeof low - 1; i++)
-		low[i] = (char)tolower((unsigned char)key[i]);
-	low[i] = '\0';
-	for (i = 0; i < KC_NITEMS(words); i++)
-		if (strstr(low, words[i]) != NULL)
-			return 1;
+	for (k = key; *k != '\0'; k++) {
+		switch (ascii_lower(*k)) {
+		case 'a': lo = 0; hi = 4; break;
+		case 'b': lo = 4; hi = 5; break;
+		case 'c': lo = 5; hi = 7; break;
+		case 'j': lo = 7; hi = 8; break;
+		case 'k': lo = 8; hi = 9; break;
+		case 'p': lo = 9; hi = 13; break;
+		case 's': lo = 13; hi = 14; break;
+		case 't': lo = 14; hi = 15; break;
+		default: continue;
+		}
+		for (i = lo; i < hi; i++) {
+			for (w = words[i], q = k; *w != '\0' && ascii_lower(*q) == *w; w++, q++)
+				;
+			if (*w == '\0')
+				return 1;
+		}
+	}
 	return 0;
 }
 

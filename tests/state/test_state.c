@@ -379,7 +379,7 @@ test_plan_golden(void **unused)
 
 		/* apply through the fake Connect, then the plan must be empty */
 		struct fake f = { live, NULL, 0, json_array(), 0 };
-		struct kc_state_exec ex = { &f, fake_submit, fake_run };
+		struct kc_state_exec ex = { &f, fake_submit, fake_run, NULL };
 		struct kc_state_report *r = kc_state_apply(p, &ex, NULL);
 		json_t *rj = kc_state_report_json(r);
 		size_t nf = kc_state_report_nfailed(r);
@@ -443,7 +443,7 @@ test_apply_order_and_partial_failure(void **unused)
 	struct kc_state *st = kc_state_parse(mixed_state, strlen(mixed_state), "mixed.json");
 	json_t *live = mixed_live(), *rj, *v;
 	struct fake f = { live, NULL, 0, json_array(), 0 };
-	struct kc_state_exec ex = { &f, fake_submit, fake_run };
+	struct kc_state_exec ex = { &f, fake_submit, fake_run, NULL };
 	struct kc_state_plan *p;
 	struct kc_state_report *r;
 	struct kc_buf b;
@@ -525,7 +525,7 @@ test_apply_without_initial_state(void **unused)
 	struct kc_state *st = kc_state_parse(mixed_state, strlen(mixed_state), "mixed.json");
 	json_t *live = mixed_live(), *rj;
 	struct fake f = { live, NULL, 0, json_array(), 0 };
-	struct kc_state_exec ex = { &f, fake_submit, fake_run };
+	struct kc_state_exec ex = { &f, fake_submit, fake_run, NULL };
 	struct kc_state_apply_opts o = { .no_initial_state = 1 };
 	struct kc_state_plan *p = kc_state_plan_new(st, live, NULL, NULL);
 	struct kc_state_report *r;
@@ -564,7 +564,7 @@ test_apply_unresolvable_ref(void **unused)
 	struct kc_state *st = kc_state_parse(text, strlen(text), "r.json");
 	json_t *live = json_object(), *rj, *f0;
 	struct fake f = { live, NULL, 0, json_array(), 0 };
-	struct kc_state_exec ex = { &f, fake_submit, fake_run };
+	struct kc_state_exec ex = { &f, fake_submit, fake_run, NULL };
 	struct kc_state_plan *p;
 	struct kc_state_report *r;
 
@@ -608,7 +608,7 @@ test_apply_cancel(void **unused)
 	struct kc_state *st = kc_state_parse(mixed_state, strlen(mixed_state), "mixed.json");
 	json_t *live = mixed_live(), *rj, *f0;
 	struct fake f = { live, NULL, 0, json_array(), 0 };
-	struct kc_state_exec ex = { &f, fake_submit, fake_run };
+	struct kc_state_exec ex = { &f, fake_submit, fake_run, NULL };
 	volatile int cancel = 0;
 	struct kc_state_apply_opts o = { .progress = cancel_after_first,
 	    .progress_arg = (void *)&cancel, .cancel = &cancel };
@@ -646,7 +646,7 @@ test_report_many_failures(void **unused)
 	struct kc_state_report *r;
 	json_t *live = json_object(), *rj;
 	struct fake f = { live, NULL, 0, json_array(), 0 };
-	struct kc_state_exec ex = { &f, fake_submit, fake_run };
+	struct kc_state_exec ex = { &f, fake_submit, fake_run, NULL };
 	int i;
 
 	(void)unused;
@@ -694,7 +694,7 @@ test_progress_and_requests(void **unused)
 	struct kc_state *st = kc_state_parse(mixed_state, strlen(mixed_state), "mixed.json");
 	json_t *live = mixed_live();
 	struct fake f = { live, NULL, 0, json_array(), 0 };
-	struct kc_state_exec ex = { &f, fake_submit, fake_run };
+	struct kc_state_exec ex = { &f, fake_submit, fake_run, NULL };
 	size_t calls = 0;
 	struct kc_state_apply_opts o = { .progress = count_progress, .progress_arg = &calls };
 	struct kc_state_plan *p = kc_state_plan_new(st, live, NULL, NULL);
@@ -772,6 +772,31 @@ test_secrets(void **unused)
 	assert_true(kc_state_key_is_sensitive("auth.TOKEN"));
 	assert_false(kc_state_key_is_sensitive("key.converter"));
 	assert_false(kc_state_key_is_sensitive("topics"));
+	/* every word, anywhere in the key, any case; near misses are not */
+	assert_true(kc_state_key_is_sensitive("ssl.keystore.PASSWD"));
+	assert_true(kc_state_key_is_sensitive("x.PassPhrase.y"));
+	assert_true(kc_state_key_is_sensitive("tls.private.key"));
+	assert_true(kc_state_key_is_sensitive("client_secret"));
+	assert_true(kc_state_key_is_sensitive("aws.Credential.file"));
+	assert_true(kc_state_key_is_sensitive("mongodb.connection.uri"));
+	assert_true(kc_state_key_is_sensitive("basic.auth.user.info"));
+	assert_true(kc_state_key_is_sensitive("my.apikey"));
+	assert_true(kc_state_key_is_sensitive("s3.access.key"));
+	assert_true(kc_state_key_is_sensitive("hmac.auth.key"));
+	assert_true(kc_state_key_is_sensitive("ssl.key.password"));
+	assert_true(kc_state_key_is_sensitive("api.key"));
+	assert_false(kc_state_key_is_sensitive(""));
+	assert_false(kc_state_key_is_sensitive("passw"));
+	assert_true(kc_state_key_is_sensitive("tokens.max"));	/* contains "token": masked */
+	assert_true(kc_state_key_is_sensitive("api.keys.topic"));
+	assert_false(kc_state_key_is_sensitive("access.ke"));
+	assert_false(kc_state_key_is_sensitive("connection.url"));
+	{	/* longer than any fixed buffer: the word near the end still counts */
+		char longkey[600];
+		memset(longkey, 'x', sizeof longkey);
+		memcpy(longkey + 580, ".secret", 8);
+		assert_true(kc_state_key_is_sensitive(longkey));
+	}
 	assert_true(kc_state_value_is_masked("[hidden]"));
 	assert_true(kc_state_value_is_masked("********"));
 	assert_true(kc_state_value_is_masked("\xe2\x80\xa2\xe2\x80\xa2\xe2\x80\xa2"));
@@ -858,6 +883,19 @@ test_saved_plan(void **unused)
 		char *text = kc_read_file(path, &len);
 		assert_true(kc_state_is_saved_plan(text, len));
 		assert_false(kc_state_is_saved_plan(mixed_state, strlen(mixed_state)));
+		/* only a top-level key counts; strings, nesting, escapes and junk are handled */
+		static const char *const yes[] = { "{\"kcops_plan\":1}",
+		    "\xef\xbb\xbf {\n \"a\": {\"kcops_plan\": 1}, \"kcops_plan\" : 1}",
+		    "{\"x\": \"q\\\"}\", \"kcops_plan\": 1}", "{\"kcops\\u005fplan\": 1}",
+		    "{\"a\": [\"]\", {\"b\": \"kcops_plan\"}], \"kcops_plan\": 1}" };
+		static const char *const no[] = { "", "[]", "{}", "[{\"kcops_plan\": 1}]",
+		    "{\"a\": {\"kcops_plan\": 1}}", "{\"a\": \"kcops_plan\"}",
+		    "{\"a\": [\"kcops_plan\", 1]}", "{\"kcops_plan\"", "{\"kcops_plan",
+		    "x{\"kcops_plan\": 1}", "{\"kcops_planx\": 1}", "{\"a\": 1} {\"kcops_plan\": 1}" };
+		for (size_t k = 0; k < sizeof yes / sizeof yes[0]; k++)
+			assert_true(kc_state_is_saved_plan(yes[k], strlen(yes[k])));
+		for (size_t k = 0; k < sizeof no / sizeof no[0]; k++)
+			assert_false(kc_state_is_saved_plan(no[k], strlen(no[k])));
 		free(text);
 	}
 	/* the fingerprint follows the cluster */
@@ -1094,6 +1132,43 @@ test_directory_source(void **unused)
 	json_decref(live);
 }
 
+/* Lines are found lazily (only when a diagnostic needs one), also for diagnostics added after
+ * parsing, such as Connect's validate errors mapped to a key. */
+static void
+test_lazy_lines(void **unused)
+{
+	const char *text = "{\"version\": 1,\n"
+	    "\"connectors\": [\n"
+	    "  {\"name\": \"a\", \"state\": \"running\",\n"
+	    "   \"config\": {\"connector.class\": \"X\",\n"
+	    "              \"topic\": \"t\"}},\n"
+	    "  {\"name\": \"b\",\n"
+	    "   \"state\": \"sideways\",\n"
+	    "   \"config\": {\"connector.class\": \"X\"}}]}\n";
+	json_t *infos = json_loads("{\"configs\": [{\"value\": {\"name\": \"topic\", "
+	    "\"errors\": [\"bad topic\"]}}]}", 0, NULL);
+	struct kc_state *st;
+
+	(void)unused;
+	st = kc_state_parse(text, strlen(text), "lazy.json");
+	assert_int_equal(kc_state_ndiags(st), 1);		/* the bad state, on line 7 */
+	assert_int_equal(kc_state_diag(st, 0)->line, 7);
+	assert_int_equal(kc_state_add_validate_result(st, 0, infos), 1);
+	assert_int_equal(kc_state_diag(st, 1)->line, 5);	/* connector a's "topic" */
+	kc_state_free(st);
+	{	/* no diagnostic during parse: the walk happens at the first one */
+		char *clean = kc_xstrdup(text);
+		memcpy(strstr(clean, "sideways"), "paused\"  ", 9);
+		st = kc_state_parse(clean, strlen(clean), "lazy.json");
+		free(clean);	/* the state keeps what it needs */
+		assert_int_equal(kc_state_ndiags(st), 0);
+		assert_int_equal(kc_state_add_validate_result(st, 0, infos), 1);
+		assert_int_equal(kc_state_diag(st, 0)->line, 5);
+		kc_state_free(st);
+	}
+	json_decref(infos);
+}
+
 /* A byte-order mark, an empty file and a file of NULs. */
 static void
 test_odd_bytes(void **unused)
@@ -1199,6 +1274,7 @@ main(void)
 		cmocka_unit_test(test_selector),
 		cmocka_unit_test(test_directory_source),
 		cmocka_unit_test(test_odd_bytes),
+		cmocka_unit_test(test_lazy_lines),
 		cmocka_unit_test(test_truncations),
 		cmocka_unit_test(test_mutations),
 	};
