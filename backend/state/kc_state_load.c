@@ -148,11 +148,25 @@ diag(struct kc_state *st, const char *ptr, const char *fmt, ...)
 static char *
 ptr_join(const char *parent, const char *seg)
 {
-	char *e = kc_json_ptr_escape(seg);
-	char *p = kc_xasprintf("%s/%s", parent, e);
+	size_t plen = strlen(parent), n = 0;
+	const char *s;
+	char *out, *o;
 
-	free(e);
-	return p;
+	for (s = seg; *s != '\0'; s++)
+		n += *s == '~' || *s == '/' ? 2 : 1;
+	out = kc_xmalloc(plen + n + 2);
+	memcpy(out, parent, plen);
+	o = out + plen;
+	*o++ = '/';
+	for (s = seg; *s != '\0'; s++) {
+		if (*s == '~' || *s == '/') {
+			*o++ = '~';
+			*o++ = *s == '~' ? '0' : '1';
+		} else
+			*o++ = *s;
+	}
+	*o = '\0';
+	return out;
 }
 
 /* A JSON type name for messages. */
@@ -313,7 +327,7 @@ merge_config(struct kc_state *st, const char *ptr, const json_t *cfg, json_t *ou
 		}
 		if (sv != NULL) {
 			json_object_set_new(out, key, sv);
-			json_object_set_new(origin, key, json_string(p));
+			json_object_set_new(origin, key, json_string_nocheck(p));	/* UTF-8 */
 		}
 		free(p);
 	}

@@ -259,7 +259,7 @@ diff_config(struct kc_state_plan *p, const struct kc_state_connector *c, const j
 	}
 	free(keys);
 	if (s != NULL)
-		s->config = json_deep_copy(c->config);
+		s->config = json_incref(c->config);	/* never changed: shared */
 	return 0;
 }
 
@@ -434,7 +434,7 @@ kc_state_plan_new(const struct kc_state *st, const json_t *live,
 			size_t nk, k;
 
 			s->target = c->state;
-			s->config = json_deep_copy(c->config);
+			s->config = json_incref(c->config);	/* never changed: shared */
 			keys = sorted_keys(c->config, &nk);
 			for (k = 0; k < nk; k++)
 				if (strcmp(keys[k], "name") != 0)
