@@ -608,6 +608,7 @@ struct secret_memo {
 	const char	*pos_key[64];
 	size_t		 pos_len[64];	/* for secret_at_n: pos_key is not NUL-terminated */
 	char		 pos_val[64];
+	char		 pos_wide[64];	/* pos_key may be read 16 bytes on */
 };
 
 /* Is key secret-looking? (memoised) */
@@ -644,18 +645,39 @@ secret_at(struct secret_memo *m, size_t i, const char *key)
 		return m->pos_val[i];
 	r = secret_key(m, key);
 	m->pos_key[i] = key;
+	m->pos_len[i] = SIZE_MAX;	/* never matched by secret_at_n */
 	m->pos_val[i] = (char)r;
 	return r;
 }
 
-/* Is the config key (klen bytes, not NUL-terminated) at position i secret-looking? The
- * position memo holds the key seen there last (borrowed from the list) and its length. */
+/* secret_at_n when the memo does not have the key: look it up, remember it. */
 static int
-secret_at_n(struct secret_memo *m, size_t i, const char *key, size_t klen)
+secret_at_slow(struct secret_memo *m, size_t i, const char *key, size_t klen, const char *lim)
 {
 	char tmp[256], *k;
 	int r;
 
+	k = klen < sizeof tmp ? tmp : kc_xmalloc(klen + 1);
+	memcpy(k, key, klen);
+	k[klen] = '\0';
+	r = secret_key(m, k);
+	if (k != tmp)
+		free(k);
+	if (i < KC_NITEMS(m->pos_key)) {
+		m->pos_key[i] = key;
+		m->pos_len[i] = klen;
+		m->pos_val[i] = (char)r;
+		m->pos_wide[i] = lim - key >= 16;
+	}
+	return r;
+}
+
+/* Is the config key (klen bytes, not NUL-terminated) at position i secret-looking? The
+ * position memo holds the key seen there last (borrowed from the list) and its length.
+ * lim: the key may be read up to there (16 bytes at once when it is that far). */
+static int
+secret_at_n(struct secret_memo *m, size_t i, const char *key, size_t klen, const char *lim)
+{
 	if (i < KC_NITEMS(m->pos_key) && m->pos_key[i] != NULL && m->pos_len[i] == klen) {
 		const char *a = m->pos_key[i];
 		size_t j = 0;
@@ -677,18 +699,26 @@ secret_at_n(struct secret_memo *m, size_t i, const char *key, size_t klen)
 		if (d == 0)
 			return m->pos_val[i];
 	}
-	k = klen < sizeof tmp ? tmp : kc_xmalloc(klen + 1);
-	memcpy(k, key, klen);
-	k[klen] = '\0';
-	r = secret_key(m, k);
-	if (k != tmp)
-		free(k);
-	if (i < KC_NITEMS(m->pos_key)) {
-		m->pos_key[i] = key;
-		m->pos_len[i] = klen;
-		m->pos_val[i] = (char)r;
+	return secret_at_slow(m, i, key, klen, lim);
+}
+
+/* secret_at_n, inlined where the key is the one the memo has at i (the usual case: every
+ * connector has the same keys in the same order): one 16-byte compare when both keys can be
+ * read that far. */
+static inline __attribute__((always_inline)) int
+secret_at_raw(struct secret_memo *m, size_t i, const char *key, size_t klen, const char *lim)
+{
+#if defined(__SSE2__) && defined(__GNUC__)
+	if (i < KC_NITEMS(m->pos_key) && m->pos_len[i] == klen && klen <= 16 &&
+	    m->pos_wide[i] && lim - key >= 16) {
+		__m128i x = _mm_loadu_si128((const __m128i *)(const void *)key);
+		__m128i y = _mm_loadu_si128((const __m128i *)(const void *)m->pos_key[i]);
+		unsigned int eq = (unsigned int)_mm_movemask_epi8(_mm_cmpeq_epi8(x, y));
+		if (((eq | (0xffffu << klen)) & 0xffffu) == 0xffffu)
+			return m->pos_val[i];
 	}
-	return r;
+#endif
+	return secret_at_n(m, i, key, klen, lim);
 }
 
 /* Free the memo. */
@@ -701,49 +731,81 @@ secret_memo_free(struct secret_memo *m)
 		free(m->key[i]);
 }
 
-/* Length of a string of a raw config (see struct kc_connector_view): up to its closing '"'
- * or NUL, which come before end. Eight bytes at a time while they are inside [s, end). */
-static inline size_t
-raw_str_len(const char *s, const char *end)
+/* Copy n bytes from s to o, where o has room for max(n, 16) and s may be read up to lim:
+ * one 16-byte move for up to 16 bytes when s is that far from lim, two overlapping ones
+ * for 16 to 32 bytes, memcpy otherwise. */
+static inline void
+copy_short(char *o, const char *s, size_t n, const char *lim)
 {
-	const uint64_t ones = 0x0101010101010101ull, high = 0x8080808080808080ull;
-	const char *p = s;
-
-#if defined(__SSE2__)
-	while (end - p >= 16) {
-		__m128i x = _mm_loadu_si128((const __m128i *)(const void *)p);
-		int m = _mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('"')),
-		    _mm_cmpeq_epi8(x, _mm_setzero_si128())));
-		if (m != 0)
-			return (size_t)(p - s) + (size_t)__builtin_ctz((unsigned int)m);
-		p += 16;
+	if (n <= 16 && lim - s >= 16) {
+		memcpy(o, s, 16);
+	} else if (n >= 16 && n <= 32) {
+		memcpy(o, s, 16);
+		memcpy(o + n - 16, s + n - 16, 16);
+	} else {
+		memcpy(o, s, n);
 	}
-#endif
-	while (end - p >= 8) {
-		uint64_t x, q, m;
-		memcpy(&x, p, 8);
-		q = x ^ (ones * '"');
-		m = (((q - ones) & ~q) | ((x - ones) & ~x)) & high;
-		if (m != 0)
-			return (size_t)(p - s) + (size_t)(__builtin_ctzll(m) >> 3);
-		p += 8;
-	}
-	while (p < end && *p != '"' && *p != '\0')
-		p++;
-	return (size_t)(p - s);
 }
 
-/* ob_put for a short run of bytes inside [s, end) with room in the buffer (ensured by the
- * caller: n + 16 bytes): sixteen bytes copied at once when they lie before end. */
-static inline void
-ob_put_short(struct obuf *b, const char *s, size_t n, const char *end)
+/* The config of a view with config_raw (see struct kc_connector_view), as view_json writes
+ * it: every string is already as json_str writes it, so each pair is copied from the
+ * positions the parser recorded (no scan), with room made once per pair. */
+static void
+raw_config_json(const struct kc_cmd_env *env, const struct kc_connector_view *v,
+    struct obuf *b, struct secret_memo *memo)
 {
-	if (n <= 16 && end - s >= 16) {
-		memcpy(b->data + b->len, s, 16);
-		b->len += n;
+	const char *raw = v->config_raw, *lim = raw + v->config_raw_len, *k, *val;
+	size_t i, np = v->config_raw_npairs, kl, vl;
+	int masking = !env->io->show_secrets;
+	char *o;
+
+	if (np == 0) {
+		OB_LIT(b, "{}");
 		return;
 	}
-	ob_put(b, s, n);
+	for (i = 0; i < np; i++) {
+		k = v->config_keys[i];
+		val = v->config_vals[i];
+		kl = (size_t)(val - 3 - k);
+		vl = (size_t)((i + 1 < np ? v->config_keys[i + 1] - 3 : lim - 2) - val);
+		/* 9 + key + 4 + value (or 8) + 1, and 16 bytes of slack for copy_short */
+		if (b->len + kl + vl + 48 > sizeof b->data) {
+			ob_flush(b);
+			if (kl + vl + 48 > sizeof b->data) {
+				/* a pair longer than the buffer: piece by piece */
+				ob_put(b, i == 0 ? "{\n      \"" : ",\n      \"", 9);
+				ob_put(b, k, kl);
+				OB_LIT(b, "\": \"");
+				if (masking && vl > 0 && !(vl >= 2 && val[0] == '$' &&
+				    val[1] == '{') && secret_at_raw(memo, i, k, kl, lim))
+					OB_LIT(b, "********");
+				else
+					ob_put(b, val, vl);
+				ob_c(b, '"');
+				continue;
+			}
+		}
+		o = b->data + b->len;
+		memcpy(o, ",\n      \"", 9);
+		if (i == 0)
+			o[0] = '{';
+		o += 9;
+		copy_short(o, k, kl, lim);
+		o += kl;
+		memcpy(o, "\": \"", 4);
+		o += 4;
+		if (masking && vl > 0 && !(vl >= 2 && val[0] == '$' && val[1] == '{') &&
+		    secret_at_raw(memo, i, k, kl, lim)) {
+			memcpy(o, "********", 8);
+			o += 8;
+		} else {
+			copy_short(o, val, vl, lim);
+			o += vl;
+		}
+		*o++ = '"';
+		b->len = (size_t)(o - b->data);
+	}
+	OB_LIT(b, "\n    }");
 }
 
 /* One connector in the stable shape of `get connectors -o json`, pretty-printed like
@@ -793,33 +855,7 @@ view_json(const struct kc_cmd_env *env, const struct kc_connector_view *v, struc
 		ob_c(b, ']');
 	OB_LIT(b, ",\n    \"config\": ");
 	if (v->config_raw != NULL) {
-		/* Kept as received: every string is already as json_str writes it. Pairs are
-		 * "k":"v" after the '{' and each ','; a value ends at '"' or (class) NUL. */
-		const char *p = v->config_raw, *end = v->config_raw + v->config_raw_len;
-		const char *k, *val;
-		size_t kl, vl;
-		for (i = 0; p + 1 < end; i++) {
-			k = p + 2;
-			kl = raw_str_len(k, end);
-			val = k + kl + 3;
-			vl = raw_str_len(val, end);
-			p = val + vl + 1;	/* the ',' or the '}' */
-			if (b->len + kl + vl + 32 > sizeof b->data)
-				ob_flush(b);
-			if (i == 0)
-				OB_LIT(b, "{\n      \"");
-			else
-				OB_LIT(b, ",\n      \"");
-			ob_put_short(b, k, kl, end);
-			OB_LIT(b, "\": \"");
-			if (!env->io->show_secrets && vl > 0 && !(vl >= 2 && val[0] == '$' &&
-			    val[1] == '{') && secret_at_n(memo, i, k, kl))
-				OB_LIT(b, "********");
-			else
-				ob_put_short(b, val, vl, end);
-			ob_c(b, '"');
-		}
-		OB_LIT(b, "\n    }");
+		raw_config_json(env, v, b, memo);
 	} else if (!v->has_config) {
 		OB_LIT(b, "null");
 	} else if (v->nconfig == 0) {

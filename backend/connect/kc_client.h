@@ -229,9 +229,13 @@ struct kc_connector_view {
 	/* KC_LIST_RAW_CONFIG only: the config's text as received ({"k":"v",...}, compact,
 	 * string values, printable ASCII without escapes), nconfig 0, except that the
 	 * closing quote of the connector.class value that class_name points to is a NUL.
-	 * NULL otherwise. */
+	 * NULL otherwise. It has config_raw_npairs pairs: config_keys[i] and config_vals[i]
+	 * point at the first byte of pair i's key and value inside config_raw (NOT
+	 * NUL-terminated: a key ends 3 bytes before its value starts (`":"`), a value 3
+	 * bytes before the next key starts (`","`), the last one 2 bytes before the end). */
 	const char	*config_raw;
 	size_t		 config_raw_len;
+	size_t		 config_raw_npairs;
 	size_t		 ntasks;
 	struct kc_task_view *tasks;
 	int		 tasks_running;

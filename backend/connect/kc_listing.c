@@ -290,38 +290,46 @@ skip_object_raw(struct parser *ps)
 	return -1;
 }
 
-/* Are all bytes of [p, end) printable ASCII (0x20-0x7e)? */
-static int
-printable_ascii(const char *p, const char *end)
+/* The first byte of [p, end) that a plain string cannot hold as it is: '"' (its end), '\\',
+ * a control, DEL or a byte of 0x80 and above; end when there is none. Sixteen bytes at a time
+ * with SSE2 (a signed compare puts 0x80 and above below 0x20 too). */
+static inline char *
+scan_plain(char *p, char *end)
 {
 #if defined(__SSE2__) && defined(__GNUC__)
+	const __m128i quote = _mm_set1_epi8('"'), bslash = _mm_set1_epi8('\\');
 	const __m128i lo = _mm_set1_epi8(0x20), del = _mm_set1_epi8(0x7f);
 
 	while (end - p >= 16) {
 		__m128i x = _mm_loadu_si128((const __m128i *)(const void *)p);
-		/* signed: bytes >= 0x80 are negative, so below 0x20 too */
-		if (_mm_movemask_epi8(_mm_or_si128(_mm_cmplt_epi8(x, lo),
-		    _mm_cmpeq_epi8(x, del))) != 0)
-			return 0;
+		int m = _mm_movemask_epi8(_mm_or_si128(
+		    _mm_or_si128(_mm_cmpeq_epi8(x, quote), _mm_cmpeq_epi8(x, bslash)),
+		    _mm_or_si128(_mm_cmplt_epi8(x, lo), _mm_cmpeq_epi8(x, del))));
+		if (m != 0)
+			return p + __builtin_ctz((unsigned int)m);
 		p += 16;
 	}
 #endif
-	for (; p < end; p++)
-		if ((unsigned char)*p < 0x20 || (unsigned char)*p > 0x7e)
-			return 0;
-	return 1;
+	while (p < end && (unsigned char)*p >= 0x20 && (unsigned char)*p < 0x7f && *p != '"' &&
+	    *p != '\\')
+		p++;
+	return p;
 }
+
+static inline void add_kv(struct parser *ps, const char *key, const char *val);
 
 /* KC_LIST_RAW_CONFIG: if the config object at p is compact ({"k":"v","k2":"v2"}, no blank),
  * flat (string values only) and printable ASCII without escapes, so that every string in it
- * is already in the form kcops writes, return its end (after the '}') with the number of
- * pairs and the last connector.class value (*cls NULL if none). NULL otherwise (then it is
- * parsed the usual way). The text is not changed. */
+ * is already in the form kcops writes, return its end (after the '}'), with each pair's key
+ * and value start added as a config pair (see config_raw in kc_client.h) and the last
+ * connector.class value (*cls NULL if none). NULL otherwise, with no pair added (then it is
+ * parsed the usual way). The text is not changed. One pass: the scan for a string's end
+ * also checks its bytes. */
 static char *
-raw_config(char *p, char *end, size_t *npairs, char **cls, size_t *clslen)
+raw_config(struct parser *ps, char *p, char *end, char **cls, size_t *clslen)
 {
-	char *start = p, *k, *q, *v, *e;
-	size_t n = 0;
+	char *k, *q, *v, *e;
+	size_t nkv0 = ps->nkv;
 
 	*cls = NULL;
 	*clslen = 0;
@@ -330,30 +338,28 @@ raw_config(char *p, char *end, size_t *npairs, char **cls, size_t *clslen)
 	p++;
 	for (;;) {
 		k = p + 1;	/* p is at the key's opening quote */
-		q = scan_quote(k, end);
+		q = scan_plain(k, end);
 		if (end - q < 4 || q[0] != '"' || q[1] != ':' || q[2] != '"')
-			return NULL;
+			goto fail;
 		v = q + 3;
-		e = scan_quote(v, end);
+		e = scan_plain(v, end);
 		if (end - e < 2 || e[0] != '"')
-			return NULL;
+			goto fail;
 		if (q - k == 15 && memcmp(k, "connector.class", 15) == 0) {
 			*cls = v;
 			*clslen = (size_t)(e - v);
 		}
-		n++;
-		if (e[1] == '}') {
-			p = e + 2;
-			break;
-		}
+		add_kv(ps, k, v);
+		if (e[1] == '}')
+			return e + 2;
 		if (end - e < 3 || e[1] != ',' || e[2] != '"')
-			return NULL;
+			goto fail;
 		p = e + 2;
 	}
-	if (!printable_ascii(start, p))
-		return NULL;
-	*npairs = n;
-	return p;
+fail:
+	ps->nkv = nkv0;
+	*cls = NULL;
+	return NULL;
 }
 
 /* Parse a string in place; *out points at the decoded, NUL-terminated text and *outlen is
@@ -786,17 +792,23 @@ status_object(struct parser *ps, struct kc_connector_view *v)
 	return object_rest(ps, status_member, v);
 }
 
+/* Make room for more config pairs (add_kv's rare part). */
+static void __attribute__((noinline))
+grow_kv(struct parser *ps)
+{
+	ps->kvcap = grow(ps, ps->nkv, 1024);
+	ps->keys = kc_xrealloc(ps->keys, ps->kvcap * sizeof *ps->keys);
+	ps->vals = kc_xrealloc(ps->vals, ps->kvcap * sizeof *ps->vals);
+	prefault_tail(ps->keys, ps->nkv, ps->kvcap, sizeof *ps->keys);
+	prefault_tail(ps->vals, ps->nkv, ps->kvcap, sizeof *ps->vals);
+}
+
 /* Append one config pair. */
-static void
+static inline void
 add_kv(struct parser *ps, const char *key, const char *val)
 {
-	if (ps->nkv == ps->kvcap) {
-		ps->kvcap = grow(ps, ps->nkv, 1024);
-		ps->keys = kc_xrealloc(ps->keys, ps->kvcap * sizeof *ps->keys);
-		ps->vals = kc_xrealloc(ps->vals, ps->kvcap * sizeof *ps->vals);
-		prefault_tail(ps->keys, ps->nkv, ps->kvcap, sizeof *ps->keys);
-		prefault_tail(ps->vals, ps->nkv, ps->kvcap, sizeof *ps->vals);
-	}
+	if (ps->nkv == ps->kvcap)
+		grow_kv(ps);
 	ps->keys[ps->nkv] = key;
 	ps->vals[ps->nkv++] = val;
 }
@@ -871,10 +883,15 @@ info_member(struct parser *ps, const char *key, size_t klen, void *ctx)
 		if (is_null(ps))
 			return 0;
 		v->has_config = 1;
+		/* A config seen before (a repeated member) is dropped: the last one wins, as
+		 * in a JSON object, and a raw config's pairs are then its own. */
+		ps->nkv = v->nconfig;
+		v->config_raw = NULL;
+		v->config_raw_len = 0;
 		if ((ps->flags & KC_LIST_RAW_CONFIG) && peek(ps) == '{') {
 			char *e, *cls;
-			size_t n, clen;
-			e = raw_config(ps->p, ps->end, &n, &cls, &clen);
+			size_t clen;
+			e = raw_config(ps, ps->p, ps->end, &cls, &clen);
 			if (e != NULL) {
 				v->config_raw = ps->p;
 				v->config_raw_len = (size_t)(e - ps->p);
@@ -984,6 +1001,7 @@ top_member(struct parser *ps, const char *key, size_t klen, void *ctx)
 	v = &ps->v[ps->nv];
 	memset(v, 0, sizeof *v);
 	v->name = key;
+	v->nconfig = kv0;	/* first index (see struct parser), read by info_member */
 	memset(&e, 0, sizeof e);
 	e.v = v;
 	if (peek(ps) != '{') {
@@ -1119,6 +1137,10 @@ kc_listing_parse_owned(char *text, size_t len, unsigned int flags, struct kc_err
 		v->nconfig = k1 - k0;
 		v->config_keys = st->keys + k0;
 		v->config_vals = st->vals + k0;
+		if (v->config_raw != NULL) {
+			v->config_raw_npairs = v->nconfig;	/* positions, see kc_client.h */
+			v->nconfig = 0;
+		}
 		if (v->class_name == NULL)
 			v->class_name = "";
 		v->tasks = t1 > t0 ? &st->tasks[t0] : NULL;

@@ -617,8 +617,51 @@ test_listing_parse_flags(void **state)
 	}
 }
 
+/* The pairs recorded for a raw config (see config_raw in kc_client.h) are those of the
+ * config text, found from the positions alone. A raw config's strings hold no quote, so the
+ * text between its quotes is, in turn, a string and a separator. */
+static void
+check_raw_pairs(const struct kc_connector_view *v, const char *config)
+{
+	const char *p = config, *q, *str[2];
+	size_t i = 0, n[2], j;
+
+	for (;;) {
+		for (j = 0; j < 2; j++) {
+			p = strchr(p, '"');
+			if (p == NULL)
+				break;
+			q = strchr(p + 1, '"');
+			assert_non_null(q);
+			str[j] = p + 1;
+			n[j] = (size_t)(q - p - 1);
+			p = q + 1;
+		}
+		if (p == NULL)
+			break;
+		{
+			const char *k = v->config_keys[i], *s = v->config_vals[i];
+			const char *e = i + 1 < v->config_raw_npairs ? v->config_keys[i + 1] - 3 :
+			    v->config_raw + v->config_raw_len - 2;
+			size_t kl = (size_t)(s - 3 - k), vl = (size_t)(e - s);
+			assert_true(i < v->config_raw_npairs);
+			assert_true(k > v->config_raw && e < v->config_raw + v->config_raw_len);
+			if (kl != n[0] || memcmp(k, str[0], kl) != 0)
+				fail_msg("pair %zu: key '%.*s', expected '%.*s'", i, (int)kl, k,
+				    (int)n[0], str[0]);
+			if (vl != n[1] || memcmp(s, str[1], vl) != 0)
+				fail_msg("pair %zu: value '%.*s', expected '%.*s'", i, (int)vl, s,
+				    (int)n[1], str[1]);
+		}
+		i++;
+	}
+	assert_int_equal(i, v->config_raw_npairs);
+}
+
 /* KC_LIST_RAW_CONFIG: a compact, flat, printable-ASCII config without escapes is kept as its
- * text (class_name NUL-terminated in it); anything else is decoded as usual. */
+ * text (class_name NUL-terminated in it), with each pair's position; anything else is
+ * decoded as usual. Bytes that keep a config from being raw are tried at every position of
+ * 16- and 8-byte blocks, in keys and values. */
 static void
 test_listing_raw_config(void **state)
 {
@@ -636,6 +679,13 @@ test_listing_raw_config(void **state)
 		{ "{\"k\":\"a\x7f\"}", 0, "" },
 		{ "{\"k\":\"v\"\n}", 0, "" },
 		{ "{}", 0, "" },
+		{ "{\"a\":\"\",\"\":\"b\",\"connector.class\":\"\"}", 1, "" },
+		{ "{\"k\":\"0123456789abcdef\",\"0123456789abcdefg\":\"x\",\"connector.class\":"
+		  "\"0123456789abcdef0123456789abcdef0\",\"y\":\"0123456789abcdef0123456789abcde\"}",
+		  1, "0123456789abcdef0123456789abcdef0" },
+		{ "{\"k\":\"0123456789abcdef0123456789abcdef\\\\\"}", 0, "" },
+		{ "{\"k\":\"0123456789abcdef0123456789abcdef\t\"}", 0, "" },
+		{ "{\"0123456789abcdef0123456789abcdef\x80\":\"v\"}", 0, "" },
 	};
 	struct kc_buf b;
 	struct kc_connector_list *l;
@@ -662,12 +712,76 @@ test_listing_raw_config(void **state)
 			assert_int_equal(v->config_raw_len, strlen(cases[i].config));
 			assert_int_equal(v->config_raw[0], '{');
 			assert_int_equal(v->config_raw[v->config_raw_len - 1], '}');
+			check_raw_pairs(v, cases[i].config);
 		} else if (strcmp(cases[i].config, "{}") != 0) {
 			assert_true(v->nconfig > 0);
 		}
 		kc_connector_list_free(l);
 		kc_buf_free(&b);
 	}
+}
+
+/* A raw config's scan stops at every byte that keeps a string from being copied as it is,
+ * wherever it lies in a 16- or 8-byte block: each of them at each position of keys and values
+ * of 1 to 40 bytes makes the config decoded as usual (with the same strings); without it the
+ * config is raw, with the right pairs. A repeated config member: the last one wins. */
+static void
+test_listing_raw_positions(void **state)
+{
+	static const char *const bad[] = { "\\\\", "\\\"", "\\u0041", "\x01", "\x1f", "\x7f",
+	    "\x80", "\xc3\xa9", "\xff" };
+	struct kc_buf b, cfg;
+	struct kc_connector_list *l;
+	struct kc_err err;
+	size_t len, pos, j, side;
+
+	(void)state;
+	kc_buf_init(&b);
+	kc_buf_init(&cfg);
+	for (len = 1; len <= 40; len++) {
+		for (pos = 0; pos <= len; pos++) {
+			for (j = 0; j <= KC_NITEMS(bad); j++) {
+				for (side = 0; side < 2; side++) {
+					char s[64];
+					const struct kc_connector_view *v;
+					int want_raw = j == KC_NITEMS(bad) || pos == len;
+					memset(s, 'a' + (int)(len % 26), len);
+					s[len] = '\0';
+					kc_buf_reset(&cfg);
+					kc_buf_printf(&cfg, "{\"connector.class\":\"C\",\"%.*s%s%s\":"
+					    "\"%.*s%s%s\",\"z\":\"1\"}",
+					    (int)pos, s, side == 0 && pos < len && j < KC_NITEMS(bad) ?
+					    bad[j] : "", s + pos,
+					    (int)pos, s, side == 1 && pos < len && j < KC_NITEMS(bad) ?
+					    bad[j] : "", s + pos);
+					kc_buf_reset(&b);
+					kc_buf_printf(&b, "{\"c\":{\"status\":{\"name\":\"c\"},\"info\":"
+					    "{\"name\":\"c\",\"config\":{\"x\":\"y\"},\"config\":%s,"
+					    "\"tasks\":[],\"type\":\"sink\"}}}", cfg.data);
+					l = kc_connector_list_parse_opts(b.data, b.len,
+					    KC_LIST_RAW_CONFIG, &err);
+					if (l == NULL)
+						fail_msg("len %zu pos %zu bad %zu: %s", len, pos, j,
+						    err.msg);
+					v = &l->v[0];
+					if ((v->config_raw != NULL) != want_raw)
+						fail_msg("len %zu pos %zu bad %zu side %zu: raw %d",
+						    len, pos, j, side, v->config_raw != NULL);
+					assert_string_equal(v->class_name, "C");
+					if (want_raw) {
+						assert_int_equal(v->config_raw_len, cfg.len);
+						check_raw_pairs(v, cfg.data);
+					} else {
+						assert_int_equal(v->nconfig, 3);
+						assert_string_equal(v->config_keys[2], "z");
+					}
+					kc_connector_list_free(l);
+				}
+			}
+		}
+	}
+	kc_buf_free(&b);
+	kc_buf_free(&cfg);
 }
 
 /* A status or an info in Connect's compact form is read member by member, the usual parser
@@ -784,6 +898,7 @@ main(void)
 		cmocka_unit_test(test_listing_parse),
 		cmocka_unit_test(test_listing_parse_flags),
 		cmocka_unit_test(test_listing_raw_config),
+		cmocka_unit_test(test_listing_raw_positions),
 		cmocka_unit_test(test_listing_compact_status),
 		cmocka_unit_test(test_listing_mutations),
 		cmocka_unit_test(test_feature_gates),
