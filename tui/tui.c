@@ -907,6 +907,9 @@ generic_action(struct tui_app *app, struct tui_view *v, enum tui_action a)
 	case TUI_A_VIEW_EVENTS:
 		tui_open_events(app);
 		return TUI_R_REDRAW;
+	case TUI_A_VIEW_WORKERS:
+		tui_open_workers(app);
+		return TUI_R_REDRAW;
 	case TUI_A_WATCH_TOGGLE:
 		return tui_events_toggle_watch(app);
 	case TUI_A_VIEW_PLAN:

@@ -263,6 +263,7 @@ extern const struct tui_view_ops tui_exchanges_ops;
 extern const struct tui_view_ops tui_queues_ops;
 extern const struct tui_view_ops tui_plan_ops;
 extern const struct tui_view_ops tui_events_ops;
+extern const struct tui_view_ops tui_workers_ops;
 
 /* ---- watch events (tui_view_events.c) ---- */
 void tui_open_events(struct tui_app *app);
@@ -285,6 +286,8 @@ void tui_open_help(struct tui_app *app);
 void tui_open_contexts(struct tui_app *app);
 void tui_open_queues(struct tui_app *app);
 void tui_open_plan(struct tui_app *app);
+/* The workers view (tui_view_workers.c); Enter filters the connectors view to one worker. */
+void tui_open_workers(struct tui_app *app);
 /* A read-only text view (command output); takes ownership of text (sanitised here). */
 void tui_open_text(struct tui_app *app, const char *title, char *text);
 /* Line-oriented scrolling shared by text-like views: handle move actions on nlines. */

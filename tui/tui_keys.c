@@ -53,6 +53,7 @@ const char tui_keys_default_text[] =
     "bind generic 2 connectors\n"
     "bind generic 3 queues\n"
     "bind generic 4 plan\n"
+    "bind generic 5 workers\n"
     "bind generic w events\n"
     "bind generic W watch\n"
     "bind generic Tab next-section\n"

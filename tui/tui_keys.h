@@ -30,6 +30,7 @@
 	X(VIEW_EXCHANGES, "exchanges", "Views", 0, "Live HTTP exchanges of the connector") \
 	X(VIEW_QUEUES, "queues", "Views", 0, "Queues and consumer lag") \
 	X(VIEW_PLAN, "plan", "Views", 0, "State-file plan") \
+	X(VIEW_WORKERS, "workers", "Views", 0, "Workers of the cluster (Enter: the connectors one runs)") \
 	X(VIEW_EVENTS, "events", "Views", 0, "Watch events (--watch-log FILE, or the W watch)") \
 	X(WATCH_TOGGLE, "watch", "Views", 1, "Run a watch (auto-restart) on this context (toggle)") \
 	X(PROMPT, "command", "Views", 0, "Command prompt (same commands as the CLI)") \
@@ -70,6 +71,7 @@ enum tui_action {
 	X(QUEUES, "queues") \
 	X(PLAN, "plan") \
 	X(EVENTS, "events") \
+	X(WORKERS, "workers") \
 	X(HELP, "help") \
 	X(OUTPUT, "output")
 

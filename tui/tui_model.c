@@ -39,6 +39,7 @@ conn_free(struct tui_conn *c)
 	while (c->ntworkers > 0)
 		free(c->tworkers[--c->ntworkers]);
 	free(c->tworkers);
+	free(c->tstates);
 	free(c->klass);
 	free(c->topics);
 	free(c->topics_regex);
@@ -72,6 +73,7 @@ tui_model_free(struct tui_model *m)
 	rows_free(m->rows, m->nrows);
 	free(m->order);
 	free(m->filter);
+	free(m->worker);
 	if (m->has_re)
 		regfree(&m->re);
 	memset(m, 0, sizeof(*m));
@@ -214,9 +216,13 @@ tui_rows_from_list(const struct kc_connector_list *l, struct tui_conn **rowsp, s
 		c->state = san(v->state != NULL ? v->state : "UNKNOWN");
 		c->worker = san(v->worker_id);
 		c->tworkers = kc_xcalloc(v->ntasks + 1, sizeof(*c->tworkers));
+		c->tstates = kc_xcalloc(v->ntasks + 1, sizeof(*c->tstates));
 		for (k = 0; k < v->ntasks; k++)
-			if (v->tasks[k].worker_id != NULL && *v->tasks[k].worker_id != '\0')
+			if (v->tasks[k].worker_id != NULL && *v->tasks[k].worker_id != '\0') {
+				c->tstates[c->ntworkers] = (unsigned char)tui_task_state_code(
+				    v->tasks[k].state);
 				c->tworkers[c->ntworkers++] = san(v->tasks[k].worker_id);
+			}
 		c->klass = san(v->class_name);
 		c->ntasks = (int)v->ntasks;
 		c->nrunning = v->tasks_running;
@@ -289,11 +295,14 @@ tui_model_load(struct tui_model *m, const json_t *expanded, struct kc_err *err)
 		    "topics.regex"));
 		c->lag = -1;
 		c->tworkers = kc_xcalloc(json_array_size(tasks) + 1, sizeof(*c->tworkers));
+		c->tstates = kc_xcalloc(json_array_size(tasks) + 1, sizeof(*c->tstates));
 		json_array_foreach(tasks, i, t) {
 			const char *st = kc_json_str_or(t, "state", "");
 
-			if (kc_json_str(t, "worker_id") != NULL && *kc_json_str(t, "worker_id") != '\0')
+			if (kc_json_str(t, "worker_id") != NULL && *kc_json_str(t, "worker_id") != '\0') {
+				c->tstates[c->ntworkers] = (unsigned char)tui_task_state_code(st);
 				c->tworkers[c->ntworkers++] = san(kc_json_str(t, "worker_id"));
+			}
 			c->ntasks++;
 			if (strcmp(st, "RUNNING") == 0)
 				c->nrunning++;
@@ -437,10 +446,47 @@ cmp_rows(const void *pa, const void *pb)
 	return sort_model->sort_desc ? -r : r;
 }
 
+int
+tui_task_state_code(const char *state)
+{
+	if (state == NULL)
+		return TUI_TS_OTHER;
+	if (strcmp(state, "RUNNING") == 0)
+		return TUI_TS_RUNNING;
+	if (strcmp(state, "FAILED") == 0)
+		return TUI_TS_FAILED;
+	if (strcmp(state, "UNASSIGNED") == 0)
+		return TUI_TS_UNASSIGNED;
+	return TUI_TS_OTHER;
+}
+
+int
+tui_conn_on_worker(const struct tui_conn *c, const char *id)
+{
+	size_t k;
+
+	if (c->worker != NULL && strcmp(c->worker, id) == 0)
+		return 1;
+	for (k = 0; k < c->ntworkers; k++)
+		if (strcmp(c->tworkers[k], id) == 0)
+			return 1;
+	return 0;
+}
+
+void
+tui_model_set_worker(struct tui_model *m, const char *id)
+{
+	free(m->worker);
+	m->worker = id != NULL && *id != '\0' ? kc_xstrdup(id) : NULL;
+	tui_model_refresh(m);
+}
+
 static int
 row_visible(const struct tui_model *m, const struct tui_conn *c)
 {
 	if (m->failed_only && !tui_conn_failed(c))
+		return 0;
+	if (m->worker != NULL && !tui_conn_on_worker(c, m->worker))
 		return 0;
 	if (m->has_re) {
 		int hit = regexec(&m->re, c->name, 0, NULL, 0) == 0 ||

@@ -31,6 +31,7 @@ struct tui_conn {
 	char	*state;		/* connector state, sanitised */
 	char	*worker;	/* connector worker id, sanitised */
 	char	**tworkers;	/* its tasks' worker ids, sanitised (header worker count) */
+	unsigned char *tstates;	/* TUI_TS_* of the task whose worker is tworkers[i] */
 	size_t	 ntworkers;
 	char	*klass;		/* connector.class, sanitised */
 	int	 ntasks;
@@ -41,6 +42,9 @@ struct tui_conn {
 	char	*topics;	/* raw config "topics" (sinks), or NULL */
 	char	*topics_regex;	/* raw config "topics.regex", or NULL */
 };
+
+/* A task's state, kept next to its worker id (the workers view counts them per worker). */
+enum { TUI_TS_RUNNING, TUI_TS_FAILED, TUI_TS_UNASSIGNED, TUI_TS_OTHER };
 
 struct tui_model {
 	struct tui_conn	*rows;
@@ -54,6 +58,7 @@ struct tui_model {
 	regex_t		 re;
 	int		 has_re;
 	int		 failed_only;
+	char		*worker;	/* only connectors running on this worker, or NULL */
 	/* header counts over all rows */
 	int		 n_running, n_paused, n_stopped, n_failed, n_other, n_degraded;
 	int		 n_tasks, n_tasks_failed;
@@ -79,6 +84,13 @@ void tui_model_replace(struct tui_model *m, struct tui_conn *rows, size_t n);
 int tui_model_set_filter(struct tui_model *m, const char *filter, struct kc_err *err);
 void tui_model_set_sort(struct tui_model *m, enum tui_col col, int desc);
 void tui_model_set_failed_only(struct tui_model *m, int on);
+/* Only connectors that run on worker id (the connector instance or any task; compared with
+ * the sanitised ids of the rows), NULL or "" for all. */
+void tui_model_set_worker(struct tui_model *m, const char *id);
+/* 1 when connector c (or one of its tasks) runs on worker id. */
+int tui_conn_on_worker(const struct tui_conn *c, const char *id);
+/* The TUI_TS_* code of a task state name. */
+int tui_task_state_code(const char *state);
 /* Rebuild `order` from the current rows, filter and sort. */
 void tui_model_refresh(struct tui_model *m);
 /* Index into `order` of the row named name, or -1. */

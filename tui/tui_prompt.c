@@ -6,7 +6,7 @@
  * in the line above instead of being printed. So the prompt can never leave stray output.
  *
  * A line is either a console word (connectors, contexts [NAME], exchanges NAME, queues,
- * plan, help, quit) or a command of the shared command table, run on a helper thread with
+ * plan, workers, help, quit) or a command of the shared command table, run on a helper thread with
  * its output captured (open_memstream) and shown in an output view when it finishes. */
 #include "tui_app.h"
 
@@ -54,7 +54,7 @@ static struct cmd_job *running_job;
 
 static const char *const console_words[] = {
 	"connectors", "contexts", "ctx", "exchanges", "tail", "queues", "plan", "events",
-	"watch", "help", "quit", "q",
+	"workers", "watch", "help", "quit", "q",
 };
 
 static int
@@ -610,6 +610,8 @@ tui_prompt_run(struct tui_app *app, const char *line)
 		tui_open_queues(app);
 	} else if (argc == 1 && strcmp(w, "plan") == 0) {
 		tui_open_plan(app);
+	} else if (argc == 1 && strcmp(w, "workers") == 0) {
+		tui_open_workers(app);
 	} else if (argc == 1 && strcmp(w, "events") == 0) {
 		tui_open_events(app);
 	} else if (argc == 1 && strcmp(w, "watch") == 0) {

@@ -79,7 +79,8 @@ update_title(struct tui_app *app, struct tui_view *v)
 		n += m->rows[i].marked != 0;
 	if (n > 0)
 		snprintf(marks, sizeof(marks), " [%zu marked]", n);
-	t = kc_xasprintf("connectors%s%s%s%s%s", m->filter ? " /" : "",
+	t = kc_xasprintf("connectors%s%s%s%s%s%s%s", m->worker ? " @" : "",
+	    m->worker ? m->worker : "", m->filter ? " /" : "",
 	    m->filter ? m->filter : "", m->filter ? "/" : "", m->failed_only ? " [failed]" : "",
 	    marks);
 	free(v->title);
@@ -180,7 +181,9 @@ conn_draw(struct tui_app *app, struct tui_view *v, int top, int height)
 	if (m->norder == 0) {
 		const char *what = app->last_ok_ms == 0 ? (app->fetch_error ?
 		    "no data: the cluster did not answer" : "loading...") :
-		    m->nrows == 0 ? "no connectors" : "no connector matches the filter";
+		    m->nrows == 0 ? "no connectors" : m->worker != NULL && m->filter == NULL &&
+		    !m->failed_only ? "no connector runs on this worker (Esc: all)" :
+		    "no connector matches the filter";
 
 		tui_put(top + 2, 2, COLS - 4, what, tui_theme_attr(TUI_ROLE_DIM), 0);
 		return;
@@ -345,9 +348,10 @@ conn_action(struct tui_app *app, struct tui_view *v, enum tui_action a)
 		tui_msg(app, TUI_MSG_INFO, "marks cleared");
 		return TUI_R_REDRAW;
 	case TUI_A_BACK:
-		if (m->filter != NULL || m->failed_only) {
+		if (m->filter != NULL || m->failed_only || m->worker != NULL) {
 			tui_model_set_filter(m, NULL, NULL);
 			tui_model_set_failed_only(m, 0);
+			tui_model_set_worker(m, NULL);
 			tui_msg(app, TUI_MSG_INFO, "filter cleared (q again to quit)");
 			return TUI_R_REDRAW;
 		}

@@ -173,7 +173,7 @@ help_rebuild(struct tui_app *app, struct textv *t)
 	tui_lines_add(&t->lines, TUI_ROLE_NORMAL, 2, COLS - 4,
 	    ": runs the same commands as the command line (e.g. \"get connectors\", "
 	    "\"restart NAME --tasks failed\"), plus the view names connectors, contexts, "
-	    "exchanges NAME, queues, plan, help and quit. Tab completes commands and "
+	    "exchanges NAME, queues, plan, workers, help and quit. Tab completes commands and "
 	    "connector names; Up/Down walk the history (saved in the XDG state directory).");
 }
 
