@@ -609,7 +609,27 @@ struct secret_memo {
 	size_t		 pos_len[64];	/* for secret_at_n: pos_key is not NUL-terminated */
 	char		 pos_val[64];
 	char		 pos_wide[64];	/* pos_key may be read 16 bytes on */
+	/* for view_json: each health's name, 16 bytes each (copied at once), and length */
+	char		 health[KC_HEALTH_RESTARTING + 1][16];
+	unsigned char	 health_len[KC_HEALTH_RESTARTING + 1];
 };
+
+/* A new memo. */
+static struct secret_memo *
+secret_memo_new(void)
+{
+	struct secret_memo *m = kc_xcalloc(1, sizeof *m);
+	size_t h, n;
+
+	for (h = 0; h < KC_NITEMS(m->health); h++) {
+		n = strlen(kc_health_name((enum kc_health)h));
+		if (n > sizeof m->health[h])
+			n = sizeof m->health[h];
+		memcpy(m->health[h], kc_health_name((enum kc_health)h), n);
+		m->health_len[h] = (unsigned char)n;
+	}
+	return m;
+}
 
 /* Is key secret-looking? (memoised) */
 static int
@@ -747,6 +767,79 @@ copy_short(char *o, const char *s, size_t n, const char *lim)
 	}
 }
 
+/* Copy n bytes from s to o (no byte read or written outside either): overlapping 16-, 8-,
+ * 4- or 2-byte moves. */
+static inline void
+copy_exact(char *o, const char *s, size_t n)
+{
+	size_t i;
+
+	if (n >= 16) {
+		for (i = 0; i + 16 < n; i += 16)
+			memcpy(o + i, s + i, 16);
+		memcpy(o + n - 16, s + n - 16, 16);
+	} else if (n >= 8) {
+		memcpy(o, s, 8);
+		memcpy(o + n - 8, s + n - 8, 8);
+	} else if (n >= 4) {
+		memcpy(o, s, 4);
+		memcpy(o + n - 4, s + n - 4, 4);
+	} else if (n >= 2) {
+		memcpy(o, s, 2);
+		memcpy(o + n - 2, s + n - 2, 2);
+	} else if (n == 1) {
+		*o = *s;
+	}
+}
+
+/* Append a literal at o (unchecked: the caller made room). */
+#define PUT_LIT(o, lit)	(memcpy((o), (lit), sizeof(lit) - 1), (o) += sizeof(lit) - 1)
+
+/* The fields before "trace" of view_json when the listing parser found them all plain
+ * (see struct kc_connector_view): lengths known, room made once, nothing to escape.
+ * Returns 0 when it did not apply (then view_json writes them the usual way). */
+static int
+view_json_head(const struct kc_connector_view *v, struct obuf *b,
+    const struct secret_memo *memo)
+{
+	const unsigned int all = 1u << KC_VF_NAME | 1u << KC_VF_TYPE | 1u << KC_VF_STATE |
+	    1u << KC_VF_WORKER | 1u << KC_VF_CLASS;
+	size_t need;
+	char *o;
+
+	if ((v->plain & all) != all || (size_t)v->health >= KC_NITEMS(memo->health))
+		return 0;
+	need = (size_t)v->len[KC_VF_NAME] + v->len[KC_VF_TYPE] + v->len[KC_VF_STATE] +
+	    v->len[KC_VF_WORKER] + v->len[KC_VF_CLASS] + 160;
+	if (b->len + need > sizeof b->data) {
+		ob_flush(b);
+		if (need > sizeof b->data)
+			return 0;
+	}
+	o = b->data + b->len;
+	PUT_LIT(o, "  {\n    \"name\": \"");
+	copy_exact(o, v->name, v->len[KC_VF_NAME]);
+	o += v->len[KC_VF_NAME];
+	PUT_LIT(o, "\",\n    \"type\": \"");
+	copy_exact(o, v->type, v->len[KC_VF_TYPE]);
+	o += v->len[KC_VF_TYPE];
+	PUT_LIT(o, "\",\n    \"state\": \"");
+	copy_exact(o, v->state, v->len[KC_VF_STATE]);
+	o += v->len[KC_VF_STATE];
+	PUT_LIT(o, "\",\n    \"health\": \"");
+	memcpy(o, memo->health[v->health], 16);
+	o += memo->health_len[v->health];
+	PUT_LIT(o, "\",\n    \"worker_id\": \"");
+	copy_exact(o, v->worker_id, v->len[KC_VF_WORKER]);
+	o += v->len[KC_VF_WORKER];
+	PUT_LIT(o, "\",\n    \"class\": \"");
+	copy_exact(o, v->class_name, v->len[KC_VF_CLASS]);
+	o += v->len[KC_VF_CLASS];
+	*o++ = '"';
+	b->len = (size_t)(o - b->data);
+	return 1;
+}
+
 /* The config of a view with config_raw (see struct kc_connector_view), as view_json writes
  * it: every string is already as json_str writes it, so each pair is copied from the
  * positions the parser recorded (no scan), with room made once per pair. */
@@ -819,18 +912,20 @@ view_json(const struct kc_cmd_env *env, const struct kc_connector_view *v, struc
 	char num[32];
 	int n;
 
-	OB_LIT(b, "  {\n    \"name\": ");
-	json_str_or_null(b, v->name);
-	OB_LIT(b, ",\n    \"type\": ");
-	json_str_or_null(b, v->type);
-	OB_LIT(b, ",\n    \"state\": ");
-	json_str_or_null(b, v->state);
-	OB_LIT(b, ",\n    \"health\": ");
-	json_str(b, kc_health_name(v->health));
-	OB_LIT(b, ",\n    \"worker_id\": ");
-	json_str_or_null(b, v->worker_id);
-	OB_LIT(b, ",\n    \"class\": ");
-	json_str_or_null(b, v->class_name);
+	if (!view_json_head(v, b, memo)) {
+		OB_LIT(b, "  {\n    \"name\": ");
+		json_str_or_null(b, v->name);
+		OB_LIT(b, ",\n    \"type\": ");
+		json_str_or_null(b, v->type);
+		OB_LIT(b, ",\n    \"state\": ");
+		json_str_or_null(b, v->state);
+		OB_LIT(b, ",\n    \"health\": ");
+		json_str(b, kc_health_name(v->health));
+		OB_LIT(b, ",\n    \"worker_id\": ");
+		json_str_or_null(b, v->worker_id);
+		OB_LIT(b, ",\n    \"class\": ");
+		json_str_or_null(b, v->class_name);
+	}
 	if (v->trace != NULL) {
 		OB_LIT(b, ",\n    \"trace\": ");
 		json_str(b, v->trace);
@@ -950,7 +1045,7 @@ get_connectors(struct kc_cmd_env *env, const struct kc_cmd *self, const struct s
 		jb->out = io->out;
 		jb->err = 0;
 		jb->len = 0;
-		memo = kc_xcalloc(1, sizeof *memo);
+		memo = secret_memo_new();
 	}
 	else if (io->fmt != KC_FMT_NAMES) {
 		if (tasks_view)

@@ -241,7 +241,13 @@ struct kc_connector_view {
 	int		 tasks_running;
 	int		 tasks_failed;
 	enum kc_health	 health;
+	/* Listing parser only (0 from kc_connector_list_new): bit KC_VF_x of plain set when
+	 * that field is printable ASCII without '"' or '\\' (so JSON writes it as it is) and
+	 * len[KC_VF_x] is its length. A hint for writers: a clear bit says nothing. */
+	unsigned int	 plain;
+	uint32_t	 len[5];
 };
+enum { KC_VF_NAME, KC_VF_TYPE, KC_VF_STATE, KC_VF_WORKER, KC_VF_CLASS };
 
 struct kc_connector_list {
 	size_t		 n;

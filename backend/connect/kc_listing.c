@@ -640,10 +640,14 @@ connector_state_member(struct parser *ps, const char *key, size_t klen, void *ct
 {
 	struct kc_connector_view *v = ctx;
 
-	if (KEY_IS(key, klen, "state"))
+	if (KEY_IS(key, klen, "state")) {
+		v->plain &= ~(1u << KC_VF_STATE);
 		return str_or_skip(ps, &v->state);
-	if (KEY_IS(key, klen, "worker_id"))
+	}
+	if (KEY_IS(key, klen, "worker_id")) {
+		v->plain &= ~(1u << KC_VF_WORKER);
 		return str_or_skip(ps, &v->worker_id);
+	}
 	if (KEY_IS(key, klen, "trace"))
 		return str_or_skip(ps, &v->trace);
 	return skip(ps, 1);
@@ -736,8 +740,10 @@ status_member(struct parser *ps, const char *key, size_t klen, void *ctx)
 		const char *t;
 		if (str_or_skip(ps, &t) != 0)
 			return -1;
-		if (t != NULL)
+		if (t != NULL) {
 			v->type = t;
+			v->plain &= ~(1u << KC_VF_TYPE);
+		}
 		return 0;
 	}
 	return skip(ps, 1);
@@ -760,15 +766,18 @@ status_object(struct parser *ps, struct kc_connector_view *v)
 	ps->p = p = q + 1;	/* the name is not kept */
 	if (AT(p, end, ",\"connector\":{\"state\":\"")) {
 		st = p + 23;
-		se = scan_quote(st, end);
+		se = scan_plain(st, end);
 		if (se < end && *se == '"' && AT(se, end, "\",\"worker_id\":\"")) {
 			wt = se + 15;
-			we = scan_quote(wt, end);
+			we = scan_plain(wt, end);
 			if (we < end && *we == '"' && AT(we, end, "\"}")) {
 				*se = '\0';
 				*we = '\0';
 				v->state = st;
 				v->worker_id = wt;
+				v->plain |= 1u << KC_VF_STATE | 1u << KC_VF_WORKER;
+				v->len[KC_VF_STATE] = (uint32_t)(se - st);
+				v->len[KC_VF_WORKER] = (uint32_t)(we - wt);
 				ps->p = p = we + 2;
 			}
 		}
@@ -781,10 +790,12 @@ status_object(struct parser *ps, struct kc_connector_view *v)
 	p = ps->p;
 	if (AT(p, end, ",\"type\":\"")) {
 		st = p + 9;
-		se = scan_quote(st, end);
+		se = scan_plain(st, end);
 		if (se < end && *se == '"' && se + 1 < end && se[1] == '}') {
 			*se = '\0';
 			v->type = st;
+			v->plain |= 1u << KC_VF_TYPE;
+			v->len[KC_VF_TYPE] = (uint32_t)(se - st);
 			ps->p = se + 2;
 			return 0;
 		}
@@ -851,8 +862,10 @@ config_member(struct parser *ps, const char *key, size_t klen, void *ctx)
 			return -1;
 		val = keep_copy(ps, start, (size_t)(ps->p - start));
 	}
-	if (val != NULL && KEY_IS(key, klen, "connector.class"))
+	if (val != NULL && KEY_IS(key, klen, "connector.class")) {
 		v->class_name = val;	/* the last one wins */
+		v->plain &= ~(1u << KC_VF_CLASS);
+	}
 	add_kv(ps, key, val);
 	return 0;
 }
@@ -868,8 +881,10 @@ class_member(struct parser *ps, const char *key, size_t klen, void *ctx)
 		return skip(ps, 1);
 	if (str_or_skip(ps, &val) != 0)
 		return -1;
-	if (val != NULL)
+	if (val != NULL) {
 		v->class_name = val;	/* the last one wins */
+		v->plain &= ~(1u << KC_VF_CLASS);
+	}
 	return 0;
 }
 
@@ -900,6 +915,8 @@ info_member(struct parser *ps, const char *key, size_t klen, void *ctx)
 					 * NUL (the only one in the raw text) */
 					cls[clen] = '\0';
 					v->class_name = cls;
+					v->plain |= 1u << KC_VF_CLASS;
+					v->len[KC_VF_CLASS] = (uint32_t)clen;
 				}
 				ps->p = e;
 				return 0;
@@ -908,8 +925,10 @@ info_member(struct parser *ps, const char *key, size_t klen, void *ctx)
 		return object(ps, (ps->flags & KC_LIST_NO_CONFIG) ? class_member : config_member,
 		    v);
 	}
-	if (KEY_IS(key, klen, "type") && v->type == NULL)
+	if (KEY_IS(key, klen, "type") && v->type == NULL) {
+		v->plain &= ~(1u << KC_VF_TYPE);
 		return str_or_skip(ps, &v->type);
+	}
 	return skip(ps, 1);
 }
 
@@ -937,17 +956,50 @@ info_object(struct parser *ps, struct kc_connector_view *v)
 	ps->p = p = p + 11;	/* the info's tasks are not kept */
 	if (AT(p, end, ",\"type\":\"")) {
 		t = p + 9;
-		te = scan_quote(t, end);
+		te = scan_plain(t, end);
 		if (te < end && *te == '"' && te + 1 < end && te[1] == '}') {
 			if (v->type == NULL) {
 				*te = '\0';
 				v->type = t;
+				v->plain |= 1u << KC_VF_TYPE;
+				v->len[KC_VF_TYPE] = (uint32_t)(te - t);
 			}
 			ps->p = te + 2;
 			return 0;
 		}
 	}
 	return object_rest(ps, info_member, v);
+}
+
+/* kc_health_parse(v->state), the states Connect writes (upper case, plain: see struct
+ * kc_connector_view) told by their length and one word; others through kc_health_parse. */
+static int
+state_health(const struct kc_connector_view *v)
+{
+	const char *s = v->state;
+	uint32_t w;
+
+	if (s != NULL && (v->plain & (1u << KC_VF_STATE)) && v->len[KC_VF_STATE] >= 6) {
+		memcpy(&w, s + v->len[KC_VF_STATE] - 4, 4);	/* the last four letters */
+#define W4(a, b, c, d)	((uint32_t)(unsigned char)(a) | (uint32_t)(unsigned char)(b) << 8 | \
+	(uint32_t)(unsigned char)(c) << 16 | (uint32_t)(unsigned char)(d) << 24)
+		switch (v->len[KC_VF_STATE]) {
+		case 7:
+			if (w == W4('N', 'I', 'N', 'G') && memcmp(s, "RUN", 3) == 0)
+				return KC_HEALTH_RUNNING;
+			if (w == W4('P', 'P', 'E', 'D') && memcmp(s, "STO", 3) == 0)
+				return KC_HEALTH_STOPPED;
+			break;
+		case 6:
+			if (w == W4('U', 'S', 'E', 'D') && memcmp(s, "PA", 2) == 0)
+				return KC_HEALTH_PAUSED;
+			if (w == W4('I', 'L', 'E', 'D') && memcmp(s, "FA", 2) == 0)
+				return KC_HEALTH_FAILED;
+			break;
+		}
+#undef W4
+	}
+	return kc_health_parse(s);
 }
 
 struct entry_ctx {
@@ -1001,6 +1053,11 @@ top_member(struct parser *ps, const char *key, size_t klen, void *ctx)
 	v = &ps->v[ps->nv];
 	memset(v, 0, sizeof *v);
 	v->name = key;
+	/* the key is NUL-terminated in the text, and a NUL stops the scan */
+	if (klen <= UINT32_MAX && scan_plain((char *)key, ps->end) == key + klen) {
+		v->plain = 1u << KC_VF_NAME;
+		v->len[KC_VF_NAME] = (uint32_t)klen;
+	}
 	v->nconfig = kv0;	/* first index (see struct parser), read by info_member */
 	memset(&e, 0, sizeof e);
 	e.v = v;
@@ -1013,7 +1070,7 @@ top_member(struct parser *ps, const char *key, size_t klen, void *ctx)
 	v->nconfig = kv0;	/* first indices, see struct parser */
 	v->ntasks = t0;
 	ps->status_health[ps->nv] = e.has_status ?
-	    (unsigned char)(2 + kc_health_parse(v->state)) : 0;
+	    (unsigned char)(2 + state_health(v)) : 0;
 	if (ps->nv > 0 && strcmp(ps->v[ps->nv - 1].name, key) > 0)
 		ps->unsorted = 1;
 	ps->nv++;

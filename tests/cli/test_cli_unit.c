@@ -784,6 +784,32 @@ test_listing_raw_positions(void **state)
 	kc_buf_free(&cfg);
 }
 
+/* Every field whose plain bit the listing parser sets (see struct kc_connector_view) has its
+ * length in len and is printable ASCII without '"' or '\\'. */
+static void
+check_plain(const struct kc_connector_view *v)
+{
+	const char *f[5];
+	size_t i, j;
+
+	f[KC_VF_NAME] = v->name;
+	f[KC_VF_TYPE] = v->type;
+	f[KC_VF_STATE] = v->state;
+	f[KC_VF_WORKER] = v->worker_id;
+	f[KC_VF_CLASS] = v->class_name;
+	for (i = 0; i < 5; i++) {
+		if (!(v->plain & (1u << i)))
+			continue;
+		assert_non_null(f[i]);
+		if (strlen(f[i]) != v->len[i])
+			fail_msg("field %zu '%s': length %u", i, f[i], (unsigned)v->len[i]);
+		for (j = 0; j < v->len[i]; j++)
+			if ((unsigned char)f[i][j] < 0x20 || (unsigned char)f[i][j] > 0x7e ||
+			    f[i][j] == '"' || f[i][j] == '\\')
+				fail_msg("field %zu '%s' marked plain", i, f[i]);
+	}
+}
+
 /* A status or an info in Connect's compact form is read member by member, the usual parser
  * taking over at the first difference: every variant gives what the same text with blanks
  * (always the usual parser) gives. */
@@ -815,6 +841,33 @@ test_listing_compact_status(void **state)
 		"{\"connector\":{\"state\":\"RUNNING\",\"worker_id\":\"w\"},\"name\":\"a\"}",
 		"{\"name\":\"a\"}",
 		"{}",
+		/* states told apart by length and last letters, and near misses */
+		"{\"name\":\"a\",\"connector\":{\"state\":\"STOPPED\",\"worker_id\":\"w\"},"
+		    "\"tasks\":[],\"type\":\"sink\"}",
+		"{\"name\":\"a\",\"connector\":{\"state\":\"PAUSED\",\"worker_id\":\"w\"},"
+		    "\"tasks\":[],\"type\":\"sink\"}",
+		"{\"name\":\"a\",\"connector\":{\"state\":\"FAILED\",\"worker_id\":\"w\"},"
+		    "\"tasks\":[],\"type\":\"sink\"}",
+		"{\"name\":\"a\",\"connector\":{\"state\":\"running\",\"worker_id\":\"w\"},"
+		    "\"tasks\":[],\"type\":\"sink\"}",
+		"{\"name\":\"a\",\"connector\":{\"state\":\"UNASSIGNED\",\"worker_id\":\"w\"},"
+		    "\"tasks\":[],\"type\":\"sink\"}",
+		"{\"name\":\"a\",\"connector\":{\"state\":\"RESTARTING\",\"worker_id\":\"w\"},"
+		    "\"tasks\":[],\"type\":\"sink\"}",
+		"{\"name\":\"a\",\"connector\":{\"state\":\"XUNNING\",\"worker_id\":\"w\"},"
+		    "\"tasks\":[],\"type\":\"sink\"}",
+		"{\"name\":\"a\",\"connector\":{\"state\":\"RUNNINGS\",\"worker_id\":\"w\"},"
+		    "\"tasks\":[],\"type\":\"sink\"}",
+		"{\"name\":\"a\",\"connector\":{\"state\":\"STOPPEX\",\"worker_id\":\"w\"},"
+		    "\"tasks\":[],\"type\":\"sink\"}",
+		"{\"name\":\"a\",\"connector\":{\"state\":\"PAUSE\",\"worker_id\":\"w\"},"
+		    "\"tasks\":[],\"type\":\"sink\"}",
+		"{\"name\":\"a\",\"connector\":{\"state\":\"FAILUD\",\"worker_id\":\"w\"},"
+		    "\"tasks\":[],\"type\":\"sink\"}",
+		"{\"name\":\"a\",\"connector\":{\"state\":\"RUNN\xc3\x89NG\",\"worker_id\":"
+		    "\"w\xc3\xa9\"},\"tasks\":[],\"type\":\"s\x7f\"}",
+		"{\"name\":\"a\",\"connector\":{\"state\":\"RUNNING\",\"worker_id\":\"w\\\\\"},"
+		    "\"tasks\":[],\"type\":\"sink\"}",
 		/* infos from here on (status null) */
 		"{\"name\":\"a\",\"config\":{\"connector.class\":\"C\",\"k\":\"v\"},\"tasks\":[],"
 		    "\"type\":\"sink\"}",
@@ -867,6 +920,19 @@ test_listing_compact_status(void **state)
 		assert_string_equal(x->v[0].worker_id, y->v[0].worker_id);
 		assert_string_equal(x->v[0].type, y->v[0].type);
 		assert_int_equal(x->v[0].health, y->v[0].health);
+		/* (y, read the usual way, has no plain state: kc_health_parse) */
+		if (x->v[0].health != KC_HEALTH_UNKNOWN && x->v[0].tasks_failed == 0)
+			assert_int_equal(x->v[0].health, kc_health_parse(x->v[0].state));
+		check_plain(&x->v[0]);
+		check_plain(&y->v[0]);
+		{
+			struct kc_connector_list *r = kc_connector_list_parse_opts(a.data, a.len,
+			    KC_LIST_RAW_CONFIG, &err);
+			assert_non_null(r);
+			check_plain(&r->v[0]);
+			assert_int_equal(r->v[0].health, x->v[0].health);
+			kc_connector_list_free(r);
+		}
 		if ((x->v[0].trace == NULL) != (y->v[0].trace == NULL))
 			fail_msg("status %zu: trace differs", i);
 		if (x->v[0].trace != NULL)
