@@ -17,6 +17,7 @@
 #include "tui_keys.h"
 #include "tui_model.h"
 #include "tui_theme.h"
+#include "tui_workers.h"
 
 static void
 test_theme_builtin(void **state)
@@ -348,6 +349,175 @@ test_parsers_garbage(void **state)
 	tui_keys_free();
 }
 
+/* The workers view's rows: /kcops/v1/workers merged with the task statuses. */
+static const char workers_listing[] =
+    "{\"snk\": {\"status\": {\"name\": \"snk\", \"type\": \"sink\","
+    "  \"connector\": {\"state\": \"RUNNING\", \"worker_id\": \"w1:1\"},"
+    "  \"tasks\": [{\"id\": 0, \"state\": \"RUNNING\", \"worker_id\": \"w1:1\"},"
+    "   {\"id\": 1, \"state\": \"FAILED\", \"worker_id\": \"w2:2\", \"trace\": \"x\"},"
+    "   {\"id\": 2, \"state\": \"UNASSIGNED\", \"worker_id\": \"w3:3\"},"
+    "   {\"id\": 3, \"state\": \"RUNNING\", \"worker_id\": \"w2:2\"}]}},"
+    " \"src\": {\"status\": {\"name\": \"src\", \"type\": \"source\","
+    "  \"connector\": {\"state\": \"RUNNING\", \"worker_id\": \"w2:2\"},"
+    "  \"tasks\": [{\"id\": 0, \"state\": \"RUNNING\", \"worker_id\": \"w\\u001b[2Jx:9\"}]}},"
+    " \"idle\": {\"status\": {\"name\": \"idle\", \"type\": \"sink\","
+    "  \"connector\": {\"state\": \"UNASSIGNED\", \"worker_id\": \"\"}, \"tasks\": []}}}";
+
+static const struct tui_worker *
+wfind(const struct tui_worker *w, size_t n, const char *id)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (strcmp(w[i].id, id) == 0)
+			return &w[i];
+	return NULL;
+}
+
+static void
+check_derived(const struct tui_model *m, const char *hint)
+{
+	struct tui_worker *w;
+	const struct tui_worker *r;
+	size_t n, i;
+
+	tui_workers_build(NULL, m, hint, &w, &n);
+	assert_int_equal(n, 4);
+	/* w1: connector snk and its task 0 */
+	assert_non_null(r = wfind(w, n, "w1:1"));
+	assert_int_equal(r->nconn, 1);
+	assert_int_equal(r->ntasks, 1);
+	assert_int_equal(r->nfailed, 0);
+	assert_int_equal(r->state, TUI_WS_UNKNOWN);
+	assert_int_equal(r->hb_age_ms, -1);
+	assert_int_equal(r->source_owner, -1);
+	assert_null(r->url);
+	assert_false(r->listed);
+	/* w2: two tasks of snk (one failed) and the src instance: 2 connectors, 2 tasks */
+	assert_non_null(r = wfind(w, n, "w2:2"));
+	assert_int_equal(r->nconn, 2);
+	assert_int_equal(r->ntasks, 2);
+	assert_int_equal(r->nfailed, 1);
+	assert_int_equal(r->nunassigned, 0);
+	assert_non_null(r = wfind(w, n, "w3:3"));
+	assert_int_equal(r->nunassigned, 1);
+	/* a hostile worker id is drawn as text */
+	assert_non_null(r = wfind(w, n, "w^[[2Jx:9"));
+	for (i = 0; i < n; i++)
+		assert_null(strchr(w[i].id, 0x1b));
+	/* the URL the console uses names the answering worker: it comes first */
+	if (hint != NULL) {
+		assert_string_equal(w[0].id, hint);
+		assert_true(w[0].self);
+		for (i = 1; i < n; i++)
+			assert_false(w[i].self);
+	} else {
+		assert_string_equal(w[0].id, "w1:1");	/* by id */
+		for (i = 0; i < n; i++)
+			assert_false(w[i].self);
+	}
+	tui_workers_free(w, n);
+}
+
+static void
+test_workers_rows(void **state)
+{
+	static const char answer_text[] =
+	    "[{\"worker_id\": \"w1:1\", \"url\": \"http://w1:1\", \"self\": true, \"alive\": true,"
+	    "  \"source_owner\": false, \"tasks\": 1, \"last_heartbeat_ms_ago\": 0},"
+	    " {\"worker_id\": \"w3:3\", \"url\": \"http://w3:3\\u001b]0;t\\u0007\", \"self\": false,"
+	    "  \"alive\": false, \"source_owner\": true, \"tasks\": 1,"
+	    "  \"last_heartbeat_ms_ago\": 4200},"
+	    " {\"worker_id\": \"w4:4\", \"self\": false, \"alive\": true,"
+	    "  \"last_heartbeat_ms_ago\": 300},"
+	    " {\"url\": \"no id\"}, 7, {\"worker_id\": \"\"}, {\"worker_id\": 5}]";
+	struct tui_model m;
+	struct kc_err err;
+	json_t *j = kc_json_parse(workers_listing, strlen(workers_listing), 0, &err);
+	json_t *answer;
+	struct tui_worker *w;
+	const struct tui_worker *r;
+	struct kc_connector_list *l;
+	struct tui_conn *rows;
+	size_t n, nrows;
+
+	(void)state;
+	assert_non_null(j);
+	tui_model_init(&m);
+	assert_int_equal(tui_model_load(&m, j, &err), 0);
+	/* Apache Connect (no /kcops/v1/workers): everything from the statuses */
+	check_derived(&m, NULL);
+	check_derived(&m, "w2:2");
+	/* the same from the text parser's rows */
+	l = kc_connector_list_parse(workers_listing, strlen(workers_listing), &err);
+	assert_non_null(l);
+	tui_rows_from_list(l, &rows, &nrows);
+	tui_model_replace(&m, rows, nrows);
+	kc_connector_list_free(l);
+	check_derived(&m, "w2:2");
+
+	/* kcops-worker: listed workers with liveness, plus w2 and the hostile id, derived */
+	answer = kc_json_parse(answer_text, strlen(answer_text), 0, &err);
+	assert_non_null(answer);
+	tui_workers_build(answer, &m, "w2:2", &w, &n);
+	assert_int_equal(n, 5);
+	assert_string_equal(w[0].id, "w1:1");	/* self (the cluster said so) first */
+	assert_true(w[0].self);
+	assert_true(w[0].listed);
+	assert_int_equal(w[0].state, TUI_WS_ALIVE);
+	assert_int_equal(w[0].source_owner, 0);
+	assert_string_equal(w[0].url, "http://w1:1");
+	assert_int_equal(w[0].nconn, 1);
+	assert_int_equal(w[0].ntasks, 1);
+	assert_non_null(r = wfind(w, n, "w3:3"));	/* stopped heartbeating */
+	assert_int_equal(r->state, TUI_WS_SILENT);
+	assert_string_equal(tui_worker_state_name(r->state), "silent");
+	assert_int_equal(r->hb_age_ms, 4200);
+	assert_int_equal(r->source_owner, 1);
+	assert_int_equal(r->nunassigned, 1);
+	assert_string_equal(r->url, "http://w3:3^[]0;t^G");
+	assert_false(r->self);
+	assert_non_null(r = wfind(w, n, "w4:4"));	/* listed, runs nothing */
+	assert_int_equal(r->nconn, 0);
+	assert_int_equal(r->ntasks, 0);
+	assert_int_equal(r->source_owner, -1);
+	assert_null(r->url);
+	assert_non_null(r = wfind(w, n, "w2:2"));	/* named by the statuses only */
+	assert_false(r->listed);
+	assert_false(r->self);			/* the cluster named its answering worker */
+	assert_int_equal(r->state, TUI_WS_UNKNOWN);
+	assert_string_equal(tui_worker_state_name(r->state), "-");
+	assert_int_equal(r->nconn, 2);
+	tui_workers_free(w, n);
+
+	/* Enter's filter: connectors whose instance or a task runs on the worker */
+	tui_model_set_worker(&m, "w2:2");
+	assert_int_equal(m.norder, 2);
+	tui_model_set_worker(&m, "w1:1");
+	assert_int_equal(m.norder, 1);
+	assert_string_equal(m.rows[m.order[0]].name, "snk");
+	tui_model_set_worker(&m, "w^[[2Jx:9");
+	assert_int_equal(m.norder, 1);
+	assert_string_equal(m.rows[m.order[0]].name, "src");
+	tui_model_set_worker(&m, "nobody:1");
+	assert_int_equal(m.norder, 0);
+	tui_model_set_worker(&m, NULL);
+	assert_int_equal(m.norder, 3);
+	/* an empty model and no answer: no rows */
+	tui_model_free(&m);
+	tui_model_init(&m);
+	tui_workers_build(NULL, &m, "x:1", &w, &n);
+	assert_int_equal(n, 0);
+	tui_workers_free(w, n);
+	tui_workers_build(answer, NULL, NULL, &w, &n);
+	assert_int_equal(n, 3);
+	tui_workers_free(w, n);
+	json_decref(answer);
+	tui_model_set_worker(&m, "w1:1");
+	tui_model_free(&m);
+	json_decref(j);
+}
+
 int
 main(void)
 {
@@ -362,6 +532,7 @@ main(void)
 		cmocka_unit_test(test_model_task_workers),
 		cmocka_unit_test(test_model_rows_from_list),
 		cmocka_unit_test(test_model_names),
+		cmocka_unit_test(test_workers_rows),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
