@@ -85,6 +85,10 @@ mock_start() {
 	kc_tmpdir
 	_mock_dir=$KC_TMP_LAST
 	mkfifo "$_mock_dir/in"
+	# the output file exists before the poll below reads it: the child opens it only after
+	# its open of the FIFO returns, i.e. after the exec below, and a sed on a missing file
+	# exits 2 (a whole test failed on that race under load)
+	: >"$_mock_dir/out"
 	"$KCOPS_MOCK_KAFKA" "$@" <"$_mock_dir/in" >"$_mock_dir/out" 2>"$_mock_dir/err" &
 	MOCK_PID=$!
 	exec {_mock_fd}>"$_mock_dir/in"
