@@ -8,5 +8,6 @@ U22=$URL
 T=$T/b
 mkdir -p "$T"
 replay_start connect-3.9-failed-task.json
-dead=http://127.0.0.1:$(kc_free_port)
+kc_dead_port
+dead=http://127.0.0.1:$KC_DEAD_PORT
 "$1" "$U22" "$URL" "$dead"

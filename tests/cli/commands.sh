@@ -414,7 +414,8 @@ expect_rc 1
 expect_err "no connector matches -e 'nothing-matches'"
 
 # ---- a worker that is down -------------------------------------------------------------------
-port=$(kc_free_port)
+kc_dead_port
+port=$KC_DEAD_PORT
 RC2=0
 KCOPS_URL=http://127.0.0.1:$port "$KCOPS" get connectors 2>"$T/e" || RC2=$?
 [ "$RC2" = 1 ] || kc_fail "unreachable worker: exit $RC2"

@@ -1,8 +1,10 @@
 # tests/lib/common.sh - shared bash helpers for kcops tests. Source it:
 #	. "$KCOPS_SOURCE_ROOT/tests/lib/common.sh"
 # Gives: kc_fail MSG (prints "FAIL: MSG" to stderr, exits 1), kc_note MSG, kc_on_exit CMD
-# (run at EXIT, last registered first), kc_tmpdir (a new temporary directory removed at EXIT,
-# path in $KC_TMP_LAST), kc_free_port (a free loopback TCP port), kc_wait_http URL [SECONDS]
+# (run at EXIT, last registered first), kc_dump_on_fail FILE (its tail printed when the test
+# fails), kc_tmpdir (a new temporary directory removed at EXIT,
+# path in $KC_TMP_LAST), kc_free_port (a free loopback TCP port), kc_dead_port (sets
+# KC_DEAD_PORT, a port that refuses connections while the test runs), kc_wait_http URL [SECONDS]
 # (until a 2xx answer), kc_http METHOD URL [BODY] (sets HTTP_CODE and HTTP_BODY),
 # kc_expect_code CODE WHAT.
 set -euo pipefail
@@ -14,8 +16,19 @@ KC_PY=${KC_PY:-/usr/bin/python3}
 _kc_exit_cmds=()
 _kc_devnull_at_start=$([ -c /dev/null ] && echo device || echo broken)
 
+_kc_dump_files=()
+
 _kc_run_exit() {
-	local rc=$? i
+	local rc=$? i f
+	# a failed test shows the end of the logs it registered (the temporary directories that
+	# hold them are about to go): a CI failure can then be read without a re-run
+	if [ "$rc" != 0 ]; then
+		for f in "${_kc_dump_files[@]}"; do
+			[ -s "$f" ] || continue
+			echo "---- last 100 lines of $f ----" >&2
+			tail -n 100 "$f" >&2 || true
+		done
+	fi
 	for ((i = ${#_kc_exit_cmds[@]} - 1; i >= 0; i--)); do
 		eval "${_kc_exit_cmds[$i]}" >/dev/null 2>&1 || true
 	done
@@ -35,6 +48,9 @@ trap _kc_run_exit EXIT
 
 kc_on_exit() { _kc_exit_cmds+=("$1"); }
 
+# kc_dump_on_fail FILE: when the test fails, print FILE's last lines to stderr at exit
+kc_dump_on_fail() { _kc_dump_files+=("$1"); }
+
 kc_fail() { echo "FAIL: $*" >&2; exit 1; }
 
 # kc_grepq [GREP OPTIONS] PATTERN: `grep -q` that reads all of its input first. Under
@@ -51,6 +67,27 @@ kc_tmpdir() {
 
 kc_free_port() {
 	"$KC_PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
+}
+
+# kc_dead_port: sets KC_DEAD_PORT to a loopback port that refuses connections for the whole
+# test. A helper holds it bound without listening, so no other process (parallel tests open
+# listeners all the time) can take it, which a port from kc_free_port cannot promise.
+kc_dead_port() {
+	local f i
+	kc_tmpdir
+	f=$KC_TMP_LAST/port
+	"$KC_PY" -c 'import os, socket, sys, time
+s = socket.socket(); s.bind(("127.0.0.1", 0))
+with open(sys.argv[1] + ".tmp", "w") as f: f.write("%d\n" % s.getsockname()[1])
+os.rename(sys.argv[1] + ".tmp", sys.argv[1])
+time.sleep(3600)' "$f" >"$KC_TMP_LAST/out" 2>&1 &
+	kc_on_exit "kill $!"
+	for ((i = 0; i < 400; i++)); do
+		[ -s "$f" ] && break
+		sleep 0.025
+	done
+	[ -s "$f" ] || kc_fail "kc_dead_port: the helper did not start: $(cat "$KC_TMP_LAST/out")"
+	KC_DEAD_PORT=$(cat "$f")
 }
 
 # kc_wait_http URL [SECONDS]: wait until URL answers 2xx.

@@ -28,6 +28,7 @@ _worker_launch() {
 	out=$WORKER_STATE_DIR/stdout
 	: >"$out"
 	WORKER_LOG=$WORKER_STATE_DIR/stderr.log
+	case " ${_kc_dump_files[*]} " in *" $WORKER_LOG "*) ;; *) kc_dump_on_fail "$WORKER_LOG" ;; esac
 	t0=$(date +%s%N)
 	"$KCOPS_WORKER" "${_worker_args[@]}" --set listeners=http://127.0.0.1:0 \
 		--set "state.dir=$WORKER_STATE_DIR" >"$out" 2>>"$WORKER_LOG" &
