@@ -13,9 +13,16 @@
  *   last one in the topic on every worker. state.dir is only a cache: at start-up the
  *   topic is read up to its end first and wins (a connector missing from a non-empty topic
  *   is dropped); an empty topic is seeded from the cache.
- * - Sinks: every worker runs every sink's tasks; their consumers share group
- *   connect-<name>, so Kafka spreads the partitions and moves them when a worker comes or
- *   goes.
+ * - Task ids are Kafka Connect's: a connector has tasks 0..n-1 (n from its config), and the
+ *   id never depends on the worker. Sink tasks are spread over the live workers (those whose
+ *   heartbeats arrive; sorted by worker_id): task i of connector c runs on member
+ *   (hash(c) + i) mod members. Every worker computes the same assignment from the same
+ *   heartbeats; when a worker joins or dies, tasks move and keep their ids. The tasks'
+ *   consumers share group connect-<name>, so Kafka spreads the partitions over them.
+ * - Restarting one task through any worker: a restart_task record with a request id; the
+ *   worker running the task restarts it and lists the request in its heartbeat
+ *   (restart_acks); every other worker keeps the request pending until a heartbeat shows it
+ *   done, and does it itself if the task lands there (its worker died before reading it).
  * - Sources (except the queue source, which runs wherever a sink feeds its queue): run on
  *   one worker only, the member of consumer group group.id (subscribed to the lease topic,
  *   config.storage.topic + "-lease") that is assigned partition 0. When that worker dies
@@ -23,7 +30,8 @@
  * - Status topic (status.storage.topic, default config.storage.topic + "-status"): each
  *   worker publishes every kw_dist_heartbeat_ms its tasks' states; every worker reads them
  *   and shows other workers' tasks in GET /connectors/{c}/status, as UNASSIGNED once that
- *   worker's heartbeats stop (3 intervals), and forgets them after 60 intervals.
+ *   worker's heartbeats stop (3 intervals; its tasks then move), and forgets them after 60
+ *   intervals. A worker stopping cleanly says "leaving" in its last heartbeat.
  *
  * Threads: one "dist" thread polls the reader (config + status topics) and the lease
  * consumer and publishes heartbeats. Records from the topic are applied under w->lock with
@@ -41,6 +49,8 @@
 #include "kw_internal.h"
 
 #define LOGGER "kcops.worker.dist"
+/* heartbeat intervals of silence after which a worker's tasks move to the others */
+#define KW_DIST_MEMBER_BEATS	6
 
 extern const struct kw_plugin kw_http_queue_source_plugin;
 
@@ -55,6 +65,23 @@ struct kw_dist {
 	atomic_bool		 stop;
 	int64_t			 heartbeat_ms;
 	atomic_int		 delivery_err;	/* last delivery error of the batch being sent */
+	/* lock: the live workers (this one included), sorted; recomputed every 50 ms at most */
+	char			**members;
+	size_t			 nmembers;
+	int64_t			 members_ms;
+	/* lock: restart_task requests read from the config topic for tasks that did not run
+	 * here then, [{name, task, req, origin, ts}]: done by whichever worker starts the task
+	 * next, unless a heartbeat shows another worker did it */
+	json_t			*pending;
+	json_t			*acks;		/* lock: requests done here, [{req, ms}] */
+	unsigned		 req_seq;	/* lock: restart requests made here */
+	int64_t			 boot_ms;	/* wall clock at start (request ids) */
+	atomic_bool		 hb_now;	/* publish a heartbeat at once (an ack) */
+	/* the status topic is read up to where it was when the dist thread started: every live
+	 * worker's recent heartbeat is known, sink tasks may start (before that, a starting
+	 * worker would take itself for alone and start every task for a moment) */
+	atomic_bool		 members_ready;
+	int64_t			 status_start, status_ready_at;	/* dist thread */
 };
 
 static void
@@ -94,6 +121,8 @@ json_bool_or(const json_t *o, const char *key, bool def)
 }
 
 /* ---- applying records ------------------------------------------------------------------ */
+
+static void restart_task_locked(struct kw_worker *w, struct kw_connector *c, const json_t *rec);
 
 static int
 parse_target(const char *s)
@@ -144,19 +173,193 @@ apply_locked(struct kw_worker *w, const json_t *rec, bool own)
 	} else if (strcmp(op, "restart") == 0 && !own && c != NULL) {
 		kw_conn_restart_locked(w, c, json_bool_or(rec, "include_tasks", false),
 		    json_bool_or(rec, "only_failed", false));
-	} else if (strcmp(op, "restart_task") == 0 && c != NULL &&
-	    kc_json_str(rec, "worker_id") != NULL &&
-	    strcmp(kc_json_str(rec, "worker_id"), w->worker_id) == 0) {
-		int k, id = (int)kc_json_int_or(rec, "task", -1);
+	} else if (strcmp(op, "restart_task") == 0 && c != NULL) {
+		restart_task_locked(w, c, rec);
+	}
+}
 
+/* ---- restarts of single tasks ----------------------------------------------------------- */
+
+/* Note that this worker did restart request `req` (lock held): its next heartbeat, sent at
+ * once, tells the requester and the other workers. */
+static void
+ack_locked(struct kw_worker *w, const char *req)
+{
+	if (req == NULL)
+		return;
+	json_array_append_new(w->dist->acks, json_pack("{s:s,s:I}", "req", req, "ms",
+	    (json_int_t)kc_mono_ms()));
+	atomic_store(&w->dist->hb_now, true);
+}
+
+/* The worker that did request `req` (lock held): this one or one whose heartbeat lists it;
+ * NULL if none did yet. */
+static const char *
+acked_by_locked(struct kw_worker *w, const char *req)
+{
+	const char *wid;
+	json_t *a, *peer;
+	size_t i;
+
+	json_array_foreach(w->dist->acks, i, a)
+		if (strcmp(kc_json_str_or(a, "req", ""), req) == 0)
+			return w->worker_id;
+	json_object_foreach(w->dist_peers, wid, peer)
+		if (strcmp(wid, w->worker_id) != 0)
+			json_array_foreach(json_object_get(peer, "restart_acks"), i, a)
+				if (json_is_string(a) && strcmp(json_string_value(a), req) == 0)
+					return wid;
+	return NULL;
+}
+
+/* A heartbeat of another worker: forget the pending requests it did (lock held). */
+static void
+pending_drop_acked_locked(struct kw_worker *w, const json_t *hb)
+{
+	json_t *acks = json_object_get(hb, "restart_acks"), *a;
+	size_t i, j;
+
+	if (!json_is_array(acks) || json_array_size(w->dist->pending) == 0)
+		return;
+	json_array_foreach(acks, j, a)
+		for (i = json_array_size(w->dist->pending); i-- > 0;)
+			if (json_is_string(a) && strcmp(kc_json_str_or(json_array_get(w->dist->pending,
+			    i), "req", ""), json_string_value(a)) == 0)
+				json_array_remove(w->dist->pending, i);
+}
+
+/* A restart_task record {name, task, req, ts, origin} (lock held). The worker running the
+ * task restarts it and says so in its heartbeat; every other worker keeps the request until
+ * a heartbeat shows it done, or it starts the task itself (the task's worker died before it
+ * read the request, and the task moved here), or 60 heartbeat intervals passed. */
+static void
+restart_task_locked(struct kw_worker *w, struct kw_connector *c, const json_t *rec)
+{
+	const char *req = kc_json_str(rec, "req"), *origin = kc_json_str_or(rec, "origin",
+	    "another worker");
+	long long id = kc_json_int_or(rec, "task", -1), ts = kc_json_int_or(rec, "ts", 0);
+	int k;
+
+	if (c->target == KW_CT_STOPPED || id < 0 || id > 1000000)
+		return;
+	for (k = 0; k < c->ntasks; k++)	/* (not one being stopped: it moved away) */
+		if (c->tasks[k]->id == id && kw_dist_task_here_locked(w, c, (int)id)) {
+			kw_task_restart_locked(w, c->tasks[k]);
+			kc_log(LOGGER, KC_LOG_INFO, "task %s-%lld restart requested by %s", c->name,
+			    id, origin);
+			ack_locked(w, req);
+			return;
+		}
+	if (req == NULL || acked_by_locked(w, req) != NULL ||
+	    kc_wall_ms() - ts > 60 * w->dist->heartbeat_ms)
+		return;
+	json_array_append_new(w->dist->pending, json_pack("{s:s,s:I,s:s,s:s,s:I}", "name",
+	    c->name, "task", (json_int_t)id, "req", req, "origin", origin, "ts", (json_int_t)ts));
+	kc_log(LOGGER, KC_LOG_INFO, "restart request %s of task %s-%lld by %s noted: the task "
+	    "does not run on this worker now", req, c->name, id, origin);
+}
+
+/* Pending requests of tasks that run here now and were running here before (they were
+ * moving away, or this worker was still learning who is alive when it read the request):
+ * restart them (lock held; dist thread). */
+static void
+pending_sweep_locked(struct kw_worker *w)
+{
+	json_t *p;
+	size_t i;
+	int k;
+
+	for (i = json_array_size(w->dist->pending); i-- > 0;) {
+		struct kw_connector *c;
+		int id;
+
+		p = json_array_get(w->dist->pending, i);
+		c = kw_conn_find_locked(w, kc_json_str_or(p, "name", ""));
+		id = (int)kc_json_int_or(p, "task", -1);
+		if (c == NULL || c->target == KW_CT_STOPPED || !kw_dist_task_here_locked(w, c, id))
+			continue;
 		for (k = 0; k < c->ntasks; k++)
-			if (c->tasks[k]->id == id && c->target != KW_CT_STOPPED) {
+			if (c->tasks[k]->id == id && !c->tasks[k]->restart_req) {
 				kw_task_restart_locked(w, c->tasks[k]);
 				kc_log(LOGGER, KC_LOG_INFO, "task %s-%d restart requested by %s",
-				    name, id, kc_json_str(rec, "origin") ? kc_json_str(rec, "origin") :
-				    "another worker");
+				    c->name, id, kc_json_str_or(p, "origin", ""));
+				ack_locked(w, kc_json_str(p, "req"));
+				json_array_remove(w->dist->pending, i);
+				break;
 			}
 	}
+}
+
+void
+kw_dist_task_started_locked(struct kw_worker *w, const struct kw_connector *c, int id)
+{
+	json_t *p;
+	size_t i;
+
+	if (w->dist == NULL)
+		return;
+	for (i = json_array_size(w->dist->pending); i-- > 0;) {
+		p = json_array_get(w->dist->pending, i);
+		if (strcmp(kc_json_str_or(p, "name", ""), c->name) != 0 ||
+		    kc_json_int_or(p, "task", -1) != id)
+			continue;
+		kc_log(LOGGER, KC_LOG_INFO, "task %s-%d started on this worker: restart request %s "
+		    "by %s done (the task moved here before its worker took the request)", c->name,
+		    id, kc_json_str_or(p, "req", ""), kc_json_str_or(p, "origin", ""));
+		ack_locked(w, kc_json_str(p, "req"));
+		json_array_remove(w->dist->pending, i);
+	}
+}
+
+int
+kw_dist_restart_task(struct kw_worker *w, const char *name, int id, const char *owner,
+    char *who, size_t wholen)
+{
+	struct kw_dist *d = w->dist;
+	json_t *recs;
+	char *req;
+	int64_t deadline;
+	int rc;
+
+	pthread_mutex_lock(&w->lock);
+	req = kc_xasprintf("%s/%lld/%u", w->worker_id, (long long)d->boot_ms, ++d->req_seq);
+	pthread_mutex_unlock(&w->lock);
+	recs = json_pack("[{s:s,s:s,s:i,s:s,s:s,s:I}]", "op", "restart_task", "name", name,
+	    "task", id, "worker_id", owner != NULL ? owner : "", "req", req, "ts",
+	    (json_int_t)kc_wall_ms());
+	pthread_mutex_lock(&w->save_lock);
+	rc = kw_dist_publish(w, recs);
+	pthread_mutex_unlock(&w->save_lock);
+	json_decref(recs);
+	if (rc != 0) {
+		free(req);
+		return -1;
+	}
+	kc_log(LOGGER, KC_LOG_INFO, "restart request %s of task %s-%d (run by %s) written",
+	    req, name, id, owner != NULL && *owner != '\0' ? owner : "no worker");
+	/* the worker running it reads the record at once and acknowledges it in a heartbeat
+	 * sent at once; allow for the time a dead worker's task takes to move (3 intervals)
+	 * and scheduling slack on a loaded machine */
+	deadline = kc_mono_ms() + 3 * d->heartbeat_ms + 3000;
+	for (rc = 0; rc == 0;) {
+		const char *by;
+
+		pthread_mutex_lock(&w->lock);
+		by = acked_by_locked(w, req);
+		if (by != NULL) {
+			snprintf(who, wholen, "%s", by);
+			kc_log(LOGGER, KC_LOG_INFO, "restart request %s of task %s-%d done by %s",
+			    req, name, id, by);
+			rc = 1;
+		}
+		pthread_mutex_unlock(&w->lock);
+		if (rc == 0 && kc_mono_ms() >= deadline)
+			break;
+		if (rc == 0)
+			usleep(20000);
+	}
+	free(req);
+	return rc;
 }
 
 /* ---- publishing -------------------------------------------------------------------------- */
@@ -344,13 +547,13 @@ self_url(const struct kw_worker *w)
 }
 
 static void
-publish_heartbeat(struct kw_dist *d)
+publish_heartbeat(struct kw_dist *d, bool leaving)
 {
 	struct kw_worker *w = d->w;
 	json_t *conns = json_object(), *rec;
 	size_t i;
 	char *v;
-	json_t *url;
+	json_t *url, *acks, *a;
 
 	pthread_mutex_lock(&w->lock);
 	for (i = 0; i < w->nconns; i++) {
@@ -364,10 +567,15 @@ publish_heartbeat(struct kw_dist *d)
 		json_decref(st);
 	}
 	url = self_url(w);
+	acks = json_array();
+	json_array_foreach(d->acks, i, a)
+		json_array_append(acks, json_object_get(a, "req"));
 	pthread_mutex_unlock(&w->lock);
-	rec = json_pack("{s:s,s:o,s:I,s:b,s:o}", "worker_id", w->worker_id, "url",
+	rec = json_pack("{s:s,s:o,s:I,s:b,s:o,s:o}", "worker_id", w->worker_id, "url",
 	    url, "ts", (json_int_t)kc_wall_ms(), "source_owner",
-	    w->source_owner, "connectors", conns);
+	    w->source_owner, "connectors", conns, "restart_acks", acks);
+	if (leaving)	/* stopped cleanly: the others take its tasks at once */
+		json_object_set_new(rec, "leaving", json_true());
 	v = json_dumps(rec, JSON_COMPACT);
 	json_decref(rec);
 	if (rd_kafka_producev(d->prod, RD_KAFKA_V_TOPIC(d->status_topic), RD_KAFKA_V_PARTITION(0),
@@ -380,7 +588,8 @@ publish_heartbeat(struct kw_dist *d)
 static bool
 peer_stale(const struct kw_worker *w, const json_t *peer, int64_t now)
 {
-	return now - kc_json_int_or(peer, "seen_ms", 0) > 3 * w->dist->heartbeat_ms;
+	return now - kc_json_int_or(peer, "seen_ms", 0) > 3 * w->dist->heartbeat_ms ||
+	    json_bool_or(peer, "leaving", false);
 }
 
 /* Does connector c run on one worker only (a source other than the queue source)? */
@@ -402,15 +611,13 @@ cmp_instance(const void *a, const void *b)
 	return (int)(kc_json_int_or(x, "id", 0) - kc_json_int_or(y, "id", 0));
 }
 
-/* Every task instance of connector c in the cluster (lock held), in the order (worker_id,
- * the worker's own task number), numbered 0..n-1 in that order: "id" is the cluster-wide
- * id, "local_id" the task's number on its worker (its logs and metrics), "worker_id" the
- * worker. Every worker seeing the same heartbeats computes the same numbering. Instances of
- * a worker whose heartbeats stopped are UNASSIGNED; for a connector that runs on one worker
- * only they are left out once a live worker runs it. Standalone: this worker's tasks as
- * they are. New reference. */
-json_t *
-kw_dist_tasks_locked(struct kw_worker *w, struct kw_connector *c)
+/* The queue source runs on every worker (its tasks have the same ids on each): every
+ * instance in the cluster (lock held), in the order (worker_id, the worker's own task
+ * number), numbered 0..n-1 in that order: "id" is the cluster-wide id, "local_id" the task's
+ * number on its worker, "worker_id" the worker. Instances of a worker whose heartbeats
+ * stopped are UNASSIGNED. These ids follow the set of workers. New reference. */
+static json_t *
+instances_locked(struct kw_worker *w, struct kw_connector *c)
 {
 	json_t *tasks = json_array(), *peer, *arr, *t, **v;
 	const char *wid;
@@ -459,6 +666,193 @@ kw_dist_tasks_locked(struct kw_worker *w, struct kw_connector *c)
 		json_object_set(v[i], "local_id", json_object_get(v[i], "id"));
 		json_object_set_new(v[i], "id", json_integer((json_int_t)i));
 		json_array_append_new(tasks, v[i]);
+	}
+	free(v);
+	return tasks;
+}
+
+static int
+cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Recompute the sorted list of live workers, this one included (lock held). Every worker
+ * sees the same heartbeats, so every worker computes the same list (give or take a
+ * heartbeat while a worker comes or goes). A worker stays a member until it has been silent
+ * for KW_DIST_MEMBER_BEATS intervals (it is shown silent, its tasks UNASSIGNED, after 3):
+ * a worker starved of CPU for a moment on a loaded machine does not lose its tasks. */
+static void
+members_refresh_locked(struct kw_worker *w)
+{
+	struct kw_dist *d = w->dist;
+	int64_t now = kc_mono_ms();
+	const char *wid;
+	json_t *peer;
+	size_t i;
+
+	if (d->members != NULL && now - d->members_ms < 50)
+		return;
+	for (i = 0; i < d->nmembers; i++)
+		free(d->members[i]);
+	free(d->members);
+	d->members = kc_xcalloc(json_object_size(w->dist_peers) + 1, sizeof(*d->members));
+	d->nmembers = 0;
+	d->members[d->nmembers++] = kc_xstrdup(w->worker_id);
+	json_object_foreach(w->dist_peers, wid, peer)
+		if (strcmp(wid, w->worker_id) != 0 && !json_bool_or(peer, "leaving", false) &&
+		    now - kc_json_int_or(peer, "seen_ms", 0) <= KW_DIST_MEMBER_BEATS *
+		    d->heartbeat_ms)
+			d->members[d->nmembers++] = kc_xstrdup(wid);
+	qsort(d->members, d->nmembers, sizeof(*d->members), cmp_str);
+	d->members_ms = now;
+}
+
+static uint32_t
+name_hash(const char *s)
+{
+	uint32_t h = 2166136261u;	/* FNV-1a */
+
+	for (; *s != '\0'; s++) {
+		h ^= (unsigned char)*s;
+		h *= 16777619u;
+	}
+	return h;
+}
+
+/* The worker that runs task `id` of connector c (lock held): sink tasks go round the live
+ * workers in worker_id order, starting at a place that depends on the connector's name (so
+ * that the first tasks of many connectors do not all land on one worker); a source's tasks
+ * run on the lease holder (NULL when no live worker holds it). The task id never depends on
+ * the worker: only who runs task N changes when workers come or go. */
+static const char *
+task_owner_locked(struct kw_worker *w, struct kw_connector *c, int id)
+{
+	struct kw_dist *d = w->dist;
+
+	if (single_worker(c))
+		return kw_dist_conn_worker_locked(w, c);
+	members_refresh_locked(w);
+	return d->members[((size_t)name_hash(c->name) + (size_t)id) % d->nmembers];
+}
+
+bool
+kw_dist_task_here_locked(struct kw_worker *w, const struct kw_connector *c, int id)
+{
+	if (w->dist == NULL || c->plugin == NULL || c->plugin == &kw_http_queue_source_plugin)
+		return true;
+	if (single_worker(c))
+		return w->source_owner;
+	if (!atomic_load(&w->dist->members_ready))
+		return false;
+	return strcmp(task_owner_locked(w, (struct kw_connector *)c, id), w->worker_id) == 0;
+}
+
+struct cand {
+	json_t	*e;
+	int	 id;
+	int	 rank;	/* 4 from the worker that should run it, 3 this worker, 2 another live
+			 * worker (moving), 1 a silent worker (shown UNASSIGNED) */
+};
+
+static int
+cmp_cand(const void *a, const void *b)
+{
+	const struct cand *x = a, *y = b;
+
+	if (x->id != y->id)
+		return x->id < y->id ? -1 : 1;
+	return y->rank - x->rank;
+}
+
+/* The tasks of connector c (lock held): ids 0..n-1 of its config (Kafka Connect's task
+ * ids), each once, with the worker that runs it. Each id is shown as the worker that should
+ * run it reports it, else as another live worker still running it reports it, else
+ * UNASSIGNED (its worker stopped heartbeating, or its new worker has not started it yet).
+ * A stopped connector lists the tasks still running anywhere. New reference. */
+json_t *
+kw_dist_tasks_locked(struct kw_worker *w, struct kw_connector *c)
+{
+	json_t *tasks = json_array(), *peer, *arr, *t;
+	const char *wid, *owner;
+	int64_t now = kc_mono_ms();
+	struct cand *v = NULL;
+	size_t i, nv = 0, cap = 0;
+	int k, n, next;
+
+	if (w->dist == NULL) {
+		for (k = 0; k < c->ntasks; k++)
+			json_array_append_new(tasks, kw_task_status_locked(w, c->tasks[k]));
+		return tasks;
+	}
+	if (c->plugin == NULL || c->plugin == &kw_http_queue_source_plugin) {
+		json_decref(tasks);
+		return instances_locked(w, c);
+	}
+	n = c->target == KW_CT_STOPPED ? -1 : kw_conn_task_total_locked(w, c);
+	for (k = 0; k < c->ntasks; k++) {
+		if (n >= 0 && c->tasks[k]->id >= n)
+			continue;
+		if (nv == cap) {
+			cap = cap ? cap * 2 : 8;
+			v = kc_xrealloc(v, cap * sizeof(*v));
+		}
+		owner = n >= 0 ? task_owner_locked(w, c, c->tasks[k]->id) : NULL;
+		v[nv].e = kw_task_status_locked(w, c->tasks[k]);
+		v[nv].id = c->tasks[k]->id;
+		v[nv++].rank = owner != NULL && strcmp(owner, w->worker_id) == 0 ? 4 : 3;
+	}
+	json_object_foreach(w->dist_peers, wid, peer) {
+		bool stale = peer_stale(w, peer, now);
+
+		if (strcmp(wid, w->worker_id) == 0 || (stale && n < 0))
+			continue;
+		arr = json_object_get(json_object_get(peer, "connectors"), c->name);
+		json_array_foreach(arr, i, t) {
+			json_t *idv = json_object_get(t, "id"), *e;
+			json_int_t id;
+
+			if (!json_is_object(t) || !json_is_integer(idv))
+				continue;
+			id = json_integer_value(idv);
+			if (id < 0 || id > 1000000 || (n >= 0 && id >= n))
+				continue;
+			e = json_deep_copy(t);
+			json_object_set_new(e, "worker_id", json_string(wid));
+			if (stale) {
+				json_object_set_new(e, "state", json_string("UNASSIGNED"));
+				json_object_del(e, "trace");
+			}
+			if (nv == cap) {
+				cap = cap ? cap * 2 : 8;
+				v = kc_xrealloc(v, cap * sizeof(*v));
+			}
+			owner = n >= 0 ? task_owner_locked(w, c, (int)id) : NULL;
+			v[nv].e = e;
+			v[nv].id = (int)id;
+			v[nv++].rank = stale ? 1 : owner != NULL && strcmp(owner, wid) == 0 ? 4 : 2;
+		}
+	}
+	if (nv > 0)
+		qsort(v, nv, sizeof(*v), cmp_cand);
+	next = 0;
+	for (i = 0; i < nv; i++) {
+		if (i > 0 && v[i].id == v[i - 1].id) {
+			json_decref(v[i].e);
+			continue;
+		}
+		for (; n >= 0 && next < v[i].id; next++) {
+			owner = task_owner_locked(w, c, next);
+			json_array_append_new(tasks, json_pack("{s:i,s:s,s:s}", "id", next, "state",
+			    "UNASSIGNED", "worker_id", owner != NULL ? owner : ""));
+		}
+		json_array_append_new(tasks, v[i].e);
+		next = v[i].id + 1;
+	}
+	for (; n >= 0 && next < n; next++) {
+		owner = task_owner_locked(w, c, next);
+		json_array_append_new(tasks, json_pack("{s:i,s:s,s:s}", "id", next, "state",
+		    "UNASSIGNED", "worker_id", owner != NULL ? owner : ""));
 	}
 	free(v);
 	return tasks;
@@ -583,9 +977,16 @@ handle_message(struct kw_dist *d, const rd_kafka_message_t *m)
 	} else {
 		const char *wid = kc_json_str(rec, "worker_id");
 
+		if (!atomic_load(&d->members_ready) && m->offset + 1 >= d->status_ready_at) {
+			atomic_store(&d->members_ready, true);
+			d->members_ms = 0;
+			kw_herder_kick_locked(w);
+		}
 		if (wid != NULL) {
 			json_object_set_new(rec, "seen_ms", json_integer(kc_mono_ms()));
 			json_object_set(w->dist_peers, wid, rec);
+			if (strcmp(wid, w->worker_id) != 0)
+				pending_drop_acked_locked(w, rec);
 			kw_bump(w);
 		}
 	}
@@ -601,6 +1002,18 @@ dist_main(void *arg)
 	int64_t last_hb = 0;
 
 	pthread_setname_np(pthread_self(), "dist");
+	{
+		int64_t lo = 0, hi = 0;
+
+		if (rd_kafka_query_watermark_offsets(d->reader, d->status_topic, 0, &lo, &hi,
+		    5000) != RD_KAFKA_RESP_ERR_NO_ERROR || hi <= d->status_start) {
+			pthread_mutex_lock(&w->lock);
+			atomic_store(&d->members_ready, true);
+			kw_herder_kick_locked(w);
+			pthread_mutex_unlock(&w->lock);
+		}
+		d->status_ready_at = hi;
+	}
 	while (!atomic_load(&d->stop)) {
 		rd_kafka_message_t *m;
 		int n = 0;
@@ -616,9 +1029,13 @@ dist_main(void *arg)
 		m = rd_kafka_consumer_poll(d->lease, 0);
 		if (m != NULL)
 			rd_kafka_message_destroy(m);
-		if (kc_mono_ms() - last_hb >= d->heartbeat_ms) {
+		pthread_mutex_lock(&w->lock);
+		if (json_array_size(d->pending) > 0)
+			pending_sweep_locked(w);
+		pthread_mutex_unlock(&w->lock);
+		if (kc_mono_ms() - last_hb >= d->heartbeat_ms || atomic_exchange(&d->hb_now, false)) {
 			last_hb = kc_mono_ms();
-			publish_heartbeat(d);
+			publish_heartbeat(d, false);
 			/* forget workers gone for 60 intervals */
 			pthread_mutex_lock(&w->lock);
 			{
@@ -626,10 +1043,30 @@ dist_main(void *arg)
 				json_t *peer;
 				void *tmp;
 
+				json_t *p;
+				size_t i;
+
 				json_object_foreach_safe(w->dist_peers, tmp, wid, peer)
 					if (last_hb - kc_json_int_or(peer, "seen_ms", 0) >
 					    60 * d->heartbeat_ms)
 						json_object_del(w->dist_peers, wid);
+				/* restart requests: done ones are announced for 60 intervals;
+				 * pending ones nobody did in that time are dropped */
+				for (i = json_array_size(d->acks); i-- > 0;)
+					if (last_hb - kc_json_int_or(json_array_get(d->acks, i), "ms",
+					    0) > 60 * d->heartbeat_ms)
+						json_array_remove(d->acks, i);
+				for (i = json_array_size(d->pending); i-- > 0;) {
+					p = json_array_get(d->pending, i);
+					if (kc_wall_ms() - kc_json_int_or(p, "ts", 0) <=
+					    60 * d->heartbeat_ms)
+						continue;
+					kc_log(LOGGER, KC_LOG_WARN, "restart request %s of task %s-%lld "
+					    "by %s dropped: no worker reported doing it", kc_json_str_or(p,
+					    "req", ""), kc_json_str_or(p, "name", ""), kc_json_int_or(p,
+					    "task", -1), kc_json_str_or(p, "origin", ""));
+					json_array_remove(d->pending, i);
+				}
 			}
 			pthread_mutex_unlock(&w->lock);
 		}
@@ -752,6 +1189,36 @@ load_offset(struct kw_dist *d, const rd_kafka_message_t *m, void *arg)
 	pthread_mutex_unlock(&d->w->lock);
 }
 
+/* catch_up callback of the status topic: the last heartbeat of every worker, aged by the
+ * time it was sent (so a worker that died long ago is not taken for alive). */
+static void
+load_status(struct kw_dist *d, const rd_kafka_message_t *m, void *arg)
+{
+	struct kw_worker *w = d->w;
+	struct kc_err je;
+	json_t *rec;
+	const char *wid;
+	int64_t age;
+
+	(void)arg;
+	if (m->payload == NULL)
+		return;
+	rec = kc_json_parse(m->payload, m->len, 0, &je);
+	wid = kc_json_str(rec, "worker_id");
+	if (json_is_object(rec) && wid != NULL) {
+		age = kc_wall_ms() - kc_json_int_or(rec, "ts", 0);
+		if (age < 0)
+			age = 0;
+		if (age > 86400000)
+			age = 86400000;
+		json_object_set_new(rec, "seen_ms", json_integer(kc_mono_ms() - age));
+		pthread_mutex_lock(&w->lock);
+		json_object_set(w->dist_peers, wid, rec);
+		pthread_mutex_unlock(&w->lock);
+	}
+	json_decref(rec);
+}
+
 int
 kw_dist_start(struct kw_worker *w, char *err, size_t errlen)
 {
@@ -760,7 +1227,7 @@ kw_dist_start(struct kw_worker *w, char *err, size_t errlen)
 	char *reader_group;
 	rd_kafka_topic_partition_list_t *tp;
 	json_t *recs, *r, *seen;
-	int64_t high = 0, offsets_high = 0;
+	int64_t high = 0, offsets_high = 0, status_high = 0;
 	size_t i;
 
 	if (!kw_dist_enabled_conf(w->conf))
@@ -778,6 +1245,9 @@ kw_dist_start(struct kw_worker *w, char *err, size_t errlen)
 	d->heartbeat_ms = kc_json_int_or(w->conf, "worker.heartbeat.interval.ms", 1000);
 	if (d->heartbeat_ms < 100)
 		d->heartbeat_ms = 100;
+	d->pending = json_array();
+	d->acks = json_array();
+	d->boot_ms = kc_wall_ms();
 	w->dist = d;
 	w->dist_out = json_array();
 	w->dist_peers = json_object();
@@ -792,7 +1262,9 @@ kw_dist_start(struct kw_worker *w, char *err, size_t errlen)
 	if (d->lease == NULL)
 		return -1;
 	recs = json_array();
-	if (catch_up(d, d->config_topic, &high, collect_config, recs, err, errlen) != 0 ||
+	/* the status topic first: which workers are alive decides which tasks run here */
+	if (catch_up(d, d->status_topic, &status_high, load_status, NULL, err, errlen) != 0 ||
+	    catch_up(d, d->config_topic, &high, collect_config, recs, err, errlen) != 0 ||
 	    catch_up(d, d->offsets_topic, &offsets_high, load_offset, NULL, err, errlen) != 0) {
 		json_decref(recs);
 		return -1;
@@ -837,8 +1309,8 @@ kw_dist_start(struct kw_worker *w, char *err, size_t errlen)
 	tp = rd_kafka_topic_partition_list_new(3);
 	rd_kafka_topic_partition_list_add(tp, d->config_topic, 0)->offset = high;
 	rd_kafka_topic_partition_list_add(tp, d->offsets_topic, 0)->offset = offsets_high;
-	rd_kafka_topic_partition_list_add(tp, d->status_topic, 0)->offset =
-	    RD_KAFKA_OFFSET_BEGINNING;
+	rd_kafka_topic_partition_list_add(tp, d->status_topic, 0)->offset = status_high;
+	d->status_start = status_high;
 	rd_kafka_assign(d->reader, tp);
 	rd_kafka_topic_partition_list_destroy(tp);
 	tp = rd_kafka_topic_partition_list_new(1);
@@ -871,7 +1343,7 @@ kw_dist_stop(struct kw_worker *w)
 	if (d->thread_started)
 		pthread_join(d->thread, NULL);
 	if (d->thread_started)
-		publish_heartbeat(d);	/* last statuses: no tasks */
+		publish_heartbeat(d, true);	/* last statuses: no tasks, leaving */
 	if (d->lease != NULL) {
 		rd_kafka_consumer_close(d->lease);	/* leave the group: fast take-over */
 		rd_kafka_destroy(d->lease);
@@ -888,6 +1360,11 @@ kw_dist_stop(struct kw_worker *w)
 	free(d->status_topic);
 	free(d->lease_topic);
 	free(d->offsets_topic);
+	for (size_t i = 0; i < d->nmembers; i++)
+		free(d->members[i]);
+	free(d->members);
+	json_decref(d->pending);
+	json_decref(d->acks);
 	free(d);
 	w->dist = NULL;
 	json_decref(w->dist_out);

@@ -645,6 +645,7 @@ kw_conn_set_config_locked(struct kw_worker *w, struct kw_connector *c, json_t *c
 	free(c->trace);
 	c->trace = NULL;
 	c->reconfigure = true;
+	c->task_total_known = false;
 	kw_conn_persist_locked(w, c);
 	kw_bump(w);
 	kw_herder_kick_locked(w);
@@ -1079,37 +1080,12 @@ conn_fail_locked(struct kw_worker *w, struct kw_connector *c, const char *trace)
 	kw_bump(w);
 }
 
-/* Create and start the tasks of c (lock held). */
-static void
-start_tasks_locked(struct kw_worker *w, struct kw_connector *c)
+/* How many tasks a plugin makes of an effective config (1..tasks.max). */
+static int
+task_count_of(const struct kw_plugin *p, const json_t *eff)
 {
-	const struct kw_plugin *p = c->plugin;
-	json_t *eff, *infos;
-	int n, k, nerr, tmax;
+	int n, tmax = (int)kc_json_int_or(eff, "tasks.max", 1);
 
-	if (p == NULL) {
-		char *t = kc_xasprintf("Failed to find any class that implements Connector and which "
-		    "name matches %s", kc_json_str_or(c->config, "connector.class", "(none)"));
-
-		conn_fail_locked(w, c, t);
-		free(t);
-		return;
-	}
-	infos = kw_config_validate(p, c->config, &nerr);
-	if (nerr > 0) {
-		char *lines = kw_config_error_text(infos), *t;
-
-		t = kc_xasprintf("Connector configuration is invalid and contains the following %d "
-		    "error(s):%s", nerr, lines);
-		conn_fail_locked(w, c, t);
-		free(t);
-		free(lines);
-		json_decref(infos);
-		return;
-	}
-	json_decref(infos);
-	eff = kw_config_effective(p, c->config);
-	tmax = (int)kc_json_int_or(eff, "tasks.max", 1);
 	if (tmax < 1)
 		tmax = 1;
 	if (p->task_count != NULL)
@@ -1120,21 +1096,134 @@ start_tasks_locked(struct kw_worker *w, struct kw_connector *c)
 		n = 1;
 	if (n > tmax)
 		n = tmax;
-	c->tasks = kc_xcalloc((size_t)n, sizeof(*c->tasks));
-	c->ntasks = n;
-	for (k = 0; k < n; k++) {
-		struct kw_task *t = kc_xcalloc(1, sizeof(*t));
+	return n;
+}
 
+int
+kw_conn_task_total_locked(struct kw_worker *w, struct kw_connector *c)
+{
+	json_t *infos, *eff;
+	int nerr, n = 0;
+
+	(void)w;
+	if (c->task_total_known)
+		return c->task_total;
+	if (c->plugin != NULL) {
+		infos = kw_config_validate(c->plugin, c->config, &nerr);
+		json_decref(infos);
+		if (nerr == 0) {
+			eff = kw_config_effective(c->plugin, c->config);
+			n = task_count_of(c->plugin, eff);
+			json_decref(eff);
+		}
+	}
+	c->task_total = n;
+	c->task_total_known = true;
+	return n;
+}
+
+/* Fail the connector with the reason it cannot run (unknown class, invalid config). */
+static void
+conn_fail_reason_locked(struct kw_worker *w, struct kw_connector *c)
+{
+	json_t *infos;
+	int nerr;
+
+	if (c->plugin == NULL) {
+		char *t = kc_xasprintf("Failed to find any class that implements Connector and which "
+		    "name matches %s", kc_json_str_or(c->config, "connector.class", "(none)"));
+
+		conn_fail_locked(w, c, t);
+		free(t);
+		return;
+	}
+	infos = kw_config_validate(c->plugin, c->config, &nerr);
+	if (nerr > 0) {
+		char *lines = kw_config_error_text(infos), *t;
+
+		t = kc_xasprintf("Connector configuration is invalid and contains the following %d "
+		    "error(s):%s", nerr, lines);
+		conn_fail_locked(w, c, t);
+		free(t);
+		free(lines);
+	}
+	json_decref(infos);
+}
+
+/* Create and start the tasks of c (ids 0..n-1, n = kw_conn_task_total_locked) that run on
+ * this worker and are not running yet (lock held). Standalone: all of them. Distributed: a
+ * task keeps its id wherever it runs; kw_dist_task_here_locked says which ones are ours. */
+static void
+start_tasks_locked(struct kw_worker *w, struct kw_connector *c)
+{
+	json_t *eff = NULL;
+	int n, id, k, started = 0;
+
+	n = kw_conn_task_total_locked(w, c);
+	if (n == 0) {
+		if (c->ntasks == 0 && kw_dist_runs_here_locked(w, c))
+			conn_fail_reason_locked(w, c);
+		return;
+	}
+	for (id = 0; id < n; id++) {
+		struct kw_task *t;
+		bool have = false;
+
+		for (k = 0; k < c->ntasks && !have; k++)
+			have = c->tasks[k]->id == id;
+		if (have || !kw_dist_task_here_locked(w, c, id))
+			continue;
+		if (eff == NULL)
+			eff = kw_config_effective(c->plugin, c->config);
+		t = kc_xcalloc(1, sizeof(*t));
 		t->w = w;
 		t->conn = c;
-		t->id = k;
+		t->id = id;
 		t->count = n;
 		t->config = json_deep_copy(eff);
+		/* keep c->tasks sorted by id */
+		c->tasks = kc_xrealloc(c->tasks, (size_t)(c->ntasks + 1) * sizeof(*c->tasks));
+		for (k = c->ntasks; k > 0 && c->tasks[k - 1]->id > id; k--)
+			c->tasks[k] = c->tasks[k - 1];
 		c->tasks[k] = t;
+		c->ntasks++;
 		task_start_locked(w, t);
+		kw_dist_task_started_locked(w, c, id);
+		if (w->dist != NULL)
+			kc_log(LOGGER, KC_LOG_INFO, "connector %s: task %d of %d started on this "
+			    "worker", c->name, id, n);
+		started++;
 	}
 	json_decref(eff);
-	kc_log(LOGGER, KC_LOG_INFO, "connector %s: started %d task(s)", c->name, n);
+	if (started > 0 && w->dist == NULL)
+		kc_log(LOGGER, KC_LOG_INFO, "connector %s: started %d task(s)", c->name, started);
+	if (started > 0)
+		kw_bump(w);
+}
+
+/* Stop and free one task of c that now runs elsewhere (lock held; unlocks while joining). */
+static void
+stop_one_task_locked(struct kw_worker *w, struct kw_connector *c, struct kw_task *t)
+{
+	int k, id = t->id;
+
+	atomic_store(&t->target, KW_TARGET_STOP);
+	task_join_unlocked(w, t);
+	for (k = 0; k < c->ntasks; k++)
+		if (c->tasks[k] == t) {
+			memmove(&c->tasks[k], &c->tasks[k + 1],
+			    (size_t)(c->ntasks - k - 1) * sizeof(*c->tasks));
+			c->ntasks--;
+			break;
+		}
+	if (c->ntasks == 0) {
+		free(c->tasks);
+		c->tasks = NULL;
+	}
+	task_free(t);
+	save_offsets_locked(w);
+	kc_log(LOGGER, KC_LOG_INFO, "connector %s: task %d stopped on this worker (another worker "
+	    "runs it now)", c->name, id);
 	kw_bump(w);
 }
 
@@ -1179,9 +1268,10 @@ reconcile_one_locked(struct kw_worker *w, struct kw_connector *c)
 		c->plugin = kw_plugin_find(kc_json_str(c->config, "connector.class"));
 		if (c->ntasks == 0)
 			c->reconfigure = false;
+		c->task_total_known = false;
 		kw_bump(w);
 	}
-	want = c->target != KW_CT_STOPPED && !c->failed && kw_dist_runs_here_locked(w, c);
+	want = c->target != KW_CT_STOPPED && !c->failed;
 	if (c->ntasks > 0 && (!want || c->reconfigure)) {
 		stop_tasks_locked(w, c);
 		return true;
@@ -1195,13 +1285,25 @@ reconcile_one_locked(struct kw_worker *w, struct kw_connector *c)
 			if (c->deleted || c->tasks == NULL || c->tasks[k] != t)
 				return true;
 			task_start_locked(w, t);
+			kw_dist_task_started_locked(w, c, t->id);
 			kc_log(LOGGER, KC_LOG_INFO, "task %s-%d restarted", c->name, t->id);
 			kw_bump(w);
 			return true;
 		}
 	}
-	if (want && c->ntasks == 0)
-		start_tasks_locked(w, c);
+	if (!want)
+		return false;
+	/* distributed: tasks this worker no longer runs (workers came or went, fewer tasks) */
+	for (k = 0; k < c->ntasks; k++) {
+		struct kw_task *t = c->tasks[k];
+
+		if (t->id >= kw_conn_task_total_locked(w, c) ||
+		    !kw_dist_task_here_locked(w, c, t->id)) {
+			stop_one_task_locked(w, c, t);
+			return true;
+		}
+	}
+	start_tasks_locked(w, c);
 	return false;
 }
 

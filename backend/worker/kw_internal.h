@@ -67,7 +67,9 @@ struct kw_connector {
 	bool			 deleted;
 	bool			 persist_dirty;	/* lock; config/target/pending not yet journaled */
 	struct kw_task		**tasks;
-	int			 ntasks;
+	int			 ntasks;	/* this worker's tasks, sorted by id */
+	int			 task_total;	/* lock; tasks of the connector, when known */
+	bool			 task_total_known;	/* lock; false after a config change */
 	json_t			*topics;	/* array of topic names in use */
 	/* Sink offsets altered while STOPPED that could not be committed from outside the group
 	 * (the mock cluster refuses that once the group exists): applied by the next sink
@@ -192,6 +194,9 @@ json_t *kw_task_status_locked(struct kw_worker *w, struct kw_task *t);
 json_t *kw_conn_info_locked(struct kw_worker *w, struct kw_connector *c);
 json_t *kw_conn_tasks_locked(struct kw_worker *w, struct kw_connector *c);
 const char *kw_conn_type(const struct kw_connector *c);
+/* The number of tasks of the connector (ids 0..n-1), from its validated config; 0 when it
+ * cannot run (unknown class, invalid config). Cached until the config changes (lock held). */
+int kw_conn_task_total_locked(struct kw_worker *w, struct kw_connector *c);
 /* Restart one of this worker's tasks (lock held). */
 void kw_task_restart_locked(struct kw_worker *w, struct kw_task *t);
 /* Wake the herder. */
@@ -222,12 +227,24 @@ int kw_dist_start(struct kw_worker *w, char *err, size_t errlen);
 void kw_dist_stop(struct kw_worker *w);
 /* Does this worker run c's tasks (lock held)? Always true standalone. */
 bool kw_dist_runs_here_locked(struct kw_worker *w, const struct kw_connector *c);
+/* Does this worker run task `id` of c (lock held)? Always true standalone. Distributed:
+ * sink tasks are spread over the live workers by id, sources run on the lease holder. */
+bool kw_dist_task_here_locked(struct kw_worker *w, const struct kw_connector *c, int id);
+/* The herder started (or restarted) task `id` of c here (lock held): pending restart
+ * requests for that task are done. */
+void kw_dist_task_started_locked(struct kw_worker *w, const struct kw_connector *c, int id);
+/* Restart task `id` of connector `name` that runs on another worker (`owner`, may be ""):
+ * write a restart_task record to the config topic and wait a few heartbeat intervals for a
+ * worker to confirm it (lock NOT held). 1 confirmed (*who: the worker), 0 written but not
+ * confirmed in time, -1 not written (logged). */
+int kw_dist_restart_task(struct kw_worker *w, const char *name, int id, const char *owner,
+    char *who, size_t wholen);
 /* Queue a config-topic record (stolen; dropped standalone or while applying the topic). */
 void kw_dist_queue_locked(struct kw_worker *w, json_t *rec);
 /* Produce records to the config topic and await delivery (save_lock held). 0 or -1. */
 int kw_dist_publish(struct kw_worker *w, json_t *records);
-/* Every task instance of c in the cluster with cluster-wide ids ("id"; "local_id" and
- * "worker_id" name the instance); standalone: this worker's tasks (lock held). New ref. */
+/* The tasks of c in the cluster, entry i with "id" i and the "worker_id" running it (or
+ * UNASSIGNED); standalone: this worker's tasks (lock held). New reference. */
 json_t *kw_dist_tasks_locked(struct kw_worker *w, struct kw_connector *c);
 /* worker_id running connector c's instance (lock held); NULL: no live lease holder. */
 const char *kw_dist_conn_worker_locked(struct kw_worker *w, const struct kw_connector *c);

@@ -639,7 +639,8 @@ find_instance_locked(struct kw_worker *w, struct kw_connector *c, int id, struct
 	e = json_incref(json_array_get(all, (size_t)id));
 	json_decref(all);
 	if (e != NULL && strcmp(kc_json_str(e, "worker_id"), w->worker_id) == 0)
-		*local = find_task_locked(c, (int)kc_json_int_or(e, "local_id", -1));
+		*local = find_task_locked(c, (int)kc_json_int_or(e, json_object_get(e, "local_id") !=
+		    NULL ? "local_id" : "id", -1));
 	return e;
 }
 
@@ -738,15 +739,20 @@ h_restart(struct kw_req *req, struct kw_resp *resp)
 	return 0;
 }
 
-/* Restart one task. Distributed mode: another worker's instance is restarted by that worker
- * (a restart_task record in the config topic); one whose worker stopped heartbeating: 409. */
+/* Restart one task. Distributed mode: a task another worker runs (or that waits for a worker)
+ * is restarted through the config topic (a restart_task record): 204 once a worker confirmed
+ * it (the one running it, or the one it moved to if that worker died first); 202 with an
+ * explanation when none confirmed within a few heartbeat intervals (the request stays in the
+ * topic: the task restarts when its worker reads it, or starts fresh where it moves to); 500
+ * when the record could not be written. */
 static int
 h_task_restart(struct kw_req *req, struct kw_resp *resp)
 {
 	struct kw_worker *w = req->w;
 	struct kw_task *t = NULL;
 	json_t *inst = NULL;
-	int id = task_id(req->params[1]), status = 404;
+	int id = task_id(req->params[1]), status = 404, rc;
+	char who[256], *owner = NULL;
 
 	if (id < 0) {
 		kw_resp_error(resp, 404, "HTTP 404 Not Found");
@@ -760,25 +766,33 @@ h_task_restart(struct kw_req *req, struct kw_resp *resp)
 	if (t != NULL) {
 		kw_task_restart_locked(w, t);
 		status = 204;
-	} else if (inst != NULL && strcmp(kc_json_str_or(inst, "state", ""), "UNASSIGNED") == 0) {
-		status = 409;
 	} else if (inst != NULL) {
-		kw_dist_queue_locked(w, json_pack("{s:s,s:s,s:s,s:I}", "op", "restart_task",
-		    "name", req->params[0], "worker_id", kc_json_str(inst, "worker_id"), "task",
-		    (json_int_t)kc_json_int_or(inst, "local_id", 0)));
-		status = 204;
+		owner = kc_xstrdup(kc_json_str_or(inst, "worker_id", ""));
+		status = 202;
 	}
 	pthread_mutex_unlock(&w->lock);
-	if (status == 204 && t == NULL)
-		kw_herder_flush(w);	/* the record reaches the config topic */
-	if (status == 404)
-		kw_resp_error(resp, 404, "Unknown task: %s-%d", req->params[0], id);
-	else if (status == 409)
-		kw_resp_error(resp, 409, "Cannot restart task %s-%d: it is UNASSIGNED (worker %s "
-		    "stopped heartbeating)", req->params[0], id, kc_json_str(inst, "worker_id"));
-	else
-		kw_resp_empty(resp, 204);
 	json_decref(inst);
+	if (status == 404) {
+		kw_resp_error(resp, 404, "Unknown task: %s-%d", req->params[0], id);
+		return 0;
+	}
+	if (status == 204) {
+		kw_resp_empty(resp, 204);
+		return 0;
+	}
+	rc = kw_dist_restart_task(w, req->params[0], id, owner, who, sizeof(who));
+	if (rc > 0)
+		kw_resp_empty(resp, 204);
+	else if (rc < 0)
+		kw_resp_error(resp, 500, "Cannot restart task %s-%d: the request could not be "
+		    "written to the config topic", req->params[0], id);
+	else
+		kw_resp_json(resp, 202, json_pack("{s:s,s:i,s:s,s:b,s:s}", "connector",
+		    req->params[0], "task", id, "worker_id", owner, "confirmed", 0, "message",
+		    "restart requested through the config topic, not confirmed yet by the worker "
+		    "running the task (it may be stopped or dead): the task restarts when that worker "
+		    "reads the request, or starts where it moves to if that worker is gone"));
+	free(owner);
 	return 0;
 }
 

@@ -4,11 +4,11 @@
 #   configs made on one worker are visible on the others (create on 1, delete on 2, ...);
 #   an HTTP sink's partitions split between the workers (both send requests);
 #   kill -9 of the worker running the cron source moves the source to a survivor, its
-#   sink task shows UNASSIGNED in every survivor's status, no request is lost (every record
+#   sink task moves to a survivor with the same id, no request is lost (every record
 #   in the topic reached nginx, at least once) and the restarted worker rejoins (reads the
 #   config, runs its sink task again). A restart request made on one worker restarts the tasks everywhere.
-#   Task ids are cluster-wide (each once, the same on every worker); a task of another
-#   worker is restarted through any worker. Source offsets live in offset.storage.topic:
+#   Task ids are Kafka Connect's (0..tasks.max-1, each once, the same on every worker); a
+#   task of another worker is restarted through any worker. Source offsets live in offset.storage.topic:
 #   the survivor resumes the killed worker's, and PATCH/DELETE on one worker reach all.
 . "$(dirname "$0")/../lib/worker.sh"
 . "$(dirname "$0")/../lib/nginx.sh"
@@ -28,7 +28,7 @@ running_workers() { st "$1" "$2" | jq '[.tasks[] | select(.state == "RUNNING") |
 requests_of() { curl -s --max-time 5 "$1/kcops/v1/connectors/snk/metrics" | jq -r '.total.requests // 0'; }
 
 # configs: made on 1, visible on 2; made on 2, deleted on 1
-[ "$(post POST "${W_URL[1]}/connectors" '{"name":"snk","config":{"connector.class":"kcops.http.HttpSinkConnector","topics":"src","tasks.max":"1"}}')" = 201 ] ||
+[ "$(post POST "${W_URL[1]}/connectors" '{"name":"snk","config":{"connector.class":"kcops.http.HttpSinkConnector","topics":"src","tasks.max":"3"}}')" = 201 ] ||
 	kc_fail "create snk on worker 1: $(cat "$LOGDIR/body")"
 dist_wait "snk visible on worker 2" 20 list_has "${W_URL[2]}" snk
 [ "$(post POST "${W_URL[2]}/connectors" '{"name":"tmp","config":{"connector.class":"HttpCronSource","topic":"src","jobs":"a","job.a.url":"http://127.0.0.1:9/","job.a.cron":"0 0 0 1 1 ? 2097"}}')" = 201 ] ||
@@ -60,13 +60,13 @@ gen_tasks=$(st "${W_URL[2]}" gen | jq '.tasks | length')
 dist_worker_start 3
 dist_wait "worker 3 sees snk and gen" 30 sh -c "curl -s '${W_URL[3]}/connectors' | jq -e 'index(\"snk\") != null and index(\"gen\") != null'"
 dist_wait "sink tasks RUNNING on three workers" 60 sh -c "[ \$(curl -s '${W_URL[1]}/connectors/snk/status' | jq '[.tasks[] | select(.state == \"RUNNING\") | .worker_id] | unique | length') = 3 ]"
-# task ids are cluster-wide: each id once, 0..n-1, the same on every worker, in the status,
-# GET /connectors/{c}/tasks and GET /connectors/{c} alike
+# task ids are Kafka Connect's: 0..tasks.max-1, each once, one task per worker here, the same
+# on every worker, in the status, GET /connectors/{c}/tasks and GET /connectors/{c} alike
 task_map() { st "$1" snk | jq -c '[.tasks[] | {id, worker_id}] | sort_by(.id)'; }
 ids_ok() {
 	local m
 	m=$(task_map "${W_URL[1]}")
-	jq -e '[.[].id] == [range(length)] and ([.[].worker_id] | unique | length) == 3' <<<"$m" &&
+	jq -e '[.[].id] == [0, 1, 2] and ([.[].worker_id] | unique | length) == 3' <<<"$m" &&
 		[ "$(task_map "${W_URL[2]}")" = "$m" ] && [ "$(task_map "${W_URL[3]}")" = "$m" ] &&
 		[ "$(curl -s "${W_URL[2]}/connectors/snk/tasks" | jq -c '[.[] | {id: .id.task, worker_id}] | sort_by(.id)')" = "$m" ] &&
 		[ "$(curl -s "${W_URL[3]}/connectors/snk" | jq -c '[.tasks[].task]')" = "$(jq -c '[.[].id]' <<<"$m")" ]
@@ -78,10 +78,11 @@ w2id=${W_URL[2]#http://}
 tid=$(st "${W_URL[1]}" snk | jq -r --arg w "$w2id" '.tasks[] | select(.worker_id == $w) | .id')
 [ "$(curl -s "${W_URL[1]}/connectors/snk/tasks/$tid/status" | jq -r .worker_id)" = "$w2id" ] ||
 	kc_fail "GET /connectors/snk/tasks/$tid/status on worker 1 should name $w2id"
-before=$(grep -c "task snk-0 restart requested" "${W_DIR[2]}/stderr.log" || true)
+before=$(grep -c "task snk-$tid restart requested" "${W_DIR[2]}/stderr.log" || true)
 [ "$(post POST "${W_URL[1]}/connectors/snk/tasks/$tid/restart")" = 204 ] ||
-	kc_fail "restart task $tid (worker 2's) through worker 1: $(cat "$LOGDIR/body")"
-dist_wait "worker 2 restarted its task on worker 1's request" 20 sh -c "[ \$(grep -c 'task snk-0 restart requested' '${W_DIR[2]}/stderr.log') -gt $before ]"
+	kc_fail "restart task $tid (worker 2's) through worker 1: $(cat "$LOGDIR/body"); worker 2: $(grep -E "restart|task $tid |snk-$tid" "${W_DIR[2]}/stderr.log" | tail -20)"
+[ "$(grep -c "task snk-$tid restart requested" "${W_DIR[2]}/stderr.log")" -gt "$before" ] ||
+	kc_fail "restart of task $tid answered 204 before worker 2 restarted it"
 [ "$(post POST "${W_URL[1]}/connectors/snk/tasks/99/restart")" = 404 ] || kc_fail "restart of task 99 should answer 404"
 
 # (the lease group rebalanced when worker 3 joined: the source may have moved)
@@ -95,14 +96,14 @@ victim=
 for i in 1 2 3; do [ "${W_URL[$i]#http://}" = "$owner_id" ] && victim=$i; done
 [ -n "$victim" ] || kc_fail "no worker runs gen ($owner_id)"
 survivor=$(( victim % 3 + 1 ))
+vtid=$(jq -r --arg w "$owner_id" '.[] | select(.worker_id == $w) | .id' <<<"$(task_map "${W_URL[1]}")")
+[ -n "$vtid" ] || kc_fail "no sink task on worker $victim ($owner_id)"
 kc_note "killing worker $victim (runs the source)"
 t0=$(date +%s%N)
 dist_worker_kill "$victim"
-dist_wait "victim's sink task UNASSIGNED on worker $survivor" 20 sh -c "curl -s '${W_URL[$survivor]}/connectors/snk/status' | jq -e --arg w '$owner_id' '[.tasks[] | select(.worker_id == \$w)][0].state == \"UNASSIGNED\"'"
-# restarting the dead worker's task through a survivor: 409, it has no worker to run it
-vtid=$(st "${W_URL[$survivor]}" snk | jq -r --arg w "$owner_id" '.tasks[] | select(.worker_id == $w) | .id')
-[ -n "$vtid" ] && [ "$(post POST "${W_URL[$survivor]}/connectors/snk/tasks/$vtid/restart")" = 409 ] ||
-	kc_fail "restart of the dead worker's task $vtid should answer 409: $(cat "$LOGDIR/body")"
+# the dead worker's sink task moves to a survivor and keeps its id
+dist_wait "the victim's sink task $vtid RUNNING on a survivor" 20 sh -c "curl -s '${W_URL[$survivor]}/connectors/snk/status' | jq -e --arg w '$owner_id' --argjson t $vtid '[.tasks[] | select(.id == \$t)][0] | .state == \"RUNNING\" and .worker_id != \$w'"
+st "${W_URL[$survivor]}" snk | jq -e '[.tasks[].id] == [0, 1, 2]' >/dev/null || kc_fail "task ids changed after kill -9: $(st "${W_URL[$survivor]}" snk)"
 dist_wait "victim shown not alive in /kcops/v1/workers" 20 sh -c "curl -s '${W_URL[$survivor]}/kcops/v1/workers' | jq -e --arg w '$owner_id' '.distributed and ([.workers[] | select(.worker_id == \$w)][0].alive == false) and ([.workers[] | select(.alive)] | length == 2)'"
 dist_wait "gen RUNNING on a survivor" 60 sh -c "curl -s '${W_URL[$survivor]}/connectors/gen/status' | jq -e --arg w '$owner_id' '[.tasks[] | select(.state == \"RUNNING\" and .worker_id != \$w)] | length == 1'"
 kc_note "source moved $(( ($(date +%s%N) - t0) / 1000000 )) ms after kill -9"
@@ -140,8 +141,8 @@ j0 "${W_URL[$victim]}" >/dev/null || kc_fail "rejoined worker shows gen's offset
 dist_wait "reset offsets visible on worker $survivor" 20 sh -c "curl -s '${W_URL[$survivor]}/connectors/gen/offsets' | jq -e '.offsets == []'"
 dist_wait "rejoined worker runs its sink task" 60 sh -c "curl -s '${W_URL[$victim]}/connectors/snk/status' | jq -e --arg w '${W_URL[$victim]#http://}' '[.tasks[] | select(.worker_id == \$w and .state == \"RUNNING\")] | length == 1'"
 # restart through any worker restarts the task instances on the others
-before=$(grep -c "task snk-0 restarted" "${W_DIR[$survivor]}/stderr.log" || true)
+before=$(grep -cE "task snk-[0-9]+ restarted" "${W_DIR[$survivor]}/stderr.log" || true)
 [ "$(post POST "${W_URL[$victim]}/connectors/snk/restart?includeTasks=true")" = 202 ] || kc_fail "restart via worker $victim"
-dist_wait "worker $survivor restarted its snk task" 30 sh -c "[ \$(grep -c 'task snk-0 restarted' '${W_DIR[$survivor]}/stderr.log') -gt $before ]"
+dist_wait "worker $survivor restarted its snk task" 30 sh -c "[ \$(grep -cE 'task snk-[0-9]+ restarted' '${W_DIR[$survivor]}/stderr.log') -gt $before ]"
 for i in 1 2 3; do dist_worker_stop "$i"; done
 echo "cluster: all checks passed"

@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# ids.sh - task ids and task restarts in a cluster of kcops-worker processes.
+# 1. Stable ids: a sink with tasks.max=3 has tasks 0, 1, 2 (Kafka Connect's ids, from its
+#    config), each once, spread over the workers; when a third worker joins, and when one
+#    is killed with kill -9, tasks move between workers but keep their ids, and every
+#    worker shows the same id -> worker map. The worker running task N logs "task N of 3
+#    started on this worker" (the id is the task's own, not a display number).
+# 2. Restart delivery: a task of another live worker restarted through any worker answers
+#    204 once that worker confirmed it. The worker running task T is SIGSTOPped, a restart
+#    of T is asked through another worker, and the stopped worker is killed before it could
+#    read the request: the REST call answers 204 (confirmed by the worker T moved to) or
+#    202 saying it is not confirmed, never a silent success; T then runs on a survivor, and
+#    that survivor logs that it did the request.
+. "$(dirname "$0")/../lib/worker.sh"
+. "$(dirname "$0")/lib.sh"
+kc_tmpdir; TMP=$KC_TMP_LAST
+dist_mock_start --topic src:3
+dist_worker_start 1
+dist_worker_start 2
+
+post() { curl -s -o "$TMP/body" -w '%{http_code}' -X POST -H 'Content-Type: application/json' ${2:+--data-binary "$2"} "$1"; }
+# id -> worker map of snk as worker $1 shows it: [{"id":0,"worker_id":"..."},...]
+task_map() { curl -s --max-time 5 "$1/connectors/snk/status" | jq -c '[.tasks[] | {id, worker_id, state}]'; }
+wid() { echo "${W_URL[$1]#http://}"; }
+# map_ok N I...: from every worker I: ids 0,1,2 each once, all RUNNING, on N distinct
+# workers, the same map everywhere (printed)
+map_ok() {
+	local n=$1 m i
+	shift
+	m=$(task_map "${W_URL[$1]}")
+	jq -e --argjson n "$n" '[.[].id] == [0, 1, 2] and all(.[]; .state == "RUNNING") and
+		([.[].worker_id] | unique | length) == $n' <<<"$m" >/dev/null || return 1
+	for i in "$@"; do [ "$(task_map "${W_URL[$i]}")" = "$m" ] || return 1; done
+	jq -c 'map({(.id | tostring): .worker_id}) | add' <<<"$m"
+}
+
+[ "$(post "${W_URL[1]}/connectors" '{"name":"snk","config":{"connector.class":"kcops.http.HttpSinkConnector","topics":"src","tasks.max":"3"}}')" = 201 ] ||
+	kc_fail "create snk: $(cat "$TMP/body")"
+dist_wait "tasks 0,1,2 RUNNING on two workers, the same map on both" 40 map_ok 2 1 2
+before=$(map_ok 2 1 2)
+kc_note "two workers: $before"
+
+# a third worker joins: ids stay, tasks move (the newcomer runs one)
+dist_worker_start 3
+dist_wait "tasks 0,1,2 RUNNING on three workers, the same map on all" 40 map_ok 3 1 2 3
+after=$(map_ok 3 1 2 3)
+kc_note "three workers: $after"
+[ "$after" != "$before" ] || kc_fail "no task moved when worker 3 joined: $after"
+for i in 1 2 3; do
+	for id in $(jq -r --arg w "$(wid "$i")" 'to_entries[] | select(.value == $w) | .key' <<<"$after"); do
+		grep -q "connector snk: task $id of 3 started on this worker" "${W_DIR[$i]}/stderr.log" ||
+			kc_fail "worker $i is shown running task $id but never started a task with that id"
+	done
+done
+
+# restart of a live worker's task through another worker: 204 once confirmed
+t2=$(jq -r --arg w "$(wid 2)" 'to_entries[] | select(.value == $w) | .key' <<<"$after" | head -1)
+[ -n "$t2" ] || kc_fail "worker 2 runs no task: $after"
+n0=$(grep -c "task snk-$t2 restart requested by $(wid 3)" "${W_DIR[2]}/stderr.log" || true)
+[ "$(post "${W_URL[3]}/connectors/snk/tasks/$t2/restart")" = 204 ] ||
+	kc_fail "restart of task $t2 (worker 2's) through worker 3: $(cat "$TMP/body")"
+[ "$(grep -c "task snk-$t2 restart requested by $(wid 3)" "${W_DIR[2]}/stderr.log")" -gt "$n0" ] ||
+	kc_fail "restart of task $t2 answered 204 before worker 2 restarted it: $(grep -E "restart|task $t2 |snk-$t2" "${W_DIR[1]}/stderr.log" "${W_DIR[2]}/stderr.log" "${W_DIR[3]}/stderr.log")"
+
+# restart delivery: worker 3 stopped, restart of its task asked through worker 1, worker 3
+# killed before it could read the request
+t3=$(jq -r --arg w "$(wid 3)" 'to_entries[] | select(.value == $w) | .key' <<<"$after" | head -1)
+kill -STOP "${W_PID[3]}"
+post "${W_URL[1]}/connectors/snk/tasks/$t3/restart" >"$TMP/code" &
+rpid=$!
+sleep 0.3
+dist_worker_kill 3
+wait "$rpid" || true
+code=$(cat "$TMP/code")
+kc_note "restart of task $t3 while its worker was stopped, then killed: HTTP $code $(cat "$TMP/body")"
+case $code in
+204) ;;
+202) jq -e --arg w "$(wid 3)" --argjson t "$t3" '.confirmed == false and .worker_id == $w and .task == $t and
+	(.message | test("not confirmed"))' "$TMP/body" >/dev/null || kc_fail "202 answer should say the restart is not confirmed: $(cat "$TMP/body")" ;;
+*) kc_fail "restart of task $t3 through worker 1: HTTP $code $(cat "$TMP/body")" ;;
+esac
+dist_wait "tasks 0,1,2 RUNNING on the two survivors" 30 map_ok 2 1 2
+final=$(map_ok 2 1 2)
+kc_note "after kill -9 of worker 3: $final"
+[ "$(jq -r --arg t "$t3" '.[$t]' <<<"$final")" != "$(wid 3)" ] || kc_fail "task $t3 still on worker 3"
+survivor_did() { grep -hq "task snk-$t3 started on this worker: restart request .* done" "${W_DIR[1]}/stderr.log" "${W_DIR[2]}/stderr.log"; }
+for ((n = 0; n < 50; n++)); do survivor_did && break; sleep 0.2; done
+survivor_did ||
+	kc_fail "no survivor did the restart request of task $t3; their logs say: $(grep -h "snk-$t3\|restart\|task $t3 " "${W_DIR[1]}/stderr.log" "${W_DIR[2]}/stderr.log")"
+# the request is done once: no survivor restarts the task again when it reads it later
+sleep 1
+[ "$(grep -h "task snk-$t3 started on this worker: restart request" "${W_DIR[1]}/stderr.log" "${W_DIR[2]}/stderr.log" | wc -l)" = 1 ] ||
+	kc_fail "the restart request of task $t3 was done more than once"
+for i in 1 2; do dist_worker_stop "$i"; done
+echo "ids: all checks passed"
