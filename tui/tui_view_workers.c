@@ -184,6 +184,7 @@ struct wv {
 	int		 closed;
 	int		 refs;
 	unsigned int	 answer_gen;
+	int64_t		 answer_ms;	/* mono ms the last good answer arrived */
 	/* rows, rebuilt when a listing or an answer arrives */
 	struct tui_worker *rows;
 	size_t		 n;
@@ -232,6 +233,7 @@ w_done(struct kc_client *c, struct kc_resp *resp, const struct kc_err *err, void
 			free(w->group);
 			w->group = san(kc_json_str(resp->json, "group_id"));
 			w->answer_gen++;
+			w->answer_ms = kc_mono_ms();
 		}
 		w->app->dirty = 1;
 	}
@@ -286,20 +288,22 @@ rebuild(struct tui_app *app, struct wv *w)
 	w->built_gen = w->answer_gen;
 }
 
-/* "0.4s ago", "12s ago", "3m5s ago". */
+/* "0.4s ago", "12s ago", "3m5s ago": the age in the answer plus the time since it came, so
+ * it keeps growing between refreshes (and while the cluster does not answer). */
 static void
-hb_text(const struct tui_worker *r, char *buf, size_t len)
+hb_text(const struct tui_worker *r, int64_t since_answer, char *buf, size_t len)
 {
 	char age[32];
+	long long ms = r->hb_age_ms + (since_answer > 0 ? since_answer : 0);
 
 	if (r->self && r->listed)
 		snprintf(buf, len, "answers");
 	else if (r->hb_age_ms < 0)
 		snprintf(buf, len, "-");
-	else if (r->hb_age_ms < 10000)
-		snprintf(buf, len, "%.1fs ago", (double)r->hb_age_ms / 1000.0);
+	else if (ms < 10000)
+		snprintf(buf, len, "%.1fs ago", (double)ms / 1000.0);
 	else {
-		tui_age(r->hb_age_ms, age, sizeof(age));
+		tui_age(ms, age, sizeof(age));
 		snprintf(buf, len, "%s ago", age);
 	}
 }
@@ -335,8 +339,8 @@ wlayout(struct wlayout *l, const struct wv *w)
 }
 
 static void
-draw_row(struct tui_app *app, const struct tui_worker *r, int y, const struct wlayout *l,
-    int selected)
+draw_row(struct tui_app *app, const struct tui_worker *r, int64_t since_answer, int y,
+    const struct wlayout *l, int selected)
 {
 	unsigned int base = tui_theme_attr(selected ? TUI_ROLE_SELECTION : TUI_ROLE_NORMAL);
 	enum tui_role sr = r->state == TUI_WS_ALIVE ? TUI_ROLE_STATE_RUNNING :
@@ -350,7 +354,7 @@ draw_row(struct tui_app *app, const struct tui_worker *r, int y, const struct wl
 	tui_put_clean(y, l->id_x, l->id_w, r->id, base, 1);
 	tui_put(y, l->st_x, 6, tui_worker_state_name(r->state), selected ? base :
 	    tui_theme_attr(sr), 0);
-	hb_text(r, buf, sizeof(buf));
+	hb_text(r, since_answer, buf, sizeof(buf));
 	tui_put(y, l->hb_x, 9, buf, r->state == TUI_WS_SILENT && !selected ?
 	    tui_theme_attr(TUI_ROLE_STATE_FAILED) : base, 0);
 	snprintf(buf, sizeof(buf), "%d", r->nconn);
@@ -418,8 +422,13 @@ w_draw(struct tui_app *app, struct tui_view *v, int top, int height)
 	} else
 		tui_put(y++, 1, COLS - 2, w->error ? w->error : "loading...",
 		    tui_theme_attr(w->error ? TUI_ROLE_STATUS_ERROR : TUI_ROLE_DIM), 0);
-	if (w->answer != NULL && w->error != NULL && y < top + height)
-		tui_put(y++, 1, COLS - 2, w->error, tui_theme_attr(TUI_ROLE_STATUS_ERROR), 0);
+	if (w->answer != NULL && w->error != NULL && y < top + height) {
+		char age[32];
+
+		tui_age(kc_mono_ms() - w->answer_ms, age, sizeof(age));
+		tui_putf(y++, 1, COLS - 2, tui_theme_attr(TUI_ROLE_STATUS_ERROR),
+		    "as of %s ago: %s", age, w->error);
+	}
 	if (y >= top + height)
 		return;
 	wlayout(&l, w);
@@ -453,7 +462,8 @@ w_draw(struct tui_app *app, struct tui_view *v, int top, int height)
 	if (v->cursor >= v->scroll + rows)
 		v->scroll = v->cursor - rows + 1;
 	for (i = 0; i < rows && v->scroll + i < (long)w->n; i++)
-		draw_row(app, &w->rows[v->scroll + i], y + (int)i, &l, v->scroll + i == v->cursor);
+		draw_row(app, &w->rows[v->scroll + i], w->answer != NULL ? kc_mono_ms() -
+		    w->answer_ms : 0, y + (int)i, &l, v->scroll + i == v->cursor);
 	free(w->sel);
 	w->sel = kc_xstrdup(w->rows[v->cursor].id);
 }

@@ -2,7 +2,8 @@
 # The workers view (5, or :workers):
 #  1. against kcops-worker: one row for the worker, marked as the one answering, alive, with
 #     the connectors and tasks it runs and its URL; Enter shows the connectors view filtered
-#     to that worker, Esc shows all again; help lists the key;
+#     to that worker, Esc shows all again; help lists the key; while the worker is frozen
+#     (SIGSTOP) the last rows stay with the error and how old they are;
 #  2. against an Apache-like Connect (the fake server answers 404 to /kcops/v1/workers): the
 #     view says the cluster does not list its workers and derives them from the task
 #     statuses (connector and task counts per worker_id, a failed task flagged), asks for the
@@ -19,7 +20,12 @@ tui_until_state wk-alpha RUNNING 10
 tui_until_state wk-beta RUNNING 10
 WID=${WORKER_URL#http://}
 
-tui_start --url "$WORKER_URL" --refresh 500ms
+# a context with a short request timeout (the frozen-worker case below)
+tui_setup_home
+cat >"$TUI_HOME/config/kcops/config.json" <<JSON
+{"current_context": "wk", "contexts": {"wk": {"url": "$WORKER_URL", "timeout": "2s"}}}
+JSON
+tui_start --refresh 500ms
 tui_wait_re 'wk-beta +source +RUNNING +1/1'
 tui_keys 5
 tui_wait "standalone kcops-worker"
@@ -43,6 +49,13 @@ tui_keys :
 tui_type "workers"
 tui_keys Enter
 tui_wait "standalone kcops-worker"
+# a frozen worker: the last rows stay, with the error and their age; then fresh again
+kill -STOP "$WORKER_PID"
+kc_on_exit "kill -CONT $WORKER_PID"
+tui_wait_re "^ as of [0-9]+s ago: GET /kcops/v1/workers: no answer" 15
+tui_wait_re "^\* $WID +alive +answers +3 +3 +yes"
+kill -CONT "$WORKER_PID"
+tui_gone "s ago: GET /kcops/v1/workers" 15
 tui_keys '?'
 tui_wait_re '^  5 +Workers of the cluster'
 tui_keys Escape Escape
