@@ -300,6 +300,17 @@ put_uint(char *end, size_t n)
 	return end;
 }
 
+/* A table cell of field f of v (s), not scanned when the listing found it plain. */
+static inline void
+view_cell(struct kc_cmd_tab *t, const struct kc_connector_view *v, int f, const char *s,
+    const char *color)
+{
+	if (v->plain & (1u << f))
+		kc_cmd_tab_cell_plain(t, s, v->len[f], color);
+	else
+		kc_cmd_tab_cell_ref(t, s, color);
+}
+
 /* Task summary "2/3" for tables. */
 static void
 task_cell(struct kc_cmd_tab *t, const struct kc_cmd_io *io, const struct kc_connector_view *v)
@@ -1106,11 +1117,11 @@ get_connectors(struct kc_cmd_env *env, const struct kc_cmd *self, const struct s
 			put_clean(io->out, "", v->name, "\n");
 		} else {
 			/* the list outlives the table */
-			kc_cmd_tab_cell_ref(t, v->name, NULL);
-			kc_cmd_tab_cell_ref(t, v->type, NULL);
-			kc_cmd_tab_cell_ref(t, v->state, kc_cmd_state_color(io, v->state));
+			view_cell(t, v, KC_VF_NAME, v->name, NULL);
+			view_cell(t, v, KC_VF_TYPE, v->type, NULL);
+			view_cell(t, v, KC_VF_STATE, v->state, kc_cmd_state_color(io, v->state));
 			task_cell(t, io, v);
-			kc_cmd_tab_cell_ref(t, v->worker_id, NULL);
+			view_cell(t, v, KC_VF_WORKER, v->worker_id, NULL);
 			if (wide) {
 				char *fl = NULL;
 				kc_cmd_tab_cell_ref(t, v->class_name, NULL);

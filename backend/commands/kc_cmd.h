@@ -178,6 +178,10 @@ void kc_cmd_tab_cell(struct kc_cmd_tab *t, const char *text, const char *color);
 /* The same for text that stays valid until the table is freed (a listing's strings):
  * printable ASCII is then referred to instead of copied. */
 void kc_cmd_tab_cell_ref(struct kc_cmd_tab *t, const char *text, const char *color);
+/* The same for text the caller knows to be printable ASCII, of len bytes (not scanned; a
+ * listing's plain fields, see struct kc_connector_view). */
+void kc_cmd_tab_cell_plain(struct kc_cmd_tab *t, const char *text, size_t len,
+    const char *color);
 void kc_cmd_tab_cellf(struct kc_cmd_tab *t, const char *color, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 size_t kc_cmd_tab_rows(const struct kc_cmd_tab *t);

@@ -284,7 +284,13 @@ struct tab_cell {
 	uintptr_t	 ref;		/* offset into text, or the borrowed text itself */
 	uint32_t	 width;		/* display width (the length of a borrowed cell) */
 	uint16_t	 color;		/* index into palette, 0: none */
-	uint16_t	 borrowed;	/* ref is a pointer to printable ASCII (kc_cmd_tab_cell_ref) */
+	uint16_t	 borrowed;	/* CELL_* */
+};
+
+enum {
+	CELL_STORED = 0,	/* ref is an offset into text (NUL-terminated there) */
+	CELL_BORROWED = 1,	/* ref is a pointer to printable ASCII (kc_cmd_tab_cell_ref) */
+	CELL_STORED_ASCII = 2,	/* stored, and printable ASCII: its length is its width */
 };
 
 struct kc_cmd_tab {
@@ -351,18 +357,20 @@ tab_cell(struct kc_cmd_tab *t, const char *text, const char *color, int borrow)
 	if (text == NULL)
 		text = "";
 	t->cells[idx].ref = t->text.len;
-	t->cells[idx].borrowed = 0;
+	t->cells[idx].borrowed = CELL_STORED;
 	/* Printable ASCII (the usual case) is clean and one column per byte. */
 	for (p = (const unsigned char *)text; *p >= 0x20 && *p < 0x7f; p++)
 		;
 	if (*p == '\0' && borrow && (size_t)(p - (const unsigned char *)text) < UINT32_MAX) {
 		t->cells[idx].ref = (uintptr_t)text;
-		t->cells[idx].borrowed = 1;
+		t->cells[idx].borrowed = CELL_BORROWED;
 		t->cells[idx].width = (uint32_t)(p - (const unsigned char *)text);
 	} else if (*p == '\0') {
 		size_t n = (size_t)(p - (const unsigned char *)text);
 		kc_buf_append(&t->text, text, n + 1);
 		t->cells[idx].width = (uint32_t)n;
+		if (n < UINT32_MAX)
+			t->cells[idx].borrowed = CELL_STORED_ASCII;
 	} else {
 		char *c = kc_text_sanitize(text, 0);
 		kc_buf_append(&t->text, c, strlen(c) + 1);
@@ -388,6 +396,32 @@ kc_cmd_tab_cell_ref(struct kc_cmd_tab *t, const char *text, const char *color)
 	tab_cell(t, text, color, 1);
 }
 
+/* The same for printable ASCII of known length. */
+void
+kc_cmd_tab_cell_plain(struct kc_cmd_tab *t, const char *text, size_t len, const char *color)
+{
+	size_t idx;
+
+	if (len >= UINT32_MAX) {
+		tab_cell(t, text, color, 1);
+		return;
+	}
+	if (t->fill == 0) {
+		if (t->nrows == t->cap) {
+			t->cap = t->cap ? t->cap * 2 : 64;
+			t->cells = kc_xrealloc(t->cells, t->cap * t->ncols * sizeof *t->cells);
+		}
+		t->nrows++;
+	}
+	idx = (t->nrows - 1) * t->ncols + t->fill;
+	t->cells[idx].ref = (uintptr_t)text;
+	t->cells[idx].borrowed = CELL_BORROWED;
+	t->cells[idx].width = (uint32_t)len;
+	t->cells[idx].color = palette_index(t, color);
+	if (++t->fill == t->ncols)
+		t->fill = 0;
+}
+
 /* Add one formatted cell. */
 void
 kc_cmd_tab_cellf(struct kc_cmd_tab *t, const char *color, const char *fmt, ...)
@@ -411,21 +445,48 @@ kc_cmd_tab_rows(const struct kc_cmd_tab *t)
 }
 
 /* Byte length of cell idx (stored cells are NUL-terminated in text). */
-static size_t
+static inline size_t
 cell_len(const struct kc_cmd_tab *t, size_t idx)
 {
-	if (t->cells[idx].borrowed)
+	if (t->cells[idx].borrowed != CELL_STORED)
 		return t->cells[idx].width;
 	return strlen(t->text.data + t->cells[idx].ref);
 }
 
 /* Text of cell idx. */
-static const char *
+static inline const char *
 cell_text(const struct kc_cmd_tab *t, size_t idx)
 {
-	if (t->cells[idx].borrowed)
+	if (t->cells[idx].borrowed == CELL_BORROWED)
 		return (const char *)t->cells[idx].ref;
 	return t->text.data + t->cells[idx].ref;
+}
+
+/* Copy n bytes (nothing read or written outside either): overlapping moves of 16, 8, 4 or
+ * 2 bytes instead of a memcpy call for the short texts of cells. */
+static inline void
+copy_cell(char *o, const char *s, size_t n)
+{
+	size_t i;
+
+	if (n > 64) {
+		memcpy(o, s, n);
+	} else if (n >= 16) {
+		for (i = 0; i + 16 < n; i += 16)
+			memcpy(o + i, s + i, 16);
+		memcpy(o + n - 16, s + n - 16, 16);
+	} else if (n >= 8) {
+		memcpy(o, s, 8);
+		memcpy(o + n - 8, s + n - 8, 8);
+	} else if (n >= 4) {
+		memcpy(o, s, 4);
+		memcpy(o + n - 4, s + n - 4, 4);
+	} else if (n >= 2) {
+		memcpy(o, s, 2);
+		memcpy(o + n - 2, s + n - 2, 2);
+	} else if (n == 1) {
+		*o = *s;
+	}
 }
 
 /* Print aligned, with colours when on; no trailing blanks. Rows are assembled in one
@@ -434,6 +495,7 @@ int
 kc_cmd_tab_print(struct kc_cmd_tab *t, struct kc_cmd_io *io)
 {
 	static const char reset[] = "\033[0m";
+	static const char blanks[32] = "                                ";
 	size_t *w = kc_xcalloc(t->ncols, sizeof *w), r, c, pad;
 	struct kc_buf line;
 	char *o;
@@ -455,7 +517,7 @@ kc_cmd_tab_print(struct kc_cmd_tab *t, struct kc_cmd_io *io)
 			if (io->color && t->cells[idx].color != 0)
 				need += strlen(t->palette[t->cells[idx].color - 1]) + sizeof reset - 1;
 		}
-		kc_buf_reserve(&line, need);
+		kc_buf_reserve(&line, need + sizeof blanks);	/* padding: 32 at once */
 		o = line.data + line.len;
 		for (c = 0; c < t->ncols; c++) {
 			size_t idx = r * t->ncols + c, n = cell_len(t, idx);
@@ -467,7 +529,7 @@ kc_cmd_tab_print(struct kc_cmd_tab *t, struct kc_cmd_io *io)
 				memcpy(o, col, cl);
 				o += cl;
 			}
-			memcpy(o, cell_text(t, idx), n);
+			copy_cell(o, cell_text(t, idx), n);
 			o += n;
 			if (colored) {
 				memcpy(o, reset, sizeof reset - 1);
@@ -475,7 +537,10 @@ kc_cmd_tab_print(struct kc_cmd_tab *t, struct kc_cmd_io *io)
 			}
 			if (c + 1 < last) {
 				pad = w[c] + 2 - t->cells[idx].width;
-				memset(o, ' ', pad);
+				if (pad <= sizeof blanks)
+					memcpy(o, blanks, sizeof blanks);
+				else
+					memset(o, ' ', pad);
 				o += pad;
 			}
 		}

@@ -784,6 +784,102 @@ test_listing_raw_positions(void **state)
 	kc_buf_free(&cfg);
 }
 
+/* Aligned tables: cells of 0 to 70 bytes (every copy size), given in each of the three
+ * ways (copied, referred to, plain with a length) and with padding wider than 32 columns,
+ * print exactly as a plain reference alignment does: columns two blanks apart, no
+ * trailing blanks, a non-ASCII cell sanitised to its display width. */
+static void
+test_tab_print(void **state)
+{
+	static const char *const odd[] = { "tab\there", "caf\xc3\xa9", "" };
+	struct kc_cmd_tab *t;
+	struct kc_cmd_io io;
+	struct kc_buf want;
+	char cells[80][3][80], *got = NULL;
+	size_t gotlen = 0, r, c, w[3] = { 1, 1, 1 }, nrows = 74;
+	FILE *f;
+
+	(void)state;
+	memset(&io, 0, sizeof io);
+	f = open_memstream(&got, &gotlen);
+	assert_non_null(f);
+	io.out = f;
+	t = kc_cmd_tab_new(3, "A", "B", "C");
+	snprintf(cells[0][0], 80, "A");
+	snprintf(cells[0][1], 80, "B");
+	snprintf(cells[0][2], 80, "C");
+	for (r = 1; r < nrows; r++) {
+		for (c = 0; c < 3; c++) {
+			size_t n = (r * (c + 3)) % 71, i;
+			for (i = 0; i < n; i++)
+				cells[r][c][i] = (char)('a' + (r + i + c) % 26);
+			cells[r][c][n] = '\0';
+		}
+		if (r >= 71) {	/* odd cells: sanitised, copied */
+			snprintf(cells[r][1], 80, "%s", odd[r - 71]);
+			kc_cmd_tab_cell_plain(t, cells[r][0], strlen(cells[r][0]), NULL);
+			kc_cmd_tab_cell(t, cells[r][1], NULL);
+			kc_cmd_tab_cell_ref(t, cells[r][2], NULL);
+			continue;
+		}
+		switch (r % 3) {
+		case 0:
+			kc_cmd_tab_cell(t, cells[r][0], NULL);
+			kc_cmd_tab_cell_ref(t, cells[r][1], NULL);
+			kc_cmd_tab_cell_plain(t, cells[r][2], strlen(cells[r][2]), NULL);
+			break;
+		case 1:
+			kc_cmd_tab_cell_ref(t, cells[r][0], NULL);
+			kc_cmd_tab_cell_plain(t, cells[r][1], strlen(cells[r][1]), NULL);
+			kc_cmd_tab_cell(t, cells[r][2], NULL);
+			break;
+		default:
+			kc_cmd_tab_cell_plain(t, cells[r][0], strlen(cells[r][0]), NULL);
+			kc_cmd_tab_cell(t, cells[r][1], NULL);
+			kc_cmd_tab_cell_ref(t, cells[r][2], NULL);
+		}
+	}
+	assert_int_equal(kc_cmd_tab_print(t, &io), 0);
+	kc_cmd_tab_free(t);
+	fclose(f);
+	/* the reference: the same alignment, written simply */
+	snprintf(cells[71][1], 80, "tab here");	/* the sanitised forms */
+	snprintf(cells[72][1], 80, "caf\xc3\xa9");
+	for (r = 0; r < nrows; r++)
+		for (c = 0; c < 3; c++) {
+			size_t n = strlen(cells[r][c]) - (r == 72 && c == 1);	/* é: one column */
+			if (n > w[c])
+				w[c] = n;
+		}
+	kc_buf_init(&want);
+	for (r = 0; r < nrows; r++) {
+		size_t last = 3;
+		while (last > 0 && cells[r][last - 1][0] == '\0')
+			last--;
+		for (c = 0; c < 3; c++) {
+			size_t n = strlen(cells[r][c]) - (r == 72 && c == 1);
+			kc_buf_puts(&want, cells[r][c]);
+			if (c + 1 < last)
+				kc_buf_printf(&want, "%*s", (int)(w[c] + 2 - n), "");
+		}
+		kc_buf_putc(&want, '\n');
+	}
+	if (gotlen != want.len || memcmp(got, want.data, want.len) != 0) {
+		size_t k = 0, line = 0, l0 = 0;
+		while (k < gotlen && k < want.len && got[k] == want.data[k]) {
+			if (got[k++] == '\n') {
+				line++;
+				l0 = k;
+			}
+		}
+		fail_msg("table line %zu differs from byte %zu:\n got: %.*s\nwant: %.*s", line,
+		    k - l0, (int)strcspn(got + l0, "\n"), got + l0,
+		    (int)strcspn(want.data + l0, "\n"), want.data + l0);
+	}
+	kc_buf_free(&want);
+	free(got);
+}
+
 /* Every field whose plain bit the listing parser sets (see struct kc_connector_view) has its
  * length in len and is printable ASCII without '"' or '\\'. */
 static void
@@ -965,6 +1061,7 @@ main(void)
 		cmocka_unit_test(test_listing_parse_flags),
 		cmocka_unit_test(test_listing_raw_config),
 		cmocka_unit_test(test_listing_raw_positions),
+		cmocka_unit_test(test_tab_print),
 		cmocka_unit_test(test_listing_compact_status),
 		cmocka_unit_test(test_listing_mutations),
 		cmocka_unit_test(test_feature_gates),
