@@ -316,7 +316,7 @@ static void
 wlayout(struct wlayout *l, const struct wv *w)
 {
 	size_t i, longest = 6;
-	int flex = COLS - 42;
+	int flex = COLS - 45;
 
 	if (flex < 24)
 		flex = 24;
@@ -331,7 +331,7 @@ wlayout(struct wlayout *l, const struct wv *w)
 	l->hb_x = l->st_x + 7;
 	l->conn_x = l->hb_x + 10;
 	l->task_x = l->conn_x + 6;
-	l->src_x = l->task_x + 9;
+	l->src_x = l->task_x + 12;
 	l->url_x = l->src_x + 5;
 	l->url_w = COLS - l->url_x;
 	if (l->url_w < 0)
@@ -361,15 +361,15 @@ draw_row(struct tui_app *app, const struct tui_worker *r, int64_t since_answer, 
 	tui_put_right(y, l->conn_x, 4, buf, base);
 	snprintf(buf, sizeof(buf), "%d", r->ntasks);
 	x = l->task_x;
-	x += tui_put(y, x, 8, buf, base, 0);
+	x += tui_put(y, x, 11, buf, base, 0);
 	if (r->nfailed > 0) {
 		snprintf(buf, sizeof(buf), " %dF", r->nfailed);
-		x += tui_put(y, x, l->task_x + 8 - x, buf, tui_theme_attr(TUI_ROLE_STATE_FAILED) |
+		x += tui_put(y, x, l->task_x + 11 - x, buf, tui_theme_attr(TUI_ROLE_STATE_FAILED) |
 		    (selected ? A_REVERSE : 0), 0);
 	}
-	if (r->nunassigned > 0 && x < l->task_x + 8) {
+	if (r->nunassigned > 0 && x < l->task_x + 11) {
 		snprintf(buf, sizeof(buf), " %dU", r->nunassigned);
-		tui_put(y, x, l->task_x + 8 - x, buf, tui_theme_attr(TUI_ROLE_STATE_UNASSIGNED) |
+		tui_put(y, x, l->task_x + 11 - x, buf, tui_theme_attr(TUI_ROLE_STATE_UNASSIGNED) |
 		    (selected ? A_REVERSE : 0), 0);
 	}
 	tui_put(y, l->src_x, 4, r->source_owner == 1 ? "yes" : "-", base, 0);
@@ -437,7 +437,7 @@ w_draw(struct tui_app *app, struct tui_view *v, int top, int height)
 	tui_put(y, l.st_x, 6, "STATE", h, 0);
 	tui_put(y, l.hb_x, 9, "HEARTBEAT", h, 0);
 	tui_put_right(y, l.conn_x, 4, "CONN", h);
-	tui_put(y, l.task_x, 8, "TASKS", h, 0);
+	tui_put(y, l.task_x, 11, "TASKS", h, 0);
 	tui_put(y, l.src_x, 4, "SRC", h, 0);
 	if (l.url_w > 0)
 		tui_put(y, l.url_x, l.url_w, "URL", h, 0);
