@@ -987,6 +987,28 @@ view_json(const struct kc_cmd_env *env, const struct kc_connector_view *v, struc
 	OB_LIT(b, "\n  }");
 }
 
+/* One line of -o names: the name, sanitised (copied as it is when the listing found it
+ * plain). */
+static void
+name_line(struct obuf *b, const struct kc_connector_view *v)
+{
+	char *c;
+
+	if ((v->plain & (1u << KC_VF_NAME)) && (size_t)v->len[KC_VF_NAME] + 1 <= sizeof b->data) {
+		size_t n = v->len[KC_VF_NAME];
+		if (b->len + n + 1 > sizeof b->data)
+			ob_flush(b);
+		copy_exact(b->data + b->len, v->name, n);
+		b->data[b->len + n] = '\n';
+		b->len += n + 1;
+		return;
+	}
+	c = kc_text_sanitize(v->name, 0);
+	ob_put(b, c, strlen(c));
+	ob_c(b, '\n');
+	free(c);
+}
+
 /* First line of a trace. */
 static char *
 first_line(const char *s)
@@ -1029,7 +1051,7 @@ get_connectors(struct kc_cmd_env *env, const struct kc_cmd *self, const struct s
 	struct obuf *jb = NULL;
 	struct secret_memo *memo = NULL;
 	size_t i, j, shown = 0;
-	int wide = io->fmt == KC_FMT_WIDE, json_out = 0, missing = 0;
+	int wide = io->fmt == KC_FMT_WIDE, json_out = 0, names_out = 0, missing = 0;
 
 	(void)self;
 	if (compile_res(env, s, res) != 0)
@@ -1057,6 +1079,12 @@ get_connectors(struct kc_cmd_env *env, const struct kc_cmd *self, const struct s
 		jb->err = 0;
 		jb->len = 0;
 		memo = secret_memo_new();
+	} else if (io->fmt == KC_FMT_NAMES && !tasks_view) {
+		names_out = 1;	/* one buffer, written in blocks, as for -o json */
+		jb = kc_xmalloc(sizeof *jb);
+		jb->out = io->out;
+		jb->err = 0;
+		jb->len = 0;
 	}
 	else if (io->fmt != KC_FMT_NAMES) {
 		if (tasks_view)
@@ -1113,6 +1141,8 @@ get_connectors(struct kc_cmd_env *env, const struct kc_cmd *self, const struct s
 			else
 				OB_LIT(jb, "[\n");
 			view_json(env, v, jb, memo);
+		} else if (names_out) {
+			name_line(jb, v);
 		} else if (t == NULL) {
 			put_clean(io->out, "", v->name, "\n");
 		} else {
@@ -1151,6 +1181,15 @@ get_connectors(struct kc_cmd_env *env, const struct kc_cmd *self, const struct s
 		}
 		secret_memo_free(memo);
 		free(memo);
+		free(jb);
+	} else if (names_out) {
+		ob_flush(jb);
+		if (jb->err != 0) {
+			if (jb->err != EPIPE)
+				fprintf(io->err, "kcops: error: writing the output: %s\n",
+				    strerror(jb->err));
+			missing = 1;	/* exit status 1, as for a failed fflush */
+		}
 		free(jb);
 	} else if (arr != NULL) {
 		json_dumpf(arr, io->out, JSON_INDENT(2) | JSON_PRESERVE_ORDER);

@@ -148,7 +148,7 @@ for args, show in ((['-o', 'json'], False), (['-o', 'json', '--show-secrets'], T
         print('FAIL: %s differs from the expected output (diff above: < expected, > kcops)'
               % ' '.join(args), file=sys.stderr)
 # A full disk is an error (exit 1, said on stderr), not a silently short document.
-for form in ('json', 'table'):
+for form in ('json', 'table', 'names'):
     with open('/dev/full', 'wb') as full:
         p = subprocess.run([kcops, '--url', url, 'get', 'connectors', '-o', form], stdout=full,
                            stderr=subprocess.PIPE)
@@ -165,6 +165,15 @@ if len(lines) != len(cases) + len(extras) + 1 or lines[-1] != b'':
 elif any(b < 0x20 or b == 0x7f for line in lines for b in line):
     bad += 1
     print('FAIL: -o names let a control character through', file=sys.stderr)
+else:
+    # every name that is printable ASCII (quotes and backslashes too) is a line as it is
+    printable = [c[1] for c in cases if all(0x20 <= ord(ch) < 0x7f for ch in c[1])]
+    want = set(('c%02d-' % i + c[1]).encode() for i, c in enumerate(cases) if c[1] in printable)
+    want |= set(n.encode() for n, _, _ in extras)
+    missing = want - set(lines)
+    if missing:
+        bad += 1
+        print('FAIL: -o names lacks %r' % sorted(missing)[:5], file=sys.stderr)
 sys.exit(1 if bad else 0)
 PY
 echo "escape: awkward strings written exactly by -o json (${0##*/})"
