@@ -316,16 +316,14 @@ static void
 wlayout(struct wlayout *l, const struct wv *w)
 {
 	size_t i, longest = 6;
-	int flex = COLS - 45;
+	int cap = COLS - 55;	/* leave the URL 10 columns; narrow screens clip from the right */
 
-	if (flex < 24)
-		flex = 24;
+	if (cap < 24)
+		cap = 24;
 	for (i = 0; i < w->n; i++)
 		if (strlen(w->rows[i].id) > longest)
 			longest = strlen(w->rows[i].id);
-	l->id_w = (int)longest;
-	if (l->id_w > flex - 10)
-		l->id_w = flex - 10;
+	l->id_w = (int)longest < cap ? (int)longest : cap;
 	l->id_x = 2;
 	l->st_x = l->id_x + l->id_w + 1;
 	l->hb_x = l->st_x + 7;

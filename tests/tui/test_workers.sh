@@ -33,6 +33,11 @@ tui_wait_re "^ +WORKER +STATE +HEARTBEAT +CONN +TASKS +SRC +URL"
 # the worker answering this console: *, alive, 2 connectors, 2 tasks, source lease, its URL
 tui_wait_re "^\* $WID +alive +answers +2 +2 +yes +http://$WID"
 [[ "$(tui_line 2)" == *"connectors > workers"* ]] || kc_fail "breadcrumbs: $(tui_line 2)"
+# a narrow terminal clips from the right, the worker id stays whole
+tui_tmux resize-window -x 40 -y 10
+tui_wait_re "^\* $WID +alive +answers"
+tui_tmux resize-window -x 80 -y 24
+tui_wait_re "^\* $WID +alive +answers +2 +2 +yes +http://$WID"
 # a third connector shows up on the next refresh
 tui_cron wk-gamma
 tui_wait_re "^\* $WID +alive +answers +3 +3 +yes" 10
