@@ -187,6 +187,84 @@ test_json_exact(void **state)
 	assert_string_equal(kc_json_fmt_real(1.0 / 3.0, buf, sizeof buf), "0.3333333333333333");
 }
 
+/* The reference escape: byte by byte, as kc_json_write_string is documented to write. */
+static void
+ref_json_string(const unsigned char *s, size_t len, struct kc_buf *out)
+{
+	size_t i;
+
+	kc_buf_putc(out, '"');
+	for (i = 0; i < len; i++) {
+		switch (s[i]) {
+		case '"': kc_buf_puts(out, "\\\""); break;
+		case '\\': kc_buf_puts(out, "\\\\"); break;
+		case '\n': kc_buf_puts(out, "\\n"); break;
+		case '\r': kc_buf_puts(out, "\\r"); break;
+		case '\t': kc_buf_puts(out, "\\t"); break;
+		case '\b': kc_buf_puts(out, "\\b"); break;
+		case '\f': kc_buf_puts(out, "\\f"); break;
+		default:
+			if (s[i] < 0x20)
+				kc_buf_printf(out, "\\u%04x", s[i]);
+			else
+				kc_buf_putc(out, (char)s[i]);
+		}
+	}
+	kc_buf_putc(out, '"');
+}
+
+/* kc_json_write_string finds the bytes to escape 16 (or 8) at a time: every escape class
+ * (each control, '"', '\\', NUL inside the length), bytes of 0x80 and above (copied as they
+ * are, valid UTF-8 or not) and DEL, at every position of strings of 0 to 70 bytes (runs
+ * crossing block boundaries), written exactly as byte by byte, appended after existing
+ * text; and a string inside a document through kc_json_write. */
+static void
+test_json_write_string(void **state)
+{
+	static const unsigned char special[] = { '"', '\\', 0, 1, 8, 9, 10, 12, 13, 0x1f, 0x20,
+	    0x7f, 0x80, 0xc3, 0xff, 'a' };
+	unsigned char s[80];
+	struct kc_buf got, want;
+	size_t len, pos, k, i;
+	json_t *v;
+	char *d;
+
+	(void)state;
+	kc_buf_init(&got);
+	kc_buf_init(&want);
+	for (len = 0; len <= 70; len++) {
+		for (pos = 0; pos < len || (len == 0 && pos == 0); pos++) {
+			for (k = 0; k < sizeof special; k++) {
+				for (i = 0; i < len; i++)
+					s[i] = (unsigned char)('A' + (i * 7) % 50);
+				if (len > 0) {
+					s[pos] = special[k];
+					s[len - 1 - pos / 2] = special[(k + 3) % sizeof special];
+				}
+				kc_buf_reset(&got);
+				kc_buf_reset(&want);
+				kc_buf_puts(&got, "x:");
+				kc_buf_puts(&want, "x:");
+				kc_json_write_string((const char *)s, len, &got);
+				ref_json_string(s, len, &want);
+				if (got.len != want.len || memcmp(got.data, want.data, got.len) != 0)
+					fail_msg("len %zu pos %zu byte %02x: %s, expected %s", len,
+					    pos, special[k], got.data, want.data);
+			}
+			if (len == 0)
+				break;
+		}
+	}
+	v = json_pack("{s:s%}", "k\x01\"", "a\x00" "b\\\n\xc3\xa9\x7f", (size_t)8);
+	assert_non_null(v);
+	d = kc_json_dump(v);
+	assert_string_equal(d, "{\"k\\u0001\\\"\":\"a\\u0000b\\\\\\n\xc3\xa9\x7f\"}");
+	free(d);
+	json_decref(v);
+	kc_buf_free(&got);
+	kc_buf_free(&want);
+}
+
 static void
 test_log_levels(void **state)
 {
@@ -278,6 +356,7 @@ main(void)
 		cmocka_unit_test(test_codec),
 		cmocka_unit_test(test_json),
 		cmocka_unit_test(test_json_exact),
+		cmocka_unit_test(test_json_write_string),
 		cmocka_unit_test(test_log_levels),
 	};
 
