@@ -72,6 +72,9 @@ shot "queues and lag"
 tui_keys q 4
 sleep 2
 shot "plan"
+tui_keys q 5
+sleep 1
+shot "workers (a standalone worker; docs/tui.md shows a two-worker cluster)"
 tui_keys q R
 sleep 0.3
 shot "restart menu (R)"
