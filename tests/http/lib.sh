@@ -85,6 +85,11 @@ wait_committed() {
 		[ "$n" = "$want" ] && return 0
 		sleep 0.25
 	done
+	# what the group committed per partition, what the task still holds, and what the
+	# topics hold: enough to tell a lost commit from a record never finished
+	kc_note "offsets: $(curl -s --max-time 10 "$WORKER_URL/connectors/$name/offsets")"
+	kc_note "metrics: $(curl -s --max-time 10 "$WORKER_URL/kcops/v1/connectors/$name/metrics")"
+	kc_note "status: $(curl -s --max-time 10 "$WORKER_URL/connectors/$name/status")"
 	kc_fail "connector $name: committed offsets add up to $n after ${t}s, expected $want"
 }
 

@@ -82,7 +82,12 @@ rest POST /connectors '{"name":"followed","config":{"connector.class":"kcops.htt
  "topics":"f","publish.mode":"NONE"}}'
 [ "$CODE" = 201 ] || fail "create followed: $CODE $BODY"
 wait_event "$EV" added followed 10 >/dev/null
-sleep 1
+# both followers show the new event (a fixed second was too short on a loaded machine);
+# a follower that never shows it fails the checks below after 15 s
+for ((i = 0; i < 150; i++)); do
+	grep -q followed "$T/follow-file.out" && grep -q followed "$T/follow-url.out" && break
+	sleep 0.1
+done
 kill -TERM "$FF_PID" "$FU_PID"
 wait "$FF_PID" || fail "--follow FILE exited non-zero: $(cat "$T/follow-file.out")"
 wait "$FU_PID" || fail "--follow URL exited non-zero: $(cat "$T/follow-url.out")"
