@@ -318,6 +318,26 @@ scan_plain(char *p, char *end)
 
 static inline void add_kv(struct parser *ps, const char *key, const char *val);
 
+/* Do the n bytes at p equal lit? Eight bytes at a time (the last eight overlapping) for 8
+ * bytes and more: with a literal, the compiler turns lit's words into constants. */
+static inline __attribute__((always_inline)) int
+same_n(const char *p, const char *lit, size_t n)
+{
+	uint64_t a, b, d = 0;
+	size_t i;
+
+	if (n < 8)
+		return memcmp(p, lit, n) == 0;
+	for (i = 0; i + 8 < n; i += 8) {
+		memcpy(&a, p + i, 8);
+		memcpy(&b, lit + i, 8);
+		d |= a ^ b;
+	}
+	memcpy(&a, p + n - 8, 8);
+	memcpy(&b, lit + n - 8, 8);
+	return (d | (a ^ b)) == 0;
+}
+
 /* KC_LIST_RAW_CONFIG: if the config object at p is compact ({"k":"v","k2":"v2"}, no blank),
  * flat (string values only) and printable ASCII without escapes, so that every string in it
  * is already in the form kcops writes, return its end (after the '}'), with each pair's key
@@ -339,21 +359,24 @@ raw_config(struct parser *ps, char *p, char *end, char **cls, size_t *clslen)
 	for (;;) {
 		k = p + 1;	/* p is at the key's opening quote */
 		q = scan_plain(k, end);
-		if (end - q < 4 || q[0] != '"' || q[1] != ':' || q[2] != '"')
+		/* `":"` and at least `"}` after it */
+		if (end - q < 5 || q[0] != '"' || q[1] != ':' || q[2] != '"')
 			goto fail;
 		v = q + 3;
 		e = scan_plain(v, end);
-		if (end - e < 2 || e[0] != '"')
+		if (end - e < 2)
 			goto fail;
-		if (q - k == 15 && memcmp(k, "connector.class", 15) == 0) {
+		if (q - k == 15 && same_n(k, "connector.class", 15)) {
 			*cls = v;
 			*clslen = (size_t)(e - v);
 		}
-		add_kv(ps, k, v);
-		if (e[1] == '}')
+		if (e[0] == '"' && e[1] == '}') {
+			add_kv(ps, k, v);
 			return e + 2;
-		if (end - e < 3 || e[1] != ',' || e[2] != '"')
+		}
+		if (end - e < 3 || e[0] != '"' || e[1] != ',' || e[2] != '"')
 			goto fail;
+		add_kv(ps, k, v);
 		p = e + 2;
 	}
 fail:
@@ -626,26 +649,6 @@ object_rest(struct parser *ps, int (*member)(struct parser *, const char *, size
 		    member(ps, key, klen, ctx) != 0)
 			return -1;
 	}
-}
-
-/* Do the n bytes at p equal lit? Eight bytes at a time (the last eight overlapping) for 8
- * bytes and more: with a literal, the compiler turns lit's words into constants. */
-static inline __attribute__((always_inline)) int
-same_n(const char *p, const char *lit, size_t n)
-{
-	uint64_t a, b, d = 0;
-	size_t i;
-
-	if (n < 8)
-		return memcmp(p, lit, n) == 0;
-	for (i = 0; i + 8 < n; i += 8) {
-		memcpy(&a, p + i, 8);
-		memcpy(&b, lit + i, 8);
-		d |= a ^ b;
-	}
-	memcpy(&a, p + n - 8, 8);
-	memcpy(&b, lit + n - 8, 8);
-	return (d | (a ^ b)) == 0;
 }
 
 /* Does the text at p start with the literal? */
@@ -997,27 +1000,23 @@ static int
 state_health(const struct kc_connector_view *v)
 {
 	const char *s = v->state;
-	uint32_t w;
 
 	if (s != NULL && (v->plain & (1u << KC_VF_STATE)) && v->len[KC_VF_STATE] >= 6) {
-		memcpy(&w, s + v->len[KC_VF_STATE] - 4, 4);	/* the last four letters */
-#define W4(a, b, c, d)	((uint32_t)(unsigned char)(a) | (uint32_t)(unsigned char)(b) << 8 | \
-	(uint32_t)(unsigned char)(c) << 16 | (uint32_t)(unsigned char)(d) << 24)
+		const char *t = s + v->len[KC_VF_STATE] - 4;	/* the last four letters */
 		switch (v->len[KC_VF_STATE]) {
 		case 7:
-			if (w == W4('N', 'I', 'N', 'G') && memcmp(s, "RUN", 3) == 0)
+			if (memcmp(t, "NING", 4) == 0 && memcmp(s, "RUN", 3) == 0)
 				return KC_HEALTH_RUNNING;
-			if (w == W4('P', 'P', 'E', 'D') && memcmp(s, "STO", 3) == 0)
+			if (memcmp(t, "PPED", 4) == 0 && memcmp(s, "STO", 3) == 0)
 				return KC_HEALTH_STOPPED;
 			break;
 		case 6:
-			if (w == W4('U', 'S', 'E', 'D') && memcmp(s, "PA", 2) == 0)
+			if (memcmp(t, "USED", 4) == 0 && memcmp(s, "PA", 2) == 0)
 				return KC_HEALTH_PAUSED;
-			if (w == W4('I', 'L', 'E', 'D') && memcmp(s, "FA", 2) == 0)
+			if (memcmp(t, "ILED", 4) == 0 && memcmp(s, "FA", 2) == 0)
 				return KC_HEALTH_FAILED;
 			break;
 		}
-#undef W4
 	}
 	return kc_health_parse(s);
 }
