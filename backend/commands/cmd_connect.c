@@ -867,6 +867,39 @@ raw_config_json(const struct kc_cmd_env *env, const struct kc_connector_view *v,
 		OB_LIT(b, "{}");
 		return;
 	}
+	/* A pair takes at most 9 + key + 4 + max(value, 8) + 1 bytes, so the whole config
+	 * at most its text + 24 per pair, and 16 bytes of slack for copy_short: when that fits
+	 * the buffer, room is made once and the pairs written unchecked. */
+	if (v->config_raw_len + np * 24 + 32 <= sizeof b->data) {
+		if (b->len + v->config_raw_len + np * 24 + 32 > sizeof b->data)
+			ob_flush(b);
+		o = b->data + b->len;
+		for (i = 0; i < np; i++) {
+			k = v->config_keys[i];
+			val = v->config_vals[i];
+			kl = (size_t)(val - 3 - k);
+			vl = (size_t)((i + 1 < np ? v->config_keys[i + 1] - 3 : lim - 2) - val);
+			memcpy(o, ",\n      \"", 9);
+			o += 9;
+			copy_short(o, k, kl, lim);
+			o += kl;
+			memcpy(o, "\": \"", 4);
+			o += 4;
+			if (masking && vl > 0 && !(vl >= 2 && val[0] == '$' && val[1] == '{') &&
+			    secret_at_raw(memo, i, k, kl, lim)) {
+				memcpy(o, "********", 8);
+				o += 8;
+			} else {
+				copy_short(o, val, vl, lim);
+				o += vl;
+			}
+			*o++ = '"';
+		}
+		b->data[b->len] = '{';
+		memcpy(o, "\n    }", 6);
+		b->len = (size_t)(o + 6 - b->data);
+		return;
+	}
 	for (i = 0; i < np; i++) {
 		k = v->config_keys[i];
 		val = v->config_vals[i];

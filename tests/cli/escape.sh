@@ -75,6 +75,11 @@ extras = [
      {'connector.class': 'N', 'tasks.max': '2', 'n': None, 't': 'true'}),
     ('r-empty', '{}', {}),
     ('r-dollar', '{"s.password":"$","t.password":"${"}', {'s.password': '********', 't.password': '${'}),
+    # larger than the 64 KiB output buffer: a pair, and a config of many pairs
+    ('r-huge', '{"big":"' + 'x' * 70000 + '","b.password":"p"}',
+     {'big': 'x' * 70000, 'b.password': '********'}),
+    ('r-wide', '{' + ','.join('"w%04d":"v%d"' % (j, j) for j in range(3000)) + '}',
+     dict(('w%04d' % j, 'v%d' % j) for j in range(3000))),
 ]
 for n, cfg, _ in extras:
     names.append(b'"' + n.encode() + b'"')
