@@ -983,7 +983,13 @@ handle_message(struct kw_dist *d, const rd_kafka_message_t *m)
 			kw_herder_kick_locked(w);
 		}
 		if (wid != NULL) {
-			json_object_set_new(rec, "seen_ms", json_integer(kc_mono_ms()));
+			/* a record written long ago (replayed, or a hostile ts) is as old as it
+			 * says, so it does not make a worker count as alive */
+			int64_t age = kc_wall_ms() - kc_json_int_or(rec, "ts", 0);
+
+			if (age < 60 * d->heartbeat_ms || age < 60000)
+				age = 0;
+			json_object_set_new(rec, "seen_ms", json_integer(kc_mono_ms() - age));
 			json_object_set(w->dist_peers, wid, rec);
 			if (strcmp(wid, w->worker_id) != 0)
 				pending_drop_acked_locked(w, rec);

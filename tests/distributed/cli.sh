@@ -66,7 +66,9 @@ dist_worker_kill 2
 dist_wait "worker 2 shown silent" 20 sh -c "'$KCOPS_BIN' --url '${W_URL[1]}' get workers | grep -qE '^$id2 +silent '"
 dist_wait "worker 2's task $t2 RUNNING on worker 1 in get tasks" 20 sh -c "'$KCOPS_BIN' --url '${W_URL[1]}' get tasks snk | grep -qE '^snk +$t2 +RUNNING +$id1'"
 # hostile records in the cluster topics: skipped or shown sanitised, the worker survives
-printf '%s\n' '{"worker_id":"evil\u001b[31mX","url":"http://\u001b]0;t\u0007x","ts":1,"connectors":{"snk":[{"id":0},{"id":"x"},5,{"id":1,"state":7}],"gone":"y"}}' \
+# (the fake worker's heartbeat is current: it counts as a worker for a few seconds, and the
+# task assigned to it in that time is shown UNASSIGNED under its sanitised id)
+printf '%s\n' '{"worker_id":"evil\u001b[31mX","url":"http://\u001b]0;t\u0007x","ts":'"$(date +%s%3N)"',"connectors":{"snk":[{"id":0},{"id":"x"},5,{"id":1,"state":7}],"gone":"y"}}' \
 	'[1,2]' 'not json' | kcat -P -b "$MOCK_BOOTSTRAP" -t kc-config-status -p 0
 printf '%s\n' 'garbage|{"x":1}' '["snk",{"p":1}]|[1,2]' '["snk",5]|{"o":1}' '["snk",{"p":2}]|not json' |
 	kcat -P -b "$MOCK_BOOTSTRAP" -t kc-config-offsets -p 0 -K '|'
