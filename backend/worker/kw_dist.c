@@ -180,6 +180,15 @@ apply_locked(struct kw_worker *w, const json_t *rec, bool own)
 
 /* ---- restarts of single tasks ----------------------------------------------------------- */
 
+/* Is the herder stopping this task for good (it moved to another worker, or the connector
+ * stops), rather than restarting it? Such a task does not take restart requests: the fresh
+ * instance the herder starts next does (kw_dist_task_started_locked). */
+static bool
+being_stopped(struct kw_task *t)
+{
+	return atomic_load(&t->target) == KW_TARGET_STOP && !t->restart_req;
+}
+
 /* Note that this worker did restart request `req` (lock held): its next heartbeat, sent at
  * once, tells the requester and the other workers. */
 static void
@@ -243,10 +252,11 @@ restart_task_locked(struct kw_worker *w, struct kw_connector *c, const json_t *r
 	if (c->target == KW_CT_STOPPED || id < 0 || id > 1000000)
 		return;
 	for (k = 0; k < c->ntasks; k++)	/* (not one being stopped: it moved away) */
-		if (c->tasks[k]->id == id && kw_dist_task_here_locked(w, c, (int)id)) {
+		if (c->tasks[k]->id == id && kw_dist_task_here_locked(w, c, (int)id) &&
+		    !being_stopped(c->tasks[k])) {
 			kw_task_restart_locked(w, c->tasks[k]);
-			kc_log(LOGGER, KC_LOG_INFO, "task %s-%lld restart requested by %s", c->name,
-			    id, origin);
+			kc_log(LOGGER, KC_LOG_INFO, "task %s-%lld restart requested by %s (request "
+			    "%s)", c->name, id, origin, req != NULL ? req : "-");
 			ack_locked(w, req);
 			return;
 		}
@@ -279,10 +289,12 @@ pending_sweep_locked(struct kw_worker *w)
 		if (c == NULL || c->target == KW_CT_STOPPED || !kw_dist_task_here_locked(w, c, id))
 			continue;
 		for (k = 0; k < c->ntasks; k++)
-			if (c->tasks[k]->id == id && !c->tasks[k]->restart_req) {
+			if (c->tasks[k]->id == id && !c->tasks[k]->restart_req &&
+			    !being_stopped(c->tasks[k])) {
 				kw_task_restart_locked(w, c->tasks[k]);
-				kc_log(LOGGER, KC_LOG_INFO, "task %s-%d restart requested by %s",
-				    c->name, id, kc_json_str_or(p, "origin", ""));
+				kc_log(LOGGER, KC_LOG_INFO, "task %s-%d restart requested by %s "
+				    "(request %s)", c->name, id, kc_json_str_or(p, "origin", ""),
+				    kc_json_str_or(p, "req", ""));
 				ack_locked(w, kc_json_str(p, "req"));
 				json_array_remove(w->dist->pending, i);
 				break;
@@ -689,13 +701,14 @@ members_refresh_locked(struct kw_worker *w)
 	int64_t now = kc_mono_ms();
 	const char *wid;
 	json_t *peer;
-	size_t i;
+	char **old;
+	size_t i, old_n;
+	bool changed;
 
 	if (d->members != NULL && now - d->members_ms < 50)
 		return;
-	for (i = 0; i < d->nmembers; i++)
-		free(d->members[i]);
-	free(d->members);
+	old = d->members;
+	old_n = d->nmembers;
 	d->members = kc_xcalloc(json_object_size(w->dist_peers) + 1, sizeof(*d->members));
 	d->nmembers = 0;
 	d->members[d->nmembers++] = kc_xstrdup(w->worker_id);
@@ -706,6 +719,21 @@ members_refresh_locked(struct kw_worker *w)
 			d->members[d->nmembers++] = kc_xstrdup(wid);
 	qsort(d->members, d->nmembers, sizeof(*d->members), cmp_str);
 	d->members_ms = now;
+	for (i = 0, changed = old_n != d->nmembers; i < d->nmembers && !changed; i++)
+		changed = strcmp(old[i], d->members[i]) != 0;
+	if (changed) {
+		struct kc_buf b;
+
+		kc_buf_init(&b);
+		for (i = 0; i < d->nmembers; i++)
+			kc_buf_printf(&b, "%s%s", i > 0 ? " " : "", d->members[i]);
+		kc_log(LOGGER, KC_LOG_INFO, "task assignment: %zu live worker(s): %.*s",
+		    d->nmembers, (int)b.len, b.data != NULL ? b.data : "");
+		kc_buf_free(&b);
+	}
+	for (i = 0; i < old_n; i++)
+		free(old[i]);
+	free(old);
 }
 
 static uint32_t
@@ -1030,8 +1058,14 @@ dist_main(void *arg)
 			rd_kafka_message_destroy(m);
 			n++;
 		}
-		if (n > 0)
-			kw_herder_flush(w);	/* local cache of applied records */
+		/* the herder writes the applied records to the local cache (not this thread:
+		 * a flush can wait for a REST write's delivery or an fdatasync, and heartbeats
+		 * must not) */
+		if (n > 0) {
+			pthread_mutex_lock(&w->lock);
+			kw_herder_kick_locked(w);
+			pthread_mutex_unlock(&w->lock);
+		}
 		m = rd_kafka_consumer_poll(d->lease, 0);
 		if (m != NULL)
 			rd_kafka_message_destroy(m);

@@ -1222,8 +1222,8 @@ stop_one_task_locked(struct kw_worker *w, struct kw_connector *c, struct kw_task
 	}
 	task_free(t);
 	save_offsets_locked(w);
-	kc_log(LOGGER, KC_LOG_INFO, "connector %s: task %d stopped on this worker (another worker "
-	    "runs it now)", c->name, id);
+	kc_log(LOGGER, KC_LOG_INFO, "connector %s: task %d stopped on this worker (it was "
+	    "assigned to another worker)", c->name, id);
 	kw_bump(w);
 }
 

@@ -5,6 +5,8 @@
 #		sets W_URL[I], W_PID[I], W_DIR[I]
 #	dist_worker_kill I / dist_worker_stop I / dist_worker_relaunch I
 #	dist_wait WHAT SECONDS CMD...		until CMD succeeds, else fail naming WHAT
+#	dist_restart_did I TASK		the worker that did the last restart request of task
+#		TASK of snk made through worker I (its logs name the request), or nothing
 DIST_GROUP=kc-cluster
 declare -a W_URL W_PID W_DIR W_ARGS
 
@@ -73,4 +75,16 @@ dist_wait() {
 		done >&2
 	fi
 	kc_fail "$what: not true after ${t}s"
+}
+
+dist_restart_did() {
+	local req n
+	req=$(sed -n "s/.*restart request \([^ ]*\) of task snk-$2 (run by .*) written\$/\1/p" "${W_DIR[$1]}/stderr.log" | tail -1)
+	[ -n "$req" ] || return 0
+	for n in "${!W_DIR[@]}"; do
+		if grep -qF -e "restart requested by ${W_URL[$1]#http://} (request $req)" \
+			-e "restart request $req by ${W_URL[$1]#http://} done" "${W_DIR[$n]}/stderr.log"; then
+			echo "$n"
+		fi
+	done
 }
