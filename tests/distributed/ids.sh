@@ -33,17 +33,27 @@ map_ok() {
 	for i in "$@"; do [ "$(task_map "${W_URL[$i]}")" = "$m" ] || return 1; done
 	jq -c 'map({(.id | tostring): .worker_id}) | add' <<<"$m"
 }
+# wait_map WHAT N I...: wait (40 s) until map_ok N I... holds; the map it saw in $MAP
+wait_map() {
+	local what=$1 k
+	shift
+	for ((k = 0; k < 200; k++)); do
+		MAP=$(map_ok "$@") && return 0
+		sleep 0.2
+	done
+	dist_wait "$what" 1 map_ok "$@"	# fails with the workers' state
+}
 
 [ "$(post "${W_URL[1]}/connectors" '{"name":"snk","config":{"connector.class":"kcops.http.HttpSinkConnector","topics":"src","tasks.max":"3"}}')" = 201 ] ||
 	kc_fail "create snk: $(cat "$TMP/body")"
-dist_wait "tasks 0,1,2 RUNNING on two workers, the same map on both" 40 map_ok 2 1 2
-before=$(map_ok 2 1 2)
+wait_map "tasks 0,1,2 RUNNING on two workers, the same map on both" 2 1 2
+before=$MAP
 kc_note "two workers: $before"
 
 # a third worker joins: ids stay, tasks move (the newcomer runs one)
 dist_worker_start 3
-dist_wait "tasks 0,1,2 RUNNING on three workers, the same map on all" 40 map_ok 3 1 2 3
-after=$(map_ok 3 1 2 3)
+wait_map "tasks 0,1,2 RUNNING on three workers, the same map on all" 3 1 2 3
+after=$MAP
 kc_note "three workers: $after"
 [ "$after" != "$before" ] || kc_fail "no task moved when worker 3 joined: $after"
 for i in 1 2 3; do
@@ -80,8 +90,8 @@ case $code in
 	(.message | test("not confirmed"))' "$TMP/body" >/dev/null || kc_fail "202 answer should say the restart is not confirmed: $(cat "$TMP/body")" ;;
 *) kc_fail "restart of task $t3 through worker 1: HTTP $code $(cat "$TMP/body")" ;;
 esac
-dist_wait "tasks 0,1,2 RUNNING on the two survivors" 30 map_ok 2 1 2
-final=$(map_ok 2 1 2)
+wait_map "tasks 0,1,2 RUNNING on the two survivors" 2 1 2
+final=$MAP
 kc_note "after kill -9 of worker 3: $final"
 [ "$(jq -r --arg t "$t3" '.[$t]' <<<"$final")" != "$(wid 3)" ] || kc_fail "task $t3 still on worker 3"
 for ((n = 0; n < 50; n++)); do [ -n "$(dist_restart_did 1 "$t3")" ] && break; sleep 0.2; done
