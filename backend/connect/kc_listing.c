@@ -292,19 +292,21 @@ skip_object_raw(struct parser *ps)
 
 /* The first byte of [p, end) that a plain string cannot hold as it is: '"' (its end), '\\',
  * a control, DEL or a byte of 0x80 and above; end when there is none. Sixteen bytes at a time
- * with SSE2 (a signed compare puts 0x80 and above below 0x20 too). */
+ * with SSE2. */
 static inline char *
 scan_plain(char *p, char *end)
 {
 #if defined(__SSE2__) && defined(__GNUC__)
 	const __m128i quote = _mm_set1_epi8('"'), bslash = _mm_set1_epi8('\\');
-	const __m128i lo = _mm_set1_epi8(0x20), del = _mm_set1_epi8(0x7f);
+	const __m128i one = _mm_set1_epi8(1), lim = _mm_set1_epi8(0x21);
 
 	while (end - p >= 16) {
 		__m128i x = _mm_loadu_si128((const __m128i *)(const void *)p);
+		/* x + 1 (wrapping), compared signed, is below 0x21 exactly for the controls,
+		 * DEL and 0x80 and above: 0x7f becomes -128, 0xff 0 */
 		int m = _mm_movemask_epi8(_mm_or_si128(
 		    _mm_or_si128(_mm_cmpeq_epi8(x, quote), _mm_cmpeq_epi8(x, bslash)),
-		    _mm_or_si128(_mm_cmplt_epi8(x, lo), _mm_cmpeq_epi8(x, del))));
+		    _mm_cmplt_epi8(_mm_add_epi8(x, one), lim)));
 		if (m != 0)
 			return p + __builtin_ctz((unsigned int)m);
 		p += 16;
