@@ -1277,6 +1277,30 @@ reconcile_one_locked(struct kw_worker *w, struct kw_connector *c)
 		return true;
 	}
 	c->reconfigure = false;
+	/* distributed: tasks this worker no longer runs (workers came or went, fewer tasks) are
+	 * told to stop and joined once they have ended, without waiting here: a sink task's
+	 * stop can take seconds (its consumer leaves its group), and meanwhile this worker must
+	 * start the tasks that moved to it */
+	for (k = 0; want && k < c->ntasks; k++) {
+		struct kw_task *t = c->tasks[k];
+		bool stopping = atomic_load(&t->target) == KW_TARGET_STOP && !t->restart_req;
+
+		/* (one stopping that came back to this worker is started afresh once it ended) */
+		if (!stopping && t->id < kw_conn_task_total_locked(w, c) &&
+		    kw_dist_task_here_locked(w, c, t->id))
+			continue;
+		if (!stopping) {
+			t->restart_req = false;
+			t->restarting = false;
+			atomic_store(&t->target, KW_TARGET_STOP);
+			pthread_cond_broadcast(&w->cond);
+			kw_bump(w);
+		}
+		if (!t->started || atomic_load(&t->done)) {
+			stop_one_task_locked(w, c, t);	/* (the join returns at once) */
+			return true;
+		}
+	}
 	for (k = 0; k < c->ntasks; k++) {
 		struct kw_task *t = c->tasks[k];
 
@@ -1293,16 +1317,6 @@ reconcile_one_locked(struct kw_worker *w, struct kw_connector *c)
 	}
 	if (!want)
 		return false;
-	/* distributed: tasks this worker no longer runs (workers came or went, fewer tasks) */
-	for (k = 0; k < c->ntasks; k++) {
-		struct kw_task *t = c->tasks[k];
-
-		if (t->id >= kw_conn_task_total_locked(w, c) ||
-		    !kw_dist_task_here_locked(w, c, t->id)) {
-			stop_one_task_locked(w, c, t);
-			return true;
-		}
-	}
 	start_tasks_locked(w, c);
 	return false;
 }

@@ -7,6 +7,8 @@
 #	dist_wait WHAT SECONDS CMD...		until CMD succeeds, else fail naming WHAT
 #	dist_restart_did I TASK		the worker that did the last restart request of task
 #		TASK of snk made through worker I (its logs name the request), or nothing
+#	dist_restart_check I TASK CODE	after POST .../tasks/TASK/restart through worker I
+#		answered CODE: 204 means a worker did it already, 202 that one does it soon
 DIST_GROUP=kc-cluster
 declare -a W_URL W_PID W_DIR W_ARGS
 
@@ -87,4 +89,14 @@ dist_restart_did() {
 			echo "$n"
 		fi
 	done
+}
+
+dist_restart_check() {
+	local n
+	case $3 in
+	204) [ -n "$(dist_restart_did "$1" "$2")" ] || kc_fail "restart of task $2 answered 204 but no worker logged doing it" ;;
+	202) for ((n = 0; n < 100; n++)); do [ -n "$(dist_restart_did "$1" "$2")" ] && break; sleep 0.2; done
+		[ -n "$(dist_restart_did "$1" "$2")" ] || kc_fail "restart of task $2 answered 202 and no worker did it within 20 s" ;;
+	*) kc_fail "restart of task $2 through worker $1: HTTP $3" ;;
+	esac
 }
