@@ -44,6 +44,7 @@ dist_worker_start() {
 	shift
 	kc_tmpdir
 	W_DIR[$i]=$KC_TMP_LAST
+	kc_dump_on_fail "${W_DIR[$i]}/stderr.log"
 	W_ARGS[$i]="$*"
 	_dist_launch "$i"
 }
