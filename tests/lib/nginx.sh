@@ -11,14 +11,10 @@
 
 NGINX_BIN=${NGINX_BIN:-$(command -v nginx || echo /usr/sbin/nginx)}
 
-nginx_start() {
-	local snippet=$1 root=${2:-} i user_line=
-	kc_tmpdir
-	NGINX_PREFIX=$KC_TMP_LAST
-	NGINX_PORT=$(kc_free_port)
-	mkdir -p "$NGINX_PREFIX/logs" "$NGINX_PREFIX/tmp"
-	[ "$(id -u)" = 0 ] && user_line="user root;"
-	cat >"$NGINX_PREFIX/nginx.conf" <<CONF
+# _nginx_conf SNIPPET ROOT USER_LINE: the configuration for $NGINX_PREFIX and $NGINX_PORT
+_nginx_conf() {
+	local snippet=$1 root=$2 user_line=$3
+	cat <<CONF
 $user_line
 worker_processes ${NGINX_WORKERS:-2};
 pid $NGINX_PREFIX/nginx.pid;
@@ -43,17 +39,45 @@ http {
 	}
 }
 CONF
-	"$NGINX_BIN" -p "$NGINX_PREFIX" -c "$NGINX_PREFIX/nginx.conf" -g 'daemon off;' \
-		2>>"$NGINX_PREFIX/logs/error.log" &
-	NGINX_PID=$!
+}
+
+nginx_start() {
+	local snippet=$1 root=${2:-} i attempt user_line=
+	kc_tmpdir
+	NGINX_PREFIX=$KC_TMP_LAST
+	mkdir -p "$NGINX_PREFIX/logs" "$NGINX_PREFIX/tmp"
+	[ "$(id -u)" = 0 ] && user_line="user root;"
 	kc_on_exit "nginx_stop"
-	NGINX_URL=http://127.0.0.1:$NGINX_PORT
-	for ((i = 0; i < 200; i++)); do
-		if curl -s -o /dev/null --max-time 1 "$NGINX_URL/"; then return 0; fi
+	# a port from kc_free_port can be taken by another process before nginx binds it (tests
+	# run in parallel): then nginx gives up after its own retries, and the start is repeated
+	# on a new port, at most five times
+	for ((attempt = 1; ; attempt++)); do
+		NGINX_PORT=$(kc_free_port)
+		rm -f "$NGINX_PREFIX/nginx.pid"
+		_nginx_conf "$snippet" "$root" "$user_line" >"$NGINX_PREFIX/nginx.conf"
+		"$NGINX_BIN" -p "$NGINX_PREFIX" -c "$NGINX_PREFIX/nginx.conf" -g 'daemon off;' \
+			2>>"$NGINX_PREFIX/logs/error.log" &
+		NGINX_PID=$!
+		NGINX_URL=http://127.0.0.1:$NGINX_PORT
+		for ((i = 0; i < 400; i++)); do
+			# nginx writes its pid file once every socket is bound: an answer alone could
+			# come from the program that took the port
+			if [ -s "$NGINX_PREFIX/nginx.pid" ] &&
+				curl -s -o /dev/null --max-time 1 "$NGINX_URL/"; then
+				return 0
+			fi
+			kill -0 "$NGINX_PID" 2>/dev/null || break
+			sleep 0.025
+		done
+		if ! kill -0 "$NGINX_PID" 2>/dev/null && [ "$attempt" -lt 5 ] &&
+			grep -q ":$NGINX_PORT failed (98" "$NGINX_PREFIX/logs/error.log"; then
+			wait "$NGINX_PID" 2>/dev/null || true
+			kc_note "nginx: port $NGINX_PORT was taken meanwhile; starting again on another"
+			continue
+		fi
 		kill -0 "$NGINX_PID" 2>/dev/null || kc_fail "nginx exited: $(cat "$NGINX_PREFIX/logs/error.log")"
-		sleep 0.025
+		kc_fail "nginx did not listen on $NGINX_PORT: $(cat "$NGINX_PREFIX/logs/error.log")"
 	done
-	kc_fail "nginx did not listen on $NGINX_PORT: $(cat "$NGINX_PREFIX/logs/error.log")"
 }
 
 nginx_stop() {
