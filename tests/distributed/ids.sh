@@ -10,7 +10,9 @@
 #    of T is asked through another worker, and the stopped worker is killed before it could
 #    read the request: the REST call answers 204 (confirmed by the worker T moved to) or
 #    202 saying it is not confirmed, never a silent success; T then runs on a survivor, and
-#    that survivor logs that it did the request.
+#    that survivor logs that it did the request. A source's task restarted while its worker
+#    (the lease holder) is stopped answers 202 (not confirmed: the lease moves only after
+#    the session timeout), and the survivor that takes the lease after a kill -9 does it.
 . "$(dirname "$0")/../lib/worker.sh"
 . "$(dirname "$0")/lib.sh"
 kc_tmpdir; TMP=$KC_TMP_LAST
@@ -98,5 +100,31 @@ did=$(dist_restart_did 1 "$t3")
 [ -n "$did" ] && [ "$did" != 3 ] ||
 	kc_fail "no survivor did the restart request of task $t3; their logs say: $(grep -E "snk-$t3|restart|task $t3 |assignment" "${W_DIR[1]}/stderr.log" "${W_DIR[2]}/stderr.log")"
 kc_note "the restart of task $t3 was done by worker(s) $(echo $did) after worker 3 died"
-for i in 1 2; do dist_worker_stop "$i"; done
+
+# a source runs on the lease holder, which moves only after the consumer session timeout
+# (6 s here): a restart of its task while that worker is stopped cannot be confirmed within
+# the REST call's wait (3 heartbeat intervals + 3 s): 202, said so; once the stopped worker is
+# killed, the survivor that takes the lease starts the task and logs the request as done.
+[ "$(post "${W_URL[1]}/connectors" '{"name":"gen","config":{"connector.class":"HttpCronSource","topic":"src2","jobs":"a","job.a.url":"http://127.0.0.1:9/","job.a.cron":"0 0 0 1 1 ? 2097"}}')" = 201 ] ||
+	kc_fail "create gen: $(cat "$TMP/body")"
+for i in 1 2; do
+	dist_wait "gen's task RUNNING, seen from worker $i" 30 sh -c "curl -s '${W_URL[$i]}/connectors/gen/status' | jq -e '.tasks | length == 1 and .[0].state == \"RUNNING\" and .[0].id == 0'"
+done
+holder=$(curl -s "${W_URL[1]}/connectors/gen/status" | jq -r '.tasks[0].worker_id')
+if [ "$holder" = "$(wid 1)" ]; then L=1 O=2; else L=2 O=1; fi
+kill -STOP "${W_PID[$L]}"
+code=$(curl -s -o "$TMP/body" -w '%{http_code}' -X POST "${W_URL[$O]}/connectors/gen/tasks/0/restart")
+kc_note "restart of gen's task 0 while its worker is stopped: HTTP $code $(cat "$TMP/body")"
+[ "$code" = 202 ] && jq -e '.confirmed == false and .task == 0' "$TMP/body" >/dev/null ||
+	kc_fail "restart of a stopped worker's source task: expected 202 with confirmed false, got $code $(cat "$TMP/body")"
+dist_worker_kill "$L"
+for ((n = 0; n < 150; n++)); do
+	did=$(sed -n "s/.*restart request \([^ ]*\) of task gen-0 (run by .*) written\$/\1/p" "${W_DIR[$O]}/stderr.log" | tail -1)
+	[ -n "$did" ] && grep -qF "task gen-0 started on this worker: restart request $did" "${W_DIR[$O]}/stderr.log" && break
+	sleep 0.2
+done
+grep -qF "task gen-0 started on this worker: restart request $did" "${W_DIR[$O]}/stderr.log" ||
+	kc_fail "worker $O took gen over but did not log the restart request $did as done: $(grep -E "gen|lease" "${W_DIR[$O]}/stderr.log" | tail -10)"
+dist_wait "gen's task 0 RUNNING on worker $O" 10 sh -c "curl -s '${W_URL[$O]}/connectors/gen/status' | jq -e --arg w '$(wid "$O")' '.tasks[0].state == \"RUNNING\" and .tasks[0].worker_id == \$w'"
+dist_worker_stop "$O"
 echo "ids: all checks passed"
