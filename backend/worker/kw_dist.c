@@ -1033,7 +1033,7 @@ dist_main(void *arg)
 {
 	struct kw_dist *d = arg;
 	struct kw_worker *w = d->w;
-	int64_t last_hb = 0;
+	int64_t last_hb = 0, ready_deadline;
 
 	pthread_setname_np(pthread_self(), "dist");
 	{
@@ -1048,6 +1048,7 @@ dist_main(void *arg)
 		}
 		d->status_ready_at = hi;
 	}
+	ready_deadline = kc_mono_ms() + 10000;
 	while (!atomic_load(&d->stop)) {
 		rd_kafka_message_t *m;
 		int n = 0;
@@ -1069,6 +1070,16 @@ dist_main(void *arg)
 		m = rd_kafka_consumer_poll(d->lease, 0);
 		if (m != NULL)
 			rd_kafka_message_destroy(m);
+		if (!atomic_load(&d->members_ready) && kc_mono_ms() > ready_deadline) {
+			kc_log(LOGGER, KC_LOG_WARN, "status topic %s not read up to offset %lld within "
+			    "10 s: assigning tasks with the heartbeats read so far", d->status_topic,
+			    (long long)d->status_ready_at);
+			pthread_mutex_lock(&w->lock);
+			atomic_store(&d->members_ready, true);
+			d->members_ms = 0;
+			kw_herder_kick_locked(w);
+			pthread_mutex_unlock(&w->lock);
+		}
 		pthread_mutex_lock(&w->lock);
 		if (json_array_size(d->pending) > 0)
 			pending_sweep_locked(w);

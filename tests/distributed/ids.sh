@@ -82,6 +82,7 @@ post "${W_URL[1]}/connectors/snk/tasks/$t3/restart" >"$TMP/code" &
 rpid=$!
 sleep 0.3
 dist_worker_kill 3
+t_kill=$(date +%s)
 wait "$rpid" || true
 code=$(cat "$TMP/code")
 kc_note "restart of task $t3 while its worker was stopped, then killed: HTTP $code $(cat "$TMP/body")"
@@ -105,6 +106,11 @@ kc_note "the restart of task $t3 was done by worker(s) $(echo $did) after worker
 # (6 s here): a restart of its task while that worker is stopped cannot be confirmed within
 # the REST call's wait (3 heartbeat intervals + 3 s): 202, said so; once the stopped worker is
 # killed, the survivor that takes the lease starts the task and logs the request as done.
+# (the lease group rebalances once worker 3's consumer session expired: 6 s after the kill,
+# plus the mock's rebalance; wait for it to settle on one holder first)
+while [ $(( $(date +%s) - t_kill )) -lt 10 ]; do sleep 0.5; done
+one_holder() { curl -s --max-time 5 "$1/kcops/v1/workers" | jq -e '[.workers[] | select(.alive and .source_owner)] | length == 1'; }
+dist_wait "one source lease holder" 20 sh -c "$(declare -f one_holder); one_holder '${W_URL[1]}' && sleep 1 && one_holder '${W_URL[2]}'"
 [ "$(post "${W_URL[1]}/connectors" '{"name":"gen","config":{"connector.class":"HttpCronSource","topic":"src2","jobs":"a","job.a.url":"http://127.0.0.1:9/","job.a.cron":"0 0 0 1 1 ? 2097"}}')" = 201 ] ||
 	kc_fail "create gen: $(cat "$TMP/body")"
 for i in 1 2; do
