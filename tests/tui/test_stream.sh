@@ -12,9 +12,9 @@ echo "hello" >"$www/hello.txt"
 "$KC_PY" -m http.server 0 --bind 127.0.0.1 --directory "$www" >"$www/httpd.out" 2>&1 &
 httpd=$!
 kc_on_exit "kill $httpd"
-for ((i = 0; i < 100; i++)); do grep -q "port" "$www/httpd.out" 2>/dev/null && break; sleep 0.05; done
-hport=$(grep -oE 'port [0-9]+' "$www/httpd.out" | grep -oE '[0-9]+')
-[ -n "$hport" ] || kc_fail "the local HTTP endpoint did not start"
+for ((i = 0; i < 400; i++)); do grep -q "port" "$www/httpd.out" 2>/dev/null && break; sleep 0.05; done
+hport=$(grep -oE 'port [0-9]+' "$www/httpd.out" | grep -oE '[0-9]+') ||
+	kc_fail "the local HTTP endpoint did not start within 20 s: $(cat "$www/httpd.out")"
 
 worker_start
 kc_http POST "$WORKER_URL/connectors" '{"name": "st-cron", "config": {
