@@ -442,9 +442,11 @@ task_restarted(struct kc_client *c, struct kc_resp *resp, const struct kc_err *e
 	struct task_restart *t = arg;
 
 	(void)c;
-	(void)resp;
 	if (err != NULL)
 		tui_msg(t->app, TUI_MSG_ERROR, "%s task %d: %s", t->name, t->task, err->msg);
+	else if (resp != NULL && resp->status == 202)	/* kcops-worker cluster: not confirmed */
+		tui_msg(t->app, TUI_MSG_WARN, "restart of %s task %d requested, not confirmed yet "
+		    "(its worker has not answered)", t->name, t->task);
 	else
 		tui_msg(t->app, TUI_MSG_INFO, "restarted %s task %d", t->name, t->task);
 	tui_fetch_now(t->app);

@@ -2626,13 +2626,18 @@ restart_tasks(struct kc_cmd_env *env, const struct kc_cmd *self, int argc, char 
 		}
 		name = kc_xstrndup(argv[i], (size_t)(slash - argv[i]));
 		kc_err_clear(&err);
-		if (kc_client_restart_task(c, name, (int)id, &err) != 0) {
+		int done = kc_client_restart_task(c, name, (int)id, &err);
+		if (done < 0) {
 			rc = kc_cmd_fail(env, argv[i], &err);
 		} else if (results != NULL) {
 			json_array_append_new(results, json_pack("{sssiss}", "name", name, "task",
-			    (int)id, "result", "restarted"));
-		} else {
+			    (int)id, "result", done == 0 ? "restarted" : "requested"));
+		} else if (done == 0) {
 			put_clean(env->io->out, "task/", argv[i], " restarted\n");
+		} else {
+			put_clean(env->io->out, "task/", argv[i], " restart requested, not confirmed "
+			    "yet: the worker running it has not answered (it restarts when that worker "
+			    "reads the request, or starts where the task moves)\n");
 		}
 		free(name);
 	}

@@ -357,6 +357,9 @@ int kc_client_stop(struct kc_client *c, const char *name, struct kc_err *err);
 enum kc_restart { KC_RESTART_CONNECTOR, KC_RESTART_ALL, KC_RESTART_FAILED };
 json_t *kc_client_restart(struct kc_client *c, const char *name, enum kc_restart how,
     int *ntasks, struct kc_err *err);
+/* POST /connectors/C/tasks/T/restart: 0 when done; 1 when the worker accepted the request
+ * without confirming it (202 from a kcops-worker cluster whose worker running the task has
+ * not answered yet: the task restarts when it does, or starts where it moves); -1 with err. */
 int kc_client_restart_task(struct kc_client *c, const char *name, int task,
     struct kc_err *err);
 

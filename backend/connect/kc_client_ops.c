@@ -714,7 +714,7 @@ kc_client_restart(struct kc_client *c, const char *name, enum kc_restart how, in
 			continue;
 		if (how == KC_RESTART_FAILED && !kc_str_eq(kc_json_str(t, "state"), "FAILED"))
 			continue;
-		if (kc_client_restart_task(c, name, id, err) != 0) {
+		if (kc_client_restart_task(c, name, id, err) < 0) {
 			kc_err_prefix(err, "task %d", id);
 			json_decref(st);
 			return NULL;
@@ -730,10 +730,18 @@ kc_client_restart(struct kc_client *c, const char *name, enum kc_restart how, in
 int
 kc_client_restart_task(struct kc_client *c, const char *name, int task, struct kc_err *err)
 {
-	char suffix[48];
+	struct kc_resp resp;
+	char suffix[48], *p;
+	int rc;
 
 	snprintf(suffix, sizeof suffix, "/tasks/%d/restart", task);
-	return verb(c, name, "POST", suffix, err);
+	p = cpath(name, suffix);
+	rc = kc_client_call(c, "POST", p, NULL, &resp, err);
+	free(p);
+	if (rc == 0 && resp.status == 202)
+		rc = 1;		/* accepted, not confirmed (a kcops-worker cluster) */
+	kc_resp_free(&resp);
+	return rc;
 }
 
 /* PATCH /connectors/C/offsets (3.6). */

@@ -123,6 +123,11 @@ code=$(curl -s -o "$TMP/body" -w '%{http_code}' -X POST "${W_URL[$O]}/connectors
 kc_note "restart of gen's task 0 while its worker is stopped: HTTP $code $(cat "$TMP/body")"
 [ "$code" = 202 ] && jq -e '.confirmed == false and .task == 0' "$TMP/body" >/dev/null ||
 	kc_fail "restart of a stopped worker's source task: expected 202 with confirmed false, got $code $(cat "$TMP/body")"
+# kcops says so too, in words and in -o json, and does not call it restarted (exit 0: accepted)
+out=$("$KCOPS_BUILD_ROOT/tui/kcops" --url "${W_URL[$O]}" restart task gen/0) ||
+	kc_fail "kcops restart task gen/0 (answered 202) exited non-zero: $out"
+kc_grepq -F "task/gen/0 restart requested, not confirmed yet" <<<"$out" ||
+	kc_fail "kcops restart task after a 202 should say it is not confirmed: $out"
 dist_worker_kill "$L"
 for ((n = 0; n < 150; n++)); do
 	did=$(sed -n "s/.*restart request \([^ ]*\) of task gen-0 (run by .*) written\$/\1/p" "${W_DIR[$O]}/stderr.log" | tail -1)
