@@ -24,9 +24,8 @@ mkdir -p "$C"
 	openssl x509 -req -in client.csr -CA ca.pem -CAkey ca.key -CAcreateserial \
 		-out client.pem -days 2 >/dev/null 2>&1
 ) || kc_fail "openssl could not make test certificates"
-TLS_PORT=$(kc_free_port)
 nginx_start "
-	listen 127.0.0.1:$TLS_PORT ssl;
+	listen 127.0.0.1:@PORT1@ ssl;
 	ssl_certificate $C/server.pem;
 	ssl_certificate_key $C/server.key;
 	ssl_client_certificate $C/ca.pem;
@@ -37,6 +36,7 @@ nginx_start "
 	}
 	location / { proxy_pass $URL; }
 "
+TLS_PORT=${NGINX_PORTS[1]}
 TLS_URL=https://127.0.0.1:$TLS_PORT
 
 export KCOPS_CONFIG=$T/config.json

@@ -10,10 +10,9 @@
 
 # one nginx: its usual 127.0.0.1 port, plus a second port on both 127.0.0.1 and 127.0.0.2
 # (all of 127/8 is loopback on Linux) whose /go redirects from either to 127.0.0.1
-P2=$(kc_free_port)
 kc_tmpdir
 D=$KC_TMP_LAST
-nginx_start "listen 127.0.0.2:$P2; listen 127.0.0.1:$P2;
+nginx_start "listen 127.0.0.2:@PORT1@; listen 127.0.0.1:@PORT1@;
 	access_log $D/access.log;
 	location /go { return 302 http://127.0.0.1:\$server_port/t; }
 	location /t { return 200 '{\"reached\":true}'; }"
@@ -38,6 +37,7 @@ mk open
 mk guard "loopback,private,link-local"
 mk cidr "127.0.0.1/32"
 for c in open guard cidr; do wait_task_state $c RUNNING; done
+P2=${NGINX_PORTS[1]}
 U1=$NGINX_URL U2=http://127.0.0.2:$P2
 printf 'direct\t{"url":"%s/t"}\nredir\t{"url":"%s/go"}\n' "$U1" "$U2" | produce in-open
 printf 'direct\t{"url":"%s/t"}\nother\t{"url":"%s/t"}\n' "$U1" "$U2" | produce in-guard

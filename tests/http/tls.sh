@@ -19,20 +19,20 @@ openssl req -newkey rsa:2048 -nodes -subj "/CN=kcops-client" -keyout "$PKI/cli.k
 	-out "$PKI/cli.csr" 2>/dev/null
 openssl x509 -req -in "$PKI/cli.csr" -CA "$PKI/ca.pem" -CAkey "$PKI/ca.key" -CAcreateserial \
 	-days 2 -out "$PKI/cli.pem" 2>/dev/null
-TLS_PORT=$(kc_free_port) MTLS_PORT=$(kc_free_port)
 nginx_start "location / { return 200 '{\"plain\":true}'; } }
 	server {
-		listen 127.0.0.1:$TLS_PORT ssl;
+		listen 127.0.0.1:@PORT1@ ssl;
 		ssl_certificate $PKI/srv.pem; ssl_certificate_key $PKI/srv.key;
-		location /down { return 302 http://127.0.0.1:$MTLS_PORT/; }
+		location /down { return 302 http://127.0.0.1:@PORT2@/; }
 		location / { return 200 '{\"tls\":true}'; }
 	}
 	server {
-		listen 127.0.0.1:$MTLS_PORT ssl;
+		listen 127.0.0.1:@PORT2@ ssl;
 		ssl_certificate $PKI/srv.pem; ssl_certificate_key $PKI/srv.key;
 		ssl_client_certificate $PKI/ca.pem; ssl_verify_client on;
 		location / { return 200 '{\"mtls\":true}'; }"
 worker_start
+TLS_PORT=${NGINX_PORTS[1]} MTLS_PORT=${NGINX_PORTS[2]}
 S="https://127.0.0.1:$TLS_PORT" M="https://127.0.0.1:$MTLS_PORT"
 sv='"connector.class":"kcops.http.HttpSinkConnector","publish.mode":"PRODUCER",
  "value.converter":"org.apache.kafka.connect.storage.StringConverter",

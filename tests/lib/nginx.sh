@@ -5,6 +5,8 @@
 #		nginx in the foreground (daemon off) with a temporary prefix, waits for the port;
 #		sets NGINX_URL (http://127.0.0.1:PORT), NGINX_PORT, NGINX_PID, NGINX_PREFIX
 #		(access.log and error.log are there). NGINX_WORKERS (default 2) sets worker_processes.
+#		@PORT1@, @PORT2@, @PORT3@ in the snippet become more free ports (NGINX_PORTS[1..3]),
+#		chosen again with NGINX_PORT when another process took one before nginx bound it.
 #	nginx_stop
 # nginx is stopped at EXIT.
 . "$(dirname "${BASH_SOURCE[0]}")/common.sh"
@@ -42,7 +44,7 @@ CONF
 }
 
 nginx_start() {
-	local snippet=$1 root=${2:-} i attempt user_line=
+	local snippet=$1 root=${2:-} i n s attempt user_line=
 	kc_tmpdir
 	NGINX_PREFIX=$KC_TMP_LAST
 	mkdir -p "$NGINX_PREFIX/logs" "$NGINX_PREFIX/tmp"
@@ -53,8 +55,15 @@ nginx_start() {
 	# on a new port, at most five times
 	for ((attempt = 1; ; attempt++)); do
 		NGINX_PORT=$(kc_free_port)
+		NGINX_PORTS=()
+		s=$snippet
+		for n in 1 2 3; do
+			[[ $s == *"@PORT$n@"* ]] || continue
+			NGINX_PORTS[$n]=$(kc_free_port)
+			s=${s//"@PORT$n@"/${NGINX_PORTS[$n]}}
+		done
 		rm -f "$NGINX_PREFIX/nginx.pid"
-		_nginx_conf "$snippet" "$root" "$user_line" >"$NGINX_PREFIX/nginx.conf"
+		_nginx_conf "$s" "$root" "$user_line" >"$NGINX_PREFIX/nginx.conf"
 		"$NGINX_BIN" -p "$NGINX_PREFIX" -c "$NGINX_PREFIX/nginx.conf" -g 'daemon off;' \
 			2>>"$NGINX_PREFIX/logs/error.log" &
 		NGINX_PID=$!
@@ -70,9 +79,10 @@ nginx_start() {
 			sleep 0.025
 		done
 		if ! kill -0 "$NGINX_PID" 2>/dev/null && [ "$attempt" -lt 5 ] &&
-			grep -q ":$NGINX_PORT failed (98" "$NGINX_PREFIX/logs/error.log"; then
+			grep -q "failed (98: Address already in use)" "$NGINX_PREFIX/logs/error.log"; then
 			wait "$NGINX_PID" 2>/dev/null || true
-			kc_note "nginx: port $NGINX_PORT was taken meanwhile; starting again on another"
+			kc_note "nginx: $(grep -o 'bind() to [^ ]*' "$NGINX_PREFIX/logs/error.log" | tail -1) was taken meanwhile; starting again on other ports"
+			: >"$NGINX_PREFIX/logs/error.log"
 			continue
 		fi
 		kill -0 "$NGINX_PID" 2>/dev/null || kc_fail "nginx exited: $(cat "$NGINX_PREFIX/logs/error.log")"
