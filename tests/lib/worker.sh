@@ -94,6 +94,9 @@ mock_start() {
 	MOCK_PID=$!
 	exec {_mock_fd}>"$_mock_dir/in"
 	kc_on_exit "kill $MOCK_PID; wait $MOCK_PID"
+	# a failed test shows the mock's own log (hardening-faults once lost every broker for good
+	# after its all-brokers outage: was it the mock?)
+	kc_dump_on_fail "$_mock_dir/err"
 	MOCK_BOOTSTRAP=
 	for ((i = 0; i < 200; i++)); do
 		MOCK_BOOTSTRAP=$(sed -n '1s/^bootstrap.servers=//p' "$_mock_dir/out")
