@@ -778,31 +778,6 @@ copy_short(char *o, const char *s, size_t n, const char *lim)
 	}
 }
 
-/* Copy n bytes from s to o (no byte read or written outside either): overlapping 16-, 8-,
- * 4- or 2-byte moves. */
-static inline void
-copy_exact(char *o, const char *s, size_t n)
-{
-	size_t i;
-
-	if (n >= 16) {
-		for (i = 0; i + 16 < n; i += 16)
-			memcpy(o + i, s + i, 16);
-		memcpy(o + n - 16, s + n - 16, 16);
-	} else if (n >= 8) {
-		memcpy(o, s, 8);
-		memcpy(o + n - 8, s + n - 8, 8);
-	} else if (n >= 4) {
-		memcpy(o, s, 4);
-		memcpy(o + n - 4, s + n - 4, 4);
-	} else if (n >= 2) {
-		memcpy(o, s, 2);
-		memcpy(o + n - 2, s + n - 2, 2);
-	} else if (n == 1) {
-		*o = *s;
-	}
-}
-
 /* Append a literal at o (unchecked: the caller made room). */
 #define PUT_LIT(o, lit)	(memcpy((o), (lit), sizeof(lit) - 1), (o) += sizeof(lit) - 1)
 
@@ -829,22 +804,22 @@ view_json_head(const struct kc_connector_view *v, struct obuf *b,
 	}
 	o = b->data + b->len;
 	PUT_LIT(o, "  {\n    \"name\": \"");
-	copy_exact(o, v->name, v->len[KC_VF_NAME]);
+	kc_cmd_copy_exact(o, v->name, v->len[KC_VF_NAME]);
 	o += v->len[KC_VF_NAME];
 	PUT_LIT(o, "\",\n    \"type\": \"");
-	copy_exact(o, v->type, v->len[KC_VF_TYPE]);
+	kc_cmd_copy_exact(o, v->type, v->len[KC_VF_TYPE]);
 	o += v->len[KC_VF_TYPE];
 	PUT_LIT(o, "\",\n    \"state\": \"");
-	copy_exact(o, v->state, v->len[KC_VF_STATE]);
+	kc_cmd_copy_exact(o, v->state, v->len[KC_VF_STATE]);
 	o += v->len[KC_VF_STATE];
 	PUT_LIT(o, "\",\n    \"health\": \"");
 	memcpy(o, memo->health[v->health], 16);
 	o += memo->health_len[v->health];
 	PUT_LIT(o, "\",\n    \"worker_id\": \"");
-	copy_exact(o, v->worker_id, v->len[KC_VF_WORKER]);
+	kc_cmd_copy_exact(o, v->worker_id, v->len[KC_VF_WORKER]);
 	o += v->len[KC_VF_WORKER];
 	PUT_LIT(o, "\",\n    \"class\": \"");
-	copy_exact(o, v->class_name, v->len[KC_VF_CLASS]);
+	kc_cmd_copy_exact(o, v->class_name, v->len[KC_VF_CLASS]);
 	o += v->len[KC_VF_CLASS];
 	*o++ = '"';
 	b->len = (size_t)(o - b->data);
@@ -1031,7 +1006,7 @@ name_line(struct obuf *b, const struct kc_connector_view *v)
 		size_t n = v->len[KC_VF_NAME];
 		if (b->len + n + 1 > sizeof b->data)
 			ob_flush(b);
-		copy_exact(b->data + b->len, v->name, n);
+		kc_cmd_copy_exact(b->data + b->len, v->name, n);
 		b->data[b->len + n] = '\n';
 		b->len += n + 1;
 		return;

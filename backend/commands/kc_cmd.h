@@ -18,6 +18,7 @@
 
 #include <jansson.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "kc_client.h"
 #include "kc_context.h"
@@ -198,5 +199,33 @@ int kc_cmd_strcmp_p(const void *a, const void *b);
 /* `kcops apply -f FILE` for one connector file ({"name", "config"} or a flat config with
  * "name"): create or update. Writes a line per connector to io->out. Returns an exit code. */
 int kc_cmd_apply_connector_file(struct kc_cmd_env *env, const char *path);
+
+/* Copy n bytes from s to o, nothing read or written outside either: overlapping moves of 16,
+ * 8, 4 or 2 bytes for the short texts of the listing and the table (a memcpy call above 64
+ * bytes). Shared by the -o json writer and the table printer. */
+static inline void
+kc_cmd_copy_exact(char *o, const char *s, size_t n)
+{
+	size_t i;
+
+	if (n > 64) {
+		memcpy(o, s, n);
+	} else if (n >= 16) {
+		for (i = 0; i + 16 < n; i += 16)
+			memcpy(o + i, s + i, 16);
+		memcpy(o + n - 16, s + n - 16, 16);
+	} else if (n >= 8) {
+		memcpy(o, s, 8);
+		memcpy(o + n - 8, s + n - 8, 8);
+	} else if (n >= 4) {
+		memcpy(o, s, 4);
+		memcpy(o + n - 4, s + n - 4, 4);
+	} else if (n >= 2) {
+		memcpy(o, s, 2);
+		memcpy(o + n - 2, s + n - 2, 2);
+	} else if (n == 1) {
+		*o = *s;
+	}
+}
 
 #endif

@@ -462,33 +462,6 @@ cell_text(const struct kc_cmd_tab *t, size_t idx)
 	return t->text.data + t->cells[idx].ref;
 }
 
-/* Copy n bytes (nothing read or written outside either): overlapping moves of 16, 8, 4 or
- * 2 bytes instead of a memcpy call for the short texts of cells. */
-static inline void
-copy_cell(char *o, const char *s, size_t n)
-{
-	size_t i;
-
-	if (n > 64) {
-		memcpy(o, s, n);
-	} else if (n >= 16) {
-		for (i = 0; i + 16 < n; i += 16)
-			memcpy(o + i, s + i, 16);
-		memcpy(o + n - 16, s + n - 16, 16);
-	} else if (n >= 8) {
-		memcpy(o, s, 8);
-		memcpy(o + n - 8, s + n - 8, 8);
-	} else if (n >= 4) {
-		memcpy(o, s, 4);
-		memcpy(o + n - 4, s + n - 4, 4);
-	} else if (n >= 2) {
-		memcpy(o, s, 2);
-		memcpy(o + n - 2, s + n - 2, 2);
-	} else if (n == 1) {
-		*o = *s;
-	}
-}
-
 /* Print aligned, with colours when on; no trailing blanks. Rows are assembled in one
  * buffer, reserved once per row, and written in blocks of 64 KiB or more. */
 int
@@ -529,7 +502,7 @@ kc_cmd_tab_print(struct kc_cmd_tab *t, struct kc_cmd_io *io)
 				memcpy(o, col, cl);
 				o += cl;
 			}
-			copy_cell(o, cell_text(t, idx), n);
+			kc_cmd_copy_exact(o, cell_text(t, idx), n);
 			o += n;
 			if (colored) {
 				memcpy(o, reset, sizeof reset - 1);
