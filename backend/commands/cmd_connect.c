@@ -778,6 +778,39 @@ copy_short(char *o, const char *s, size_t n, const char *lim)
 	}
 }
 
+/* Is config pair i shown masked: a non-empty, non-reference value of a secret-looking key? */
+static inline int
+pair_masked(int masking, struct secret_memo *memo, size_t i, const char *k, size_t kl,
+    const char *val, size_t vl, const char *lim)
+{
+	return masking && vl > 0 && !(vl >= 2 && val[0] == '$' && val[1] == '{') &&
+	    secret_at_raw(memo, i, k, kl, lim);
+}
+
+/* Write one raw config pair at o (',' first: the caller turns the first into '{'),
+ * unchecked: the caller made room for 9 + key + 4 + max(value, 8) + 1 bytes plus 16 of
+ * slack for copy_short. Returns the end. */
+static inline char *
+put_pair(char *o, const char *k, size_t kl, const char *val, size_t vl, const char *lim,
+    int masked)
+{
+	memcpy(o, ",\n      \"", 9);
+	o += 9;
+	copy_short(o, k, kl, lim);
+	o += kl;
+	memcpy(o, "\": \"", 4);
+	o += 4;
+	if (masked) {
+		memcpy(o, "********", 8);
+		o += 8;
+	} else {
+		copy_short(o, val, vl, lim);
+		o += vl;
+	}
+	*o++ = '"';
+	return o;
+}
+
 /* Append a literal at o (unchecked: the caller made room). */
 #define PUT_LIT(o, lit)	(memcpy((o), (lit), sizeof(lit) - 1), (o) += sizeof(lit) - 1)
 
@@ -854,21 +887,8 @@ raw_config_json(const struct kc_cmd_env *env, const struct kc_connector_view *v,
 			val = v->config_vals[i];
 			kl = (size_t)(val - 3 - k);
 			vl = (size_t)((i + 1 < np ? v->config_keys[i + 1] - 3 : lim - 2) - val);
-			memcpy(o, ",\n      \"", 9);
-			o += 9;
-			copy_short(o, k, kl, lim);
-			o += kl;
-			memcpy(o, "\": \"", 4);
-			o += 4;
-			if (masking && vl > 0 && !(vl >= 2 && val[0] == '$' && val[1] == '{') &&
-			    secret_at_raw(memo, i, k, kl, lim)) {
-				memcpy(o, "********", 8);
-				o += 8;
-			} else {
-				copy_short(o, val, vl, lim);
-				o += vl;
-			}
-			*o++ = '"';
+			o = put_pair(o, k, kl, val, vl, lim, pair_masked(masking, memo, i, k, kl,
+			    val, vl, lim));
 		}
 		b->data[b->len] = '{';
 		memcpy(o, "\n    }", 6);
@@ -888,8 +908,7 @@ raw_config_json(const struct kc_cmd_env *env, const struct kc_connector_view *v,
 				ob_put(b, i == 0 ? "{\n      \"" : ",\n      \"", 9);
 				ob_put(b, k, kl);
 				OB_LIT(b, "\": \"");
-				if (masking && vl > 0 && !(vl >= 2 && val[0] == '$' &&
-				    val[1] == '{') && secret_at_raw(memo, i, k, kl, lim))
+				if (pair_masked(masking, memo, i, k, kl, val, vl, lim))
 					OB_LIT(b, "********");
 				else
 					ob_put(b, val, vl);
@@ -897,24 +916,10 @@ raw_config_json(const struct kc_cmd_env *env, const struct kc_connector_view *v,
 				continue;
 			}
 		}
-		o = b->data + b->len;
-		memcpy(o, ",\n      \"", 9);
+		o = put_pair(b->data + b->len, k, kl, val, vl, lim, pair_masked(masking, memo, i, k,
+		    kl, val, vl, lim));
 		if (i == 0)
-			o[0] = '{';
-		o += 9;
-		copy_short(o, k, kl, lim);
-		o += kl;
-		memcpy(o, "\": \"", 4);
-		o += 4;
-		if (masking && vl > 0 && !(vl >= 2 && val[0] == '$' && val[1] == '{') &&
-		    secret_at_raw(memo, i, k, kl, lim)) {
-			memcpy(o, "********", 8);
-			o += 8;
-		} else {
-			copy_short(o, val, vl, lim);
-			o += vl;
-		}
-		*o++ = '"';
+			b->data[b->len] = '{';
 		b->len = (size_t)(o - b->data);
 	}
 	OB_LIT(b, "\n    }");
