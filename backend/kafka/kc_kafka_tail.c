@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "kc_buf.h"
+#include "kc_kafka_close.h"
 #include "kc_codec.h"
 #include "kc_kafka_conf.h"
 #include "kc_log.h"
@@ -157,8 +158,7 @@ kc_kafka_tail_free(struct kc_kafka_tail *t)
 	drop_last(t);
 	if (t->rk != NULL) {
 		rd_kafka_assign(t->rk, NULL);
-		rd_kafka_consumer_close(t->rk);
-		rd_kafka_destroy(t->rk);
+		kc_kafka_consumer_destroy(t->rk, 5000, "tail");
 	}
 	free(t->topic);
 	free(t);

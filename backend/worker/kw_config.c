@@ -39,7 +39,7 @@ static const char *const used_keys[] = {
 	/* kcops keys */
 	"state.dir", "embedded.kafka", "embedded.kafka.brokers", "rest.request.max.bytes",
 	"rest.threads", "exchanges.ring.size", "log.level", "worker.cluster.id",
-	"worker.heartbeat.interval.ms",
+	"worker.heartbeat.interval.ms", "worker.shutdown.timeout.ms",
 	/* REST security and limits (docs/security.md) */
 	"rest.request.header.max.bytes", "rest.max.connections", "rest.request.timeout.ms",
 	"rest.auth.file", "rest.auth.password.checks.per.second",

@@ -44,6 +44,7 @@
 #include <unistd.h>
 
 #include "kc_json.h"
+#include "kc_kafka_close.h"
 #include "kc_log.h"
 #include "kc_util.h"
 #include "kw_internal.h"
@@ -1395,14 +1396,9 @@ kw_dist_stop(struct kw_worker *w)
 		pthread_join(d->thread, NULL);
 	if (d->thread_started)
 		publish_heartbeat(d, true);	/* last statuses: no tasks, leaving */
-	if (d->lease != NULL) {
-		rd_kafka_consumer_close(d->lease);	/* leave the group: fast take-over */
-		rd_kafka_destroy(d->lease);
-	}
-	if (d->reader != NULL) {
-		rd_kafka_consumer_close(d->reader);
-		rd_kafka_destroy(d->reader);
-	}
+	/* leaving the lease group lets another worker take the source connectors at once */
+	kc_kafka_consumer_destroy(d->lease, 5000, "distributed mode: lease consumer");
+	kc_kafka_consumer_destroy(d->reader, 5000, "distributed mode: config reader");
 	if (d->prod != NULL) {
 		rd_kafka_flush(d->prod, 5000);
 		rd_kafka_destroy(d->prod);

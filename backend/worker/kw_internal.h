@@ -51,6 +51,7 @@ struct kw_task {
 	char			*state_dir;	/* created on demand */
 	kw_rebalance_hook	 rebalance_hook;	/* task thread only */
 	void			*rebalance_arg;
+	bool			 rebalance_coop;	/* last protocol seen: COOPERATIVE */
 };
 
 struct kw_waiter;

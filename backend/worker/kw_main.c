@@ -13,7 +13,10 @@
 #include <curl/curl.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -259,6 +262,73 @@ set_worker_id(struct kw_worker *w, const char *url)
 	pthread_mutex_unlock(&w->lock);
 }
 
+/* ---- shutdown watchdog ---------------------------------------------------------------- */
+/* After SIGTERM/SIGINT the worker stops its tasks, leaves the cluster and writes its state.
+ * A step that never ends (a Kafka client call that never returns, a task stuck in a plugin)
+ * must not keep the process alive: the watchdog ends it (status 1) when the shutdown takes
+ * longer than worker.shutdown.timeout.ms, or at a second SIGTERM/SIGINT, naming the step.
+ * The state files were written at every change, so what such an exit loses is the last
+ * flush of source offsets and the final compaction. */
+static _Atomic(const char *) shutdown_step = "stopping the tasks";
+
+struct watchdog {
+	pthread_t	 thread;
+	long long	 ms;
+	atomic_bool	 done;
+};
+
+static void *
+watchdog_main(void *arg)
+{
+	struct watchdog *wd = arg;
+	int64_t deadline = kc_mono_ms() + wd->ms;
+	struct timespec ts;
+	sigset_t ss;
+	int sig;
+
+	sigemptyset(&ss);
+	sigaddset(&ss, SIGINT);
+	sigaddset(&ss, SIGTERM);
+	sigaddset(&ss, SIGUSR1);	/* the main thread: shutdown done */
+	for (;;) {
+		int64_t left = deadline - kc_mono_ms();
+
+		if (atomic_load(&wd->done))
+			return NULL;
+		if (left <= 0) {
+			kc_log(LOGGER, KC_LOG_ERROR, "shutdown still not done after %lld ms (worker."
+			    "shutdown.timeout.ms) while %s; exiting without finishing it", wd->ms,
+			    atomic_load(&shutdown_step));
+			_exit(1);
+		}
+		ts.tv_sec = left / 1000;
+		ts.tv_nsec = (left % 1000) * 1000000L;
+		sig = sigtimedwait(&ss, NULL, &ts);
+		if ((sig == SIGINT || sig == SIGTERM) && !atomic_load(&wd->done)) {
+			kc_log(LOGGER, KC_LOG_ERROR, "signal %d again while %s: exiting without "
+			    "finishing the shutdown", sig, atomic_load(&shutdown_step));
+			_exit(1);
+		}
+	}
+}
+
+/* Start the watchdog (SIGUSR1 must be blocked in every thread, as SIGINT/SIGTERM are). */
+static bool
+watchdog_start(struct watchdog *wd, long long ms)
+{
+	wd->ms = ms;
+	atomic_init(&wd->done, false);
+	return pthread_create(&wd->thread, NULL, watchdog_main, wd) == 0;
+}
+
+static void
+watchdog_stop(struct watchdog *wd)
+{
+	atomic_store(&wd->done, true);
+	pthread_kill(wd->thread, SIGUSR1);
+	pthread_join(wd->thread, NULL);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -266,7 +336,8 @@ main(int argc, char **argv)
 	const char *props = NULL, *s;
 	char **sets = NULL, err[1024], **urls = NULL, *lockpath;
 	int nsets = 0, i, embedded_flag = 0, demo = 0, lockfd = -1, sig, rc = 1;
-	bool herder_running = false;
+	bool herder_running = false, watchdog = false;
+	struct watchdog wd;
 	struct kw_rest_opts ro;
 	sigset_t ss;
 
@@ -348,7 +419,9 @@ main(int argc, char **argv)
 	sigaddset(&ss, SIGINT);
 	sigaddset(&ss, SIGTERM);
 	sigaddset(&ss, SIGHUP);
+	sigaddset(&ss, SIGUSR1);	/* the shutdown watchdog's wake-up */
 	pthread_sigmask(SIG_BLOCK, &ss, NULL);
+	sigdelset(&ss, SIGUSR1);
 	signal(SIGPIPE, SIG_IGN);
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	/* libcurl (and the TLS library under it) initialised once, here, before any task thread:
@@ -466,16 +539,24 @@ main(int argc, char **argv)
 	}
 	kc_log(LOGGER, KC_LOG_INFO, "signal %d: stopping tasks and flushing state", sig);
 	rc = 0;
+	watchdog = watchdog_start(&wd, kc_json_int_or(w.conf, "worker.shutdown.timeout.ms",
+	    60000));
 out:
 	/* Tasks first (they publish to the REST layer), then REST, then the connectors REST
 	 * handlers read. */
 	if (herder_running)
 		kw_herder_shutdown(&w);
+	atomic_store(&shutdown_step, "leaving the cluster (distributed mode)");
 	kw_dist_stop(&w);
+	atomic_store(&shutdown_step, "stopping the REST server");
 	kw_rest_stop(w.rest);
 	w.rest = NULL;
+	atomic_store(&shutdown_step, "freeing the connectors");
 	kw_herder_free(&w);
+	atomic_store(&shutdown_step, "stopping the embedded Kafka cluster");
 	kc_kafka_mock_free(w.mock);
+	if (watchdog)
+		watchdog_stop(&wd);
 	if (rc == 0)
 		kc_log(LOGGER, KC_LOG_INFO, "stopped");
 	json_decref(w.conf);

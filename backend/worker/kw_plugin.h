@@ -169,6 +169,10 @@ rd_kafka_t *kw_task_sink_consumer(struct kw_task *t, char *err, size_t errlen);
  * sets them, e.g. a deeper prefetch for a sink that drains its queue quickly. */
 rd_kafka_t *kw_task_sink_consumer_with(struct kw_task *t, const json_t *defaults, char *err,
     size_t errlen);
+/* Close and destroy a consumer of this task (rk may be NULL): leaves its group within
+ * task.shutdown.graceful.timeout.ms, or is destroyed without leaving (logged); `what` names it
+ * in that warning ("consumer", "table consumer"). */
+void kw_task_consumer_destroy(struct kw_task *t, rd_kafka_t *rk, const char *what);
 /* Sink tasks: have the runtime tell the task about every change of its consumer's assignment,
  * so it can drop bookkeeping for partitions it lost and set up the ones it gained. The hook
  * runs on the thread that polls the consumer (inside rd_kafka_consume_batch_queue() and the

@@ -11,6 +11,7 @@
 #include "kc_buf.h"
 #include "kc_json.h"
 #include "kc_kafka_admin.h"
+#include "kc_kafka_close.h"
 #include "kc_kafka_conf.h"
 #include "kc_kafka_mock.h"
 #include "kc_log.h"
@@ -316,10 +317,14 @@ sink_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err, rd_kafka_topic_partition
     void *opaque)
 {
 	struct kw_task *t = opaque;
-	bool coop = strcmp(rd_kafka_rebalance_protocol(rk), "COOPERATIVE") == 0;
+	/* NULL once the group handle is gone, i.e. for the revocation rd_kafka_consumer_close
+	 * serves at the end: the protocol the group used last */
+	const char *proto = rd_kafka_rebalance_protocol(rk);
+	bool coop = proto != NULL ? strcmp(proto, "COOPERATIVE") == 0 : t->rebalance_coop;
 	rd_kafka_error_t *e = NULL;
 	rd_kafka_resp_err_t r = RD_KAFKA_RESP_ERR_NO_ERROR;
 
+	t->rebalance_coop = coop;
 	if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
 		rd_kafka_topic_partition_list_t *applied = rd_kafka_topic_partition_list_new(4);
 
@@ -359,6 +364,18 @@ sink_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err, rd_kafka_topic_partition
 		kc_log(LOGGER, KC_LOG_WARN, "task %s-%d: rebalance: %s", t->conn->name, t->id,
 		    rd_kafka_err2str(r));
 	}
+}
+
+void
+kw_task_consumer_destroy(struct kw_task *t, rd_kafka_t *rk, const char *what)
+{
+	char who[300];
+
+	if (rk == NULL)
+		return;
+	snprintf(who, sizeof who, "task %s-%d: %s", t->conn->name, t->id, what);
+	kc_kafka_consumer_destroy(rk, (int)kw_task_cfg_int(t, "task.shutdown.graceful.timeout.ms",
+	    5000), who);
 }
 
 rd_kafka_t *

@@ -56,9 +56,11 @@ dist_worker_kill() {
 	wait "${W_PID[$1]}" 2>/dev/null || true
 }
 
+# SIGTERM, then at most WORKER_STOP_S (90) seconds for the worker to exit (worker_gone)
 dist_worker_stop() {
 	local rc=0
 	kill -TERM "${W_PID[$1]}" 2>/dev/null || true
+	worker_gone "${W_PID[$1]}" "${WORKER_STOP_S:-90}" "${W_DIR[$1]}/stderr.log" "worker $1"
 	wait "${W_PID[$1]}" || rc=$?
 	[ "$rc" = 0 ] || { tail -20 "${W_DIR[$1]}/stderr.log" >&2; kc_fail "worker $1 exited with $rc after SIGTERM"; }
 }

@@ -60,10 +60,30 @@ worker_start() {
 	_worker_launch
 }
 
+# worker_gone PID SECONDS LOG NAME: wait until the process PID exits; one still running after
+# SECONDS has a hung shutdown (the worker's own watchdog, worker.shutdown.timeout.ms, ends it
+# after 60 s): its threads' stacks (gdb) and the end of LOG are printed, it is killed and the
+# test fails naming NAME.
+worker_gone() {
+	local n
+	for ((n = 0; n < $2 * 10; n++)); do
+		kill -0 "$1" 2>/dev/null || return 0
+		sleep 0.1
+	done
+	echo "$4 still running $2 s after the signal; its threads:" >&2
+	command -v gdb >/dev/null && gdb -batch -p "$1" -ex 'thread apply all bt' 2>&1 |
+		grep -E '^(Thread|#)' >&2
+	tail -20 "$3" >&2
+	kill -9 "$1" 2>/dev/null
+	wait "$1" 2>/dev/null
+	kc_fail "$4 did not exit within $2 s of the signal"
+}
+
 worker_stop() {
 	local sig=${1:-TERM} rc=0
 	[ -n "$WORKER_PID" ] || return 0
 	kill -"$sig" "$WORKER_PID" 2>/dev/null || true
+	worker_gone "$WORKER_PID" "${WORKER_STOP_S:-90}" "$WORKER_LOG" kcops-worker
 	wait "$WORKER_PID" || rc=$?
 	WORKER_PID=
 	[ "$rc" = 0 ] || { tail -20 "$WORKER_LOG" >&2; kc_fail "kcops-worker exited with status $rc after SIG$sig"; }

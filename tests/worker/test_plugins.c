@@ -4,10 +4,13 @@
  *
  * The echo sink decodes every record with the task's converters, publishes it as an
  * exchange {topic, partition, offset, key, value} and commits it. A record whose value text
- * equals `fail.on` fails the task. `secret` is a PASSWORD key (for validation masking). */
+ * equals `fail.on` fails the task. `secret` is a PASSWORD key (for validation masking).
+ * `echo.stop.hang.ms` makes the task ignore its stop for that long (the worker's shutdown
+ * watchdog test). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "kc_util.h"
 #include "kw_plugin.h"
@@ -19,6 +22,9 @@ static const struct kw_cfg_def echo_defs[] = {
 	{ "secret", KW_CFG_PASSWORD, NULL, KW_LOW, "Echo", "A password-typed key.", NULL,
 	  KW_CFG_OPTIONAL },
 	{ "echo.delay.ms", KW_CFG_INT, "0", KW_LOW, "Echo", "Delay per record.",
+	  kw_valid_nonneg_int, 0 },
+	{ "echo.stop.hang.ms", KW_CFG_INT, "0", KW_LOW, "Echo",
+	  "On stop, block this long before returning (a plugin stuck in its stop).",
 	  kw_valid_nonneg_int, 0 },
 };
 
@@ -129,8 +135,16 @@ echo_run(struct kw_task *t)
 		}
 		rd_kafka_message_destroy(m);
 	}
-	rd_kafka_consumer_close(rk);
-	rd_kafka_destroy(rk);
+	if (kw_task_cfg_int(t, "echo.stop.hang.ms", 0) > 0) {
+		long long left = kw_task_cfg_int(t, "echo.stop.hang.ms", 0);
+
+		/* not kw_task_sleep: it returns at once when the target changes */
+		while (left > 0) {
+			usleep(100000);
+			left -= 100;
+		}
+	}
+	kw_task_consumer_destroy(t, rk, "consumer");
 	return ret;
 }
 

@@ -1849,8 +1849,7 @@ sink_cleanup(struct sink *s)
 			rd_kafka_queue_destroy(s->cq);
 		if (s->commitq != NULL)
 			rd_kafka_queue_destroy(s->commitq);
-		rd_kafka_consumer_close(s->consumer);
-		rd_kafka_destroy(s->consumer);
+		kw_task_consumer_destroy(s->t, s->consumer, "consumer");
 	}
 	kw_queue_close(s->queue);
 	http_ack_target_unref(s->ack);

@@ -1599,14 +1599,8 @@ out:
 		publish_metrics(&j);
 	if (j.sq != NULL)
 		rd_kafka_queue_destroy(j.sq);
-	if (j.stream != NULL) {
-		rd_kafka_consumer_close(j.stream);
-		rd_kafka_destroy(j.stream);
-	}
-	if (j.table != NULL) {
-		rd_kafka_consumer_close(j.table);
-		rd_kafka_destroy(j.table);
-	}
+	kw_task_consumer_destroy(t, j.stream, "stream consumer");
+	kw_task_consumer_destroy(t, j.table, "table consumer");
 	if (j.out_rkt != NULL)
 		rd_kafka_topic_destroy(j.out_rkt);
 	if (j.prod != NULL) {

@@ -467,8 +467,7 @@ out:
 	}
 	if (s.rk != NULL) {
 		sink_commit(&s, true);
-		rd_kafka_consumer_close(s.rk);
-		rd_kafka_destroy(s.rk);
+		kw_task_consumer_destroy(t, s.rk, "consumer");
 	}
 	rd_kafka_topic_partition_list_destroy(s.commit);
 	kw_mqtt_conn_free(s.conn);

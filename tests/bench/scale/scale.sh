@@ -18,15 +18,35 @@ dist_mock_start --topic in1:$PARTS --topic in2:$PARTS --topic mv:$PARTS
 gen() { awk -v n="$1" -v u="$URL" 'BEGIN { for (i = 1; i <= n; i++)
 	printf "{\"url\":\"%s\",\"method\":\"POST\",\"bodyAsString\":\"{\\\"n\\\":%d}\"}\n", u, i }'; }
 load() { gen $N | kcat -P -b "$MOCK_BOOTSTRAP" -t "$1" -X linger.ms=20 -X sticky.partitioning.linger.ms=0; }
+# assigned NAME WORKER...: partitions the sink's consumer group has assigned now, from the
+# workers' logs merged in time order (the last "task NAME-ID: N partition(s) assigned /
+# revoked / lost" of each task)
+assigned() {
+	local name=$1 i logs=()
+	shift
+	for i in "$@"; do logs+=("${W_DIR[$i]}/stderr.log"); done
+	sort -s -k1,1 "${logs[@]}" |
+		sed -n "s/.* task $name-\([0-9]*\): \([0-9]*\) partition(s) \(assigned\|revoked\|lost\).*/\1 \2 \3/p" |
+		awk '{ n[$1] = $3 == "assigned" ? $2 : 0 } END { for (k in n) s += n[k]; print s + 0 }'
+}
 # settle NAME WORKERS [I]: tasks RUNNING on that many workers (seen from worker I, default
-# 1), then time for the group to settle (the input is produced afterwards: a rebalance in
-# the middle of the run can leave a consumer on a stale generation on the mock, see
-# docs/distributed.md)
+# 1), then every partition assigned in the sink's group and no rebalance for SETTLE_S (2) s
+# (the input is produced afterwards: a rebalance in the middle of the run stalls the sink for
+# the mock's rebalance delay and measures that; the group settles up to ~8 s after the tasks
+# run, as a task started on the first worker moves to the second)
 settle() {
+	local k same=0 a=
 	dist_wait "sink '$1' RUNNING on $2 worker(s)" 60 sh -c "[ \$(curl -s '${W_URL[${3:-1}]}/connectors/$1/status' | jq '[.tasks[] | select(.state == \"RUNNING\") | .worker_id] | unique | length') = $2 ]"
-	sleep "${SETTLE_S:-5}"
+	for ((k = 0; k < 300; k++)); do
+		a=$(assigned "$1" $LIVE)
+		if [ "$a" = "$PARTS" ]; then same=$((same + 1)); else same=0; fi
+		[ "$same" -ge $(( ${SETTLE_S:-2} * 5 )) ] && return 0
+		sleep 0.2
+	done
+	kc_fail "sink '$1': $a of $PARTS partitions assigned after 60 s"
 }
 dist_worker_start 1
+LIVE="1"	# the workers whose logs tell the sinks' assignments
 sink() { # NAME TOPIC [I]: create on worker I (default 1)
 	local code
 	code=$(curl -s -o /dev/null -w '%{http_code}' -X POST -H 'Content-Type: application/json' \
@@ -65,6 +85,7 @@ curl -s -o /dev/null --max-time 10 -X DELETE "${W_URL[1]}/connectors/one" ||
 	{ tail -20 "${W_DIR[1]}/stderr.log" >&2; kill -0 "${W_PID[1]}" 2>/dev/null ||
 	kc_fail "worker 1 died after the one-worker run"; kc_fail "DELETE /connectors/one failed"; }
 dist_worker_start 2
+LIVE="1 2"
 sink two in2
 settle two 2
 load in2
@@ -107,6 +128,7 @@ short=(--set consumer.session.timeout.ms=$SHORT_MS --set consumer.heartbeat.inte
 dist_mock_start --topic mv:$PARTS
 dist_worker_start 3 "${short[@]}"
 dist_worker_start 4 "${short[@]}"
+LIVE="3 4"
 sink mv mv 3
 settle mv 2 3
 move_time 3 4; MOVE2=$MT_MOVE SILENT2=$MT_SILENT
