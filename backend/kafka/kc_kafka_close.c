@@ -8,9 +8,10 @@
 
 #define LOGGER "kcops.kafka"
 
-/* One event of the close queue. A consumer with a rebalance callback had it called already
- * (librdkafka serves callbacks before returning events); one without gets the revocation
- * done here, as librdkafka's own close would. Fetched records are dropped. */
+/* One event of the close queue. Polled as events, the final revocation arrives here as a
+ * REBALANCE event even for a consumer with a rebalance callback (librdkafka does not call it
+ * then), and is done here: nothing is left to hand over at a close. Fetched records are
+ * dropped. */
 static void
 revoke(rd_kafka_t *rk, rd_kafka_event_t *ev)
 {

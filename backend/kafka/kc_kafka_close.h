@@ -5,8 +5,8 @@
 #include <librdkafka/rdkafka.h>
 
 /* Leave the group and destroy the consumer `rk`, spending at most timeout_ms on the close
- * (the revocation is served meanwhile, through the consumer's rebalance callback when it has
- * one). A close that does not end in time (a coordinator that never answers, a rebalance that
+ * (the final revocation is done here; the consumer's rebalance callback is not called for
+ * it). A close that does not end in time (a coordinator that never answers, a rebalance that
  * never ends) is abandoned: the handle is destroyed without it and the group notices the
  * member gone after its session timeout. `who` names the consumer in the warning then.
  * Returns 0 when the close finished, -1 when it was abandoned. */
