@@ -6,13 +6,15 @@
 #     `curl --parallel --parallel-max 16` sending the same N POST /connectors requests to a
 #     fresh worker in the same run, and the ratio curl/kcops (goal: >= 1, kcops at least as
 #     fast as curl's parallel mode).
-# N = 1000, or 200 with KCOPS_BENCH_QUICK=1. Connectors are created STOPPED (initial_state)
+# N = 1000 (the issue's figure) in both modes: a run takes a quarter of a second, and with
+# 200 the fixed start-up (process, file parse, GET /, listing) weighed five times as much
+# as it does for the thousand the goal names. Connectors are created STOPPED (initial_state)
 # so the measurement is the REST path, not task start-up.
 set -euo pipefail
 . "$KCOPS_SOURCE_ROOT/tests/lib/worker.sh"
 
 KCOPS=${KCOPS:-$KCOPS_BUILD_ROOT/tui/kcops}
-N=${KCOPS_BENCH_STATE_N:-$([ "${KCOPS_BENCH_QUICK:-0}" = 1 ] && echo 200 || echo 1000)}
+N=${KCOPS_BENCH_STATE_N:-1000}
 kc_tmpdir
 T=$KC_TMP_LAST
 export NO_COLOR=1
@@ -96,28 +98,30 @@ run_curl() {
 	[ "$(count "$WORKER_URL")" = "$N" ] || kc_fail "worker has $(count "$WORKER_URL") connectors after curl"
 }
 
-min() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", (a < b ? a : b) }'; }
 
-# alternate the order (kcops, curl, curl, kcops, kcops, curl) and keep the best of each: the worker and
-# the machine are shared, and each create waits for the worker's fdatasync, so one run alone
-# is noisy (single quick runs on a quiet machine gave 0.93-1.46); also in quick mode, where a
-# run takes a tenth of a second
-run_kcops; k1=$apply_s
-run_curl; c1=$curl_s
-run_curl; c2=$curl_s
-run_kcops; k2=$apply_s
-run_kcops; k3=$apply_s
-run_curl; c3=$curl_s
-apply_s=$(min "$(min "$k1" "$k2")" "$k3") curl_s=$(min "$(min "$c1" "$c2")" "$c3")
+# five rounds, each a kcops run and a curl run, the order alternating (kcops first, then curl
+# first, ...); the ratio is the best curl run over the best kcops run, and the median of the
+# five per-round ratios is printed next to it. The worker and the machine are shared (CI runs
+# two benchmarks at once) and each create waits for the worker's fdatasync, so one run alone
+# is noisy (0.93-1.46 on a quiet machine)
+ks=() cs=() rr=()
+for ((round = 0; round < 5; round++)); do
+	if ((round % 2 == 0)); then run_kcops; run_curl; else run_curl; run_kcops; fi
+	ks+=("$apply_s") cs+=("$curl_s")
+	rr+=("$(awk -v c="$curl_s" -v k="$apply_s" 'BEGIN { printf "%.2f", c / k }')")
+done
+best() { printf '%s\n' "$@" | sort -g | head -1; }
+apply_s=$(best "${ks[@]}") curl_s=$(best "${cs[@]}")
+median_ratio=$(printf '%s\n' "${rr[@]}" | sort -g | sed -n 3p)
 
 ratio=$(awk -v c="$curl_s" -v k="$apply_s" 'BEGIN { printf "%.2f", c / k }')
 echo "state bench: $N connectors (kcops-worker, loopback)"
 echo "  plan, empty cluster ($N creates):   $plan_empty s   (goal < 1 s)"
 echo "  plan, applied cluster (no change):  $plan_same s   (goal < 1 s)"
-echo "  kcops apply, $N creates, 16 in flight: $apply_s s   (runs: $k1 $k2 $k3)"
+echo "  kcops apply, $N creates, 16 in flight: $apply_s s   (runs: ${ks[*]})"
 echo "    (requests phase inside kcops, per run: $phases s; the rest is start-up, GET / and the listing)"
-echo "  curl --parallel --parallel-max 16, same $N POSTs: $curl_s s   (runs: $c1 $c2 $c3)"
-echo "  ratio curl/kcops: $ratio (>= 1.00: kcops at least as fast)"
+echo "  curl --parallel --parallel-max 16, same $N POSTs: $curl_s s   (runs: ${cs[*]})"
+echo "  ratio curl/kcops: $ratio (>= 1.00: kcops at least as fast); per round: ${rr[*]}, median $median_ratio"
 awk -v a="$plan_empty" -v b="$plan_same" 'BEGIN { exit !(a < 1 && b < 1) }' ||
 	echo "  NOTE: plan goal (< 1 s) missed"
 awk -v r="$ratio" 'BEGIN { exit !(r >= 1) }' || echo "  NOTE: apply goal (ratio >= 1) missed"
