@@ -32,6 +32,8 @@ struct cexec {
 	volatile int		*cancel;
 };
 
+static void fill(struct cexec *x);
+
 /* Client completion: report to the step. The answer of a 2xx stays text (apply reads an
  * error's message only), so a thousand creates do not parse a thousand echoed configs. */
 static void
@@ -46,6 +48,9 @@ on_client_done(struct kc_client *c, struct kc_resp *resp, const struct kc_err *e
 		status = 200;
 	r->done(r->arg, status, resp != NULL ? resp->body : NULL,
 	    status == 0 ? (err != NULL ? err->msg : "no answer") : NULL);
+	/* the next request (or the follow-up the step just queued) into the freed slot now:
+	 * kc_client_perform starts it before it returns, without another wait and perform */
+	fill(r->owner);
 }
 
 /* Drop a request's body (it may hold resolved secrets). */
