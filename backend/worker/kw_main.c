@@ -407,6 +407,16 @@ main(int argc, char **argv)
 		json_decref(w.conf);
 		return 2;
 	}
+	if (json_object_get(w.conf, "worker.shutdown.timeout.ms") != NULL) {
+		long long v = kc_json_int_or(w.conf, "worker.shutdown.timeout.ms", -1);
+
+		if (v < 100 || v > 86400000) {
+			fprintf(stderr, "kcops-worker: worker.shutdown.timeout.ms: must be an integer "
+			    "from 100 to 86400000 (milliseconds)\n");
+			json_decref(w.conf);
+			return 2;
+		}
+	}
 	if (kw_rest_opts_from_conf(w.conf, &ro, err, sizeof(err)) != 0) {
 		fprintf(stderr, "kcops-worker: %s\n", err);
 		kw_rest_opts_free(&ro);

@@ -34,6 +34,13 @@ wait_exit() {
 	WORKER_PID=
 }
 
+# 0. a limit that is not a number of milliseconds is refused at start-up (status 2)
+rc=0
+out=$("$KCOPS_WORKER" --set worker.shutdown.timeout.ms=soon --set listeners=http://127.0.0.1:0 2>&1) || rc=$?
+[ "$rc" = 2 ] || kc_fail "worker.shutdown.timeout.ms=soon: exit status $rc (want 2)"
+grep -q 'worker.shutdown.timeout.ms: must be an integer from 100 to 86400000' <<<"$out" ||
+	kc_fail "worker.shutdown.timeout.ms=soon: $out"
+
 # 1. the watchdog: a 2 s limit against a task that hangs 60 s in its stop
 stuck_worker hang --set worker.shutdown.timeout.ms=2000
 t0=$(date +%s%N)
