@@ -225,22 +225,6 @@ state_dir(void)
 	return NULL;
 }
 
-/* mkdir -p for the history directory. */
-static void
-mkdirs(const char *dir)
-{
-	char *p = kc_xstrdup(dir), *s;
-
-	for (s = p + 1; *s != '\0'; s++)
-		if (*s == '/') {
-			*s = '\0';
-			mkdir(p, 0700);
-			*s = '/';
-		}
-	mkdir(p, 0700);
-	free(p);
-}
-
 void
 tui_prompt_init(struct tui_app *app)
 {
@@ -329,7 +313,7 @@ line_done(char *line)
 				char *dir = kc_xstrdup(history_path);
 
 				*strrchr(dir, '/') = '\0';
-				mkdirs(dir);
+				kc_mkdirs(dir);	/* best effort, as the history itself */
 				free(dir);
 				if (append_history(1, history_path) != 0)
 					write_history(history_path);

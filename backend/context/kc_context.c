@@ -178,20 +178,15 @@ kc_ctx_file_free(struct kc_ctx_file *f)
 static int
 mkdirs_for(const char *path)
 {
-	char *d = kc_xstrdup(path), *p;
+	char *d = kc_xstrdup(path), *slash = strrchr(d, '/');
+	int ret = 0;
 
-	for (p = d + 1; *p != '\0'; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(d, 0700) != 0 && errno != EEXIST) {
-			free(d);
-			return -1;
-		}
-		*p = '/';
+	if (slash != NULL && slash != d) {
+		*slash = '\0';
+		ret = kc_mkdirs(d);
 	}
 	free(d);
-	return 0;
+	return ret;
 }
 
 /* Save atomically. */

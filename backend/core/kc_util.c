@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 static void (*fatal_hook)(void);
@@ -320,4 +321,24 @@ kc_read_file(const char *path, size_t *len_out)
 	if (len_out != NULL)
 		*len_out = len;
 	return buf;
+}
+
+int
+kc_mkdirs(const char *path)
+{
+	char *p = kc_xstrdup(path), *s;
+	int ret = 0;
+
+	for (s = p + 1; *s != '\0' && ret == 0; s++) {
+		if (*s != '/')
+			continue;
+		*s = '\0';
+		if (mkdir(p, 0700) != 0 && errno != EEXIST)
+			ret = -1;
+		*s = '/';
+	}
+	if (ret == 0 && mkdir(p, 0700) != 0 && errno != EEXIST)
+		ret = -1;
+	free(p);
+	return ret;
 }

@@ -52,4 +52,8 @@ int64_t kc_parse_duration_ms(const char *s, int64_t unit_ms);
 /* Read a whole file (NUL-terminated). Returns NULL and sets errno on failure. Caller frees. */
 char *kc_read_file(const char *path, size_t *len_out);
 
+/* mkdir -p with mode 0700: each component of path, then path itself (those that exist are
+ * fine). 0, or -1 with errno set by the mkdir that failed. */
+int kc_mkdirs(const char *path);
+
 #endif

@@ -125,27 +125,6 @@ hash_tool(const char *what, const char *name)
 	return 0;
 }
 
-/* mkdir -p. */
-static int
-mkdirs(const char *path)
-{
-	char *p = kc_xstrdup(path), *s;
-	int ret = 0;
-
-	for (s = p + 1; *s != '\0'; s++) {
-		if (*s != '/')
-			continue;
-		*s = '\0';
-		if (mkdir(p, 0700) != 0 && errno != EEXIST)
-			ret = -1;
-		*s = '/';
-	}
-	if (mkdir(p, 0700) != 0 && errno != EEXIST)
-		ret = -1;
-	free(p);
-	return ret;
-}
-
 static char *
 default_state_dir(void)
 {
@@ -452,7 +431,7 @@ main(int argc, char **argv)
 	w.state_dir = kc_xstrdup(kc_json_str(w.conf, "state.dir"));
 	if (w.state_dir == NULL)
 		w.state_dir = default_state_dir();
-	if (mkdirs(w.state_dir) != 0) {
+	if (kc_mkdirs(w.state_dir) != 0) {
 		fprintf(stderr, "kcops-worker: state.dir %s: %s\n", w.state_dir, strerror(errno));
 		goto out;
 	}

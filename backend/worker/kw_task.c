@@ -159,27 +159,6 @@ kw_task_fail(struct kw_task *t, const char *fmt, ...)
 	return -1;
 }
 
-/* Make each path component; 0 or -1. */
-static int
-mkdirs(const char *path)
-{
-	char *p = kc_xstrdup(path), *s;
-	int ret = 0;
-
-	for (s = p + 1; *s != '\0'; s++) {
-		if (*s != '/')
-			continue;
-		*s = '\0';
-		if (mkdir(p, 0700) != 0 && errno != EEXIST)
-			ret = -1;
-		*s = '/';
-	}
-	if (mkdir(p, 0700) != 0 && errno != EEXIST)
-		ret = -1;
-	free(p);
-	return ret;
-}
-
 const char *
 kw_task_state_dir(struct kw_task *t)
 {
@@ -188,7 +167,7 @@ kw_task_state_dir(struct kw_task *t)
 
 		t->state_dir = kc_xasprintf("%s/connectors/%s", t->w->state_dir, enc);
 		free(enc);
-		if (mkdirs(t->state_dir) != 0)
+		if (kc_mkdirs(t->state_dir) != 0)
 			kc_log(LOGGER, KC_LOG_ERROR, "cannot create %s: %s", t->state_dir,
 			    strerror(errno));
 	}

@@ -5,9 +5,13 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <errno.h>
 #include <locale.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "kc_buf.h"
 #include "kc_codec.h"
@@ -344,6 +348,41 @@ test_codec(void **state)
 	kc_buf_free(&d);
 }
 
+/* kc_mkdirs: every component made 0700, existing ones fine, a file in the way fails */
+static void
+test_mkdirs(void **state)
+{
+	char tmpl[] = "/tmp/kcops-mkdirs.XXXXXX", *base = mkdtemp(tmpl), *deep, *file, *below;
+	struct stat sb;
+	FILE *f;
+
+	(void)state;
+	assert_non_null(base);
+	deep = kc_xasprintf("%s/a/b/c", base);
+	assert_int_equal(kc_mkdirs(deep), 0);
+	assert_int_equal(stat(deep, &sb), 0);
+	assert_true(S_ISDIR(sb.st_mode));
+	assert_int_equal(sb.st_mode & 0777, 0700);
+	assert_int_equal(kc_mkdirs(deep), 0);	/* again: all exist */
+	file = kc_xasprintf("%s/a/f", base);
+	assert_non_null(f = fopen(file, "w"));
+	fclose(f);
+	below = kc_xasprintf("%s/a/f/g/h", base);
+	assert_int_equal(kc_mkdirs(below), -1);	/* a file is in the way */
+	assert_int_equal(errno, ENOTDIR);
+	assert_int_equal(stat(below, &sb), -1);
+	unlink(file);
+	rmdir(deep);
+	*strrchr(deep, '/') = '\0';
+	rmdir(deep);
+	*strrchr(deep, '/') = '\0';
+	rmdir(deep);
+	assert_int_equal(rmdir(base), 0);	/* nothing else was made */
+	free(deep);
+	free(file);
+	free(below);
+}
+
 int
 main(void)
 {
@@ -358,6 +397,7 @@ main(void)
 		cmocka_unit_test(test_json_exact),
 		cmocka_unit_test(test_json_write_string),
 		cmocka_unit_test(test_log_levels),
+		cmocka_unit_test(test_mkdirs),
 	};
 
 	setlocale(LC_ALL, "C.UTF-8");

@@ -25,27 +25,6 @@ struct kw_join_store {
 	bool		 rtxn_live;
 };
 
-/* mkdir -p */
-static int
-mkdirs(const char *path)
-{
-	char *p = kc_xstrdup(path), *s;
-	int rc = 0;
-
-	for (s = p + 1; *s != '\0'; s++) {
-		if (*s != '/')
-			continue;
-		*s = '\0';
-		if (mkdir(p, 0700) != 0 && errno != EEXIST)
-			rc = -1;
-		*s = '/';
-	}
-	if (mkdir(p, 0700) != 0 && errno != EEXIST)
-		rc = -1;
-	free(p);
-	return rc;
-}
-
 /* nftw callback removing one entry. */
 static int
 rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
@@ -96,7 +75,7 @@ kw_join_store_open(const char *dir, bool *rebuilt, char *err, size_t errlen)
 
 	if (rebuilt != NULL)
 		*rebuilt = false;
-	if (mkdirs(dir) != 0) {
+	if (kc_mkdirs(dir) != 0) {
 		snprintf(err, errlen, "cannot create %s: %s", dir, strerror(errno));
 		return NULL;
 	}
@@ -122,7 +101,7 @@ kw_join_store_open(const char *dir, bool *rebuilt, char *err, size_t errlen)
 	    rc == MDB_PAGE_NOTFOUND || rc == MDB_INCOMPATIBLE) {
 		/* unreadable: start over, the table is rebuilt from its topic */
 		nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-		if (mkdirs(dir) != 0) {
+		if (kc_mkdirs(dir) != 0) {
 			snprintf(err, errlen, "cannot create %s: %s", dir, strerror(errno));
 			kw_join_store_free(s);
 			return NULL;
