@@ -99,29 +99,30 @@ run_curl() {
 }
 
 
-# five rounds, each a kcops run and a curl run, the order alternating (kcops first, then curl
-# first, ...); the ratio is the best curl run over the best kcops run, and the median of the
-# five per-round ratios is printed next to it. The worker and the machine are shared (CI runs
-# two benchmarks at once) and each create waits for the worker's fdatasync, so one run alone
-# is noisy (0.93-1.46 on a quiet machine)
+# seven rounds, each a kcops run and a curl run on fresh workers, the order alternating (kcops
+# first, then curl first, ...). The ratio is the median of the seven per-round ratios (curl's
+# time over kcops' time in the same round): each create waits for the worker's fdatasync and
+# the machine is shared (CI runs two benchmarks at once), so single runs vary by a third, and
+# a ratio of best runs (printed too) follows whichever side had the one lucky run.
 ks=() cs=() rr=()
-for ((round = 0; round < 5; round++)); do
+for ((round = 0; round < 7; round++)); do
 	if ((round % 2 == 0)); then run_kcops; run_curl; else run_curl; run_kcops; fi
 	ks+=("$apply_s") cs+=("$curl_s")
 	rr+=("$(awk -v c="$curl_s" -v k="$apply_s" 'BEGIN { printf "%.2f", c / k }')")
 done
 best() { printf '%s\n' "$@" | sort -g | head -1; }
 apply_s=$(best "${ks[@]}") curl_s=$(best "${cs[@]}")
-median_ratio=$(printf '%s\n' "${rr[@]}" | sort -g | sed -n 3p)
+median_ratio=$(printf "%s\n" "${rr[@]}" | sort -g | sed -n 4p)
 
-ratio=$(awk -v c="$curl_s" -v k="$apply_s" 'BEGIN { printf "%.2f", c / k }')
+best_ratio=$(awk -v c="$curl_s" -v k="$apply_s" 'BEGIN { printf "%.2f", c / k }')
+ratio=$median_ratio
 echo "state bench: $N connectors (kcops-worker, loopback)"
 echo "  plan, empty cluster ($N creates):   $plan_empty s   (goal < 1 s)"
 echo "  plan, applied cluster (no change):  $plan_same s   (goal < 1 s)"
 echo "  kcops apply, $N creates, 16 in flight: $apply_s s   (runs: ${ks[*]})"
 echo "    (requests phase inside kcops, per run: $phases s; the rest is start-up, GET / and the listing)"
 echo "  curl --parallel --parallel-max 16, same $N POSTs: $curl_s s   (runs: ${cs[*]})"
-echo "  ratio curl/kcops: $ratio (>= 1.00: kcops at least as fast); per round: ${rr[*]}, median $median_ratio"
+echo "  ratio curl/kcops: $ratio (median of the rounds ${rr[*]}; >= 1.00: kcops at least as fast; best run over best run: $best_ratio)"
 awk -v a="$plan_empty" -v b="$plan_same" 'BEGIN { exit !(a < 1 && b < 1) }' ||
 	echo "  NOTE: plan goal (< 1 s) missed"
 awk -v r="$ratio" 'BEGIN { exit !(r >= 1) }' || echo "  NOTE: apply goal (ratio >= 1) missed"
