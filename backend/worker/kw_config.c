@@ -208,6 +208,29 @@ kw_config_load(const char *path, char *const *sets, int nsets, char *err, size_t
 	return conf;
 }
 
+int
+kw_config_int(const json_t *conf, const char *key, long long def, long long min, long long max,
+    long long *out, char *err, size_t errlen)
+{
+	const char *s = kc_json_str(conf, key);
+	char *end;
+	long long v;
+
+	if (s == NULL) {
+		*out = def;
+		return 0;
+	}
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno != 0 || end == s || *kc_str_trim(end) != '\0' || v < min || v > max) {
+		snprintf(err, errlen, "%s=%s: expected an integer from %lld to %lld", key, s, min,
+		    max);
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
 /* A worker setting or def. */
 const char *
 kw_config_get(const struct kw_worker *w, const char *key, const char *def)

@@ -135,6 +135,10 @@ json_t *kw_config_load(const char *path, char *const *sets, int nsets, char *err
  * (then *suggest is the closest valid key or NULL). */
 int kw_config_key_known(const char *key, const char **suggest);
 const char *kw_config_get(const struct kw_worker *w, const char *key, const char *def);
+/* An integer key of the worker config in [min, max] (def when absent): 0, or -1 with err =
+ * "KEY=VALUE: expected an integer from MIN to MAX". */
+int kw_config_int(const json_t *conf, const char *key, long long def, long long min,
+    long long max, long long *out, char *err, size_t errlen);
 
 /* Connector config validation against a plugin. Returns a new ConfigInfos JSON object (the
  * validate endpoint's answer, passwords masked) and sets *nerrors. */

@@ -317,6 +317,7 @@ main(int argc, char **argv)
 	int nsets = 0, i, embedded_flag = 0, demo = 0, lockfd = -1, sig, rc = 1;
 	bool herder_running = false, watchdog = false;
 	struct watchdog wd;
+	long long shutdown_ms;
 	struct kw_rest_opts ro;
 	sigset_t ss;
 
@@ -386,15 +387,12 @@ main(int argc, char **argv)
 		json_decref(w.conf);
 		return 2;
 	}
-	if (json_object_get(w.conf, "worker.shutdown.timeout.ms") != NULL) {
-		long long v = kc_json_int_or(w.conf, "worker.shutdown.timeout.ms", -1);
-
-		if (v < 100 || v > 86400000) {
-			fprintf(stderr, "kcops-worker: worker.shutdown.timeout.ms: must be an integer "
-			    "from 100 to 86400000 (milliseconds)\n");
-			json_decref(w.conf);
-			return 2;
-		}
+	if (kw_config_int(w.conf, "worker.shutdown.timeout.ms", 60000, 100, 86400000,
+	    &shutdown_ms, err, sizeof(err)) != 0) {
+		fprintf(stderr, "kcops-worker: worker.shutdown.timeout.ms: must be an integer "
+		    "from 100 to 86400000 (milliseconds)\n");
+		json_decref(w.conf);
+		return 2;
 	}
 	if (kw_rest_opts_from_conf(w.conf, &ro, err, sizeof(err)) != 0) {
 		fprintf(stderr, "kcops-worker: %s\n", err);
@@ -528,8 +526,7 @@ main(int argc, char **argv)
 	}
 	kc_log(LOGGER, KC_LOG_INFO, "signal %d: stopping tasks and flushing state", sig);
 	rc = 0;
-	watchdog = watchdog_start(&wd, kc_json_int_or(w.conf, "worker.shutdown.timeout.ms",
-	    60000));
+	watchdog = watchdog_start(&wd, shutdown_ms);
 out:
 	/* Tasks first (they publish to the REST layer), then REST, then the connectors REST
 	 * handlers read. */

@@ -992,30 +992,6 @@ parse_listener(const char *listener, struct sockaddr_storage *ss, socklen_t *ssl
 
 /* ---- options -------------------------------------------------------------------------- */
 
-/* An integer key in [min, max]; 0 or -1 + err. */
-static int
-conf_int(const json_t *conf, const char *key, long long def, long long min, long long max,
-    long long *out, char *err, size_t errlen)
-{
-	const char *s = kc_json_str(conf, key);
-	char *end;
-	long long v;
-
-	if (s == NULL) {
-		*out = def;
-		return 0;
-	}
-	errno = 0;
-	v = strtoll(s, &end, 10);
-	if (errno != 0 || end == s || *kc_str_trim(end) != '\0' || v < min || v > max) {
-		snprintf(err, errlen, "%s=%s: expected an integer from %lld to %lld", key, s, min,
-		    max);
-		return -1;
-	}
-	*out = v;
-	return 0;
-}
-
 int
 kw_rest_opts_from_conf(const json_t *conf, struct kw_rest_opts *o, char *err, size_t errlen)
 {
@@ -1024,24 +1000,25 @@ kw_rest_opts_from_conf(const json_t *conf, struct kw_rest_opts *o, char *err, si
 
 	memset(o, 0, sizeof(*o));
 	o->listeners = kc_xstrdup(kc_json_str_or(conf, "listeners", "http://127.0.0.1:8083"));
-	if (conf_int(conf, "rest.threads", 2, 1, 64, &v, err, errlen) != 0)
+	if (kw_config_int(conf, "rest.threads", 2, 1, 64, &v, err, errlen) != 0)
 		return -1;
 	o->threads = (int)v;
-	if (conf_int(conf, "rest.request.max.bytes", 1048576, 1, (long long)1 << 31, &v, err,
+	if (kw_config_int(conf, "rest.request.max.bytes", 1048576, 1, (long long)1 << 31, &v, err,
 	    errlen) != 0)
 		return -1;
 	o->max_body = (size_t)v;
-	if (conf_int(conf, "rest.request.header.max.bytes", 8192, 256, 1048576, &v, err,
+	if (kw_config_int(conf, "rest.request.header.max.bytes", 8192, 256, 1048576, &v, err,
 	    errlen) != 0)
 		return -1;
 	o->max_header = (size_t)v;
-	if (conf_int(conf, "rest.max.connections", 1024, 1, 100000, &v, err, errlen) != 0)
+	if (kw_config_int(conf, "rest.max.connections", 1024, 1, 100000, &v, err, errlen) != 0)
 		return -1;
 	o->max_conns = (unsigned)v;
-	if (conf_int(conf, "rest.request.timeout.ms", 30000, 100, 3600000, &v, err, errlen) != 0)
+	if (kw_config_int(conf, "rest.request.timeout.ms", 30000, 100, 3600000, &v, err,
+	    errlen) != 0)
 		return -1;
 	o->request_timeout_ms = (int)v;
-	if (conf_int(conf, "rest.auth.password.checks.per.second", 10, 1, 100000, &v, err,
+	if (kw_config_int(conf, "rest.auth.password.checks.per.second", 10, 1, 100000, &v, err,
 	    errlen) != 0)
 		return -1;
 	o->auth_checks_per_sec = (double)v;

@@ -296,8 +296,8 @@ sink_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err, rd_kafka_topic_partition
     void *opaque)
 {
 	struct kw_task *t = opaque;
-	/* NULL once the group handle is gone, i.e. for the revocation rd_kafka_consumer_close
-	 * serves at the end: the protocol the group used last */
+	/* NULL once the group handle is gone (a revocation served while the consumer closes):
+	 * the protocol the group used last */
 	const char *proto = rd_kafka_rebalance_protocol(rk);
 	bool coop = proto != NULL ? strcmp(proto, "COOPERATIVE") == 0 : t->rebalance_coop;
 	rd_kafka_error_t *e = NULL;

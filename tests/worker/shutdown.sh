@@ -41,15 +41,22 @@ out=$("$KCOPS_WORKER" --set worker.shutdown.timeout.ms=soon --set listeners=http
 grep -q 'worker.shutdown.timeout.ms: must be an integer from 100 to 86400000' <<<"$out" ||
 	kc_fail "worker.shutdown.timeout.ms=soon: $out"
 
+# term_exit1 SECONDS WHAT PATTERN: SIGTERM, then the worker exits 1 within SECONDS and its log
+# has PATTERN; sets ms (signal to exit)
+term_exit1() {
+	local t0
+	t0=$(date +%s%N)
+	kill -TERM "$WORKER_PID"
+	wait_exit "$1"
+	ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+	[ "$RC" = 1 ] || kc_fail "$2: exit status $RC (want 1)"
+	grep -q "$3" "$WORKER_LOG" || kc_fail "$2: no '$3' in the log: $(tail -5 "$WORKER_LOG")"
+}
+
 # 1. the watchdog: a 2 s limit against a task that hangs 60 s in its stop
 stuck_worker hang --set worker.shutdown.timeout.ms=2000
-t0=$(date +%s%N)
-kill -TERM "$WORKER_PID"
-wait_exit 20
-ms=$(( ($(date +%s%N) - t0) / 1000000 ))
-[ "$RC" = 1 ] || kc_fail "stuck shutdown: exit status $RC (want 1)"
-grep -q 'shutdown still not done after 2000 ms (worker.shutdown.timeout.ms) while stopping the tasks; exiting' "$WORKER_LOG" ||
-	kc_fail "no watchdog message naming the step: $(tail -5 "$WORKER_LOG")"
+term_exit1 20 "stuck shutdown" \
+	'shutdown still not done after 2000 ms (worker.shutdown.timeout.ms) while stopping the tasks; exiting'
 [ "$ms" -ge 1900 ] && [ "$ms" -lt 10000 ] || kc_fail "watchdog exit after $ms ms (limit 2000 ms)"
 kc_note "stuck task: exit 1 after $ms ms (worker.shutdown.timeout.ms=2000)"
 
@@ -58,13 +65,8 @@ stuck_worker hang2
 kill -TERM "$WORKER_PID"
 sleep 1
 kill -0 "$WORKER_PID" 2>/dev/null || kc_fail "worker exited before the second signal"
-t0=$(date +%s%N)
-kill -TERM "$WORKER_PID"
-wait_exit 10
-ms=$(( ($(date +%s%N) - t0) / 1000000 ))
-[ "$RC" = 1 ] || kc_fail "second SIGTERM: exit status $RC (want 1)"
-grep -q 'signal 15 again while stopping the tasks: exiting without finishing the shutdown' "$WORKER_LOG" ||
-	kc_fail "no message for the second signal: $(tail -5 "$WORKER_LOG")"
+term_exit1 10 "second SIGTERM" \
+	'signal 15 again while stopping the tasks: exiting without finishing the shutdown'
 kc_note "second SIGTERM: exit 1 after $ms ms"
 
 # 3. tasks that stop: exit 0, "stopped" logged, no watchdog message
