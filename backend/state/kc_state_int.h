@@ -12,7 +12,8 @@ struct kc_state {
 	int				 version;
 	int				 require_owner;
 	struct kc_state_connector	*conns;
-	size_t				 nconns;
+	size_t				 nconns, capconns;	/* capconns: of conns
+							 * and origins */
 	json_t				**origins;	/* per connector: key -> pointer */
 	int				 prune;		/* prune rules present */
 	json_t				*prune_match;	/* array of globs */

@@ -439,13 +439,26 @@ parse_bool(struct kc_state *st, const char *ptr, const json_t *v, int *out)
 }
 
 /* A connector under construction plus its own fields. */
+/* Room for n connectors (and their origins), growing by doubling: a file of 10,000
+ * connectors grew by one each time before, copying the array every time. */
+static void
+conns_reserve(struct kc_state *st, size_t n)
+{
+	if (n <= st->capconns)
+		return;
+	st->capconns = st->capconns ? st->capconns * 2 : 16;
+	if (st->capconns < n)
+		st->capconns = n;
+	st->conns = kc_xrealloc(st->conns, st->capconns * sizeof *st->conns);
+	st->origins = kc_xrealloc(st->origins, st->capconns * sizeof *st->origins);
+}
+
 static struct kc_state_connector *
 conn_add(struct kc_state *st, const char *ptr)
 {
 	struct kc_state_connector *c;
 
-	st->conns = kc_xrealloc(st->conns, (st->nconns + 1) * sizeof *st->conns);
-	st->origins = kc_xrealloc(st->origins, (st->nconns + 1) * sizeof *st->origins);
+	conns_reserve(st, st->nconns + 1);
 	c = &st->conns[st->nconns];
 	memset(c, 0, sizeof *c);
 	c->ptr = kc_xstrdup(ptr);
@@ -1051,9 +1064,7 @@ merge_part(struct kc_state *st, struct kc_state *part, const char *file, json_t 
 {
 	size_t i;
 
-	st->conns = kc_xrealloc(st->conns, (st->nconns + part->nconns + 1) * sizeof *st->conns);
-	st->origins = kc_xrealloc(st->origins, (st->nconns + part->nconns + 1) *
-	    sizeof *st->origins);
+	conns_reserve(st, st->nconns + part->nconns + 1);
 	for (i = 0; i < part->ndiags; i++) {	/* the part's own problems, named by file */
 		struct kc_state_diag *d = &part->diags[i];
 

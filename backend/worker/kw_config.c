@@ -727,27 +727,23 @@ kw_config_validate(const struct kw_plugin *p, const json_t *config, int *nerrors
 	return kw_config_validate_kafka(NULL, p, config, nerrors);
 }
 
-/* Validate a connector config; plugin hooks may ask w's Kafka cluster for metadata. */
-json_t *
-kw_config_validate_kafka(struct kw_worker *w, const struct kw_plugin *p, const json_t *config,
-    int *nerrors)
+/* The per-key, sink-topic and plugin cross-key checks of config against p: every error goes
+ * to v->errors (key -> array of messages). */
+static void
+collect_errors(struct kw_validation *v, const struct kw_cfg_def **defs, size_t n,
+    const struct kw_plugin *p, const json_t *config)
 {
-	struct kw_validation v = { .errors = json_object(), .w = w };
-	const struct kw_cfg_def **defs;
-	json_t *out, *groups, *configs, *eff;
+	json_t *eff, *val;
 	const char *key;
-	json_t *val;
-	size_t n, i;
-	int count = 0;
+	size_t i;
 
-	defs = all_defs(p, &n);
 	for (i = 0; i < n; i++) {
 		char nb[64], mb[512];
 		const char *s = value_text(config, defs[i]->name, nb, sizeof(nb)), *m;
 
 		if (s == NULL) {
 			if (defs[i]->default_value == NULL && !(defs[i]->flags & KW_CFG_OPTIONAL))
-				kw_validation_error(&v, defs[i]->name, "Missing required configuration "
+				kw_validation_error(v, defs[i]->name, "Missing required configuration "
 				    "\"%s\" which has no default value.", defs[i]->name);
 			continue;
 		}
@@ -755,19 +751,19 @@ kw_config_validate_kafka(struct kw_worker *w, const struct kw_plugin *p, const j
 		if (m == NULL && defs[i]->validator != NULL)
 			m = defs[i]->validator(s, mb, sizeof(mb));
 		if (m != NULL)
-			kw_validation_error(&v, defs[i]->name, "%s", m);
+			kw_validation_error(v, defs[i]->name, "%s", m);
 	}
 	/* Values must be scalars. */
 	json_object_foreach((json_t *)config, key, val) {
 		if (json_is_object(val) || json_is_array(val))
-			kw_validation_error(&v, key, "Value must be a string, number or boolean");
+			kw_validation_error(v, key, "Value must be a string, number or boolean");
 	}
 	{
 		char nb[64];
 		const char *t = value_text(config, "transforms", nb, sizeof(nb));
 
 		if (t != NULL && *t != '\0')
-			kw_validation_error(&v, "transforms", "Single message transforms are not "
+			kw_validation_error(v, "transforms", "Single message transforms are not "
 			    "supported by kcops-worker");
 	}
 	if (p != NULL && p->type == KW_PLUGIN_SINK) {
@@ -777,30 +773,40 @@ kw_config_validate_kafka(struct kw_worker *w, const struct kw_plugin *p, const j
 		bool ht = t != NULL && *t != '\0', hr = r != NULL && *r != '\0';
 
 		if (!ht && !hr) {
-			kw_validation_error(&v, "topics", "Must configure one of topics or topics.regex");
-			kw_validation_error(&v, "topics.regex",
+			kw_validation_error(v, "topics", "Must configure one of topics or topics.regex");
+			kw_validation_error(v, "topics.regex",
 			    "Must configure one of topics or topics.regex");
 		} else if (ht && hr) {
-			kw_validation_error(&v, "topics", "topics and topics.regex are mutually "
+			kw_validation_error(v, "topics", "topics and topics.regex are mutually "
 			    "exclusive options, but both are set.");
-			kw_validation_error(&v, "topics.regex", "topics and topics.regex are mutually "
+			kw_validation_error(v, "topics.regex", "topics and topics.regex are mutually "
 			    "exclusive options, but both are set.");
 		} else if (hr && kw_valid_regex(r, mb, sizeof(mb)) != NULL)
-			kw_validation_error(&v, "topics.regex", "%s", mb);
+			kw_validation_error(v, "topics.regex", "%s", mb);
 	}
 	/* Plugin cross-key checks on the effective config, only when per-key checks pass. */
-	if (p != NULL && p->validate != NULL && json_object_size(v.errors) == 0) {
+	if (p != NULL && p->validate != NULL && json_object_size(v->errors) == 0) {
 		eff = kw_config_effective(p, config);
-		p->validate(eff, &v);
+		p->validate(eff, v);
 		json_decref(eff);
 	}
+}
 
-	groups = json_array();
-	configs = json_array();
+/* The ConfigInfos answer for config with the errors collected in `errors` (emptied). */
+static json_t *
+render_infos(const struct kw_cfg_def **defs, size_t n, const struct kw_plugin *p,
+    const json_t *config, json_t *errors, int *nerrors)
+{
+	json_t *groups = json_array(), *configs = json_array(), *val;
+	const char *key, *cls;
+	char cb[64];
+	size_t i;
+	int count = 0;
+
 	for (i = 0; i < n; i++) {
 		char nb[64];
 		const char *s = value_text(config, defs[i]->name, nb, sizeof(nb));
-		json_t *errs = json_object_get(v.errors, defs[i]->name), *value, *g;
+		json_t *errs = json_object_get(errors, defs[i]->name), *value, *g;
 		size_t gi;
 		bool seen = false;
 
@@ -819,10 +825,10 @@ kw_config_validate_kafka(struct kw_worker *w, const struct kw_plugin *p, const j
 		count += (int)json_array_size(errs);
 		json_array_append_new(configs, json_pack("{s:o,s:o}", "definition",
 		    def_json(defs[i], (int)i + 1), "value", value));
-		json_object_del(v.errors, defs[i]->name);
+		json_object_del(errors, defs[i]->name);
 	}
 	/* Errors on keys no definition covers. */
-	json_object_foreach(v.errors, key, val) {
+	json_object_foreach(errors, key, val) {
 		char nb[64];
 		const char *s = value_text(config, key, nb, sizeof(nb));
 
@@ -831,22 +837,67 @@ kw_config_validate_kafka(struct kw_worker *w, const struct kw_plugin *p, const j
 		    "definition", "value", "name", key, "value", s, "recommended_values",
 		    "errors", val, "visible", 1));
 	}
-	{
-		char nb[64];
-		const char *cls = value_text(config, "connector.class", nb, sizeof(nb));
-
-		out = json_pack("{s:s,s:i,s:o,s:o}", "name",
-		    cls != NULL ? cls : (p != NULL ? p->class_name : ""), "error_count", count,
-		    "groups", groups, "configs", configs);
-	}
-	json_decref(v.errors);
-	if (v.md != NULL)
-		rd_kafka_metadata_destroy(v.md);
-	if (v.rk != NULL)
-		rd_kafka_destroy(v.rk);
-	free(defs);
+	cls = value_text(config, "connector.class", cb, sizeof(cb));
 	*nerrors = count;
+	return json_pack("{s:s,s:i,s:o,s:o}", "name",
+	    cls != NULL ? cls : (p != NULL ? p->class_name : ""), "error_count", count,
+	    "groups", groups, "configs", configs);
+}
+
+static void
+validation_done(struct kw_validation *v)
+{
+	json_decref(v->errors);
+	if (v->md != NULL)
+		rd_kafka_metadata_destroy(v->md);
+	if (v->rk != NULL)
+		rd_kafka_destroy(v->rk);
+}
+
+/* Validate a connector config; plugin hooks may ask w's Kafka cluster for metadata. */
+json_t *
+kw_config_validate_kafka(struct kw_worker *w, const struct kw_plugin *p, const json_t *config,
+    int *nerrors)
+{
+	struct kw_validation v = { .errors = json_object(), .w = w };
+	const struct kw_cfg_def **defs;
+	json_t *out;
+	size_t n;
+
+	defs = all_defs(p, &n);
+	collect_errors(&v, defs, n, p, config);
+	out = render_infos(defs, n, p, config, v.errors, nerrors);
+	validation_done(&v);
+	free(defs);
 	return out;
+}
+
+/* The checks of kw_config_validate_kafka without building the ConfigInfos for a valid
+ * config (a create or config update checks every config it accepts; rendering every
+ * definition was most of that work). */
+int
+kw_config_check(struct kw_worker *w, const struct kw_plugin *p, const json_t *config,
+    char **text)
+{
+	struct kw_validation v = { .errors = json_object(), .w = w };
+	const struct kw_cfg_def **defs;
+	json_t *infos;
+	size_t n;
+	int count = 0;
+
+	if (text != NULL)
+		*text = NULL;
+	defs = all_defs(p, &n);
+	collect_errors(&v, defs, n, p, config);
+	if (json_object_size(v.errors) > 0) {
+		infos = render_infos(defs, n, p, config, v.errors, &count);
+		if (text != NULL)
+			*text = kw_config_error_text(infos);
+		json_decref(infos);
+	}
+	validation_done(&v);
+	free(defs);
+	return count;
 }
 
 /* Error lines of a ConfigInfos. */

@@ -534,8 +534,7 @@ kw_conn_add_locked(struct kw_worker *w, const char *name, json_t *config, enum k
 	c->plugin = kw_plugin_find(kc_json_str(config, "connector.class"));
 	c->target = target;
 	c->topics = json_array();
-	c->ring_size = w->ring_size;
-	c->ring = kc_xcalloc(c->ring_size, sizeof(*c->ring));
+	c->ring_size = w->ring_size;	/* the ring itself comes with the first exchange */
 	c->next_seq = 1;
 	c->created_ms = kc_wall_ms();
 	c->persist_dirty = !w->loading;
@@ -568,7 +567,7 @@ conn_free(struct kw_connector *c)
 	for (k = 0; k < c->ntasks; k++)
 		task_free(c->tasks[k]);
 	free(c->tasks);
-	for (i = 0; i < c->ring_size; i++)
+	for (i = 0; c->ring != NULL && i < c->ring_size; i++)
 		json_decref(c->ring[i]);
 	free(c->ring);
 	json_decref(c->config);
@@ -869,7 +868,7 @@ kw_conn_exchanges_locked(struct kw_connector *c, uint64_t since, size_t max, uin
 
 	if (since + 1 > first)
 		first = since + 1;
-	for (s = first; s < c->next_seq && json_array_size(arr) < max; s++) {
+	for (s = first; c->ring != NULL && s < c->next_seq && json_array_size(arr) < max; s++) {
 		json_t *e = c->ring[s % c->ring_size];
 
 		if (e != NULL)
@@ -1102,16 +1101,14 @@ task_count_of(const struct kw_plugin *p, const json_t *eff)
 int
 kw_conn_task_total_locked(struct kw_worker *w, struct kw_connector *c)
 {
-	json_t *infos, *eff;
-	int nerr, n = 0;
+	json_t *eff;
+	int n = 0;
 
 	(void)w;
 	if (c->task_total_known)
 		return c->task_total;
 	if (c->plugin != NULL) {
-		infos = kw_config_validate(c->plugin, c->config, &nerr);
-		json_decref(infos);
-		if (nerr == 0) {
+		if (kw_config_check(NULL, c->plugin, c->config, NULL) == 0) {
 			eff = kw_config_effective(c->plugin, c->config);
 			n = task_count_of(c->plugin, eff);
 			json_decref(eff);
@@ -1126,7 +1123,7 @@ kw_conn_task_total_locked(struct kw_worker *w, struct kw_connector *c)
 static void
 conn_fail_reason_locked(struct kw_worker *w, struct kw_connector *c)
 {
-	json_t *infos;
+	char *lines;
 	int nerr;
 
 	if (c->plugin == NULL) {
@@ -1137,9 +1134,9 @@ conn_fail_reason_locked(struct kw_worker *w, struct kw_connector *c)
 		free(t);
 		return;
 	}
-	infos = kw_config_validate(c->plugin, c->config, &nerr);
+	nerr = kw_config_check(NULL, c->plugin, c->config, &lines);
 	if (nerr > 0) {
-		char *lines = kw_config_error_text(infos), *t;
+		char *t;
 
 		t = kc_xasprintf("Connector configuration is invalid and contains the following %d "
 		    "error(s):%s", nerr, lines);
@@ -1147,7 +1144,6 @@ conn_fail_reason_locked(struct kw_worker *w, struct kw_connector *c)
 		free(t);
 		free(lines);
 	}
-	json_decref(infos);
 }
 
 /* Create and start the tasks of c (ids 0..n-1, n = kw_conn_task_total_locked) that run on

@@ -76,7 +76,7 @@ struct kw_connector {
 	 * (the mock cluster refuses that once the group exists): applied by the next sink
 	 * consumer on assignment. {"reset": bool, "offsets": [{topic, partition, offset}]} */
 	json_t			*sink_pending;
-	json_t			**ring;		/* exchange ring */
+	json_t			**ring;		/* exchange ring (lock); NULL until the first exchange */
 	size_t			 ring_size;
 	uint64_t		 next_seq;	/* seq of the next exchange (starts at 1) */
 	int64_t			 created_ms;
@@ -150,6 +150,11 @@ json_t *kw_config_validate_kafka(struct kw_worker *w, const struct kw_plugin *p,
     const json_t *config, int *nerrors);
 /* The errors of a ConfigInfos, one per line for the 400 message. Caller frees. */
 char *kw_config_error_text(const json_t *infos);
+/* The checks of kw_config_validate_kafka (w NULL: without Kafka) without the ConfigInfos:
+ * the number of errors, 0 for a valid config; with text, *text is NULL or the errors one per
+ * line as kw_config_error_text gives them (caller frees). */
+int kw_config_check(struct kw_worker *w, const struct kw_plugin *p, const json_t *config,
+    char **text);
 /* ConfigKeyInfo array for GET /connector-plugins/P/config. New reference. */
 json_t *kw_config_plugin_keys(const struct kw_plugin *p);
 /* ConfigKeyInfo array of a supported converter class. New reference. */

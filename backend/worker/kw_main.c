@@ -167,7 +167,7 @@ fetch_cluster_id(struct kw_worker *w)
 static void
 create_demo(struct kw_worker *w, const char *url)
 {
-	json_t *config, *infos;
+	json_t *config;
 	int nerr;
 
 	config = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s}",
@@ -179,9 +179,8 @@ create_demo(struct kw_worker *w, const char *url)
 	json_object_set_new(config, "job.orders.body", json_string("{\"item\":\"book\",\"qty\":1}"));
 	json_object_set_new(config, "job.orders.headers",
 	    json_string("Content-Type: application/json"));
-	infos = kw_config_validate(kw_plugin_find("kcops.http.HttpCronSourceConnector"), config,
-	    &nerr);
-	json_decref(infos);
+	nerr = kw_config_check(NULL, kw_plugin_find("kcops.http.HttpCronSourceConnector"),
+	    config, NULL);
 	pthread_mutex_lock(&w->lock);
 	if (nerr == 0 && kw_conn_find_locked(w, "demo-cron") == NULL) {
 		kw_conn_add_locked(w, "demo-cron", json_incref(config), KW_CT_STARTED);

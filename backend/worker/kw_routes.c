@@ -103,7 +103,7 @@ check_config(struct kw_worker *w, const json_t *config, struct kw_resp *resp)
 {
 	const char *cls = kc_json_str(config, "connector.class");
 	const struct kw_plugin *p;
-	json_t *infos;
+	char *lines;
 	int nerr;
 
 	if (cls == NULL || *cls == '\0') {
@@ -118,18 +118,14 @@ check_config(struct kw_worker *w, const json_t *config, struct kw_resp *resp)
 		unknown_plugin(resp, cls);
 		return -1;
 	}
-	infos = kw_config_validate_kafka(w, p, config, &nerr);
+	nerr = kw_config_check(w, p, config, &lines);
 	if (nerr > 0) {
-		char *lines = kw_config_error_text(infos);
-
 		kw_resp_error(resp, 400, "Connector configuration is invalid and contains the "
 		    "following %d error(s):%s\nYou can also find the above list of errors at the "
 		    "endpoint `/connector-plugins/{connectorType}/config/validate`", nerr, lines);
 		free(lines);
-		json_decref(infos);
 		return -1;
 	}
-	json_decref(infos);
 	return 0;
 }
 

@@ -550,6 +550,8 @@ kw_task_publish_exchange(struct kw_task *t, json_t *summary)
 	pthread_mutex_lock(&w->lock);
 	json_object_set_new(summary, "seq", json_integer((json_int_t)c->next_seq));
 	json_object_set_new(summary, "task", json_integer(t->id));
+	if (c->ring == NULL)
+		c->ring = kc_xcalloc(c->ring_size, sizeof(*c->ring));
 	slot = c->next_seq % c->ring_size;
 	json_decref(c->ring[slot]);
 	c->ring[slot] = summary;

@@ -83,6 +83,9 @@ kc_http POST "$U/connectors" '{"name":"x","config":{"topic":"t"}}'; kc_expect_co
 kc_http POST "$U/connectors" '{"name":"x","config":{"connector.class":"com.example.Nope"}}'; kc_expect_code 500 "unknown class"
 kc_http POST "$U/connectors" '{"name":"x","config":{"connector.class":"HttpCronSource"}}'; kc_expect_code 400 "invalid config"
 expect_eq "$(jq_ '"contains the following" in j["message"]')" true "invalid config message"
+expect_eq "$(jq_ '" | ".join(j["message"].split("\n")[:3])')" \
+	'Connector configuration is invalid and contains the following 2 error(s): | Missing required configuration "topic" which has no default value. | Missing required configuration "jobs" which has no default value.' \
+	"invalid config message: count and one line per error"
 kc_http POST "$U/connectors" '{"name":"x","config":'; kc_expect_code 500 "malformed JSON"; shape error malformed
 kc_http POST "$U/connectors" '{"name":"x","config":[1,2]}'; kc_expect_code 500 "config not an object"
 kc_http POST "$U/connectors" '{"name":"x","config":{"connector.class":{"a":1}}}'; kc_expect_code 500 "object value"
