@@ -163,7 +163,7 @@ apply_locked(struct kw_worker *w, const json_t *rec, bool own)
 			return;
 		if (c == NULL) {
 			c = kw_conn_add_locked(w, name, json_deep_copy(config), (enum kw_ctarget)t);
-			c->persist_dirty = true;
+			kw_conn_mark_dirty_locked(w, c);
 			kc_log(LOGGER, KC_LOG_INFO, "connector %s created (config topic)", name);
 		} else {
 			if (!json_equal(c->config, config))

@@ -154,10 +154,39 @@ journal_append_locked(struct kw_worker *w, json_t *rec)
 }
 
 void
+kw_conn_mark_dirty_locked(struct kw_worker *w, struct kw_connector *c)
+{
+	if (c->persist_dirty)
+		return;
+	c->persist_dirty = true;
+	if (w->ndirty == w->capdirty) {
+		w->capdirty = w->capdirty ? w->capdirty * 2 : 16;
+		w->dirty = kc_xrealloc(w->dirty, w->capdirty * sizeof(*w->dirty));
+	}
+	w->dirty[w->ndirty++] = c;
+}
+
+void
 kw_conn_persist_locked(struct kw_worker *w, struct kw_connector *c)
 {
 	if (!w->loading)
-		c->persist_dirty = true;
+		kw_conn_mark_dirty_locked(w, c);
+}
+
+/* Take c off the dirty list (deleted: its delete record supersedes a put). */
+static void
+dirty_forget_locked(struct kw_worker *w, struct kw_connector *c)
+{
+	size_t i;
+
+	if (!c->persist_dirty)
+		return;
+	c->persist_dirty = false;
+	for (i = 0; i < w->ndirty; i++)
+		if (w->dirty[i] == c) {
+			w->dirty[i] = w->dirty[--w->ndirty];
+			break;
+		}
 }
 
 /* Queue a record per changed connector (lock held, no I/O). */
@@ -166,17 +195,16 @@ kw_herder_save_locked(struct kw_worker *w)
 {
 	size_t i;
 
-	for (i = 0; i < w->nconns; i++) {
-		struct kw_connector *c = w->conns[i];
+	for (i = 0; i < w->ndirty; i++) {
+		struct kw_connector *c = w->dirty[i];
 		json_t *e;
 
-		if (!c->persist_dirty)
-			continue;
 		c->persist_dirty = false;
 		e = conn_entry_locked(c);
 		json_object_set_new(e, "op", json_string("put"));
 		journal_append_locked(w, e);
 	}
+	w->ndirty = 0;
 }
 
 /* Write a whole file of the state directory durably: temporary file, fsync, rename, fsync of
@@ -512,15 +540,77 @@ kw_herder_load(struct kw_worker *w, char *err, size_t errlen)
 /* ---- connectors ----------------------------------------------------------------------- */
 
 /* Connector by name. */
+/* ---- the name index: open addressing with linear probing over byname_cap (a power of
+ * two) slots; a deleted connector's slot holds KW_TOMBSTONE until the next rebuild. */
+
+static struct kw_connector kw_tombstone;
+#define KW_TOMBSTONE	(&kw_tombstone)
+
+static size_t
+name_hash(const char *s)
+{
+	uint64_t h = 1469598103934665603ULL;	/* FNV-1a */
+
+	while (*s != '\0') {
+		h ^= (unsigned char)*s++;
+		h *= 1099511628211ULL;
+	}
+	return (size_t)h;
+}
+
+static void
+index_put_locked(struct kw_worker *w, struct kw_connector *c)
+{
+	size_t mask = w->byname_cap - 1, h = name_hash(c->name) & mask;
+
+	while (w->byname[h] != NULL && w->byname[h] != KW_TOMBSTONE)
+		h = (h + 1) & mask;
+	if (w->byname[h] == NULL)
+		w->byname_used++;
+	w->byname[h] = c;
+}
+
+/* Rebuild the index from conns with room for `want` connectors (tombstones dropped). */
+static void
+index_rebuild_locked(struct kw_worker *w, size_t want)
+{
+	size_t i, cap = 16;
+
+	while (cap < 2 * want)
+		cap *= 2;
+	free(w->byname);
+	w->byname = kc_xcalloc(cap, sizeof(*w->byname));
+	w->byname_cap = cap;
+	w->byname_used = 0;
+	for (i = 0; i < w->nconns; i++)
+		index_put_locked(w, w->conns[i]);
+}
+
+static size_t
+index_slot_locked(struct kw_worker *w, const char *name)
+{
+	size_t mask = w->byname_cap - 1, h = name_hash(name) & mask;
+
+	for (;;) {
+		struct kw_connector *c = w->byname[h];
+
+		if (c == NULL)
+			return SIZE_MAX;
+		if (c != KW_TOMBSTONE && strcmp(c->name, name) == 0)
+			return h;
+		h = (h + 1) & mask;
+	}
+}
+
 struct kw_connector *
 kw_conn_find_locked(struct kw_worker *w, const char *name)
 {
-	size_t i;
+	size_t h;
 
-	for (i = 0; i < w->nconns; i++)
-		if (strcmp(w->conns[i]->name, name) == 0)
-			return w->conns[i];
-	return NULL;
+	if (w->byname_cap == 0)
+		return NULL;
+	h = index_slot_locked(w, name);
+	return h == SIZE_MAX ? NULL : w->byname[h];
 }
 
 /* Add a connector (steals config). */
@@ -537,12 +627,17 @@ kw_conn_add_locked(struct kw_worker *w, const char *name, json_t *config, enum k
 	c->ring_size = w->ring_size;	/* the ring itself comes with the first exchange */
 	c->next_seq = 1;
 	c->created_ms = kc_wall_ms();
-	c->persist_dirty = !w->loading;
 	if (w->nconns == w->capconns) {
 		w->capconns = w->capconns ? w->capconns * 2 : 16;
 		w->conns = kc_xrealloc(w->conns, w->capconns * sizeof(*w->conns));
 	}
 	w->conns[w->nconns++] = c;
+	/* at most half the slots used, tombstones included */
+	if (2 * (w->byname_used + 1) > w->byname_cap)
+		index_rebuild_locked(w, w->nconns);
+	else
+		index_put_locked(w, c);
+	kw_conn_persist_locked(w, c);
 	kw_bump(w);
 	kw_herder_kick_locked(w);
 	return c;
@@ -612,6 +707,9 @@ kw_conn_delete_locked(struct kw_worker *w, struct kw_connector *c)
 			w->nconns--;
 			break;
 		}
+	if (w->byname_cap > 0 && (i = index_slot_locked(w, c->name)) != SIZE_MAX)
+		w->byname[i] = KW_TOMBSTONE;
+	dirty_forget_locked(w, c);
 	c->deleted = true;
 	for (k = 0; k < c->ntasks; k++)
 		atomic_store(&c->tasks[k]->target, KW_TARGET_STOP);
@@ -620,7 +718,6 @@ kw_conn_delete_locked(struct kw_worker *w, struct kw_connector *c)
 		w->graveyard = kc_xrealloc(w->graveyard, w->capgrave * sizeof(*w->graveyard));
 	}
 	w->graveyard[w->ngrave++] = c;
-	c->persist_dirty = false;
 	if (!w->loading)
 		journal_append_locked(w, json_pack("{s:s,s:s}", "op", "del", "name", c->name));
 	/* distributed: the offsets topic forgets them too, written by the worker the delete
@@ -1432,6 +1529,12 @@ kw_herder_free(struct kw_worker *w)
 	free(w->conns);
 	w->conns = NULL;
 	w->nconns = 0;
+	free(w->byname);
+	w->byname = NULL;
+	w->byname_cap = w->byname_used = 0;
+	free(w->dirty);
+	w->dirty = NULL;
+	w->ndirty = w->capdirty = 0;
 	for (i = 0; i < w->ngrave; i++)
 		conn_free(w->graveyard[i]);
 	free(w->graveyard);

@@ -97,6 +97,11 @@ struct kw_worker {
 	pthread_cond_t		 cond;		/* herder wake-up and task target changes */
 	struct kw_connector	**conns;
 	size_t			 nconns, capconns;
+	struct kw_connector	**byname;	/* lock: index of conns by name (open
+						 * addressing, KW_TOMBSTONE for deleted) */
+	size_t			 byname_cap, byname_used;	/* slots; live + tombstones */
+	struct kw_connector	**dirty;	/* lock: the conns marked persist_dirty */
+	size_t			 ndirty, capdirty;
 	struct kw_connector	**graveyard;	/* deleted, tasks still to join */
 	size_t			 ngrave, capgrave;
 	atomic_uint_fast64_t	 gen;
@@ -180,14 +185,17 @@ int kw_herder_load(struct kw_worker *w, char *err, size_t errlen);
  * persist_dirty (lock held, no I/O; deletes are queued by kw_conn_delete_locked). Cost is
  * proportional to the changed connectors, not to all of them. */
 void kw_herder_save_locked(struct kw_worker *w);
-/* Mark a connector's persisted fields (config, target, sink_pending) changed. */
+/* Mark a connector's persisted fields (config, target, sink_pending) changed (not while
+ * kw_herder_load restores them); kw_conn_mark_dirty_locked marks it in any case. */
 void kw_conn_persist_locked(struct kw_worker *w, struct kw_connector *c);
+void kw_conn_mark_dirty_locked(struct kw_worker *w, struct kw_connector *c);
 /* Append the queued records to STATE_DIR/connectors.journal and fdatasync it (lock NOT
  * held). When it returns, every record queued before the call is on disk (power-loss
  * durable): concurrent callers share one fdatasync (group commit). Compacts the journal into
  * connectors.json when it outgrows it. */
 void kw_herder_flush(struct kw_worker *w);
-/* Lock-held helpers for REST handlers. */
+/* Lock-held helpers for REST handlers. kw_conn_find_locked looks the name up in an index
+ * (a create checked every connector before, twice with the journal's dirty scan). */
 struct kw_connector *kw_conn_find_locked(struct kw_worker *w, const char *name);
 struct kw_connector *kw_conn_add_locked(struct kw_worker *w, const char *name, json_t *config,
     enum kw_ctarget target);

@@ -1,6 +1,7 @@
 /* test_worker_unit.c - unit tests of kcops-worker's pieces: worker configuration (properties,
  * --set overrides, unknown keys with suggestions), connector validation (types, required,
  * password masking, plugin hooks), converters, the cron expression parser, plugin lookup. */
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -422,6 +423,81 @@ test_valid_choice(void **state)
 	    NULL), "must be instance or static");
 }
 
+/* The name index and the dirty list behind kw_conn_find_locked and kw_herder_save_locked:
+ * enough connectors to rebuild the index several times, deletes leaving tombstones, names
+ * re-added, and one journal record per change. */
+static void
+test_conn_index(void **state)
+{
+	struct kw_worker w;
+	char name[32];
+	int i;
+
+	(void)state;
+	memset(&w, 0, sizeof w);
+	pthread_mutex_init(&w.lock, NULL);
+	pthread_cond_init(&w.cond, NULL);
+	w.offsets = json_object();
+	w.ring_size = 4;
+	w.journal_fd = -1;
+	assert_null(kw_conn_find_locked(&w, "c0"));
+	for (i = 0; i < 300; i++) {
+		snprintf(name, sizeof name, "c%d", i);
+		kw_conn_add_locked(&w, name, json_pack("{s:s}", "connector.class", "X"),
+		    KW_CT_STOPPED);
+	}
+	kw_herder_save_locked(&w);
+	assert_int_equal(w.journal_recs, 300);
+	kw_herder_save_locked(&w);			/* nothing changed since */
+	assert_int_equal(w.journal_recs, 300);
+	for (i = 0; i < 300; i++) {
+		struct kw_connector *c;
+
+		snprintf(name, sizeof name, "c%d", i);
+		c = kw_conn_find_locked(&w, name);
+		assert_non_null(c);
+		assert_string_equal(c->name, name);
+		if (i % 2 == 0)
+			kw_conn_delete_locked(&w, c);
+	}
+	assert_int_equal(w.nconns, 150);
+	assert_int_equal(w.journal_recs, 450);		/* + 150 deletes */
+	for (i = 0; i < 300; i++) {
+		snprintf(name, sizeof name, "c%d", i);
+		if (i % 2 == 0)
+			assert_null(kw_conn_find_locked(&w, name));
+		else
+			assert_non_null(kw_conn_find_locked(&w, name));
+	}
+	assert_null(kw_conn_find_locked(&w, "c300"));
+	/* re-added names are found again; one added and deleted before a save leaves only its
+	 * delete record */
+	for (i = 0; i < 300; i += 2) {
+		snprintf(name, sizeof name, "c%d", i);
+		kw_conn_add_locked(&w, name, json_pack("{s:s}", "connector.class", "Y"),
+		    KW_CT_PAUSED);
+	}
+	kw_conn_add_locked(&w, "short-lived", json_pack("{s:s}", "connector.class", "Y"),
+	    KW_CT_PAUSED);
+	kw_conn_delete_locked(&w, kw_conn_find_locked(&w, "short-lived"));
+	kw_herder_save_locked(&w);
+	assert_int_equal(w.journal_recs, 450 + 150 + 1);
+	assert_int_equal(w.nconns, 300);
+	for (i = 0; i < 300; i++) {
+		struct kw_connector *c;
+
+		snprintf(name, sizeof name, "c%d", i);
+		c = kw_conn_find_locked(&w, name);
+		assert_non_null(c);
+		assert_string_equal(kc_json_str(c->config, "connector.class"), i % 2 ? "X" : "Y");
+	}
+	assert_null(kw_conn_find_locked(&w, "short-lived"));
+	kw_herder_free(&w);
+	json_decref(w.offsets);
+	pthread_cond_destroy(&w.cond);
+	pthread_mutex_destroy(&w.lock);
+}
+
 int
 main(void)
 {
@@ -435,6 +511,7 @@ main(void)
 		cmocka_unit_test(test_cron),
 		cmocka_unit_test(test_plugin_find),
 		cmocka_unit_test(test_kafka_conf),
+		cmocka_unit_test(test_conn_index),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
