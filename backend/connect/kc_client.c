@@ -724,17 +724,18 @@ finish(struct kc_client *c, struct kc_req *r, CURLcode rc)
 			}
 		}
 	}
-	if (r->cb != NULL)
-		r->cb(c, &resp, err.code != 0 ? &err : NULL, r->arg);
-	kc_resp_free(&resp);
 	/* keep the easy handle for the next request: a create or delete costs no handle set-up
-	 * (apply runs a thousand of them through one client) */
+	 * (apply runs a thousand of them through one client). Before the callback, which may
+	 * start the next request or free the client. */
 	if (c->nspare < c->max_active) {
 		if (c->spare == NULL)
 			c->spare = kc_xcalloc((size_t)c->max_active, sizeof *c->spare);
 		c->spare[c->nspare++] = r->easy;
 		r->easy = NULL;
 	}
+	if (r->cb != NULL)
+		r->cb(c, &resp, err.code != 0 ? &err : NULL, r->arg);
+	kc_resp_free(&resp);
 	req_free(r);
 }
 

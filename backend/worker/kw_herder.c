@@ -539,7 +539,6 @@ kw_herder_load(struct kw_worker *w, char *err, size_t errlen)
 
 /* ---- connectors ----------------------------------------------------------------------- */
 
-/* Connector by name. */
 /* ---- the name index: open addressing with linear probing over byname_cap (a power of
  * two) slots; a deleted connector's slot holds KW_TOMBSTONE until the next rebuild. */
 
@@ -602,6 +601,7 @@ index_slot_locked(struct kw_worker *w, const char *name)
 	}
 }
 
+/* Connector by name. */
 struct kw_connector *
 kw_conn_find_locked(struct kw_worker *w, const char *name)
 {
