@@ -137,7 +137,7 @@ if [ -n "$SHM_ROOT" ]; then
 else
 	where="state on disk: /dev/shm is not a writable tmpfs here"
 fi
-rounds 9
+rounds 15
 k_best=$(best "${ks[@]}") c_best=$(best "${cs[@]}")
 ratio=$(median "${rr[@]}")
 best_ratio=$(awk -v c="$c_best" -v k="$k_best" 'BEGIN { printf "%.2f", c / k }')
