@@ -482,9 +482,6 @@ struct sink {
 	rd_kafka_message_t	**held;			/* taken while full, not yet handled */
 	size_t			 nheld, capheld;
 	uint64_t		 assigns, revokes, lost;	/* rebalance events */
-	/* the consumer's assignment as of the last rebalance (see assignment()) */
-	rd_kafka_topic_partition_list_t *assign;
-	bool			 assign_stale;
 	/* metrics */
 	uint64_t		 records, requests, ok, failed, bad, skipped, dropped, batches_sent;
 	uint64_t		 produced, produce_errors, queue_full, commits;
@@ -1207,41 +1204,21 @@ consume(struct sink *s, rd_kafka_message_t **msgs, size_t max)
 	return n < 0 ? 0 : n;
 }
 
-/* The partitions the consumer holds, or NULL when librdkafka cannot say (the list holds
- * references to them: sink_cleanup drops it before the consumer). Asked once after each
- * rebalance: the assignment changes only in the rebalance callback, which runs on this
- * thread (on_rebalance marks it stale), and rd_kafka_assignment is a round trip to
- * librdkafka's main thread: asked at every commit, it blocked the task some 150 times a
- * second once commits were due every few milliseconds, and the sink's rate halved. */
-static rd_kafka_topic_partition_list_t *
-assignment(struct sink *s)
-{
-	rd_kafka_topic_partition_list_t *a = NULL;
-
-	if (s->assign != NULL && !s->assign_stale)
-		return s->assign;
-	if (s->consumer == NULL ||
-	    rd_kafka_assignment(s->consumer, &a) != RD_KAFKA_RESP_ERR_NO_ERROR || a == NULL)
-		return NULL;
-	if (s->assign != NULL)
-		rd_kafka_topic_partition_list_destroy(s->assign);
-	s->assign = a;
-	s->assign_stale = false;
-	return a;
-}
-
 /* Pause or resume every assigned partition. */
 static void
 set_paused(struct sink *s, bool pause)
 {
-	rd_kafka_topic_partition_list_t *a = assignment(s);
+	rd_kafka_topic_partition_list_t *a = NULL;
 
-	if (a != NULL && a->cnt > 0) {
+	if (rd_kafka_assignment(s->consumer, &a) != RD_KAFKA_RESP_ERR_NO_ERROR || a == NULL)
+		return;
+	if (a->cnt > 0) {
 		if (pause)
 			rd_kafka_pause_partitions(s->consumer, a);
 		else
 			rd_kafka_resume_partitions(s->consumer, a);
 	}
+	rd_kafka_topic_partition_list_destroy(a);
 }
 
 #define HOLD_MAX 512	/* records held while the window is full before pausing at once */
@@ -1391,7 +1368,7 @@ resume_take(const char *conn, const char *topic, int32_t partition)
 	return off;
 }
 
-/* What the rebalance hook does (on this task's thread, inside a consumer poll).
+/* The runtime's rebalance hook (on this task's thread, inside a consumer poll).
  * REVOKE: commit what is finished (unless the partitions are already lost), then forget the
  * partitions: their unfinished records no longer count against the window and their late
  * results change nothing (the new owner starts from the last commit, at-least-once), and
@@ -1400,7 +1377,7 @@ resume_take(const char *conn, const char *topic, int32_t partition)
  * state, since librdkafka keeps an application pause across assignments and a partition
  * paused long ago would otherwise never be fetched again. */
 static void
-rebalanced(struct kw_task *t, enum kw_rebalance what, rd_kafka_topic_partition_list_t *parts,
+on_rebalance(struct kw_task *t, enum kw_rebalance what, rd_kafka_topic_partition_list_t *parts,
     bool lost, void *arg)
 {
 	struct sink *s = arg;
@@ -1514,20 +1491,6 @@ rebalanced(struct kw_task *t, enum kw_rebalance what, rd_kafka_topic_partition_l
 	}
 }
 
-/* The rebalance hook: the assignment is about to change or has changed (the revocation's
- * unassign follows the hook), so the cached one is re-read at its next use, after the
- * callback; within the hook (the revocation's last commit) it is read fresh too. */
-static void
-on_rebalance(struct kw_task *t, enum kw_rebalance what, rd_kafka_topic_partition_list_t *parts,
-    bool lost, void *arg)
-{
-	struct sink *s = arg;
-
-	s->assign_stale = true;
-	rebalanced(t, what, parts, lost, arg);
-	s->assign_stale = true;
-}
-
 /* Commit what is finished, asynchronously: a synchronous commit on the task thread can
  * deadlock with a rebalance (the group waits for this member to serve its rebalance
  * callback, which only runs when the task polls). Results arrive on s->commitq. */
@@ -1535,7 +1498,7 @@ static void
 commit(struct sink *s)
 {
 	rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(8);
-	rd_kafka_topic_partition_list_t *a, *mine;
+	rd_kafka_topic_partition_list_t *a = NULL, *mine;
 	rd_kafka_resp_err_t err;
 	int i;
 
@@ -1544,7 +1507,8 @@ commit(struct sink *s)
 		 * owner starts from the last commit), so it neither blocks the window nor
 		 * makes the whole commit fail */
 		mine = rd_kafka_topic_partition_list_new(l->cnt);
-		a = assignment(s);
+		if (rd_kafka_assignment(s->consumer, &a) != RD_KAFKA_RESP_ERR_NO_ERROR)
+			a = NULL;
 		for (i = 0; i < l->cnt; i++) {
 			if (a != NULL && rd_kafka_topic_partition_list_find(a, l->elems[i].topic,
 			    l->elems[i].partition) == NULL) {
@@ -1555,6 +1519,8 @@ commit(struct sink *s)
 			rd_kafka_topic_partition_list_add(mine, l->elems[i].topic,
 			    l->elems[i].partition)->offset = l->elems[i].offset;
 		}
+		if (a != NULL)
+			rd_kafka_topic_partition_list_destroy(a);
 		rd_kafka_topic_partition_list_destroy(l);
 		l = mine;
 		if (l->cnt == 0) {
@@ -1624,9 +1590,15 @@ commit_results(struct sink *s, int timeout_ms)
 static json_int_t
 assigned_count(struct sink *s)
 {
-	rd_kafka_topic_partition_list_t *a = assignment(s);
+	rd_kafka_topic_partition_list_t *a = NULL;
+	json_int_t n = 0;
 
-	return a != NULL ? a->cnt : 0;
+	if (s->consumer != NULL && rd_kafka_assignment(s->consumer, &a) ==
+	    RD_KAFKA_RESP_ERR_NO_ERROR && a != NULL) {
+		n = a->cnt;
+		rd_kafka_topic_partition_list_destroy(a);
+	}
+	return n;
 }
 
 /* Publish the metrics object. */
@@ -1870,11 +1842,6 @@ sink_cleanup(struct sink *s)
 		producer_drain(s, 0);
 		rd_kafka_destroy(s->producer);
 	}
-	/* before the consumer goes: the list's partitions hold references that would keep
-	 * librdkafka's broker threads, and so rd_kafka_destroy, waiting for ever */
-	if (s->assign != NULL)
-		rd_kafka_topic_partition_list_destroy(s->assign);
-	s->assign = NULL;
 	if (s->consumer != NULL) {
 		/* the close revokes everything: nothing left to tell the sink */
 		kw_task_set_rebalance_hook(s->t, NULL, NULL);
