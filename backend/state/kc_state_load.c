@@ -438,7 +438,6 @@ parse_bool(struct kc_state *st, const char *ptr, const json_t *v, int *out)
 		diag(st, ptr, "must be true or false, not %s", type_name(v));
 }
 
-/* A connector under construction plus its own fields. */
 /* Room for n connectors (and their origins), growing by doubling: a file of 10,000
  * connectors grew by one each time before, copying the array every time. */
 static void
@@ -453,6 +452,7 @@ conns_reserve(struct kc_state *st, size_t n)
 	st->origins = kc_xrealloc(st->origins, st->capconns * sizeof *st->origins);
 }
 
+/* A connector under construction plus its own fields. */
 static struct kc_state_connector *
 conn_add(struct kc_state *st, const char *ptr)
 {

@@ -569,13 +569,13 @@ index_put_locked(struct kw_worker *w, struct kw_connector *c)
 	w->byname[h] = c;
 }
 
-/* Rebuild the index from conns with room for `want` connectors (tombstones dropped). */
+/* Rebuild the index from conns, at most half full (tombstones dropped). */
 static void
-index_rebuild_locked(struct kw_worker *w, size_t want)
+index_rebuild_locked(struct kw_worker *w)
 {
 	size_t i, cap = 16;
 
-	while (cap < 2 * want)
+	while (cap < 2 * w->nconns)
 		cap *= 2;
 	free(w->byname);
 	w->byname = kc_xcalloc(cap, sizeof(*w->byname));
@@ -599,6 +599,16 @@ index_slot_locked(struct kw_worker *w, const char *name)
 			return h;
 		h = (h + 1) & mask;
 	}
+}
+
+/* Leave a tombstone where c was (probes for other names go on past it). */
+static void
+index_remove_locked(struct kw_worker *w, const struct kw_connector *c)
+{
+	size_t h;
+
+	if (w->byname_cap > 0 && (h = index_slot_locked(w, c->name)) != SIZE_MAX)
+		w->byname[h] = KW_TOMBSTONE;
 }
 
 /* Connector by name. */
@@ -634,7 +644,7 @@ kw_conn_add_locked(struct kw_worker *w, const char *name, json_t *config, enum k
 	w->conns[w->nconns++] = c;
 	/* at most half the slots used, tombstones included */
 	if (2 * (w->byname_used + 1) > w->byname_cap)
-		index_rebuild_locked(w, w->nconns);
+		index_rebuild_locked(w);
 	else
 		index_put_locked(w, c);
 	kw_conn_persist_locked(w, c);
@@ -707,8 +717,7 @@ kw_conn_delete_locked(struct kw_worker *w, struct kw_connector *c)
 			w->nconns--;
 			break;
 		}
-	if (w->byname_cap > 0 && (i = index_slot_locked(w, c->name)) != SIZE_MAX)
-		w->byname[i] = KW_TOMBSTONE;
+	index_remove_locked(w, c);
 	dirty_forget_locked(w, c);
 	c->deleted = true;
 	for (k = 0; k < c->ntasks; k++)
